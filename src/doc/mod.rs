@@ -1,0 +1,247 @@
+//! The document: parse (header fields, sections, placeholders, Change Log table) and edit
+//! by splicing into the original bytes.
+//!
+//! Invariant: every byte outside the spans an [`Edit`] names stays identical — line
+//! endings, a BOM, trailing spaces, table alignment, the final newline. A document that
+//! cannot be parsed safely is refused with a line and column, never half-edited.
+pub mod date;
+pub mod edit;
+pub mod header;
+pub mod outline;
+pub mod table;
+pub mod text;
+
+use std::path::Path;
+
+pub use date::{DateStyle, DocDate};
+pub use edit::{Edit, NewRow};
+pub use header::{Field, FieldForm, FieldKind, FrontMatter, Labels};
+pub use outline::{Outline, Placeholder, Section};
+pub use table::{ChangeLog, Column, Order, Row, Table};
+pub use text::Text;
+
+use crate::{Error, Result};
+
+/// Where and why a document could not be parsed (1-based line and column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocError {
+    pub line: usize,
+    pub col: usize,
+    pub msg: String,
+}
+
+impl DocError {
+    pub fn into_error(self, path: &Path) -> Error {
+        Error::Document {
+            path: path.to_path_buf(),
+            line: self.line,
+            col: self.col,
+            msg: self.msg,
+        }
+    }
+}
+
+/// A parsed document. Cheap to re-create: parse again after every edit.
+#[derive(Clone, Debug)]
+pub struct Document {
+    pub text: Text,
+    pub front_matter: Option<FrontMatter>,
+    pub outline: Outline,
+    pub fields: Vec<Field>,
+    pub changelog: Option<ChangeLog>,
+    pub labels: Labels,
+}
+
+/// Unfilled placeholders of one section, for reports.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SectionPlaceholders {
+    /// `Parent > Child` for a `###` section; `(preamble)` before the first section.
+    pub section: String,
+    /// Content lines in the section (outside code) holding at least one placeholder.
+    pub unfilled: usize,
+    /// Content lines in the section (outside code blocks, headings and blank lines).
+    pub lines: usize,
+    pub tokens: Vec<Placeholder>,
+}
+
+impl Document {
+    /// Parses raw bytes (UTF-8, optional BOM, LF or CRLF).
+    pub fn parse(bytes: Vec<u8>, labels: &Labels) -> Result<Document, DocError> {
+        if let Some(pos) = bytes.iter().position(|&b| b == 0) {
+            let line = bytes[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
+            return Err(DocError {
+                line,
+                col: 1,
+                msg: "the file holds NUL bytes: it is binary, not a Markdown document".into(),
+            });
+        }
+        let text = Text::from_bytes(bytes).map_err(|e| DocError {
+            line: e.line,
+            col: e.col,
+            msg: "the file is not valid UTF-8; dbarch only edits UTF-8 documents".into(),
+        })?;
+        Document::from_text(text, labels)
+    }
+
+    pub fn parse_str(src: &str, labels: &Labels) -> Result<Document, DocError> {
+        Document::from_text(Text::new(src.to_string()), labels)
+    }
+
+    fn from_text(text: Text, labels: &Labels) -> Result<Document, DocError> {
+        let front_matter = FrontMatter::find(&text);
+        let body = front_matter
+            .as_ref()
+            .map_or(text.body_start, |f| f.body_start(&text));
+        let outline = outline::scan(&text, body);
+        let fields = header::find_fields(&text, front_matter.as_ref(), &outline, labels)?;
+        let changelog = table::find(&text, &outline)?;
+        Ok(Document {
+            text,
+            front_matter,
+            outline,
+            fields,
+            changelog,
+            labels: labels.clone(),
+        })
+    }
+
+    pub fn src(&self) -> &str {
+        &self.text.src
+    }
+
+    pub fn field(&self, kind: FieldKind) -> Option<&Field> {
+        self.fields.iter().find(|f| f.kind == kind)
+    }
+
+    /// The date a field holds, when it holds one.
+    pub fn date(&self, kind: FieldKind) -> Option<DocDate> {
+        self.field(kind).and_then(|f| f.date)
+    }
+
+    pub fn table(&self) -> Option<&Table> {
+        self.changelog.as_ref().and_then(|c| c.table.as_ref())
+    }
+
+    /// The first `#` heading's title.
+    pub fn title(&self) -> Option<&str> {
+        self.outline
+            .headings
+            .iter()
+            .find(|h| h.level == 1)
+            .map(|h| h.title.as_str())
+    }
+
+    /// Placeholders grouped by section, in document order; sections without any are left
+    /// out.
+    pub fn placeholders_by_section(&self) -> Vec<SectionPlaceholders> {
+        let mut out: Vec<SectionPlaceholders> = Vec::new();
+        let mut last_line = None;
+        for p in &self.outline.placeholders {
+            let name = p.section.map_or_else(
+                || "(preamble)".to_string(),
+                |s| self.outline.section_path(s),
+            );
+            let i = match out.iter().position(|g| g.section == name) {
+                Some(i) => i,
+                None => {
+                    out.push(SectionPlaceholders {
+                        section: name,
+                        unfilled: 0,
+                        lines: 0,
+                        tokens: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            if last_line != Some((i, p.line)) {
+                out[i].unfilled += 1;
+                last_line = Some((i, p.line));
+            }
+            out[i].tokens.push(p.clone());
+        }
+        if !out.is_empty() {
+            let counts = self.content_lines();
+            for g in &mut out {
+                g.lines = counts.get(&g.section).copied().unwrap_or(0);
+            }
+        }
+        out
+    }
+
+    /// Per section name: lines with content that belong directly to it (not to a child
+    /// section), outside code blocks and headings.
+    fn content_lines(&self) -> std::collections::HashMap<String, usize> {
+        let mut counts = std::collections::HashMap::new();
+        for (i, l) in self.text.lines.iter().enumerate() {
+            let t = self.text.line_text(i).trim();
+            if t.is_empty() || t.starts_with('#') || self.outline.in_code_block(l.start) {
+                continue;
+            }
+            let name = self.outline.section_at(l.start).map_or_else(
+                || "(preamble)".to_string(),
+                |s| self.outline.section_path(s),
+            );
+            *counts.entry(name).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// The names of the sections (`Parent > Child`) whose text differs between `self`
+    /// and `other`: compared by section name so moved text does not count twice. A
+    /// section that exists in only one of them counts as touched.
+    pub fn sections_changed(&self, other: &Document) -> Vec<String> {
+        let contents = |d: &Document| -> Vec<(String, String)> {
+            let mut v: Vec<(String, String)> = Vec::new();
+            for (i, s) in d.outline.sections.iter().enumerate() {
+                // Own text only: from the heading to the first child heading.
+                let own_end = d.outline.sections[i + 1..]
+                    .iter()
+                    .find(|c| c.parent == Some(i))
+                    .map_or(s.range.end, |c| c.range.start);
+                v.push((
+                    d.outline.section_path(i),
+                    normalise(&d.text.src[s.range.start..own_end]),
+                ));
+            }
+            v
+        };
+        let a = contents(self);
+        let b = contents(other);
+        let mut names: Vec<String> = Vec::new();
+        for (name, text) in &b {
+            let before = a.iter().find(|(n, _)| n == name).map(|(_, t)| t);
+            if before != Some(text) && !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        for (name, _) in &a {
+            if !b.iter().any(|(n, _)| n == name) && !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        names
+    }
+}
+
+fn normalise(s: &str) -> String {
+    s.replace("\r\n", "\n")
+}
+
+/// Reads and parses a document file. A directory, a binary or a non-UTF-8 file is an
+/// error naming the path.
+pub fn load(path: &Path, labels: &Labels) -> Result<Document> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        return Err(Error::Document {
+            path: path.to_path_buf(),
+            line: 1,
+            col: 1,
+            msg: "is a directory, not a Markdown document".into(),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    Document::parse(bytes, labels).map_err(|e| e.into_error(path))
+}
+
+#[cfg(test)]
+mod tests;

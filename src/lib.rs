@@ -1,0 +1,60 @@
+//! `dbarch` keeps architecture documents honest.
+//!
+//! The flow reads top to bottom: a command ([`commands`]) loads the configuration
+//! ([`config`]), asks the engine ([`doc`], [`history`], [`changelog`], [`review`]) what is
+//! true, applies the effects (an atomic file write through [`fsutil`]) and reports through
+//! [`ui`]. The engine never prints.
+#![deny(unsafe_code)]
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod doc;
+pub mod error;
+pub mod fsutil;
+pub mod history;
+pub mod interval;
+pub mod ui;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use error::{Error, Result};
+
+/// Exit codes, documented in the README.
+pub mod exit {
+    /// Everything is fine.
+    pub const OK: u8 = 0;
+    /// Findings: a document is due, out of date, or fails lint.
+    pub const FINDINGS: u8 = 1;
+    /// Usage, configuration or input error.
+    pub const USAGE: u8 = 2;
+    /// Internal error (a bug, or the environment failed us).
+    pub const INTERNAL: u8 = 3;
+}
+
+/// Entry point shared by the binary and the tests.
+pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let mut ui = ui::Ui::from_env(cli.global.verbose);
+    match commands::run(&mut ui, cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            ui.error(&err);
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
