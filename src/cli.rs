@@ -1,11 +1,141 @@
-//! clap types only.
-#[derive(clap::Parser, Debug)]
+//! Command-line types (clap derive). The doc comments are the `--help` text.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Keeps architecture documents honest: the Change Log from git history, true dates,
+/// and the review cycle.
+///
+/// Exit codes: 0 ok, 1 findings (lint problems, out of date, due), 2 usage, config or
+/// document error, 3 internal error.
+#[derive(Parser, Debug)]
+#[command(
+    name = "dbarch",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
 }
-#[derive(clap::Args, Debug)]
+
+#[derive(Args, Debug, Clone)]
 pub struct Global {
-    #[arg(long, global = true)]
+    /// Run as if started in DIR (the repository or a directory inside it).
+    #[arg(
+        short = 'C',
+        long = "repo",
+        global = true,
+        value_name = "DIR",
+        default_value = "."
+    )]
+    pub repo: PathBuf,
+    /// Read this configuration file instead of `<repo>/dbarch.toml`.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Say more about what happens.
+    #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// When to colour output (never with NO_COLOR set).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Format {
+    /// For people.
+    #[default]
+    Text,
+    /// For programs (a stable schema, documented in the README).
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write the document template and a commented dbarch.toml.
+    Init(InitArgs),
+    /// Check structure, dates and unfilled placeholders of the managed documents.
+    Lint(LintArgs),
+    /// Add Change Log rows for commits not yet recorded, and set Last Updated.
+    Sync(SyncArgs),
+    /// Bring an existing document under management: add the header and a Change Log
+    /// backfilled from its whole history.
+    Adopt(AdoptArgs),
+    /// Print the effective configuration (defaults < dbarch.toml < environment < flags).
+    Config,
+    /// Run the whole cycle on a throwaway repository and show each step.
+    Demo(DemoArgs),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Where to write the document, relative to the repository root.
+    #[arg(long, default_value = "docs/database-architecture.md")]
+    pub path: String,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
+    /// Reviewed By for the new document (default: the configured reviewers, else the
+    /// template's placeholder).
+    #[arg(long)]
+    pub reviewer: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    /// Documents to check (default: the configured or discovered ones).
+    pub docs: Vec<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// Documents to sync (default: the configured or discovered ones).
+    pub docs: Vec<String>,
+    /// Print a unified diff of what would change; write nothing.
+    #[arg(long, conflicts_with = "check")]
+    pub dry_run: bool,
+    /// Exit 1 when a document is out of date (rows or dates missing); write nothing.
+    #[arg(long)]
+    pub check: bool,
+    /// Time zone for row dates: `commit` (each commit's own offset) or an IANA name.
+    #[arg(long)]
+    pub timezone: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct AdoptArgs {
+    /// The existing document.
+    pub path: String,
+    /// Print a unified diff of what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Reviewed By for the header (default: the configured reviewers, else `[TEAM]`).
+    #[arg(long)]
+    pub reviewer: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Build the demo repository here (default: a new temporary directory, kept).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }

@@ -84,6 +84,10 @@ pub struct Config {
     /// `DBARCH_REVIEW_EVERY` applied. Not part of the file (`to_toml` leaves it out).
     #[serde(skip)]
     pub doc_defaults: DocConfig,
+    /// Whether `docs` was given (by `[[docs]]` or on the command line). When it was not,
+    /// commands discover documents instead of using the default path alone.
+    #[serde(skip)]
+    pub docs_explicit: bool,
 }
 
 /// One `[[docs]]` entry.
@@ -468,6 +472,7 @@ impl Config {
             github: GithubConfig::default(),
             source: None,
             doc_defaults: DocConfig::default(),
+            docs_explicit: false,
         }
     }
 
@@ -554,6 +559,7 @@ impl Config {
                 docs.push(self.doc_settings(&p));
             }
             self.docs = docs;
+            self.docs_explicit = true;
         }
         Ok(())
     }
@@ -945,6 +951,7 @@ fn resolve(file: FileConfig, src: &Source<'_>) -> Result<Config> {
     let base = DocConfig::default();
 
     if let Some(docs) = file.docs {
+        config.docs_explicit = true;
         let mut out: Vec<DocConfig> = Vec::with_capacity(docs.len());
         for (i, d) in docs.into_iter().enumerate() {
             let here = [Seg::key("docs"), Seg::Index(i)];

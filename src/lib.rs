@@ -6,6 +6,7 @@
 //! [`ui`]. The engine never prints.
 #![deny(unsafe_code)]
 
+pub mod changelog;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod fsutil;
 pub mod history;
 pub mod interval;
 pub mod ui;
+pub mod workspace;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

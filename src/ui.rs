@@ -1,10 +1,174 @@
-//! Output (being written).
-pub struct Ui;
-impl Ui {
-    pub fn from_env(_v: bool) -> Self {
-        Ui
+//! All human output goes through here: colour (only on a terminal, never with
+//! `NO_COLOR`), sanitising of text that came from documents or commits (no escape
+//! sequence reaches the terminal), errors with their cause chain, and JSON.
+use std::io::{IsTerminal, Write};
+
+use crate::cli::ColorChoice;
+use crate::doc::table::strip_escapes;
+
+/// Where output goes. Tests render into buffers.
+pub struct Ui {
+    out: Box<dyn Write>,
+    err: Box<dyn Write>,
+    color: bool,
+    verbose: bool,
+}
+
+/// Makes text from a document or a commit safe to print: escape sequences and control
+/// characters (except newlines and tabs) become visible `\x1b`-style escapes.
+pub fn sanitize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&c.escape_default().to_string());
+        } else {
+            out.push(c);
+        }
     }
-    pub fn error(&mut self, e: &crate::Error) {
-        eprintln!("error: {e}");
+    out
+}
+
+/// One line of a cell-like value: escapes removed, whitespace collapsed.
+pub fn one_line(text: &str) -> String {
+    strip_escapes(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Ui {
+    pub fn from_env(verbose: bool) -> Ui {
+        Ui::new(
+            Box::new(std::io::stdout()),
+            Box::new(std::io::stderr()),
+            ColorChoice::Auto,
+            verbose,
+        )
+    }
+
+    pub fn new(out: Box<dyn Write>, err: Box<dyn Write>, color: ColorChoice, verbose: bool) -> Ui {
+        let color = match color {
+            ColorChoice::Never => false,
+            ColorChoice::Always => std::env::var_os("NO_COLOR").is_none(),
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+            }
+        };
+        Ui {
+            out,
+            err,
+            color,
+            verbose,
+        }
+    }
+
+    pub fn set_color(&mut self, choice: ColorChoice) {
+        self.color = match choice {
+            ColorChoice::Never => false,
+            ColorChoice::Always => std::env::var_os("NO_COLOR").is_none(),
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+            }
+        };
+    }
+
+    pub fn set_verbose(&mut self, verbose: bool) {
+        self.verbose = verbose;
+    }
+
+    pub fn verbose(&self) -> bool {
+        self.verbose
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    pub fn bold(&self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    pub fn green(&self, text: &str) -> String {
+        self.paint("32", text)
+    }
+
+    pub fn yellow(&self, text: &str) -> String {
+        self.paint("33", text)
+    }
+
+    pub fn red(&self, text: &str) -> String {
+        self.paint("31", text)
+    }
+
+    pub fn dim(&self, text: &str) -> String {
+        self.paint("2", text)
+    }
+
+    /// A line of the command's result on stdout. A broken pipe is not an error.
+    pub fn line(&mut self, text: &str) {
+        let _ = writeln!(self.out, "{text}");
+    }
+
+    /// Raw text to stdout (diffs, TOML), as given.
+    pub fn print(&mut self, text: &str) {
+        let _ = write!(self.out, "{text}");
+    }
+
+    /// A progress or status note on stderr.
+    pub fn status(&mut self, text: &str) {
+        let _ = writeln!(self.err, "{text}");
+    }
+
+    /// A note only shown with `--verbose`.
+    pub fn detail(&mut self, text: &str) {
+        if self.verbose {
+            let _ = writeln!(self.err, "{}", self.dim(text));
+        }
+    }
+
+    pub fn warning(&mut self, text: &str) {
+        let head = self.yellow("warning:");
+        let _ = writeln!(self.err, "{head} {text}");
+    }
+
+    /// Prints an error and its cause chain on stderr.
+    pub fn error(&mut self, err: &crate::Error) {
+        let head = self.red("error:");
+        let _ = writeln!(self.err, "{head} {}", sanitize(&err.to_string()));
+        let mut source = std::error::Error::source(err);
+        while let Some(s) = source {
+            // git2's message is already in ours.
+            if !err.to_string().contains(&s.to_string()) {
+                let _ = writeln!(self.err, "  caused by: {}", sanitize(&s.to_string()));
+            }
+            source = s.source();
+        }
+    }
+
+    /// Pretty JSON on stdout.
+    pub fn json<T: serde::Serialize>(&mut self, value: &T) {
+        match serde_json::to_string_pretty(value) {
+            Ok(s) => self.line(&s),
+            Err(e) => self.status(&format!("error: cannot render JSON: {e}")),
+        }
+    }
+
+    pub fn flush(&mut self) {
+        let _ = self.out.flush();
+        let _ = self.err.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_makes_escapes_visible() {
+        assert_eq!(sanitize("a\u{1b}[31mred\u{7}\n"), "a\\u{1b}[31mred\\u{7}\n");
     }
 }

@@ -1,4 +1,38 @@
-//! commands (being written).
-pub fn run(_ui: &mut crate::ui::Ui, _cli: crate::cli::Cli) -> crate::Result<u8> {
-    Ok(0)
+//! One file per subcommand: its arguments come from [`crate::cli`], its `run` takes the
+//! [`Ui`] and returns the exit code.
+mod adopt;
+mod completions;
+mod config;
+mod demo;
+mod init;
+mod lint;
+mod sync;
+
+use crate::cli::{Cli, Command};
+use crate::config::Overrides;
+use crate::ui::Ui;
+use crate::workspace::Workspace;
+use crate::Result;
+
+pub fn run(ui: &mut Ui, cli: Cli) -> Result<u8> {
+    ui.set_color(cli.global.color);
+    ui.set_verbose(cli.global.verbose);
+    let g = &cli.global;
+    let code = match cli.command {
+        Command::Init(args) => init::run(ui, &Workspace::open(g, &Overrides::default())?, args),
+        Command::Lint(args) => lint::run(ui, &Workspace::open(g, &Overrides::default())?, args),
+        Command::Sync(args) => {
+            let o = Overrides {
+                timezone: args.timezone.clone(),
+                ..Overrides::default()
+            };
+            sync::run(ui, &Workspace::open(g, &o)?, args)
+        }
+        Command::Adopt(args) => adopt::run(ui, &Workspace::open(g, &Overrides::default())?, args),
+        Command::Config => config::run(ui, &Workspace::open(g, &Overrides::default())?),
+        Command::Demo(args) => demo::run(ui, args),
+        Command::Completions { shell } => completions::run(ui, shell),
+    };
+    ui.flush();
+    code
 }

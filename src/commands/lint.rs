@@ -1,0 +1,9 @@
+//! being written
+use crate::cli::LintArgs;
+use crate::ui::Ui;
+use crate::workspace::Workspace;
+use crate::Result;
+
+pub fn run(_ui: &mut Ui, _ws: &Workspace, _args: LintArgs) -> Result<u8> {
+    Err(crate::Error::Internal("not yet".into()))
+}

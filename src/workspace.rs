@@ -1,0 +1,253 @@
+//! What every command starts from: the repository root, the effective configuration,
+//! "today" (through the `DBARCH_NOW` clock seam), and the managed documents.
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
+use crate::cli::Global;
+use crate::config::{self, Config, DocConfig, Overrides};
+use crate::doc::Labels;
+use crate::fsutil::Lock;
+use crate::history::Repo;
+use crate::{Error, Result};
+
+/// The clock seam: `DBARCH_NOW` (`2026-11-26` or RFC 3339) replaces the system clock,
+/// so tests and demos are deterministic.
+pub const ENV_NOW: &str = "DBARCH_NOW";
+
+/// The current time, honouring [`ENV_NOW`].
+pub fn now() -> Result<DateTime<FixedOffset>> {
+    match std::env::var(ENV_NOW) {
+        Ok(v) if !v.trim().is_empty() => parse_now(v.trim()).ok_or_else(|| {
+            Error::Config(format!(
+                "environment variable {ENV_NOW}: `{v}` is not a date (2026-11-26) or an RFC 3339 time"
+            ))
+        }),
+        _ => Ok(chrono::Local::now().fixed_offset()),
+    }
+}
+
+fn parse_now(v: &str) -> Option<DateTime<FixedOffset>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        return Some(t);
+    }
+    let d = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()?;
+    Some(d.and_hms_opt(12, 0, 0)?.and_utc().fixed_offset())
+}
+
+/// A document `dbarch` manages.
+#[derive(Clone, Debug)]
+pub struct ManagedDoc {
+    /// Relative to the repository root, `/`-separated.
+    pub rel: String,
+    pub abs: PathBuf,
+    pub settings: DocConfig,
+}
+
+pub struct Workspace {
+    pub root: PathBuf,
+    pub repo: Option<Repo>,
+    pub config: Config,
+    pub now: DateTime<FixedOffset>,
+}
+
+impl Workspace {
+    /// Finds the repository (if any) from `--repo`, loads the configuration.
+    pub fn open(global: &Global, overrides: &Overrides) -> Result<Workspace> {
+        let start = &global.repo;
+        if !start.exists() {
+            return Err(Error::Usage(format!(
+                "{}: no such directory",
+                start.display()
+            )));
+        }
+        let repo = Repo::discover(start).ok();
+        let root = match &repo {
+            Some(r) => r.workdir()?.to_path_buf(),
+            None => start.to_path_buf(),
+        };
+        let env = |k: &str| std::env::var(k).ok();
+        let config = Config::load(&root, global.config.as_deref(), &env, overrides)?;
+        Ok(Workspace {
+            root,
+            repo,
+            config,
+            now: now()?,
+        })
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.now.date_naive()
+    }
+
+    /// The repository, or an error saying the command needs one.
+    pub fn repo(&self) -> Result<&Repo> {
+        self.repo.as_ref().ok_or_else(|| {
+            Error::Usage(format!(
+                "{} is not inside a git repository; this command reads the document's history",
+                self.root.display()
+            ))
+        })
+    }
+
+    pub fn labels(&self) -> Labels {
+        Labels {
+            last_updated: self.config.fields.last_updated.clone(),
+            reviewed_by: self.config.fields.reviewed_by.clone(),
+            next_review: self.config.fields.next_review.clone(),
+        }
+    }
+
+    /// Takes the repository-wide lock (in the git directory, else at the root).
+    pub fn lock(&self) -> Result<Lock> {
+        let dir = self
+            .repo
+            .as_ref()
+            .map_or_else(|| self.root.clone(), |r| r.git().path().to_path_buf());
+        Lock::acquire(&dir.join("dbarch.lock"), Duration::from_secs(30))
+    }
+
+    /// A document named on the command line, relative to the current directory or the
+    /// root; refused when it leaves the repository.
+    pub fn named_doc(&self, name: &str) -> Result<ManagedDoc> {
+        let rel = self.relative(name);
+        let abs = config::safe_doc_path(&self.root, &rel)?;
+        Ok(ManagedDoc {
+            settings: self.config.doc_settings(&rel),
+            rel,
+            abs,
+        })
+    }
+
+    fn relative(&self, name: &str) -> String {
+        let p = Path::new(name);
+        let cwd = std::env::current_dir().ok();
+        let candidates = [cwd.as_ref().map(|c| c.join(p)), Some(self.root.join(p))];
+        for c in candidates.into_iter().flatten() {
+            if let (Ok(a), Ok(r)) = (c.canonicalize(), self.root.canonicalize()) {
+                if let Ok(rel) = a.strip_prefix(&r) {
+                    return rel.to_string_lossy().replace('\\', "/");
+                }
+            }
+        }
+        name.trim_start_matches("./").to_string()
+    }
+
+    /// The managed documents: the ones named, else the configured paths and globs, else
+    /// tracked Markdown files that carry a Next Review field, else the default path when
+    /// it exists.
+    pub fn documents(&self, named: &[String]) -> Result<Vec<ManagedDoc>> {
+        if !named.is_empty() {
+            return named.iter().map(|n| self.named_doc(n)).collect();
+        }
+        let files = self.candidate_files()?;
+        let mut out: Vec<ManagedDoc> = Vec::new();
+        let push = |rel: String, out: &mut Vec<ManagedDoc>| -> Result<()> {
+            if out.iter().any(|d| d.rel == rel) {
+                return Ok(());
+            }
+            let abs = config::safe_doc_path(&self.root, &rel)?;
+            out.push(ManagedDoc {
+                settings: self.config.doc_settings(&rel),
+                rel,
+                abs,
+            });
+            Ok(())
+        };
+        if self.config.docs_explicit {
+            for d in &self.config.docs {
+                if is_glob(&d.path) {
+                    let glob = config::compile_glob(&d.path).map_err(Error::Config)?;
+                    for f in files.iter().filter(|f| glob.is_match(f.as_str())) {
+                        push(f.clone(), &mut out)?;
+                    }
+                } else {
+                    push(d.path.clone(), &mut out)?;
+                }
+            }
+            return Ok(out);
+        }
+        let labels = self.labels();
+        let bold = format!("**{}:**", labels.next_review);
+        let key = format!("{}:", labels.key(crate::doc::FieldKind::NextReview));
+        for f in files
+            .iter()
+            .filter(|f| f.ends_with(".md") || f.ends_with(".markdown"))
+        {
+            let Ok(text) = std::fs::read(self.root.join(f)) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(&text);
+            if text.contains(&bold) || text.lines().any(|l| l.starts_with(&key)) {
+                push(f.clone(), &mut out)?;
+            }
+        }
+        if out.is_empty() && self.root.join(config::DEFAULT_DOC_PATH).is_file() {
+            push(config::DEFAULT_DOC_PATH.to_string(), &mut out)?;
+        }
+        if out.is_empty() {
+            return Err(Error::Usage(
+                "no managed documents found: run `dbarch init`, name a document, or add [[docs]] to dbarch.toml".into(),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Tracked files in a repository; without one, the Markdown files under the root.
+    fn candidate_files(&self) -> Result<Vec<String>> {
+        if let Some(repo) = &self.repo {
+            return Ok(repo
+                .tracked_files()?
+                .into_iter()
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .collect());
+        }
+        let mut out = Vec::new();
+        walk(&self.root, &self.root, &mut out, 0);
+        out.sort();
+        Ok(out)
+    }
+}
+
+fn is_glob(p: &str) -> bool {
+    p.contains(['*', '?', '[', '{'])
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>, depth: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let name = e.file_name();
+        if name.to_string_lossy().starts_with('.') || name == "target" || name == "node_modules" {
+            continue;
+        }
+        match e.file_type() {
+            Ok(t) if t.is_dir() && depth < 8 => walk(root, &p, out, depth + 1),
+            Ok(t) if t.is_file() => {
+                if let Ok(rel) = p.strip_prefix(root) {
+                    out.push(rel.to_string_lossy().replace('\\', "/"));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn now_accepts_dates_and_times() {
+        assert_eq!(
+            parse_now("2026-11-26").unwrap().date_naive().to_string(),
+            "2026-11-26"
+        );
+        let t = parse_now("2026-11-26T23:30:00-05:00").unwrap();
+        assert_eq!(t.date_naive().to_string(), "2026-11-26");
+        assert!(parse_now("tomorrow").is_none());
+    }
+}
