@@ -1,1 +1,672 @@
-//! being written
+//! History + document → the Change Log rows to add and the true "Last Updated".
+//!
+//! The recorded-ness rules of the SPEC (§2) live here, once. A commit that changed the
+//! document gets no new row when:
+//! 1. a row already refers to it — by commit id when the table has a Commit column, else
+//!    by author date, author and Change text, so rebased, amended and cherry-picked
+//!    commits are not doubled;
+//! 2. the commit itself adds Change Log rows (its author documented it; this covers a
+//!    squash merge of a branch whose hook already wrote rows);
+//! 3. it only touched managed parts (header values, Change Log rows): bookkeeping;
+//! 4. a rule skips it: `[skip changelog]`/`[dbarch skip]` in the message, a
+//!    `Changelog: skip` trailer, the ignore-revs file, a skipped author (`[bot]`), or,
+//!    when configured, a whitespace-only change.
+//!
+//! "Last Updated" is the newest substantive change (rules 1–2 and rows added; not
+//! bookkeeping, not skipped commits) or the last review row, whichever is later.
+//! Nothing here writes or prints.
+use std::collections::HashSet;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use git2::Oid;
+
+use crate::config::{compile_glob, ChangelogConfig, DocConfig, Timezone};
+use crate::doc::table::escape_cell;
+use crate::doc::{date, Column, DateStyle, Document, Labels, NewRow, Table};
+use crate::history::{ChangeKind, CommitInfo, DocChange, DocHistory, HistoryOptions, Repo};
+use crate::{Error, Result};
+
+/// Why a commit gets no row.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "reason", content = "detail")]
+pub enum Recorded {
+    /// Rule 1: a row refers to it.
+    RowRefers,
+    /// Rule 2: the commit adds Change Log rows itself.
+    AddsRows,
+    /// Rule 3: only header values or Change Log rows changed.
+    Bookkeeping,
+    /// Rule 4: skipped by a rule (which one).
+    Skipped(String),
+    /// A shallow clone's boundary commit: what it changed is not known.
+    ShallowBoundary,
+}
+
+/// A row to add, with the commit it records.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PlannedRow {
+    #[serde(serialize_with = "ser_oid")]
+    pub commit: Oid,
+    #[serde(skip)]
+    pub date: NaiveDate,
+    #[serde(flatten)]
+    pub row: NewRow,
+}
+
+fn ser_oid<S: serde::Serializer>(id: &Oid, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&id.to_string())
+}
+
+/// What `sync` would do for one document.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    /// Oldest first.
+    pub rows: Vec<PlannedRow>,
+    /// The date "Last Updated" should show (None: no history and no review row).
+    pub last_updated: Option<NaiveDate>,
+    /// Commits that changed the document and got no row, and why.
+    pub recorded: Vec<(Oid, Recorded)>,
+    /// The history was cut off by a shallow clone, but the recorded part was reached.
+    pub truncated: bool,
+}
+
+/// Everything the planner needs besides the history.
+pub struct Settings<'a> {
+    pub changelog: &'a ChangelogConfig,
+    pub doc: &'a DocConfig,
+    pub labels: &'a Labels,
+    /// Commits from the ignore-revs file.
+    pub ignore_revs: HashSet<Oid>,
+}
+
+impl<'a> Settings<'a> {
+    pub fn new(
+        root: &Path,
+        changelog: &'a ChangelogConfig,
+        doc: &'a DocConfig,
+        labels: &'a Labels,
+    ) -> Settings<'a> {
+        Settings {
+            changelog,
+            doc,
+            labels,
+            ignore_revs: read_ignore_revs(root, &changelog.ignore_revs_file),
+        }
+    }
+}
+
+/// `.git-blame-ignore-revs` format: one full commit id per line, `#` comments.
+fn read_ignore_revs(root: &Path, file: &str) -> HashSet<Oid> {
+    if file.is_empty() {
+        return HashSet::new();
+    }
+    let Ok(text) = std::fs::read_to_string(root.join(file)) else {
+        return HashSet::new();
+    };
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter_map(|l| Oid::from_str(l).ok().filter(|_| l.len() == 40))
+        .collect()
+}
+
+/// Plans the rows for the document now at `rel` (as parsed in `doc`, the working copy).
+pub fn plan(repo: &Repo, rel: &str, doc: &Document, s: &Settings) -> Result<Plan> {
+    let history = repo.document_history(Path::new(rel), &HistoryOptions::default())?;
+    plan_from_history(repo, rel, doc, &history, s)
+}
+
+pub fn plan_from_history(
+    repo: &Repo,
+    rel: &str,
+    doc: &Document,
+    history: &DocHistory,
+    s: &Settings,
+) -> Result<Plan> {
+    let mut matcher = RowMatcher::new(doc.table());
+    let row_style = matcher.style;
+    let mut plan = Plan::default();
+    let mut newest: Option<NaiveDate> = None;
+    let mut reached_recorded = false;
+    for change in &history.changes {
+        let c = &change.commit;
+        let date = local_date(c, &s.changelog.timezone);
+        if change.shallow_boundary {
+            if matcher.refers(c, &change_text(change, &Sections::default(), s), date) {
+                reached_recorded = true;
+            }
+            plan.recorded.push((c.id, Recorded::ShallowBoundary));
+            continue;
+        }
+        let before = change
+            .before
+            .as_ref()
+            .and_then(|b| Document::parse(b.clone(), s.labels).ok());
+        let after = change
+            .after
+            .as_ref()
+            .and_then(|b| Document::parse(b.clone(), s.labels).ok());
+        let sections = Sections::of(before.as_ref(), after.as_ref());
+        if let Some(reason) = skip_rule(change, s) {
+            plan.recorded.push((c.id, Recorded::Skipped(reason)));
+            continue;
+        }
+        if is_bookkeeping(change, before.as_ref(), after.as_ref()) {
+            plan.recorded.push((c.id, Recorded::Bookkeeping));
+            continue;
+        }
+        newest = newest.max(Some(date));
+        if adds_rows(before.as_ref(), after.as_ref()) {
+            reached_recorded = true;
+            plan.recorded.push((c.id, Recorded::AddsRows));
+            continue;
+        }
+        let text = change_text(change, &sections, s);
+        if matcher.refers(c, &text, date) {
+            reached_recorded = true;
+            plan.recorded.push((c.id, Recorded::RowRefers));
+            continue;
+        }
+        let row = NewRow {
+            date: format_row_date(date, row_style, &s.changelog.date_format),
+            change: text.clone(),
+            author: author_cell(c),
+            impact: impact(repo, change, &sections, s),
+            commit: doc
+                .table()
+                .and_then(|t| t.index_of(Column::Commit))
+                .map(|_| short(c.id)),
+        };
+        matcher.add(c, &text, date);
+        plan.rows.push(PlannedRow {
+            commit: c.id,
+            date,
+            row,
+        });
+    }
+    if history.truncated {
+        if !reached_recorded {
+            let boundary = history
+                .changes
+                .iter()
+                .find(|c| c.shallow_boundary)
+                .map(|c| short(c.commit.id))
+                .unwrap_or_default();
+            return Err(Error::History(format!(
+                "{rel}: this is a shallow clone and the document's history is cut off at commit {boundary}, \
+                 before anything the Change Log records; fetch the full history (`fetch-depth: 0` in \
+                 actions/checkout, or `git fetch --unshallow`) and run again"
+            )));
+        }
+        // Rows for commits older than the last recorded one would need the missing
+        // history to be trusted; incremental sync needs only the newer ones.
+        let last_recorded = history
+            .changes
+            .iter()
+            .rposition(|ch| {
+                plan.recorded.iter().any(|(id, r)| {
+                    *id == ch.commit.id && matches!(r, Recorded::RowRefers | Recorded::AddsRows)
+                })
+            })
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        let keep: HashSet<Oid> = history.changes[last_recorded..]
+            .iter()
+            .map(|c| c.commit.id)
+            .collect();
+        plan.rows.retain(|r| keep.contains(&r.commit));
+        plan.truncated = true;
+    }
+    let review = last_review(doc);
+    plan.last_updated = newest.max(review).or(newest);
+    Ok(plan)
+}
+
+/// The document with the plan applied: rows added where the table's order says (or the
+/// configured order), and Last Updated set in the field's own date style. `None` when
+/// nothing changes.
+pub fn apply_plan(
+    doc: &Document,
+    plan: &Plan,
+    s: &Settings,
+) -> std::result::Result<Option<String>, crate::doc::DocError> {
+    let mut doc = doc.clone();
+    if let Some(t) = doc.changelog.as_mut().and_then(|c| c.table.as_mut()) {
+        match s.changelog.order {
+            crate::config::Order::OldestFirst => t.order = crate::doc::Order::OldestFirst,
+            crate::config::Order::NewestFirst => t.order = crate::doc::Order::NewestFirst,
+            crate::config::Order::Auto => {}
+        }
+    }
+    let rows: Vec<NewRow> = plan.rows.iter().map(|r| r.row.clone()).collect();
+    let mut edits = doc.add_rows(&rows, s.changelog.max_cell_width)?;
+    if let (Some(d), Some(field)) = (
+        plan.last_updated,
+        doc.field(crate::doc::FieldKind::LastUpdated),
+    ) {
+        let text = match field.date {
+            Some(old) => date::format(d, old.style),
+            None => format_row_date(d, None, &s.changelog.date_format),
+        };
+        // A month-only field already showing the right month stays as it is.
+        if field.raw != text {
+            edits.extend(doc.set_field(crate::doc::FieldKind::LastUpdated, &text));
+        }
+    }
+    if edits.is_empty() {
+        return Ok(None);
+    }
+    let (new, _) = doc.apply(&edits)?;
+    Ok((new != doc.text.src).then_some(new))
+}
+
+/// The date of the newest row whose Impact is `Review`.
+pub fn last_review(doc: &Document) -> Option<NaiveDate> {
+    let t = doc.table()?;
+    t.real_rows()
+        .filter(|r| {
+            t.cell(r, Column::Impact)
+                .is_some_and(|i| i.trim().eq_ignore_ascii_case("review"))
+        })
+        .filter_map(|r| t.cell(r, Column::Date).and_then(date::parse))
+        .map(|d| d.date)
+        .max()
+}
+
+fn local_date(c: &CommitInfo, tz: &Timezone) -> NaiveDate {
+    match tz {
+        Timezone::Commit => c.author_time.date_naive(),
+        Timezone::Named(z) => c.author_time.with_timezone(z).date_naive(),
+    }
+}
+
+fn format_row_date(d: NaiveDate, style: Option<DateStyle>, configured: &str) -> String {
+    if !configured.is_empty() {
+        return d.format(configured).to_string();
+    }
+    date::format(d, style.unwrap_or(DateStyle::Iso))
+}
+
+pub fn short(id: Oid) -> String {
+    id.to_string()[..7].to_string()
+}
+
+fn skip_rule(change: &DocChange, s: &Settings) -> Option<String> {
+    let c = &change.commit;
+    let message = format!("{}\n{}", c.summary, c.body).to_ascii_lowercase();
+    for marker in ["[skip changelog]", "[dbarch skip]", "[changelog skip]"] {
+        if message.contains(marker) {
+            return Some(format!("message contains {marker}"));
+        }
+    }
+    if c.trailers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("changelog") && v.trim().eq_ignore_ascii_case("skip"))
+    {
+        return Some("Changelog: skip trailer".into());
+    }
+    if s.ignore_revs.contains(&c.id) {
+        return Some("listed in the ignore-revs file".into());
+    }
+    let who = format!("{} {}", c.author.name, c.author.email).to_lowercase();
+    if let Some(p) = s
+        .changelog
+        .skip_authors
+        .iter()
+        .find(|p| who.contains(&p.to_lowercase()))
+    {
+        return Some(format!("author matches {p:?}"));
+    }
+    if s.changelog.skip_whitespace_only {
+        if let (Some(b), Some(a)) = (&change.before, &change.after) {
+            let squeeze = |x: &[u8]| -> Vec<u8> {
+                x.iter()
+                    .copied()
+                    .filter(|b| !b.is_ascii_whitespace())
+                    .collect()
+            };
+            if squeeze(b) == squeeze(a) {
+                return Some("whitespace-only change".into());
+            }
+        }
+    }
+    None
+}
+
+/// Rule 3: with header values and Change Log rows masked out, nothing changed.
+fn is_bookkeeping(change: &DocChange, before: Option<&Document>, after: Option<&Document>) -> bool {
+    if change.kind != ChangeKind::Modified && change.kind != ChangeKind::Renamed {
+        return false;
+    }
+    match (before, after) {
+        (Some(b), Some(a)) => masked(b) == masked(a),
+        _ => false,
+    }
+}
+
+/// The document with the managed spans removed and line endings normalised.
+fn masked(d: &Document) -> String {
+    let t = &d.text;
+    let mut cut: Vec<std::ops::Range<usize>> = d.fields.iter().map(|f| f.value.clone()).collect();
+    if let Some(table) = d.table() {
+        for r in &table.rows {
+            let l = t.lines[r.line];
+            cut.push(l.start..l.next);
+        }
+    }
+    cut.sort_by_key(|r| r.start);
+    let mut out = String::new();
+    let mut pos = 0;
+    for r in cut {
+        if r.start >= pos {
+            out.push_str(&t.src[pos..r.start]);
+            pos = r.end;
+        }
+    }
+    out.push_str(&t.src[pos..]);
+    out.replace("\r\n", "\n").trim_end().to_string()
+}
+
+/// Rule 2: the commit's version of the table has a real row the parent's lacks.
+fn adds_rows(before: Option<&Document>, after: Option<&Document>) -> bool {
+    let rows = |d: Option<&Document>| -> Vec<Vec<String>> {
+        d.and_then(|d| d.table())
+            .map(|t| t.real_rows().map(|r| r.cells.clone()).collect())
+            .unwrap_or_default()
+    };
+    let old = rows(before);
+    rows(after).iter().any(|r| !old.contains(r))
+}
+
+/// Sections a commit touched, by name.
+#[derive(Default)]
+struct Sections {
+    /// `Parent > Child` paths.
+    paths: Vec<String>,
+}
+
+impl Sections {
+    fn of(before: Option<&Document>, after: Option<&Document>) -> Sections {
+        let paths = match (before, after) {
+            (Some(b), Some(a)) => b.sections_changed(a),
+            _ => Vec::new(),
+        };
+        // The Change Log itself is bookkeeping, never a "section touched".
+        let paths = paths
+            .into_iter()
+            .filter(|p| !crate::doc::table::is_changelog_title(p.rsplit(" > ").next().unwrap_or(p)))
+            .collect();
+        Sections { paths }
+    }
+
+    /// Innermost titles, for `{sections}`.
+    fn titles(&self) -> Vec<&str> {
+        self.paths
+            .iter()
+            .map(|p| p.rsplit(" > ").next().unwrap_or(p))
+            .collect()
+    }
+
+    fn touches(&self, name: &str) -> bool {
+        self.paths.iter().any(|p| {
+            p.split(" > ")
+                .any(|part| part.eq_ignore_ascii_case(name.trim()))
+        })
+    }
+}
+
+/// The Change cell: the template with `{subject}` (without a conventional-commit
+/// prefix, capitalised), `{sections}`, `{sha}` and `{body}`.
+fn change_text(change: &DocChange, sections: &Sections, s: &Settings) -> String {
+    let c = &change.commit;
+    let subject = clean_subject(&c.summary);
+    let titles = sections.titles().join(", ");
+    let body: String = c
+        .body
+        .lines()
+        .filter(|l| {
+            !c.trailers
+                .iter()
+                .any(|(k, _)| l.starts_with(&format!("{k}:")))
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let text = s
+        .changelog
+        .change_template
+        .replace("{subject}", &subject)
+        .replace("{sections}", &titles)
+        .replace("{sha}", &short(c.id))
+        .replace("{body}", body.trim());
+    let text = text.replace("()", "").replace("( )", "");
+    let text = text.trim();
+    if text.is_empty() {
+        return if titles.is_empty() {
+            "Update document".into()
+        } else {
+            format!("Update {titles}")
+        };
+    }
+    text.to_string()
+}
+
+/// `feat(db)!: add replicas` → `Add replicas`.
+pub fn clean_subject(summary: &str) -> String {
+    let s = summary.trim();
+    let rest = conventional(s).map_or(s, |(_, _, rest)| rest);
+    let mut chars = rest.trim().chars();
+    match chars.next() {
+        Some(f) => f.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// `type(scope)!: rest` → (type, breaking, rest).
+fn conventional(s: &str) -> Option<(&str, bool, &str)> {
+    let colon = s.find(": ")?;
+    let head = &s[..colon];
+    let (head, bang) = match head.strip_suffix('!') {
+        Some(h) => (h, true),
+        None => (head, false),
+    };
+    let ty = match head.find('(') {
+        Some(i) if head.ends_with(')') => &head[..i],
+        Some(_) => return None,
+        None => head,
+    };
+    // Types are lowercase by convention; `Update: x` is a plain subject.
+    let type_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+    if ty.is_empty() || !ty.chars().all(type_char) || ty.len() > 20 {
+        return None;
+    }
+    Some((ty, bang, &s[colon + 2..]))
+}
+
+fn author_cell(c: &CommitInfo) -> String {
+    let mut names = vec![c.author.name.clone()];
+    for p in &c.co_authors {
+        if !names.contains(&p.name) {
+            names.push(p.name.clone());
+        }
+    }
+    names.join(", ")
+}
+
+/// `Impact:` trailer > configured rules (section or path) > conventional commit type >
+/// the default.
+fn impact(repo: &Repo, change: &DocChange, sections: &Sections, s: &Settings) -> String {
+    let c = &change.commit;
+    if let Some((_, v)) = c
+        .trailers
+        .iter()
+        .rev()
+        .find(|(k, _)| k.eq_ignore_ascii_case("impact"))
+    {
+        return v.trim().to_string();
+    }
+    let mut files: Option<Vec<String>> = None;
+    for rule in &s.changelog.impact_rules {
+        if let Some(section) = &rule.section {
+            if sections.touches(section) {
+                return rule.impact.clone();
+            }
+        }
+        if let Some(glob) = &rule.path {
+            let files = files.get_or_insert_with(|| changed_files(repo, c));
+            if let Ok(g) = compile_glob(glob) {
+                if files.iter().any(|f| g.is_match(f)) {
+                    return rule.impact.clone();
+                }
+            }
+        }
+    }
+    for (name, sec) in &s.doc.sections {
+        if let Some(i) = &sec.impact {
+            if sections.touches(name) {
+                return i.clone();
+            }
+        }
+    }
+    let breaking = c.body.contains("BREAKING CHANGE") || c.body.contains("BREAKING-CHANGE");
+    match conventional(c.summary.trim()) {
+        Some((_, bang, _)) if bang || breaking => "High".into(),
+        Some((ty, _, _)) if ty.eq_ignore_ascii_case("feat") => "Medium".into(),
+        Some(_) => "Low".into(),
+        None if breaking => "High".into(),
+        None => s.changelog.default_impact.clone(),
+    }
+}
+
+/// Every path the commit changed against its first parent (all files for a root).
+fn changed_files(repo: &Repo, c: &CommitInfo) -> Vec<String> {
+    let git = repo.git();
+    let Ok(commit) = git.find_commit(c.id) else {
+        return Vec::new();
+    };
+    let tree = commit.tree().ok();
+    let parent = commit.parent(0).ok().and_then(|p| p.tree().ok());
+    let Ok(diff) = git.diff_tree_to_tree(parent.as_ref(), tree.as_ref(), None) else {
+        return Vec::new();
+    };
+    diff.deltas()
+        .filter_map(|d| {
+            d.new_file()
+                .path()
+                .or_else(|| d.old_file().path())
+                .map(|p| p.to_string_lossy().into_owned())
+        })
+        .collect()
+}
+
+/// Rule 1: which existing (and newly planned) rows refer to a commit.
+struct RowMatcher {
+    rows: Vec<RowKey>,
+    /// The date style of the table's newest dated row (new rows copy it).
+    style: Option<DateStyle>,
+}
+
+struct RowKey {
+    commit: Option<String>,
+    date: Option<(NaiveDate, DateStyle)>,
+    author: String,
+    change: String,
+}
+
+fn norm(s: &str) -> String {
+    s.replace("\\|", "|")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .trim()
+        .trim_end_matches('…')
+        .trim()
+        .to_lowercase()
+}
+
+impl RowMatcher {
+    fn new(table: Option<&Table>) -> RowMatcher {
+        let mut m = RowMatcher {
+            rows: Vec::new(),
+            style: None,
+        };
+        let Some(t) = table else { return m };
+        for r in t.real_rows() {
+            let date = t.cell(r, Column::Date).and_then(date::parse);
+            if let Some(d) = date {
+                m.style = Some(d.style);
+            }
+            let commit = t
+                .cell(r, Column::Commit)
+                .map(|c| c.trim().trim_matches('`').to_lowercase())
+                .filter(|c| c.len() >= 7 && c.chars().all(|ch| ch.is_ascii_hexdigit()));
+            m.rows.push(RowKey {
+                commit,
+                date: date.map(|d| (d.date, d.style)),
+                author: norm(t.cell(r, Column::Author).unwrap_or("")),
+                change: norm(t.cell(r, Column::Change).unwrap_or("")),
+            });
+        }
+        m
+    }
+
+    fn add(&mut self, c: &CommitInfo, change: &str, date: NaiveDate) {
+        self.rows.push(RowKey {
+            commit: Some(c.id.to_string()),
+            date: Some((date, DateStyle::Iso)),
+            author: norm(&author_cell(c)),
+            change: norm(&escape_cell(change, 0)),
+        });
+    }
+
+    fn refers(&self, c: &CommitInfo, change: &str, date: NaiveDate) -> bool {
+        let id = c.id.to_string();
+        let subject = norm(&clean_subject(&c.summary));
+        let rendered = norm(&escape_cell(change, 0));
+        let author = c.author.name.to_lowercase();
+        self.rows.iter().any(|r| {
+            if let Some(rc) = &r.commit {
+                if id.starts_with(rc.as_str()) {
+                    return true;
+                }
+            }
+            let same_day = match r.date {
+                Some((d, DateStyle::MonthYear { .. })) => {
+                    d.format("%Y-%m").to_string() == date.format("%Y-%m").to_string()
+                }
+                Some((d, _)) => d == date,
+                None => false,
+            };
+            let same_text = |cell: &str| {
+                !cell.is_empty()
+                    && (cell == rendered
+                        || cell == subject
+                        || (rendered.starts_with(cell) && cell.len() >= 20))
+            };
+            same_day && r.author.contains(&author) && same_text(&r.change)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_lose_their_conventional_prefix() {
+        assert_eq!(
+            clean_subject("feat(db)!: add read replicas"),
+            "Add read replicas"
+        );
+        assert_eq!(clean_subject("docs: fix typo"), "Fix typo");
+        assert_eq!(clean_subject("Update: the doc"), "Update: the doc");
+        assert_eq!(clean_subject("add x: y z"), "Add x: y z");
+        assert_eq!(clean_subject("été"), "Été");
+    }
+
+    #[test]
+    fn conventional_types() {
+        assert_eq!(conventional("feat: x"), Some(("feat", false, "x")));
+        assert_eq!(conventional("fix(api)!: x"), Some(("fix", true, "x")));
+        assert_eq!(conventional("no colon here"), None);
+        assert_eq!(conventional("two words: x"), None);
+    }
+}

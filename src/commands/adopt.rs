@@ -1,9 +1,81 @@
-//! being written
+//! `dbarch adopt PATH`: bring an existing document under management. It adds the
+//! header fields it lacks (Last Updated from history, Reviewed By, Next Review = Last
+//! Updated + interval) and a Change Log backfilled from the document's whole history.
+//! Existing fields and rows are kept as they are; a second run changes nothing.
+use crate::changelog::{self, Settings};
 use crate::cli::AdoptArgs;
-use crate::ui::Ui;
+use crate::commands::sync::{unified_diff, write_checked};
+use crate::doc::{self, FieldKind};
+use crate::ui::{self, Ui};
 use crate::workspace::Workspace;
-use crate::Result;
+use crate::{Error, Result};
 
-pub fn run(_ui: &mut Ui, _ws: &Workspace, _args: AdoptArgs) -> Result<u8> {
-    Err(crate::Error::Internal("not yet".into()))
+pub fn run(ui: &mut Ui, ws: &Workspace, args: AdoptArgs) -> Result<u8> {
+    let repo = ws.repo()?;
+    let d = ws.named_doc(&args.path)?;
+    if !d.abs.is_file() {
+        return Err(Error::Usage(format!("{}: no such document", d.rel)));
+    }
+    let _lock = if args.dry_run { None } else { Some(ws.lock()?) };
+    let labels = ws.labels();
+    let original = doc::load(&d.abs, &labels)?;
+    let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
+    let plan = changelog::plan(repo, &d.rel, &original, &settings)?;
+    // The header first, so the rows land in a document that already has it.
+    let last = plan.last_updated.unwrap_or_else(|| ws.today());
+    let reviewer = args
+        .reviewer
+        .clone()
+        .or_else(|| (!d.settings.reviewers.is_empty()).then(|| d.settings.reviewers.join(", ")))
+        .unwrap_or_else(|| "[TEAM]".to_string());
+    let next = d.settings.review_every.add_to(last);
+    let mut fields = Vec::new();
+    for (kind, value) in [
+        (
+            FieldKind::LastUpdated,
+            original.format_date(FieldKind::LastUpdated, last, None),
+        ),
+        (FieldKind::ReviewedBy, reviewer),
+        (
+            FieldKind::NextReview,
+            original.format_date(FieldKind::NextReview, next, None),
+        ),
+    ] {
+        if original.field(kind).is_none() {
+            fields.push((kind, value));
+        }
+    }
+    let edits = original.set_fields(&fields);
+    let (with_header, headed) = original.apply(&edits).map_err(|e| e.into_error(&d.abs))?;
+    let new = changelog::apply_plan(&headed, &plan, &settings)
+        .map_err(|e| e.into_error(&d.abs))?
+        .unwrap_or(with_header);
+    if new == original.text.src {
+        ui.line(&format!("{}: already managed, nothing to add", d.rel));
+        return Ok(crate::exit::OK);
+    }
+    if args.dry_run {
+        ui.print(&ui::sanitize(&unified_diff(
+            &d.rel,
+            &original.text.src,
+            &new,
+        )));
+        return Ok(crate::exit::OK);
+    }
+    write_checked(&d, &original.text.src, &new)?;
+    ui.line(&format!(
+        "{}: adopted ({} header field{} added, {} Change Log row{} backfilled)",
+        d.rel,
+        fields.len(),
+        if fields.len() == 1 { "" } else { "s" },
+        plan.rows.len(),
+        if plan.rows.len() == 1 { "" } else { "s" },
+    ));
+    if ws.config.docs_explicit && !ws.config.docs.iter().any(|c| c.path == d.rel) {
+        ui.status(&format!(
+            "hint: add it to dbarch.toml so every command manages it:\n\n[[docs]]\npath = \"{}\"",
+            d.rel
+        ));
+    }
+    Ok(crate::exit::OK)
 }

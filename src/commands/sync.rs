@@ -1,9 +1,158 @@
-//! being written
-use crate::cli::SyncArgs;
-use crate::ui::Ui;
-use crate::workspace::Workspace;
-use crate::Result;
+//! `dbarch sync`: add Change Log rows for unrecorded commits and set Last Updated.
+//! `--dry-run` prints a unified diff, `--check` exits 1 when anything is out of date;
+//! neither writes.
+use serde::Serialize;
 
-pub fn run(_ui: &mut Ui, _ws: &Workspace, _args: SyncArgs) -> Result<u8> {
-    Err(crate::Error::Internal("not yet".into()))
+use crate::changelog::{self, PlannedRow, Settings};
+use crate::cli::{Format, SyncArgs};
+use crate::doc;
+use crate::fsutil;
+use crate::ui::{self, Ui};
+use crate::workspace::{ManagedDoc, Workspace};
+use crate::{Error, Result};
+
+/// `--format json`: `{"documents": [{"path", "changed", "rows": [{"commit", "date",
+/// "change", "author", "impact"}], "last_updated": {"old", "new"}}]}`.
+#[derive(Serialize)]
+struct Report {
+    documents: Vec<DocReport>,
+}
+
+#[derive(Serialize)]
+pub struct DocReport {
+    pub path: String,
+    pub changed: bool,
+    pub rows: Vec<PlannedRow>,
+    pub last_updated: LastUpdated,
+    #[serde(skip)]
+    pub old: String,
+    #[serde(skip)]
+    pub new: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct LastUpdated {
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
+    let docs = ws.documents(&args.docs)?;
+    let writing = !args.dry_run && !args.check;
+    let _lock = if writing { Some(ws.lock()?) } else { None };
+    let mut reports = Vec::new();
+    for d in &docs {
+        let r = sync_one(ws, d)?;
+        if writing {
+            if let Some(new) = &r.new {
+                write_checked(d, &r.old, new)?;
+            }
+        }
+        reports.push(r);
+    }
+    let changed = reports.iter().any(|r| r.changed);
+    match args.format {
+        Format::Json => ui.json(&Report { documents: reports }),
+        Format::Text => {
+            for r in &reports {
+                print_text(ui, r, &args);
+            }
+        }
+    }
+    Ok(if args.check && changed {
+        crate::exit::FINDINGS
+    } else {
+        crate::exit::OK
+    })
+}
+
+/// Plans and renders one document; writes nothing.
+pub fn sync_one(ws: &Workspace, d: &ManagedDoc) -> Result<DocReport> {
+    let repo = ws.repo()?;
+    let labels = ws.labels();
+    let document = doc::load(&d.abs, &labels)?;
+    let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
+    let plan = changelog::plan(repo, &d.rel, &document, &settings)?;
+    let new =
+        changelog::apply_plan(&document, &plan, &settings).map_err(|e| e.into_error(&d.abs))?;
+    let old_lu = document
+        .field(doc::FieldKind::LastUpdated)
+        .map(|f| f.raw.clone());
+    let new_lu = match &new {
+        Some(text) => doc::Document::parse_str(text, &labels)
+            .ok()
+            .and_then(|n| n.field(doc::FieldKind::LastUpdated).map(|f| f.raw.clone())),
+        None => old_lu.clone(),
+    };
+    Ok(DocReport {
+        path: d.rel.clone(),
+        changed: new.is_some(),
+        rows: plan.rows,
+        last_updated: LastUpdated {
+            old: old_lu,
+            new: new_lu,
+        },
+        old: document.text.src,
+        new,
+    })
+}
+
+/// Writes `new` unless the file changed since it was read (an editor saved meanwhile).
+pub fn write_checked(d: &ManagedDoc, old: &str, new: &str) -> Result<()> {
+    let now = std::fs::read(&d.abs).map_err(|e| Error::io(&d.abs, e))?;
+    if now != old.as_bytes() {
+        return Err(Error::Usage(format!(
+            "{} changed while dbarch was working on it; nothing written, run again",
+            d.rel
+        )));
+    }
+    fsutil::write_atomic(&d.abs, new.as_bytes())
+}
+
+/// A unified diff of a document's change, for `--dry-run`.
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}
+
+fn print_text(ui: &mut Ui, r: &DocReport, args: &SyncArgs) {
+    let Some(new) = &r.new else {
+        ui.line(&format!("{}: up to date", r.path));
+        return;
+    };
+    if args.dry_run {
+        ui.print(&ui::sanitize(&unified_diff(&r.path, &r.old, new)));
+        return;
+    }
+    let verb = if args.check { "out of date" } else { "updated" };
+    let mut what = Vec::new();
+    if !r.rows.is_empty() {
+        what.push(format!(
+            "{} row{}",
+            r.rows.len(),
+            if r.rows.len() == 1 { "" } else { "s" }
+        ));
+    }
+    if r.last_updated.old != r.last_updated.new {
+        what.push(format!(
+            "Last Updated {} → {}",
+            r.last_updated.old.as_deref().unwrap_or("-"),
+            r.last_updated.new.as_deref().unwrap_or("-")
+        ));
+    }
+    let head = format!("{}: {verb} ({})", r.path, what.join(", "));
+    ui.line(&ui::sanitize(&head));
+    for row in &r.rows {
+        ui.line(&format!(
+            "  + {} {} | {} | {} | {}",
+            changelog::short(row.commit),
+            row.row.date,
+            ui::one_line(&row.row.change),
+            ui::one_line(&row.row.author),
+            ui::one_line(&row.row.impact)
+        ));
+    }
 }
