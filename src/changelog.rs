@@ -335,7 +335,7 @@ fn skip_rule(change: &DocChange, s: &Settings) -> Option<String> {
 
 /// Rule 3: with header values and Change Log rows masked out, nothing changed.
 fn is_bookkeeping(change: &DocChange, before: Option<&Document>, after: Option<&Document>) -> bool {
-    if change.kind != ChangeKind::Modified && change.kind != ChangeKind::Renamed {
+    if change.kind != ChangeKind::Modified {
         return false;
     }
     match (before, after) {

@@ -397,7 +397,9 @@ impl Repo {
                 parent_states.push((parent.id(), ps));
             }
 
-            if let Some(change) = classify(&state, &parent_states) {
+            let change = classify(&state, &parent_states)
+                .filter(|_| !self.is_clean_merge(&state, &parent_states));
+            if let Some(change) = change {
                 let before = match parent_states.first() {
                     Some((_, ps)) => ps.blob,
                     None => None,
@@ -622,6 +624,46 @@ impl Repo {
             )));
         }
         Ok(PathBuf::from(parts.join("/")))
+    }
+}
+
+impl Repo {
+    /// A two-parent merge whose document is exactly what git's automatic three-way merge
+    /// of the parents' versions gives: both sides' own commits carry the change, so the
+    /// merge records nothing new. A conflict resolved by hand (or an "evil merge") differs
+    /// from the automatic result and counts.
+    fn is_clean_merge(&self, state: &DocState, parents: &[(Oid, DocState)]) -> bool {
+        let [(p1, s1), (p2, s2)] = parents else {
+            return false;
+        };
+        let (Some(ours), Some(theirs), Some(result)) = (s1.blob, s2.blob, state.blob) else {
+            return false;
+        };
+        if s1.path != state.path && s2.path != state.path {
+            return false; // moved in the merge itself
+        }
+        let base_blob = self
+            .repo
+            .merge_base(*p1, *p2)
+            .ok()
+            .and_then(|b| self.repo.find_commit(b).ok())
+            .and_then(|c| c.tree().ok())
+            .and_then(|t| blob_id(&t, &s1.path).ok().flatten().or_else(|| blob_id(&t, &s2.path).ok().flatten()));
+        let read = |id: Oid| self.repo.find_blob(id).map(|b| b.content().to_vec()).ok();
+        let (Some(ours), Some(theirs), Some(result)) = (read(ours), read(theirs), read(result)) else {
+            return false;
+        };
+        let base = base_blob.and_then(read).unwrap_or_default();
+        let mut b = git2::MergeFileInput::new();
+        b.content(&base);
+        let mut o = git2::MergeFileInput::new();
+        o.content(&ours);
+        let mut t = git2::MergeFileInput::new();
+        t.content(&theirs);
+        match git2::merge_file(&b, &o, &t, None) {
+            Ok(merged) => merged.is_automergeable() && merged.content() == result.as_slice(),
+            Err(_) => false,
+        }
     }
 }
 
