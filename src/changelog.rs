@@ -69,6 +69,18 @@ pub struct Plan {
     pub recorded: Vec<(Oid, Recorded)>,
     /// The history was cut off by a shallow clone, but the recorded part was reached.
     pub truncated: bool,
+    /// The newest substantive change (what Last Updated shows unless a review is later).
+    pub last_substantive: Option<NaiveDate>,
+    /// Commits the history walk read.
+    pub walked: usize,
+}
+
+/// Where an incremental run starts: every change reachable from `head` is recorded, and
+/// the newest substantive one was on `last_substantive`.
+#[derive(Clone, Copy, Debug)]
+pub struct Since {
+    pub head: Oid,
+    pub last_substantive: Option<NaiveDate>,
 }
 
 /// Everything the planner needs besides the history.
@@ -111,9 +123,28 @@ fn read_ignore_revs(root: &Path, file: &str) -> HashSet<Oid> {
 }
 
 /// Plans the rows for the document now at `rel` (as parsed in `doc`, the working copy).
-pub fn plan(repo: &Repo, rel: &str, doc: &Document, s: &Settings) -> Result<Plan> {
-    let history = repo.document_history(Path::new(rel), &HistoryOptions::default())?;
-    plan_from_history(repo, rel, doc, &history, s)
+/// With `since`, only commits not reachable from `since.head` are read.
+pub fn plan(
+    repo: &Repo,
+    rel: &str,
+    doc: &Document,
+    s: &Settings,
+    since: Option<Since>,
+) -> Result<Plan> {
+    let opts = HistoryOptions {
+        hide: since.map(|x| vec![x.head]).unwrap_or_default(),
+        ..HistoryOptions::default()
+    };
+    let history = repo.document_history(Path::new(rel), &opts)?;
+    let mut plan = plan_from_history(repo, rel, doc, &history, s)?;
+    if let Some(since) = since {
+        plan.last_substantive = plan.last_substantive.max(since.last_substantive);
+        plan.last_updated = plan
+            .last_substantive
+            .max(last_review(doc))
+            .or(plan.last_substantive);
+    }
+    Ok(plan)
 }
 
 pub fn plan_from_history(
@@ -218,7 +249,9 @@ pub fn plan_from_history(
         plan.truncated = true;
     }
     let review = last_review(doc);
+    plan.last_substantive = newest;
     plan.last_updated = newest.max(review).or(newest);
+    plan.walked = history.walked;
     Ok(plan)
 }
 

@@ -96,6 +96,8 @@ pub struct DocHistory {
     pub changes: Vec<DocChange>,
     /// The walk hit a shallow boundary where the document existed.
     pub truncated: bool,
+    /// How many commits the walk read (for `--verbose` and the incremental-sync tests).
+    pub walked: usize,
 }
 
 /// Knobs for [`Repo::document_history`].
@@ -352,6 +354,7 @@ impl Repo {
                     return Err(Error::git("walking the history", e));
                 }
             };
+            history.walked += 1;
             let commit = self
                 .repo
                 .find_commit(id)
@@ -648,9 +651,15 @@ impl Repo {
             .ok()
             .and_then(|b| self.repo.find_commit(b).ok())
             .and_then(|c| c.tree().ok())
-            .and_then(|t| blob_id(&t, &s1.path).ok().flatten().or_else(|| blob_id(&t, &s2.path).ok().flatten()));
+            .and_then(|t| {
+                blob_id(&t, &s1.path)
+                    .ok()
+                    .flatten()
+                    .or_else(|| blob_id(&t, &s2.path).ok().flatten())
+            });
         let read = |id: Oid| self.repo.find_blob(id).map(|b| b.content().to_vec()).ok();
-        let (Some(ours), Some(theirs), Some(result)) = (read(ours), read(theirs), read(result)) else {
+        let (Some(ours), Some(theirs), Some(result)) = (read(ours), read(theirs), read(result))
+        else {
             return false;
         };
         let base = base_blob.and_then(read).unwrap_or_default();

@@ -25,8 +25,16 @@ struct Step<'a> {
 pub fn run(ui: &mut Ui, args: DemoArgs) -> Result<u8> {
     let dir = match args.dir {
         Some(d) => {
-            if d.exists() && std::fs::read_dir(&d).map_err(|e| Error::io(&d, e))?.next().is_some() {
-                return Err(Error::Usage(format!("{}: not empty; give an empty or new directory", d.display())));
+            if d.exists()
+                && std::fs::read_dir(&d)
+                    .map_err(|e| Error::io(&d, e))?
+                    .next()
+                    .is_some()
+            {
+                return Err(Error::Usage(format!(
+                    "{}: not empty; give an empty or new directory",
+                    d.display()
+                )));
             }
             std::fs::create_dir_all(&d).map_err(|e| Error::io(&d, e))?;
             d
@@ -37,15 +45,30 @@ pub fn run(ui: &mut Ui, args: DemoArgs) -> Result<u8> {
             .map_err(|e| Error::io(std::env::temp_dir(), e))?
             .keep(),
     };
-    ui.line(&ui.bold(&format!("dbarch demo — a throwaway repository at {}", dir.display())));
+    ui.line(&ui.bold(&format!(
+        "dbarch demo — a throwaway repository at {}",
+        dir.display()
+    )));
     ui.line("");
     build_history(ui, &dir)?;
     let dir_s = dir.to_string_lossy().to_string();
     for (title, argv) in [
-        ("1. What is out of date? (sync --check)", vec!["sync", "--check"]),
-        ("2. Write the Change Log rows and Last Updated (sync)", vec!["sync"]),
-        ("3. Run it again: nothing changes (sync is idempotent)", vec!["sync"]),
-        ("4. What is still unfilled? (lint, first lines)", vec!["lint"]),
+        (
+            "1. What is out of date? (sync --check)",
+            vec!["sync", "--check"],
+        ),
+        (
+            "2. Write the Change Log rows and Last Updated (sync)",
+            vec!["sync"],
+        ),
+        (
+            "3. Run it again: nothing changes (sync is idempotent)",
+            vec!["sync"],
+        ),
+        (
+            "4. What is still unfilled? (lint, first lines)",
+            vec!["lint"],
+        ),
     ] {
         ui.line(&ui.bold(&format!("── {title}")));
         ui.line(&format!("$ dbarch {}", argv.join(" ")));
@@ -53,7 +76,12 @@ pub fn run(ui: &mut Ui, args: DemoArgs) -> Result<u8> {
         full.extend(argv.iter().copied());
         let cli = Cli::try_parse_from(full).map_err(|e| Error::Internal(e.to_string()))?;
         let code = if title.starts_with("4.") {
-            let mut buf = Ui::new(Box::new(Tail::default()), Box::new(std::io::sink()), crate::cli::ColorChoice::Never, false);
+            let mut buf = Ui::new(
+                Box::new(Tail::default()),
+                Box::new(std::io::sink()),
+                crate::cli::ColorChoice::Never,
+                false,
+            );
             let code = super::run(&mut buf, cli)?;
             drop(buf);
             ui.line(&lint_summary(&dir)?);
@@ -65,9 +93,12 @@ pub fn run(ui: &mut Ui, args: DemoArgs) -> Result<u8> {
         ui.line("");
     }
     ui.line(&ui.bold("── The Change Log now reads"));
-    let doc = std::fs::read_to_string(dir.join("docs/database-architecture.md")).map_err(|e| Error::io(&dir, e))?;
+    let doc = std::fs::read_to_string(dir.join("docs/database-architecture.md"))
+        .map_err(|e| Error::io(&dir, e))?;
     if let Some(i) = doc.find("## Change Log") {
-        let end = doc[i..].find("\n## References").map_or(doc.len(), |e| i + e);
+        let end = doc[i..]
+            .find("\n## References")
+            .map_or(doc.len(), |e| i + e);
         ui.line(doc[i..end].trim_end());
     }
     ui.line("");
@@ -98,7 +129,12 @@ fn lint_summary(dir: &Path) -> Result<String> {
     let mut lines: Vec<String> = groups
         .iter()
         .take(4)
-        .map(|g| format!("  {}: {} of {} lines unfilled", g.section, g.unfilled, g.lines))
+        .map(|g| {
+            format!(
+                "  {}: {} of {} lines unfilled",
+                g.section, g.unfilled, g.lines
+            )
+        })
         .collect();
     let tokens: usize = groups.iter().map(|g| g.tokens.len()).sum();
     lines.push(format!(
@@ -110,7 +146,8 @@ fn lint_summary(dir: &Path) -> Result<String> {
 
 fn build_history(ui: &mut Ui, dir: &Path) -> Result<()> {
     let repo = Repository::init(dir).map_err(|e| Error::git("creating the demo repository", e))?;
-    repo.set_head("refs/heads/main").map_err(|e| Error::git("naming the branch", e))?;
+    repo.set_head("refs/heads/main")
+        .map_err(|e| Error::git("naming the branch", e))?;
     let old = "docs/db-architecture.md";
     let doc = "docs/database-architecture.md";
     let day = |d: i64| 1_780_272_000 + d * 86_400; // 2026-06-01 00:00 UTC + d days
@@ -123,66 +160,179 @@ fn build_history(ui: &mut Ui, dir: &Path) -> Result<()> {
     };
     let say = |ui: &mut Ui, what: &str| ui.line(&format!("  {what}"));
 
-    write(dir, ".mailmap", "Ana Lima <ana@acme.example> <ana.lima@old-laptop.local>\n")?;
+    write(
+        dir,
+        ".mailmap",
+        "Ana Lima <ana@acme.example> <ana.lima@old-laptop.local>\n",
+    )?;
     write(dir, old, TEMPLATE)?;
-    let c1 = commit(&repo, &[".mailmap", old], &[], &[], &Step {
-        name: "ana", email: "ana.lima@old-laptop.local", time: day(0) + 9 * 3600, offset: 60,
-        message: "docs: add database architecture template",
-    })?;
-    say(ui, "ana.lima@old-laptop.local adds the template (a .mailmap maps her to Ana Lima)");
+    let c1 = commit(
+        &repo,
+        &[".mailmap", old],
+        &[],
+        &[],
+        &Step {
+            name: "ana",
+            email: "ana.lima@old-laptop.local",
+            time: day(0) + 9 * 3600,
+            offset: 60,
+            message: "docs: add database architecture template",
+        },
+    )?;
+    say(
+        ui,
+        "ana.lima@old-laptop.local adds the template (a .mailmap maps her to Ana Lima)",
+    );
 
-    let v2 = fill(TEMPLATE, &[("[DATABASE] [VERSION]", "PostgreSQL 16"), ("[CACHE] [VERSION]", "Redis 7")]);
+    let v2 = fill(
+        TEMPLATE,
+        &[
+            ("[DATABASE] [VERSION]", "PostgreSQL 16"),
+            ("[CACHE] [VERSION]", "Redis 7"),
+        ],
+    );
     write(dir, old, &v2)?;
     let c2 = commit(&repo, &[old], &[], &[c1], &Step {
         name: "Bo Chen", email: "bo@acme.example", time: day(14) + 15 * 3600, offset: -300,
         message: "feat(db): choose PostgreSQL 16 and Redis 7\n\nCo-authored-by: Cy Diaz <cy@acme.example>\nCo-authored-by: Dee Okafor <dee@acme.example>\n",
     })?;
-    say(ui, "Bo Chen fills the Technology Stack, with two co-authors");
+    say(
+        ui,
+        "Bo Chen fills the Technology Stack, with two co-authors",
+    );
 
     std::fs::rename(dir.join(old), dir.join(doc)).map_err(|e| Error::io(dir, e))?;
-    let c3 = commit(&repo, &[doc], &[old], &[c2], &Step {
-        name: "Ana Lima", email: "ana@acme.example", time: day(31) + 10 * 3600, offset: 60,
-        message: "Rename the architecture document",
-    })?;
-    say(ui, "Ana Lima renames docs/db-architecture.md → docs/database-architecture.md");
+    let c3 = commit(
+        &repo,
+        &[doc],
+        &[old],
+        &[c2],
+        &Step {
+            name: "Ana Lima",
+            email: "ana@acme.example",
+            time: day(31) + 10 * 3600,
+            offset: 60,
+            message: "Rename the architecture document",
+        },
+    )?;
+    say(
+        ui,
+        "Ana Lima renames docs/db-architecture.md → docs/database-architecture.md",
+    );
 
     let base = std::fs::read_to_string(dir.join(doc)).map_err(|e| Error::io(dir, e))?;
-    let backup = [("- **Full Backups:** [SCHEDULE]", "- **Full Backups:** nightly, 01:00 UTC"), ("- **Point-in-Time Recovery:** [RETENTION_PERIOD]", "- **Point-in-Time Recovery:** 14 days of WAL")];
-    let indexes = [("- **Primary Keys:** [STRATEGY]", "- **Primary Keys:** bigint identity"), ("- **Foreign Keys:** [STRATEGY]", "- **Foreign Keys:** always indexed")];
+    let backup = [
+        (
+            "- **Full Backups:** [SCHEDULE]",
+            "- **Full Backups:** nightly, 01:00 UTC",
+        ),
+        (
+            "- **Point-in-Time Recovery:** [RETENTION_PERIOD]",
+            "- **Point-in-Time Recovery:** 14 days of WAL",
+        ),
+    ];
+    let indexes = [
+        (
+            "- **Primary Keys:** [STRATEGY]",
+            "- **Primary Keys:** bigint identity",
+        ),
+        (
+            "- **Foreign Keys:** [STRATEGY]",
+            "- **Foreign Keys:** always indexed",
+        ),
+    ];
     write(dir, doc, &fill(&base, &backup))?;
-    let branch = commit(&repo, &[doc], &[], &[c3], &Step {
-        name: "Dee Okafor", email: "dee@acme.example", time: day(49) + 11 * 3600, offset: 0,
-        message: "Define the backup strategy\n\nImpact: High\n",
-    })?;
-    say(ui, "Dee Okafor defines backups on a branch (Impact: High trailer)");
+    let branch = commit(
+        &repo,
+        &[doc],
+        &[],
+        &[c3],
+        &Step {
+            name: "Dee Okafor",
+            email: "dee@acme.example",
+            time: day(49) + 11 * 3600,
+            offset: 0,
+            message: "Define the backup strategy\n\nImpact: High\n",
+        },
+    )?;
+    say(
+        ui,
+        "Dee Okafor defines backups on a branch (Impact: High trailer)",
+    );
 
     write(dir, doc, &fill(&base, &indexes))?;
-    let c5 = commit(&repo, &[doc], &[], &[c3], &Step {
-        name: "Bo Chen", email: "bo@acme.example", time: day(51) + 16 * 3600, offset: -300,
-        message: "docs: describe the indexing strategy",
-    })?;
+    let c5 = commit(
+        &repo,
+        &[doc],
+        &[],
+        &[c3],
+        &Step {
+            name: "Bo Chen",
+            email: "bo@acme.example",
+            time: day(51) + 16 * 3600,
+            offset: -300,
+            message: "docs: describe the indexing strategy",
+        },
+    )?;
     say(ui, "Bo Chen describes indexing on main meanwhile");
 
     write(dir, doc, &fill(&fill(&base, &backup), &indexes))?;
-    let c6 = commit(&repo, &[doc], &[], &[c5, branch], &Step {
-        name: "Ana Lima", email: "ana@acme.example", time: day(53) + 9 * 3600, offset: 60,
-        message: "Merge branch 'backup-strategy'",
-    })?;
-    say(ui, "Ana Lima merges the branch (no conflict: the merge gets no row)");
+    let c6 = commit(
+        &repo,
+        &[doc],
+        &[],
+        &[c5, branch],
+        &Step {
+            name: "Ana Lima",
+            email: "ana@acme.example",
+            time: day(53) + 9 * 3600,
+            offset: 60,
+            message: "Merge branch 'backup-strategy'",
+        },
+    )?;
+    say(
+        ui,
+        "Ana Lima merges the branch (no conflict: the merge gets no row)",
+    );
 
-    write(dir, "migrations/0001_init.sql", "create table account (id bigint primary key);\n")?;
-    let c7 = commit(&repo, &["migrations/0001_init.sql"], &[], &[c6], &Step {
-        name: "Bo Chen", email: "bo@acme.example", time: day(55) + 9 * 3600, offset: -300,
-        message: "Add the first migration",
-    })?;
-    say(ui, "Bo Chen adds a migration (does not touch the document: no row)");
+    write(
+        dir,
+        "migrations/0001_init.sql",
+        "create table account (id bigint primary key);\n",
+    )?;
+    let c7 = commit(
+        &repo,
+        &["migrations/0001_init.sql"],
+        &[],
+        &[c6],
+        &Step {
+            name: "Bo Chen",
+            email: "bo@acme.example",
+            time: day(55) + 9 * 3600,
+            offset: -300,
+            message: "Add the first migration",
+        },
+    )?;
+    say(
+        ui,
+        "Bo Chen adds a migration (does not touch the document: no row)",
+    );
 
     let now = std::fs::read_to_string(dir.join(doc)).map_err(|e| Error::io(dir, e))?;
     write(dir, doc, &now.replace("## Overview\n", "## Overview  \n"))?;
-    commit(&repo, &[doc], &[], &[c7], &Step {
-        name: "docs-formatter[bot]", email: "bot@acme.example", time: day(56) + 9 * 3600, offset: 0,
-        message: "style: normalise whitespace",
-    })?;
+    commit(
+        &repo,
+        &[doc],
+        &[],
+        &[c7],
+        &Step {
+            name: "docs-formatter[bot]",
+            email: "bot@acme.example",
+            time: day(56) + 9 * 3600,
+            offset: 0,
+            message: "style: normalise whitespace",
+        },
+    )?;
     say(ui, "a [bot] touches whitespace (skipped by rule)");
     ui.line("");
     Ok(())
@@ -196,7 +346,13 @@ fn write(dir: &Path, rel: &str, text: &str) -> Result<()> {
     std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
 }
 
-fn commit(repo: &Repository, add: &[&str], remove: &[&str], parents: &[git2::Oid], s: &Step) -> Result<git2::Oid> {
+fn commit(
+    repo: &Repository,
+    add: &[&str],
+    remove: &[&str],
+    parents: &[git2::Oid],
+    s: &Step,
+) -> Result<git2::Oid> {
     let g = |e| Error::git("writing the demo history", e);
     let mut index = repo.index().map_err(g)?;
     for p in remove {
@@ -208,8 +364,17 @@ fn commit(repo: &Repository, add: &[&str], remove: &[&str], parents: &[git2::Oid
     index.write().map_err(g)?;
     let tree = repo.find_tree(index.write_tree().map_err(g)?).map_err(g)?;
     let sig = Signature::new(s.name, s.email, &Time::new(s.time, s.offset)).map_err(g)?;
-    let parents: Vec<git2::Commit> = parents.iter().map(|p| repo.find_commit(*p)).collect::<std::result::Result<_, _>>().map_err(g)?;
+    let parents: Vec<git2::Commit> = parents
+        .iter()
+        .map(|p| repo.find_commit(*p))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(g)?;
     let refs: Vec<&git2::Commit> = parents.iter().collect();
-    let target = if s.message.starts_with("Define the backup") { "refs/heads/backup-strategy" } else { "HEAD" };
-    repo.commit(Some(target), &sig, &sig, s.message, &tree, &refs).map_err(g)
+    let target = if s.message.starts_with("Define the backup") {
+        "refs/heads/backup-strategy"
+    } else {
+        "HEAD"
+    };
+    repo.commit(Some(target), &sig, &sig, s.message, &tree, &refs)
+        .map_err(g)
 }

@@ -176,9 +176,8 @@ fn render_document(ws: &Workspace, rel: &str, reviewer: Option<&str>) -> Result<
 /// The template with its header labels renamed to `labels`.
 fn relabel(labels: &Labels) -> Result<(String, Document)> {
     let default = Labels::default();
-    let doc = Document::parse_str(TEMPLATE, &default).map_err(|e| {
-        Error::Internal(format!("the document template does not parse: {}", e.msg))
-    })?;
+    let doc = Document::parse_str(TEMPLATE, &default)
+        .map_err(|e| Error::Internal(format!("the document template does not parse: {}", e.msg)))?;
     let mut edits = Vec::new();
     for f in &doc.fields {
         let line = doc.text.lines[f.line];
@@ -269,7 +268,10 @@ mod tests {
         let text = render_config("docs/db.md").unwrap();
         assert!(text.contains("path = \"docs/db.md\"\n"));
         assert!(!text.contains(PATH_LINE));
-        assert_eq!(render_config(config::DEFAULT_DOC_PATH).unwrap(), config::TEMPLATE);
+        assert_eq!(
+            render_config(config::DEFAULT_DOC_PATH).unwrap(),
+            config::TEMPLATE
+        );
         assert!(render_config("docs/*.md").is_err());
     }
 

@@ -142,12 +142,9 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: LintArgs) -> Result<u8> {
         ui.detail(&format!("checking {}", ui::sanitize(&d.rel)));
         let (findings, placeholders) = match doc::load(&d.abs, &labels) {
             Ok(document) => check(&document),
-            Err(Error::Document {
-                line, col, msg, ..
-            }) => (
-                vec![Finding::at(line, col, "parse-error", msg)],
-                Vec::new(),
-            ),
+            Err(Error::Document { line, col, msg, .. }) => {
+                (vec![Finding::at(line, col, "parse-error", msg)], Vec::new())
+            }
             Err(Error::Io { source, .. }) => (
                 vec![Finding::nowhere(
                     "unreadable",
@@ -418,7 +415,12 @@ mod tests {
         let src = "# T\n\n**Last Updated:** 2026-11-26  \n**Next Review:** soon  \n\n## Change Log\n| Date | Change | Author | Impact |\n|---|---|---|---|\n| [DATE] | [CHANGE] | [AUTHOR] | [IMPACT] |\n| 2026-11-26 | x | a |\n";
         assert_eq!(
             kinds(src),
-            ["missing-field", "invalid-date", "placeholder-row", "row-cells"]
+            [
+                "missing-field",
+                "invalid-date",
+                "placeholder-row",
+                "row-cells"
+            ]
         );
     }
 
@@ -438,7 +440,8 @@ mod tests {
         let (findings, groups) = check(&doc);
         let f = findings.iter().find(|f| f.kind == "placeholders").unwrap();
         assert!(
-            f.message.starts_with("A: 20 of 20 lines unfilled ([VALUE], "),
+            f.message
+                .starts_with("A: 20 of 20 lines unfilled ([VALUE], "),
             "{}",
             f.message
         );

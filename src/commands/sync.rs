@@ -7,6 +7,7 @@ use crate::changelog::{self, PlannedRow, Settings};
 use crate::cli::{Format, SyncArgs};
 use crate::doc;
 use crate::fsutil;
+use crate::syncstate::{self, SyncState};
 use crate::ui::{self, Ui};
 use crate::workspace::{ManagedDoc, Workspace};
 use crate::{Error, Result};
@@ -28,6 +29,11 @@ pub struct DocReport {
     pub old: String,
     #[serde(skip)]
     pub new: Option<String>,
+    /// What to remember when this result is written (or found up to date).
+    #[serde(skip)]
+    pub state: Option<syncstate::DocState>,
+    #[serde(skip)]
+    pub walked: usize,
 }
 
 #[derive(Serialize)]
@@ -40,15 +46,24 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
     let docs = ws.documents(&args.docs)?;
     let writing = !args.dry_run && !args.check;
     let _lock = if writing { Some(ws.lock()?) } else { None };
+    let git_dir = ws.repo()?.git().path().to_path_buf();
+    let mut state = SyncState::load(&git_dir);
     let mut reports = Vec::new();
     for d in &docs {
-        let r = sync_one(ws, d)?;
+        let r = sync_one(ws, d, &state)?;
+        ui.detail(&format!("{}: read {} commits of history", d.rel, r.walked));
         if writing {
             if let Some(new) = &r.new {
                 write_checked(d, &r.old, new)?;
             }
+            if let Some(s) = &r.state {
+                state.set(&d.rel, s.clone());
+            }
         }
         reports.push(r);
+    }
+    if writing {
+        state.save(&git_dir);
     }
     let changed = reports.iter().any(|r| r.changed);
     match args.format {
@@ -66,24 +81,45 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
     })
 }
 
-/// Plans and renders one document; writes nothing.
-pub fn sync_one(ws: &Workspace, d: &ManagedDoc) -> Result<DocReport> {
+/// Plans and renders one document; writes nothing. `state` lets it read only the commits
+/// made since the last sync (see [`crate::syncstate`]).
+pub fn sync_one(ws: &Workspace, d: &ManagedDoc, state: &SyncState) -> Result<DocReport> {
     let repo = ws.repo()?;
     let labels = ws.labels();
     let document = doc::load(&d.abs, &labels)?;
     let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
-    let plan = changelog::plan(repo, &d.rel, &document, &settings)?;
+    let mut ignored: Vec<String> = settings.ignore_revs.iter().map(|o| o.to_string()).collect();
+    ignored.sort();
+    let print = syncstate::fingerprint(&(&ws.config.changelog, &d.settings, &labels, &ignored));
+    let head = repo.head_id()?;
+    let since = state.usable(&d.rel, &document, print).and_then(|s| {
+        let id = git2::Oid::from_str(&s.head).ok()?;
+        let reachable = Some(id) == head
+            || head.is_some_and(|h| repo.git().graph_descendant_of(h, id).unwrap_or(false));
+        reachable.then_some(changelog::Since {
+            head: id,
+            last_substantive: s.last_substantive,
+        })
+    });
+    let plan = changelog::plan(repo, &d.rel, &document, &settings, since)?;
     let new =
         changelog::apply_plan(&document, &plan, &settings).map_err(|e| e.into_error(&d.abs))?;
+    let after = match &new {
+        Some(text) => doc::Document::parse_str(text, &labels).map_err(|e| e.into_error(&d.abs))?,
+        None => document.clone(),
+    };
+    let state = head.map(|h| syncstate::DocState {
+        head: h.to_string(),
+        last_substantive: plan.last_substantive,
+        settings: print,
+        rows: syncstate::row_prints(&after),
+    });
     let old_lu = document
         .field(doc::FieldKind::LastUpdated)
         .map(|f| f.raw.clone());
-    let new_lu = match &new {
-        Some(text) => doc::Document::parse_str(text, &labels)
-            .ok()
-            .and_then(|n| n.field(doc::FieldKind::LastUpdated).map(|f| f.raw.clone())),
-        None => old_lu.clone(),
-    };
+    let new_lu = after
+        .field(doc::FieldKind::LastUpdated)
+        .map(|f| f.raw.clone());
     Ok(DocReport {
         path: d.rel.clone(),
         changed: new.is_some(),
@@ -94,6 +130,8 @@ pub fn sync_one(ws: &Workspace, d: &ManagedDoc) -> Result<DocReport> {
         },
         old: document.text.src,
         new,
+        state,
+        walked: plan.walked,
     })
 }
 

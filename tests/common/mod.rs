@@ -276,13 +276,25 @@ pub fn stderr_of(a: &assert_cmd::assert::Assert) -> String {
 pub fn template_with_header(last: Option<&str>, by: Option<&str>, next: Option<&str>) -> String {
     let mut s = DOC_TEMPLATE.to_string();
     if let Some(v) = last {
-        s = s.replacen("**Last Updated:** [DATE]", &format!("**Last Updated:** {v}"), 1);
+        s = s.replacen(
+            "**Last Updated:** [DATE]",
+            &format!("**Last Updated:** {v}"),
+            1,
+        );
     }
     if let Some(v) = by {
-        s = s.replacen("**Reviewed By:** [TEAM]", &format!("**Reviewed By:** {v}"), 1);
+        s = s.replacen(
+            "**Reviewed By:** [TEAM]",
+            &format!("**Reviewed By:** {v}"),
+            1,
+        );
     }
     if let Some(v) = next {
-        s = s.replacen("**Next Review:** [DATE]", &format!("**Next Review:** {v}"), 1);
+        s = s.replacen(
+            "**Next Review:** [DATE]",
+            &format!("**Next Review:** {v}"),
+            1,
+        );
     }
     s
 }
