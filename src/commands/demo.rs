@@ -77,7 +77,7 @@ pub fn run(ui: &mut Ui, args: DemoArgs) -> Result<u8> {
         let cli = Cli::try_parse_from(full).map_err(|e| Error::Internal(e.to_string()))?;
         let code = if title.starts_with("4.") {
             let mut buf = Ui::new(
-                Box::new(Tail::default()),
+                Box::new(std::io::sink()),
                 Box::new(std::io::sink()),
                 crate::cli::ColorChoice::Never,
                 false,
@@ -107,19 +107,6 @@ pub fn run(ui: &mut Ui, args: DemoArgs) -> Result<u8> {
         dir.display()
     ));
     Ok(crate::exit::OK)
-}
-
-/// A writer that keeps nothing (lint's full output is long; the demo summarises it).
-#[derive(Default)]
-struct Tail;
-
-impl std::io::Write for Tail {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 fn lint_summary(dir: &Path) -> Result<String> {
