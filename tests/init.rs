@@ -271,3 +271,15 @@ fn written_config_loads() {
         .assert()
         .success();
 }
+
+#[test]
+fn init_refuses_a_path_that_dbarch_toml_would_read_as_a_glob() {
+    let repo = TestRepo::without_git();
+    let a = repo
+        .dbarch()
+        .args(["init", "--path", "docs/*.md"])
+        .assert()
+        .code(2);
+    assert!(stderr_of(&a).contains("glob"), "{}", stderr_of(&a));
+    assert_eq!(std::fs::read_dir(repo.path()).unwrap().count(), 0);
+}

@@ -18,7 +18,9 @@
 //!   hold settings the user wants. When it is kept but has `[[docs]]` entries none of
 //!   which covers the new document, a warning says so.
 //! - A freshly written `dbarch.toml` is parsed back before anything is written, so a path
-//!   that cannot be configured (say, with glob characters) is refused up front.
+//!   that cannot be configured is refused up front. A path with glob characters
+//!   (`*?[]{}`) is refused when `dbarch.toml` is written: the file would read it as a
+//!   glob, which means something else.
 //! - With configured header labels (`[fields]`) that differ from the template's, the
 //!   template's labels are renamed first, so the document matches its configuration.
 //! - No lock is taken: `init` only creates files, and each write is atomic.
@@ -204,6 +206,13 @@ fn relabel(labels: &Labels) -> Result<(String, Document)> {
 /// [`config::TEMPLATE`] with the document path set to `rel`; parsed back to make sure it
 /// loads and configures `rel`.
 fn render_config(rel: &str) -> Result<String> {
+    if rel.contains(['*', '?', '[', ']', '{', '}']) {
+        return Err(Error::Usage(format!(
+            "--path {rel}: {} would read `*`, `?`, `[` or `{{` as a glob; choose a file name \
+             without them",
+            config::FILE_NAME
+        )));
+    }
     if !config::TEMPLATE.lines().any(|l| l == PATH_LINE) {
         return Err(Error::Internal(
             "the dbarch.toml template has no document path line".into(),
@@ -222,9 +231,8 @@ fn render_config(rel: &str) -> Result<String> {
         ))
     })?;
     if !covers(&parsed, rel) {
-        return Err(Error::Usage(format!(
-            "--path {rel}: {} would read it as a glob that does not match it; \
-             choose a path without `*`, `?`, `[` or `{{`",
+        return Err(Error::Internal(format!(
+            "the generated {} does not configure {rel}",
             config::FILE_NAME
         )));
     }
@@ -273,6 +281,7 @@ mod tests {
             config::TEMPLATE
         );
         assert!(render_config("docs/*.md").is_err());
+        assert!(render_config("docs/db[1].md").is_err());
     }
 
     #[test]

@@ -174,7 +174,11 @@ impl Document {
         let mut counts = std::collections::HashMap::new();
         for (i, l) in self.text.lines.iter().enumerate() {
             let t = self.text.line_text(i).trim();
-            if t.is_empty() || t.starts_with('#') || self.outline.in_code_block(l.start) {
+            let rule = t.len() >= 3
+                && ['-', '*', '_']
+                    .iter()
+                    .any(|c| t.chars().all(|x| x == *c || x == ' '));
+            if t.is_empty() || rule || t.starts_with('#') || self.outline.in_code_block(l.start) {
                 continue;
             }
             let name = self.outline.section_at(l.start).map_or_else(

@@ -1,0 +1,409 @@
+//! The review cycle: when a document (or one of its sections) is next due, its state,
+//! the code paths that drifted since the last review, and the edits that record a
+//! review. Nothing here prints or writes.
+//!
+//! States, with `next` the Next Review date and `today` from the clock seam:
+//! `overdue` when `today > next + grace`; `due` when `today >= next`; `due-soon` when
+//! `today >= next - remind-before`; else `ok`. A section with its own interval is due
+//! `interval` after the last review; the document takes the earliest of its own and its
+//! sections' dates. A missing or placeholder Next Review is derived from the last review
+//! row, else from the document's first commit, plus the interval — and the status says so.
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Serialize;
+
+use crate::changelog::{self, short};
+use crate::config::{compile_glob, DocConfig};
+use crate::doc::{Document, FieldKind, NewRow};
+use crate::history::{CommitInfo, Repo};
+use crate::Result;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    Ok,
+    DueSoon,
+    Due,
+    Overdue,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Ok => "ok",
+            State::DueSoon => "due-soon",
+            State::Due => "due",
+            State::Overdue => "overdue",
+        }
+    }
+
+    /// Due-soon, due or overdue: something to remind about.
+    pub fn needs_attention(self) -> bool {
+        self != State::Ok
+    }
+}
+
+/// Where the Next Review date came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "from")]
+pub enum NextFrom {
+    /// The document's field.
+    Field,
+    /// Derived: the last review row + interval (the field is missing or a placeholder).
+    LastReview { review: NaiveDate },
+    /// Derived: the document's first commit + interval.
+    FirstCommit { commit: NaiveDate },
+    /// Nothing to go on: due now.
+    Nothing,
+}
+
+/// A section reviewed on its own interval.
+#[derive(Clone, Debug, Serialize)]
+pub struct SectionDue {
+    pub section: String,
+    pub interval: String,
+    pub next_review: NaiveDate,
+    pub state: State,
+}
+
+/// The schedule of one document on a given day.
+#[derive(Clone, Debug, Serialize)]
+pub struct Schedule {
+    pub next_review: Option<NaiveDate>,
+    pub next_from: NextFrom,
+    /// Negative when past.
+    pub days_left: Option<i64>,
+    pub state: State,
+    /// The last review: the newest `Review` row, else the Last Updated date.
+    pub last_review: Option<NaiveDate>,
+    pub sections: Vec<SectionDue>,
+}
+
+pub fn classify(next: NaiveDate, today: NaiveDate, s: &DocConfig) -> State {
+    if today > s.grace.add_to(next) {
+        State::Overdue
+    } else if today >= next {
+        State::Due
+    } else if today >= s.remind_before.sub_from(next) {
+        State::DueSoon
+    } else {
+        State::Ok
+    }
+}
+
+/// The document's schedule. `first_commit` is the date the document first appeared (for
+/// deriving a missing Next Review); pass `None` when unknown.
+pub fn schedule(
+    doc: &Document,
+    s: &DocConfig,
+    today: NaiveDate,
+    first_commit: Option<NaiveDate>,
+) -> Schedule {
+    let review_row = changelog::last_review(doc);
+    let last_review = review_row.or_else(|| doc.date(FieldKind::LastUpdated).map(|d| d.date));
+    let (next, from) = match doc.date(FieldKind::NextReview) {
+        Some(d) => (Some(d.date), NextFrom::Field),
+        None => match (review_row, first_commit) {
+            (Some(r), _) => (
+                Some(s.review_every.add_to(r)),
+                NextFrom::LastReview { review: r },
+            ),
+            (None, Some(c)) => (
+                Some(s.review_every.add_to(c)),
+                NextFrom::FirstCommit { commit: c },
+            ),
+            (None, None) => (None, NextFrom::Nothing),
+        },
+    };
+    let mut sections = Vec::new();
+    if let Some(base) = last_review.or(first_commit) {
+        for (name, sec) in &s.sections {
+            let Some(every) = sec.review_every else {
+                continue;
+            };
+            if !doc
+                .outline
+                .sections
+                .iter()
+                .any(|x| x.title.eq_ignore_ascii_case(name))
+            {
+                continue;
+            }
+            let due = every.add_to(base);
+            sections.push(SectionDue {
+                section: name.clone(),
+                interval: every.to_string(),
+                next_review: due,
+                state: classify(due, today, s),
+            });
+        }
+    }
+    let effective = next
+        .into_iter()
+        .chain(sections.iter().map(|x| x.next_review))
+        .min();
+    let (state, days_left) = match effective {
+        Some(n) => (classify(n, today, s), Some((n - today).num_days())),
+        None => (State::Due, None),
+    };
+    Schedule {
+        next_review: next,
+        next_from: from,
+        days_left,
+        state,
+        last_review,
+        sections,
+    }
+}
+
+/// A commit as reports show it.
+#[derive(Clone, Debug, Serialize)]
+pub struct CommitRef {
+    pub commit: String,
+    pub date: DateTime<FixedOffset>,
+    pub author: String,
+    pub subject: String,
+}
+
+impl CommitRef {
+    pub fn of(c: &CommitInfo) -> CommitRef {
+        CommitRef {
+            commit: short(c.id),
+            date: c.author_time,
+            author: c.author.name.clone(),
+            subject: c.summary.clone(),
+        }
+    }
+}
+
+/// A section whose related code paths changed after the last review.
+#[derive(Clone, Debug, Serialize)]
+pub struct Drift {
+    pub section: String,
+    pub paths: Vec<String>,
+    pub commits: Vec<CommitRef>,
+}
+
+/// Commits of HEAD after `since` (by author date, exclusive of that day) that changed a
+/// file matching a section's `paths` globs. The walk stops at the first commit older
+/// than `since` by commit time, so it reads only recent history.
+pub fn drift(repo: &Repo, s: &DocConfig, since: Option<NaiveDate>) -> Result<Vec<Drift>> {
+    let watched: Vec<(&String, Vec<globset::GlobMatcher>, &Vec<String>)> = s
+        .sections
+        .iter()
+        .filter(|(_, sec)| !sec.paths.is_empty())
+        .map(|(name, sec)| {
+            (
+                name,
+                sec.paths
+                    .iter()
+                    .filter_map(|p| compile_glob(p).ok())
+                    .collect(),
+                &sec.paths,
+            )
+        })
+        .collect();
+    if watched.is_empty() {
+        return Ok(Vec::new());
+    }
+    let git = repo.git();
+    let Some(head) = repo.head_id()? else {
+        return Ok(Vec::new());
+    };
+    let g = |e| crate::Error::git("walking history for drift", e);
+    let mut walk = git.revwalk().map_err(g)?;
+    walk.set_sorting(git2::Sort::TIME).map_err(g)?;
+    walk.push(head).map_err(g)?;
+    let mut out: Vec<Drift> = watched
+        .iter()
+        .map(|(n, _, p)| Drift {
+            section: (*n).clone(),
+            paths: (*p).clone(),
+            commits: Vec::new(),
+        })
+        .collect();
+    for id in walk {
+        let Ok(id) = id else { continue };
+        let Ok(commit) = git.find_commit(id) else {
+            continue;
+        };
+        let info = repo.commit_info(id)?;
+        if let Some(since) = since {
+            let committed =
+                DateTime::from_timestamp(commit.time().seconds(), 0).map(|t| t.date_naive());
+            if committed.is_some_and(|d| d <= since) {
+                break;
+            }
+            if info.author_time.date_naive() <= since {
+                continue;
+            }
+        }
+        if commit.parent_count() > 1 {
+            continue; // the branch commits carry the change
+        }
+        let tree = commit.tree().ok();
+        let parent = commit.parent(0).ok().and_then(|p| p.tree().ok());
+        let Ok(diff) = git.diff_tree_to_tree(parent.as_ref(), tree.as_ref(), None) else {
+            continue;
+        };
+        let files: Vec<String> = diff
+            .deltas()
+            .filter_map(|d| {
+                d.new_file()
+                    .path()
+                    .or(d.old_file().path())
+                    .map(|p| p.to_string_lossy().into_owned())
+            })
+            .collect();
+        for (i, (_, globs, _)) in watched.iter().enumerate() {
+            if files.iter().any(|f| globs.iter().any(|g| g.is_match(f))) {
+                out[i].commits.push(CommitRef::of(&info));
+            }
+        }
+    }
+    out.retain(|d| !d.commits.is_empty());
+    for d in &mut out {
+        d.commits.reverse(); // oldest first
+    }
+    Ok(out)
+}
+
+/// The edits that record a review on `date` by `reviewer`: Reviewed By, Next Review =
+/// date + interval, Last Updated = date (each in its field's own style), and a Change Log
+/// row with Impact `Review`.
+pub fn record(
+    doc: &Document,
+    s: &DocConfig,
+    reviewer: &str,
+    date: NaiveDate,
+    max_cell: usize,
+) -> std::result::Result<String, crate::doc::DocError> {
+    let next = s.review_every.add_to(date);
+    let mut edits = doc.set_fields(&[
+        (
+            FieldKind::LastUpdated,
+            doc.format_date(FieldKind::LastUpdated, date, None),
+        ),
+        (FieldKind::ReviewedBy, reviewer.to_string()),
+        (
+            FieldKind::NextReview,
+            doc.format_date(FieldKind::NextReview, next, None),
+        ),
+    ]);
+    let style = doc
+        .table()
+        .and_then(|t| {
+            t.real_rows()
+                .filter_map(|r| t.cell(r, crate::doc::Column::Date))
+                .filter_map(crate::doc::date::parse)
+                .last()
+        })
+        .map(|d| d.style);
+    edits.extend(doc.add_rows(
+        &[NewRow {
+            date: crate::doc::date::format(date, style.unwrap_or(crate::doc::DateStyle::Iso)),
+            change: format!(
+                "Architecture review (next review {})",
+                next.format("%Y-%m-%d")
+            ),
+            author: reviewer.to_string(),
+            impact: "Review".into(),
+            commit: None,
+        }],
+        max_cell,
+    )?);
+    Ok(doc.apply(&edits)?.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::Labels;
+    use crate::interval::Interval;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn settings() -> DocConfig {
+        DocConfig::default()
+    }
+
+    #[test]
+    fn states_around_the_boundaries() {
+        let s = settings(); // remind 14d, grace 14d
+        let next = d("2026-12-31");
+        for (today, want) in [
+            ("2026-12-16", State::Ok),
+            ("2026-12-17", State::DueSoon),
+            ("2026-12-30", State::DueSoon),
+            ("2026-12-31", State::Due),
+            ("2027-01-14", State::Due),
+            ("2027-01-15", State::Overdue),
+        ] {
+            assert_eq!(classify(next, d(today), &s), want, "{today}");
+        }
+    }
+
+    fn doc(src: &str) -> Document {
+        Document::parse_str(src, &Labels::default()).unwrap()
+    }
+
+    #[test]
+    fn month_only_next_review_means_the_first() {
+        let x = doc("**Last Updated:** November 2026\n**Next Review:** February 2027\n");
+        let sch = schedule(&x, &settings(), d("2027-01-20"), None);
+        assert_eq!(sch.next_review, Some(d("2027-02-01")));
+        assert_eq!(sch.state, State::DueSoon);
+        assert_eq!(sch.days_left, Some(12));
+    }
+
+    #[test]
+    fn missing_next_review_is_derived_and_says_so() {
+        let x = doc("**Next Review:** [DATE]\n\n## Change Log\n| Date | Change | Author | Impact |\n|-|-|-|-|\n| 2026-09-01 | Architecture review | Ana | Review |\n");
+        let sch = schedule(&x, &settings(), d("2026-11-26"), Some(d("2025-01-01")));
+        assert_eq!(sch.next_review, Some(d("2026-11-30")));
+        assert_eq!(
+            sch.next_from,
+            NextFrom::LastReview {
+                review: d("2026-09-01")
+            }
+        );
+        let none = doc("# T\n");
+        let sch = schedule(&none, &settings(), d("2026-11-26"), Some(d("2026-10-01")));
+        assert_eq!(
+            sch.next_from,
+            NextFrom::FirstCommit {
+                commit: d("2026-10-01")
+            }
+        );
+        assert_eq!(sch.next_review, Some(d("2026-12-30")));
+        let sch = schedule(&none, &settings(), d("2026-11-26"), None);
+        assert_eq!((sch.state, sch.next_from), (State::Due, NextFrom::Nothing));
+    }
+
+    #[test]
+    fn a_section_with_a_shorter_interval_makes_the_document_due() {
+        let mut s = settings();
+        s.sections.insert(
+            "Security Architecture".into(),
+            crate::config::SectionConfig {
+                review_every: Some(Interval::Months(3)),
+                ..Default::default()
+            },
+        );
+        let x = doc("**Last Updated:** 2026-08-31\n**Next Review:** 2027-08-31\n\n## Security Architecture\ntext\n");
+        let sch = schedule(&x, &s, d("2026-11-30"), None);
+        assert_eq!(sch.sections[0].next_review, d("2026-11-30"));
+        assert_eq!(sch.state, State::Due);
+    }
+
+    #[test]
+    fn recording_a_review_keeps_styles_and_adds_a_row() {
+        let src = "**Last Updated:** November 2026  \n**Reviewed By:** [TEAM]  \n**Next Review:** Feb 1, 2027  \n\n## Change Log\n| Date | Change | Author | Impact |\n|-|-|-|-|\n| 2026-10-02 | x | Bo | Low |\n";
+        let out = record(&doc(src), &settings(), "Ana Lima", d("2026-11-26"), 120).unwrap();
+        assert_eq!(
+            out,
+            "**Last Updated:** November 2026  \n**Reviewed By:** Ana Lima  \n**Next Review:** Feb 24, 2027  \n\n## Change Log\n| Date | Change | Author | Impact |\n|-|-|-|-|\n| 2026-10-02 | x | Bo | Low |\n| 2026-11-26 | Architecture review (next review 2027-02-24) | Ana Lima | Review |\n"
+        );
+    }
+}
