@@ -71,6 +71,12 @@ pub enum Command {
     /// Bring an existing document under management: add the header and a Change Log
     /// backfilled from its whole history.
     Adopt(AdoptArgs),
+    /// Show each document's review state: dates, days left, placeholders, unrecorded
+    /// commits, drifted sections.
+    Status(StatusArgs),
+    /// Record a review: shows what changed since the last one, asks who reviewed, then
+    /// sets Reviewed By, Next Review and Last Updated and adds a Review row.
+    Review(ReviewArgs),
     /// Print the effective configuration (defaults < dbarch.toml < environment < flags).
     Config,
     /// Run the whole cycle on a throwaway repository and show each step.
@@ -131,6 +137,35 @@ pub struct AdoptArgs {
     /// Reviewed By for the header (default: the configured reviewers, else `[TEAM]`).
     #[arg(long)]
     pub reviewer: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// Documents to show (default: the configured or discovered ones).
+    pub docs: Vec<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Exit 1 when any document is due or overdue.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewArgs {
+    /// The document reviewed (default: the due one; a pick list when several are due).
+    pub doc: Option<String>,
+    /// Who reviewed (default: the configured reviewers, else your git user name).
+    #[arg(long)]
+    pub reviewer: Option<String>,
+    /// The review date, YYYY-MM-DD (default: today).
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Do not ask: accept the defaults and confirm.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Commit the document with a `Reviewed-by:` trailer.
+    #[arg(long)]
+    pub commit: bool,
 }
 
 #[derive(Args, Debug)]

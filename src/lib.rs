@@ -15,6 +15,7 @@ pub mod error;
 pub mod fsutil;
 pub mod history;
 pub mod interval;
+pub mod prompt;
 pub mod review;
 pub mod syncstate;
 pub mod ui;

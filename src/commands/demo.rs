@@ -69,6 +69,15 @@ pub fn run(ui: &mut Ui, args: DemoArgs) -> Result<u8> {
             "4. What is still unfilled? (lint, first lines)",
             vec!["lint"],
         ),
+        (
+            "5. Where does the review cycle stand? (status)",
+            vec!["status"],
+        ),
+        (
+            "6. Record a review without prompts (review --yes)",
+            vec!["review", "--yes", "--reviewer", "Ana Lima"],
+        ),
+        ("7. And now (status)", vec!["status"]),
     ] {
         ui.line(&ui.bold(&format!("── {title}")));
         ui.line(&format!("$ dbarch {}", argv.join(" ")));
@@ -321,6 +330,15 @@ fn build_history(ui: &mut Ui, dir: &Path) -> Result<()> {
         },
     )?;
     say(ui, "a [bot] touches whitespace (skipped by rule)");
+    write(
+        dir,
+        "dbarch.toml",
+        "[[docs]]\npath = \"docs/database-architecture.md\"\nreview-every = \"quarterly\"\nreviewers = [\"@acme/dba-team\"]\n\n[docs.sections.\"Indexing Strategy\"]\npaths = [\"migrations/**\"]   # drift: schema changes after the last review\n",
+    )?;
+    say(
+        ui,
+        "dbarch.toml: quarterly reviews; Indexing Strategy watches migrations/**",
+    );
     ui.line("");
     Ok(())
 }

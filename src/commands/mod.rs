@@ -6,6 +6,8 @@ mod config;
 mod demo;
 mod init;
 mod lint;
+mod review;
+mod status;
 mod sync;
 
 use crate::cli::{Cli, Command};
@@ -29,6 +31,8 @@ pub fn run(ui: &mut Ui, cli: Cli) -> Result<u8> {
             sync::run(ui, &Workspace::open(g, &o)?, args)
         }
         Command::Adopt(args) => adopt::run(ui, &Workspace::open(g, &Overrides::default())?, args),
+        Command::Status(args) => status::run(ui, &Workspace::open(g, &Overrides::default())?, args),
+        Command::Review(args) => review::run(ui, &Workspace::open(g, &Overrides::default())?, args),
         Command::Config => config::run(ui, &Workspace::open(g, &Overrides::default())?),
         Command::Demo(args) => demo::run(ui, args),
         Command::Completions { shell } => completions::run(ui, shell),

@@ -1,0 +1,330 @@
+//! `dbarch review [DOC]`: record a review. It shows what changed since the last review
+//! (commits with authors and the sections they touched, drift, unfilled placeholders),
+//! asks who reviewed and on which day, confirms, then sets Reviewed By, Next Review
+//! (= review date + interval) and Last Updated, and adds a Change Log row with Impact
+//! `Review`. `--commit` commits the document with a `Reviewed-by:` trailer.
+//!
+//! Every prompt has a flag (`--reviewer`, `--date`, `--yes`). Without a terminal it never
+//! waits: unless `--yes` is given it fails at once (exit 2) naming the flags to pass.
+//! Nothing is written before the last answer, so Ctrl-C leaves the document untouched.
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use crate::cli::ReviewArgs;
+use crate::commands::status;
+use crate::commands::sync::write_checked;
+use crate::doc::{self, Document};
+use crate::history::HistoryOptions;
+use crate::prompt::{self, Prompter, TerminalPrompter};
+use crate::review::{self, CommitRef};
+use crate::ui::{self, Ui};
+use crate::workspace::{ManagedDoc, Workspace};
+use crate::{Error, Result};
+
+pub fn run(ui: &mut Ui, ws: &Workspace, args: ReviewArgs) -> Result<u8> {
+    let interactive = !args.yes && prompt::interactive();
+    if !interactive && !args.yes {
+        let mut missing = Vec::new();
+        if args.reviewer.is_none() {
+            missing.push("--reviewer NAME");
+        }
+        if args.date.is_none() {
+            missing.push("--date YYYY-MM-DD");
+        }
+        missing.push("--yes");
+        return Err(Error::Usage(format!(
+            "no terminal to ask on; pass {} (with --yes alone, the reviewer defaults to the configured reviewers or your git user, and the date to today)",
+            missing.join(", ")
+        )));
+    }
+    let mut terminal;
+    let mut scripted = prompt::Scripted::default();
+    let prompter: &mut dyn Prompter = if interactive {
+        terminal = TerminalPrompter::new();
+        &mut terminal
+    } else {
+        &mut scripted
+    };
+    review_with(ui, ws, &args, prompter, interactive)
+}
+
+/// The whole flow with a given prompter (tests pass a scripted one).
+pub fn review_with(
+    ui: &mut Ui,
+    ws: &Workspace,
+    args: &ReviewArgs,
+    p: &mut dyn Prompter,
+    interactive: bool,
+) -> Result<u8> {
+    let d = pick_document(ui, ws, args, p, interactive)?;
+    let labels = ws.labels();
+    let document = doc::load(&d.abs, &labels)?;
+    let st = status::one(ws, &d)?;
+    show_changes(ui, ws, &d, &document, &st)?;
+
+    let default_reviewer = args.reviewer.clone().or_else(|| default_reviewer(ws, &d));
+    let reviewer = match (&args.reviewer, interactive) {
+        (Some(r), _) => r.clone(),
+        (None, true) => p.input("Who reviewed it?", default_reviewer.as_deref())?,
+        (None, false) => default_reviewer.clone().ok_or_else(|| {
+            Error::Usage("no reviewer configured and no git user.name: pass --reviewer NAME".into())
+        })?,
+    };
+    let reviewer = ui::one_line(&reviewer);
+    if reviewer.is_empty() {
+        return Err(Error::Usage(
+            "the reviewer cannot be empty (--reviewer NAME)".into(),
+        ));
+    }
+    let today = ws.today().to_string();
+    let date_text = match (&args.date, interactive) {
+        (Some(x), _) => x.clone(),
+        (None, true) => p.input("Review date", Some(&today))?,
+        (None, false) => today,
+    };
+    let date = parse_date(&date_text)?;
+    let next = d.settings.review_every.add_to(date);
+    let new = review::record(
+        &document,
+        &d.settings,
+        &reviewer,
+        date,
+        ws.config.changelog.max_cell_width,
+    )
+    .map_err(|e| e.into_error(&d.abs))?;
+    ui.line(&format!(
+        "Record the review: Reviewed By {reviewer}, Last Updated {date}, Next Review {next} ({} from {date}).",
+        d.settings.review_every
+    ));
+    let ok = args.yes || p.confirm("Write it?", true)?;
+    if !ok {
+        ui.line("Nothing written.");
+        return Ok(crate::exit::OK);
+    }
+    {
+        let _lock = ws.lock()?;
+        write_checked(&d, &document.text.src, &new)?;
+    }
+    ui.line(&format!("{}: review recorded; next review {next}", d.rel));
+    if args.commit {
+        let id = commit_review(ws, &d, &reviewer)?;
+        ui.line(&format!("committed {id}"));
+    }
+    Ok(crate::exit::OK)
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate> {
+    doc::date::parse(text)
+        .filter(|d| !matches!(d.style, doc::DateStyle::MonthYear { .. }))
+        .map(|d| d.date)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--date: `{}` is not a date such as 2026-11-26",
+                ui::one_line(text)
+            ))
+        })
+}
+
+fn default_reviewer(ws: &Workspace, d: &ManagedDoc) -> Option<String> {
+    if !d.settings.reviewers.is_empty() {
+        return Some(d.settings.reviewers.join(", "));
+    }
+    ws.repo
+        .as_ref()
+        .and_then(|r| r.user())
+        .map(|u| u.name)
+        .filter(|n| !n.is_empty())
+}
+
+fn pick_document(
+    ui: &mut Ui,
+    ws: &Workspace,
+    args: &ReviewArgs,
+    p: &mut dyn Prompter,
+    interactive: bool,
+) -> Result<ManagedDoc> {
+    if let Some(name) = &args.doc {
+        return ws.named_doc(name);
+    }
+    let docs = ws.documents(&[])?;
+    if docs.len() == 1 {
+        return Ok(docs.into_iter().next().expect("one document"));
+    }
+    let report = status::collect(ws, &docs);
+    let mut candidates: Vec<(ManagedDoc, String)> = docs
+        .iter()
+        .zip(&report.documents)
+        .filter(|(_, s)| s.state.is_some_and(|x| x.needs_attention()))
+        .map(|(d, s)| {
+            let label = format!(
+                "{} — {} (next review {})",
+                d.rel,
+                s.state.map_or("error", |x| x.as_str()),
+                s.next_review.map_or("-".into(), |n| n.to_string())
+            );
+            (d.clone(), label)
+        })
+        .collect();
+    if candidates.is_empty() {
+        candidates = docs.iter().map(|d| (d.clone(), d.rel.clone())).collect();
+    }
+    if candidates.len() == 1 {
+        return Ok(candidates.remove(0).0);
+    }
+    if !interactive {
+        let names: Vec<&str> = candidates.iter().map(|(d, _)| d.rel.as_str()).collect();
+        return Err(Error::Usage(format!(
+            "several documents could be reviewed ({}); name one: dbarch review DOC",
+            names.join(", ")
+        )));
+    }
+    let labels: Vec<String> = candidates.iter().map(|(_, l)| ui::one_line(l)).collect();
+    ui.flush();
+    let i = p.select("Which document did you review?", &labels)?;
+    Ok(candidates.remove(i).0)
+}
+
+/// What changed since the last review: commits (with the sections they touched),
+/// drift, and unfilled placeholders.
+fn show_changes(
+    ui: &mut Ui,
+    ws: &Workspace,
+    d: &ManagedDoc,
+    document: &Document,
+    st: &status::DocStatus,
+) -> Result<()> {
+    let since = st.last_review;
+    ui.line(&ui.bold(&format!(
+        "{} — {} (Next Review {})",
+        ui::one_line(&d.rel),
+        st.state.map_or("error", |s| s.as_str()),
+        st.next_review.map_or("-".into(), |n| n.to_string())
+    )));
+    ui.line(&format!(
+        "Changes since the last review{}:",
+        since.map_or(String::new(), |s| format!(" ({s})"))
+    ));
+    let mut any = false;
+    if let Some(repo) = &ws.repo {
+        let h = repo.document_history(Path::new(&d.rel), &HistoryOptions::default())?;
+        let labels = ws.labels();
+        for ch in h
+            .changes
+            .iter()
+            .filter(|c| since.is_none_or(|s| c.commit.author_time.date_naive() > s))
+        {
+            let before = ch
+                .before
+                .clone()
+                .and_then(|b| Document::parse(b, &labels).ok());
+            let after = ch
+                .after
+                .clone()
+                .and_then(|b| Document::parse(b, &labels).ok());
+            let sections = match (&before, &after) {
+                (Some(b), Some(a)) => b.sections_changed(a),
+                _ => Vec::new(),
+            };
+            let c = CommitRef::of(&ch.commit);
+            ui.line(&format!(
+                "  {} {} {} — {}{}",
+                c.commit,
+                c.date.format("%Y-%m-%d"),
+                ui::one_line(&c.author),
+                ui::one_line(&c.subject),
+                if sections.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", ui::one_line(&sections.join(", ")))
+                }
+            ));
+            any = true;
+        }
+    }
+    if !any {
+        ui.line("  (no commits)");
+    }
+    for dr in &st.drift {
+        ui.line(&format!(
+            "Drift: {:?} — {} commit(s) changed {}",
+            ui::one_line(&dr.section),
+            dr.commits.len(),
+            ui::one_line(&dr.paths.join(", "))
+        ));
+    }
+    let groups = document.placeholders_by_section();
+    if !groups.is_empty() {
+        let total: usize = groups.iter().map(|g| g.tokens.len()).sum();
+        ui.line(&format!(
+            "Unfilled: {total} placeholders in {} sections",
+            groups.len()
+        ));
+        for g in groups.iter().take(5) {
+            ui.line(&format!(
+                "  {}: {} of {} lines unfilled",
+                ui::one_line(&g.section),
+                g.unfilled,
+                g.lines
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Commits only the document (other staged changes stay staged) with a `Reviewed-by:`
+/// trailer. With `commit.gpgsign` on, `git commit` does it so the commit is signed.
+fn commit_review(ws: &Workspace, d: &ManagedDoc, reviewer: &str) -> Result<String> {
+    let repo = ws.repo()?;
+    let git = repo.git();
+    let message = format!(
+        "docs: record architecture review of {}\n\nReviewed-by: {reviewer}\n",
+        d.rel
+    );
+    let signing = git
+        .config()
+        .and_then(|c| c.get_bool("commit.gpgsign"))
+        .unwrap_or(false);
+    if signing {
+        let out = std::process::Command::new("git")
+            .current_dir(&ws.root)
+            .args(["commit", "--only", "-m", &message, "--", &d.rel])
+            .output()
+            .map_err(|e| Error::Usage(format!("running git commit: {e}")))?;
+        if !out.status.success() {
+            return Err(Error::Usage(format!(
+                "git commit failed: {}",
+                ui::one_line(&String::from_utf8_lossy(&out.stderr))
+            )));
+        }
+        return Ok(repo
+            .head_id()?
+            .map(crate::changelog::short)
+            .unwrap_or_default());
+    }
+    let g = |e| Error::git("committing the review", e);
+    let bytes = std::fs::read(&d.abs).map_err(|e| Error::io(&d.abs, e))?;
+    let blob = git.blob(&bytes).map_err(g)?;
+    let head = git.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let base = match &head {
+        Some(c) => c.tree().map_err(g)?,
+        None => git
+            .find_tree(git.treebuilder(None).map_err(g)?.write().map_err(g)?)
+            .map_err(g)?,
+    };
+    let mut update = git2::build::TreeUpdateBuilder::new();
+    update.upsert(&d.rel, blob, git2::FileMode::Blob);
+    let tree = git
+        .find_tree(update.create_updated(git, &base).map_err(g)?)
+        .map_err(g)?;
+    let sig = git.signature().map_err(g)?;
+    let parents: Vec<&git2::Commit> = head.iter().collect();
+    let id = git
+        .commit(Some("HEAD"), &sig, &sig, &message, &tree, &parents)
+        .map_err(g)?;
+    // The index entry for the document now matches the commit; nothing else changes.
+    let mut index = git.index().map_err(g)?;
+    index.add_path(Path::new(&d.rel)).map_err(g)?;
+    index.write().map_err(g)?;
+    Ok(crate::changelog::short(id))
+}

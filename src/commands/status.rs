@@ -1,0 +1,426 @@
+//! `dbarch status [DOCS...] [--format text|json] [--check]`: one line per document —
+//! Last Updated, Reviewed By, Next Review, days left, state, unfilled placeholders,
+//! unrecorded commits, drifted sections — and a summary. Under GitHub Actions
+//! (`GITHUB_ACTIONS=true`) it also emits a workflow annotation per due or overdue
+//! document and appends a Markdown table to `$GITHUB_STEP_SUMMARY`.
+//!
+//! Exit: 1 with `--check` when any document is due or overdue, else 0; 2 when a document
+//! cannot be read or parsed (the others are still reported).
+use std::io::Write;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::changelog::{self, Settings};
+use crate::cli::{Format, StatusArgs};
+use crate::doc::{self, FieldKind};
+use crate::history::HistoryOptions;
+use crate::review::{self, CommitRef, Drift, NextFrom, Schedule, SectionDue, State};
+use crate::ui::{self, Ui};
+use crate::workspace::{ManagedDoc, Workspace};
+use crate::Result;
+
+/// `--format json`. Stable: fields are only ever added.
+///
+/// ```json
+/// {"today": "2026-11-26",
+///  "documents": [{"path": "docs/database-architecture.md",
+///    "last_updated": "2026-11-20", "reviewed_by": "DBA Team",
+///    "next_review": "2027-02-18", "next_review_from": {"from": "field"},
+///    "days_left": 84, "state": "ok", "last_review": "2026-11-20",
+///    "placeholders": 12, "placeholder_sections": [{"section", "unfilled", "lines", "tokens"}],
+///    "unrecorded": [{"commit", "date", "author", "subject"}],
+///    "drift": [{"section", "paths", "commits": [...]}],
+///    "sections": [{"section", "interval", "next_review", "state"}],
+///    "error": null}],
+///  "summary": {"ok": 1, "due-soon": 0, "due": 0, "overdue": 0, "errors": 0}}
+/// ```
+#[derive(Serialize)]
+pub struct Report {
+    pub today: NaiveDate,
+    pub documents: Vec<DocStatus>,
+    pub summary: Summary,
+}
+
+#[derive(Serialize, Default)]
+pub struct Summary {
+    pub ok: usize,
+    #[serde(rename = "due-soon")]
+    pub due_soon: usize,
+    pub due: usize,
+    pub overdue: usize,
+    pub errors: usize,
+}
+
+#[derive(Serialize, Clone)]
+pub struct DocStatus {
+    pub path: String,
+    pub last_updated: Option<String>,
+    pub reviewed_by: Option<String>,
+    pub next_review: Option<NaiveDate>,
+    pub next_review_from: Option<NextFrom>,
+    pub days_left: Option<i64>,
+    pub state: Option<State>,
+    pub last_review: Option<NaiveDate>,
+    pub placeholders: usize,
+    pub placeholder_sections: Vec<doc::SectionPlaceholders>,
+    pub unrecorded: Vec<CommitRef>,
+    pub drift: Vec<Drift>,
+    pub sections: Vec<SectionDue>,
+    /// Why the document could not be read or parsed.
+    pub error: Option<String>,
+    /// 1-based line of the Next Review field (for annotations).
+    #[serde(skip)]
+    pub line: Option<usize>,
+}
+
+pub fn run(ui: &mut Ui, ws: &Workspace, args: StatusArgs) -> Result<u8> {
+    let docs = ws.documents(&args.docs)?;
+    let report = collect(ws, &docs);
+    match args.format {
+        Format::Json => ui.json(&report),
+        Format::Text => print_table(ui, &report),
+    }
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        github_annotations(ui, &report);
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(|e| crate::Error::io(&path, e))?;
+            f.write_all(step_summary(&report).as_bytes())
+                .map_err(|e| crate::Error::io(&path, e))?;
+        }
+    }
+    if report.summary.errors > 0 {
+        return Ok(crate::exit::USAGE);
+    }
+    let due = report.summary.due + report.summary.overdue;
+    Ok(if args.check && due > 0 {
+        crate::exit::FINDINGS
+    } else {
+        crate::exit::OK
+    })
+}
+
+/// The status of every document (errors are per document).
+pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
+    let mut report = Report {
+        today: ws.today(),
+        documents: Vec::new(),
+        summary: Summary::default(),
+    };
+    for d in docs {
+        let s = match one(ws, d) {
+            Ok(s) => s,
+            Err(e) => DocStatus {
+                path: d.rel.clone(),
+                last_updated: None,
+                reviewed_by: None,
+                next_review: None,
+                next_review_from: None,
+                days_left: None,
+                state: None,
+                last_review: None,
+                placeholders: 0,
+                placeholder_sections: Vec::new(),
+                unrecorded: Vec::new(),
+                drift: Vec::new(),
+                sections: Vec::new(),
+                error: Some(e.to_string()),
+                line: None,
+            },
+        };
+        match s.state {
+            Some(State::Ok) => report.summary.ok += 1,
+            Some(State::DueSoon) => report.summary.due_soon += 1,
+            Some(State::Due) => report.summary.due += 1,
+            Some(State::Overdue) => report.summary.overdue += 1,
+            None => report.summary.errors += 1,
+        }
+        report.documents.push(s);
+    }
+    report
+}
+
+/// One document's status.
+pub fn one(ws: &Workspace, d: &ManagedDoc) -> Result<DocStatus> {
+    let labels = ws.labels();
+    let document = doc::load(&d.abs, &labels)?;
+    let mut unrecorded = Vec::new();
+    let mut first_commit = None;
+    let mut drift = Vec::new();
+    let sch: Schedule;
+    if let Some(repo) = &ws.repo {
+        let history =
+            repo.document_history(std::path::Path::new(&d.rel), &HistoryOptions::default())?;
+        first_commit = history
+            .changes
+            .iter()
+            .find(|c| !c.shallow_boundary)
+            .map(|c| c.commit.author_time.date_naive());
+        let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
+        // A shallow clone that cannot tell is not an error for status: it just has no
+        // unrecorded commits to show.
+        if let Ok(plan) = changelog::plan_from_history(repo, &d.rel, &document, &history, &settings)
+        {
+            unrecorded = history
+                .changes
+                .iter()
+                .filter(|c| plan.rows.iter().any(|r| r.commit == c.commit.id))
+                .map(|c| CommitRef::of(&c.commit))
+                .collect();
+        }
+        sch = review::schedule(&document, &d.settings, ws.today(), first_commit);
+        drift = review::drift(repo, &d.settings, sch.last_review)?;
+    } else {
+        sch = review::schedule(&document, &d.settings, ws.today(), first_commit);
+    }
+    let groups = document.placeholders_by_section();
+    let field = |k: FieldKind| document.field(k).map(|f| f.raw.clone());
+    Ok(DocStatus {
+        path: d.rel.clone(),
+        last_updated: field(FieldKind::LastUpdated),
+        reviewed_by: field(FieldKind::ReviewedBy),
+        next_review: sch.next_review,
+        next_review_from: Some(sch.next_from.clone()),
+        days_left: sch.days_left,
+        state: Some(sch.state),
+        last_review: sch.last_review,
+        placeholders: groups.iter().map(|g| g.tokens.len()).sum(),
+        placeholder_sections: groups,
+        unrecorded,
+        drift,
+        sections: sch.sections,
+        error: None,
+        line: document.field(FieldKind::NextReview).map(|f| f.line + 1),
+    })
+}
+
+fn state_text(ui: &Ui, s: Option<State>) -> String {
+    match s {
+        Some(State::Ok) => ui.green("ok"),
+        Some(State::DueSoon) => ui.yellow("due-soon"),
+        Some(State::Due) => ui.red("due"),
+        Some(State::Overdue) => ui.red(&ui.bold("overdue")),
+        None => ui.red("error"),
+    }
+}
+
+fn next_text(s: &DocStatus) -> String {
+    match (&s.next_review, &s.next_review_from) {
+        (Some(d), Some(NextFrom::Field)) | (Some(d), None) => d.to_string(),
+        (Some(d), Some(_)) => format!("{d} (derived)"),
+        (None, _) => "-".into(),
+    }
+}
+
+fn print_table(ui: &mut Ui, r: &Report) {
+    let header = [
+        "DOCUMENT",
+        "LAST UPDATED",
+        "REVIEWED BY",
+        "NEXT REVIEW",
+        "DAYS",
+        "STATE",
+        "TODO",
+        "UNRECORDED",
+        "DRIFT",
+    ];
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for s in &r.documents {
+        rows.push(vec![
+            ui::one_line(&s.path),
+            ui::one_line(s.last_updated.as_deref().unwrap_or("-")),
+            ui::one_line(s.reviewed_by.as_deref().unwrap_or("-")),
+            next_text(s),
+            s.days_left.map_or("-".into(), |d| d.to_string()),
+            s.state.map_or("error", State::as_str).to_string(),
+            s.placeholders.to_string(),
+            s.unrecorded.len().to_string(),
+            if s.drift.is_empty() {
+                "-".into()
+            } else {
+                ui::one_line(
+                    &s.drift
+                        .iter()
+                        .map(|d| d.section.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            },
+        ]);
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let pad = |cells: &[String], ui: &Ui, state: Option<Option<State>>| -> String {
+        let mut out = Vec::new();
+        for (i, c) in cells.iter().enumerate() {
+            let padded = format!("{c:<w$}", w = widths[i]);
+            out.push(match (i, state) {
+                (5, Some(s)) => {
+                    let colored = state_text(ui, s);
+                    format!(
+                        "{colored}{}",
+                        " ".repeat(widths[i].saturating_sub(c.chars().count()))
+                    )
+                }
+                _ => padded,
+            });
+        }
+        out.join("  ").trim_end().to_string()
+    };
+    let head: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let line = pad(&head, ui, None);
+    ui.line(&ui.bold(&line));
+    for (cells, s) in rows.iter().zip(&r.documents) {
+        let line = pad(cells, ui, Some(s.state));
+        ui.line(&line);
+    }
+    for s in &r.documents {
+        if let Some(e) = &s.error {
+            ui.line(&format!("{}: {}", ui::one_line(&s.path), ui::one_line(e)));
+        }
+        if matches!(
+            s.next_review_from,
+            Some(NextFrom::LastReview { .. })
+                | Some(NextFrom::FirstCommit { .. })
+                | Some(NextFrom::Nothing)
+        ) {
+            let why = match &s.next_review_from {
+                Some(NextFrom::LastReview { review }) => {
+                    format!("derived from the last review ({review}) + interval")
+                }
+                Some(NextFrom::FirstCommit { commit }) => {
+                    format!("derived from the first commit ({commit}) + interval")
+                }
+                _ => "no Next Review and no history: treated as due".into(),
+            };
+            ui.line(&format!(
+                "{}: Next Review is missing or a placeholder; {why}",
+                ui::one_line(&s.path)
+            ));
+        }
+        for sec in &s.sections {
+            if sec.state.needs_attention() {
+                ui.line(&format!(
+                    "{}: section {:?} ({}) is {} on {}",
+                    ui::one_line(&s.path),
+                    ui::one_line(&sec.section),
+                    sec.interval,
+                    sec.state.as_str(),
+                    sec.next_review
+                ));
+            }
+        }
+        for d in &s.drift {
+            let commits: Vec<String> = d
+                .commits
+                .iter()
+                .map(|c| format!("{} {}", c.commit, ui::one_line(&c.subject)))
+                .collect();
+            ui.line(&format!(
+                "{}: {:?} drifted since the last review: {}",
+                ui::one_line(&s.path),
+                ui::one_line(&d.section),
+                commits.join("; ")
+            ));
+        }
+    }
+    let sm = &r.summary;
+    let mut parts = vec![format!("{} ok", sm.ok)];
+    for (n, what) in [
+        (sm.due_soon, "due soon"),
+        (sm.due, "due"),
+        (sm.overdue, "overdue"),
+        (sm.errors, "unreadable"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    let total = r.documents.len();
+    ui.line(&format!(
+        "{total} document{}: {}",
+        if total == 1 { "" } else { "s" },
+        parts.join(", ")
+    ));
+}
+
+/// `::warning file=...,line=...,title=...::message` for due and overdue documents.
+fn github_annotations(ui: &mut Ui, r: &Report) {
+    for s in &r.documents {
+        let Some(state) = s.state else { continue };
+        if state < State::Due {
+            continue;
+        }
+        let days = s
+            .days_left
+            .map_or(String::new(), |d| format!(" ({} days ago)", -d));
+        let msg = format!(
+            "{} is {} for review: Next Review {}{days}. Run `dbarch review {}` after reviewing it.",
+            s.path,
+            state.as_str(),
+            next_text(s),
+            s.path
+        );
+        let level = if state == State::Overdue {
+            "error"
+        } else {
+            "warning"
+        };
+        let line = s.line.map_or(String::new(), |l| format!(",line={l}"));
+        ui.line(&format!(
+            "::{level} file={}{line},title={}::{}",
+            escape_property(&s.path),
+            escape_property(&format!("Architecture review {}", state.as_str())),
+            escape_data(&ui::one_line(&msg))
+        ));
+    }
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// The Markdown table appended to `$GITHUB_STEP_SUMMARY`.
+pub fn step_summary(r: &Report) -> String {
+    let cell = |s: &str| crate::doc::table::escape_cell(s, 80);
+    let mut out = String::from("### Architecture documents\n\n| Document | Last Updated | Reviewed By | Next Review | Days left | State | Placeholders | Unrecorded commits | Drift |\n|---|---|---|---|---|---|---|---|---|\n");
+    for s in &r.documents {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            cell(&s.path),
+            cell(s.last_updated.as_deref().unwrap_or("-")),
+            cell(s.reviewed_by.as_deref().unwrap_or("-")),
+            cell(&next_text(s)),
+            s.days_left.map_or("-".into(), |d| d.to_string()),
+            s.state.map_or("error", State::as_str),
+            s.placeholders,
+            s.unrecorded.len(),
+            cell(
+                &s.drift
+                    .iter()
+                    .map(|d| d.section.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    out.push('\n');
+    out
+}
