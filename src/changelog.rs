@@ -154,7 +154,12 @@ pub fn plan_from_history(
     history: &DocHistory,
     s: &Settings,
 ) -> Result<Plan> {
-    let mut matcher = RowMatcher::new(doc.table());
+    let walked: Vec<String> = history
+        .changes
+        .iter()
+        .map(|c| c.commit.id.to_string())
+        .collect();
+    let mut matcher = RowMatcher::new(doc.table(), &walked);
     let row_style = matcher.style;
     let mut plan = Plan::default();
     let mut newest: Option<NaiveDate> = None;
@@ -163,7 +168,8 @@ pub fn plan_from_history(
         let c = &change.commit;
         let date = local_date(c, &s.changelog.timezone);
         if change.shallow_boundary {
-            if matcher.refers(c, &change_text(change, &Sections::default(), s), date) {
+            let text = change_text(change, &Sections::default(), s);
+            if matcher.refers(c, &text, date) {
                 reached_recorded = true;
             }
             plan.recorded.push((c.id, Recorded::ShallowBoundary));
@@ -592,6 +598,12 @@ fn changed_files(repo: &Repo, c: &CommitInfo) -> Vec<String> {
 }
 
 /// Rule 1: which existing (and newly planned) rows refer to a commit.
+///
+/// A row bound to a commit of the walked history by its Commit cell (and every row
+/// planned in this run) refers to that commit only. Any other row may stand for one
+/// commit found by author date + author + Change text — the commit it was written for
+/// was rebased, amended or cherry-picked, so its id changed — and is used up by the
+/// first (oldest) such commit: two same-day commits with the same subject get two rows.
 struct RowMatcher {
     rows: Vec<RowKey>,
     /// The date style of the table's newest dated row (new rows copy it).
@@ -599,7 +611,10 @@ struct RowMatcher {
 }
 
 struct RowKey {
+    /// Full or short id; `bound` when it names a commit of the walked history.
     commit: Option<String>,
+    bound: bool,
+    used: bool,
     date: Option<(NaiveDate, DateStyle)>,
     author: String,
     change: String,
@@ -616,7 +631,7 @@ fn norm(s: &str) -> String {
 }
 
 impl RowMatcher {
-    fn new(table: Option<&Table>) -> RowMatcher {
+    fn new(table: Option<&Table>, walked: &[String]) -> RowMatcher {
         let mut m = RowMatcher {
             rows: Vec::new(),
             style: None,
@@ -631,8 +646,13 @@ impl RowMatcher {
                 .cell(r, Column::Commit)
                 .map(|c| c.trim().trim_matches('`').to_lowercase())
                 .filter(|c| c.len() >= 7 && c.chars().all(|ch| ch.is_ascii_hexdigit()));
+            let bound = commit
+                .as_ref()
+                .is_some_and(|c| walked.iter().any(|w| w.starts_with(c.as_str())));
             m.rows.push(RowKey {
                 commit,
+                bound,
+                used: false,
                 date: date.map(|d| (d.date, d.style)),
                 author: norm(t.cell(r, Column::Author).unwrap_or("")),
                 change: norm(t.cell(r, Column::Change).unwrap_or("")),
@@ -641,25 +661,37 @@ impl RowMatcher {
         m
     }
 
+    /// A row planned in this run: bound to its commit.
     fn add(&mut self, c: &CommitInfo, change: &str, date: NaiveDate) {
         self.rows.push(RowKey {
             commit: Some(c.id.to_string()),
+            bound: true,
+            used: true,
             date: Some((date, DateStyle::Iso)),
             author: norm(&author_cell(c)),
             change: norm(&escape_cell(change, 0)),
         });
     }
 
-    fn refers(&self, c: &CommitInfo, change: &str, date: NaiveDate) -> bool {
+    /// Whether a row refers to `c`; a fuzzy match uses the row up.
+    fn refers(&mut self, c: &CommitInfo, change: &str, date: NaiveDate) -> bool {
         let id = c.id.to_string();
+        if self
+            .rows
+            .iter()
+            .any(|r| r.bound && r.commit.as_deref().is_some_and(|rc| id.starts_with(rc)))
+        {
+            return true;
+        }
         let subject = norm(&clean_subject(&c.summary));
         let rendered = norm(&escape_cell(change, 0));
-        let author = c.author.name.to_lowercase();
-        self.rows.iter().any(|r| {
-            if let Some(rc) = &r.commit {
-                if id.starts_with(rc.as_str()) {
-                    return true;
-                }
+        let names = [
+            c.author.name.to_lowercase(),
+            c.author_raw.name.to_lowercase(),
+        ];
+        let found = self.rows.iter_mut().find(|r| {
+            if r.bound || r.used {
+                return false;
             }
             let same_day = match r.date {
                 Some((d, DateStyle::MonthYear { .. })) => {
@@ -668,14 +700,23 @@ impl RowMatcher {
                 Some((d, _)) => d == date,
                 None => false,
             };
-            let same_text = |cell: &str| {
-                !cell.is_empty()
-                    && (cell == rendered
-                        || cell == subject
-                        || (rendered.starts_with(cell) && cell.len() >= 20))
-            };
-            same_day && r.author.contains(&author) && same_text(&r.change)
-        })
+            let same_text = !r.change.is_empty()
+                && (r.change == rendered
+                    || r.change == subject
+                    || (rendered.starts_with(&r.change) && r.change.len() >= 20));
+            same_day
+                && same_text
+                && names
+                    .iter()
+                    .any(|n| !n.is_empty() && r.author.contains(n.as_str()))
+        });
+        match found {
+            Some(r) => {
+                r.used = true;
+                true
+            }
+            None => false,
+        }
     }
 }
 

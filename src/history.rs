@@ -47,6 +47,9 @@ pub struct CommitInfo {
     pub id: Oid,
     /// Resolved through `.mailmap`.
     pub author: Person,
+    /// The author as recorded in the commit (before `.mailmap`), so rows written before a
+    /// mailmap entry existed still match.
+    pub author_raw: Person,
     /// Resolved through `.mailmap`.
     pub committer: Person,
     /// Author date with the commit's own UTC offset.
@@ -225,6 +228,7 @@ impl Repo {
         }
         Ok(CommitInfo {
             id,
+            author_raw: person_of(&author_sig),
             author,
             committer,
             author_time,

@@ -5,4 +5,4 @@ mod common;
 mod config_cmd;
 mod init;
 mod lint;
-// mod sync; (added by the sync work)
+mod sync;

@@ -32,7 +32,9 @@ pub struct NewRow {
     pub change: String,
     pub author: String,
     pub impact: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The Commit cell (a short id) when the table has that column. Not serialised: the
+    /// planned row carries the full id.
+    #[serde(skip)]
     pub commit: Option<String>,
 }
 
