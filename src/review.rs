@@ -175,6 +175,41 @@ impl CommitRef {
     }
 }
 
+/// Commits that changed the document after `since` (by author date), oldest first, each
+/// with the sections it touched.
+pub fn changes_since(
+    repo: &Repo,
+    rel: &str,
+    labels: &crate::doc::Labels,
+    since: Option<NaiveDate>,
+) -> Result<Vec<(CommitRef, Vec<String>)>> {
+    let h = repo.document_history(
+        std::path::Path::new(rel),
+        &crate::history::HistoryOptions::default(),
+    )?;
+    let mut out = Vec::new();
+    for ch in h
+        .changes
+        .iter()
+        .filter(|c| since.is_none_or(|s| c.commit.author_time.date_naive() > s))
+    {
+        let before = ch
+            .before
+            .clone()
+            .and_then(|b| Document::parse(b, labels).ok());
+        let after = ch
+            .after
+            .clone()
+            .and_then(|b| Document::parse(b, labels).ok());
+        let sections = match (&before, &after) {
+            (Some(b), Some(a)) => b.sections_changed(a),
+            _ => Vec::new(),
+        };
+        out.push((CommitRef::of(&ch.commit), sections));
+    }
+    Ok(out)
+}
+
 /// A section whose related code paths changed after the last review.
 #[derive(Clone, Debug, Serialize)]
 pub struct Drift {
@@ -230,7 +265,7 @@ pub fn drift(repo: &Repo, s: &DocConfig, since: Option<NaiveDate>) -> Result<Vec
         if let Some(since) = since {
             let committed =
                 DateTime::from_timestamp(commit.time().seconds(), 0).map(|t| t.date_naive());
-            if committed.is_some_and(|d| d <= since) {
+            if committed.is_some_and(|d| d < since - chrono::Days::new(1)) {
                 break;
             }
             if info.author_time.date_naive() <= since {
@@ -278,10 +313,15 @@ pub fn record(
     max_cell: usize,
 ) -> std::result::Result<String, crate::doc::DocError> {
     let next = s.review_every.add_to(date);
+    // Last Updated is the later of the review and the newest change: a backdated review
+    // does not move it back.
+    let updated = doc
+        .date(FieldKind::LastUpdated)
+        .map_or(date, |d| d.date.max(date));
     let mut edits = doc.set_fields(&[
         (
             FieldKind::LastUpdated,
-            doc.format_date(FieldKind::LastUpdated, date, None),
+            doc.format_date(FieldKind::LastUpdated, updated, None),
         ),
         (FieldKind::ReviewedBy, reviewer.to_string()),
         (

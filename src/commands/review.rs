@@ -15,9 +15,8 @@ use crate::cli::ReviewArgs;
 use crate::commands::status;
 use crate::commands::sync::write_checked;
 use crate::doc::{self, Document};
-use crate::history::HistoryOptions;
 use crate::prompt::{self, Prompter, TerminalPrompter};
-use crate::review::{self, CommitRef};
+use crate::review;
 use crate::ui::{self, Ui};
 use crate::workspace::{ManagedDoc, Workspace};
 use crate::{Error, Result};
@@ -78,12 +77,18 @@ pub fn review_with(
         ));
     }
     let today = ws.today().to_string();
-    let date_text = match (&args.date, interactive) {
-        (Some(x), _) => x.clone(),
-        (None, true) => p.input("Review date", Some(&today))?,
-        (None, false) => today,
+    let date = match (&args.date, interactive) {
+        (Some(x), _) => parse_date(x, ws.today())?,
+        (None, false) => ws.today(),
+        // A mistyped date is asked again rather than ending the session.
+        (None, true) => loop {
+            let answer = p.input("Review date", Some(&today))?;
+            match parse_date(&answer, ws.today()) {
+                Ok(d) => break d,
+                Err(e) => ui.warning(&e.to_string().replace("--date: ", "")),
+            }
+        },
     };
-    let date = parse_date(&date_text)?;
     let next = d.settings.review_every.add_to(date);
     let new = review::record(
         &document,
@@ -114,8 +119,9 @@ pub fn review_with(
     Ok(crate::exit::OK)
 }
 
-fn parse_date(text: &str) -> Result<NaiveDate> {
-    doc::date::parse(text)
+/// A full date, not after today (a review in the future is a date known to be wrong).
+fn parse_date(text: &str, today: NaiveDate) -> Result<NaiveDate> {
+    let d = doc::date::parse(text)
         .filter(|d| !matches!(d.style, doc::DateStyle::MonthYear { .. }))
         .map(|d| d.date)
         .ok_or_else(|| {
@@ -123,7 +129,13 @@ fn parse_date(text: &str) -> Result<NaiveDate> {
                 "--date: `{}` is not a date such as 2026-11-26",
                 ui::one_line(text)
             ))
-        })
+        })?;
+    if d > today {
+        return Err(Error::Usage(format!(
+            "--date: {d} is in the future (today is {today}); a review is recorded when it happened"
+        )));
+    }
+    Ok(d)
 }
 
 fn default_reviewer(ws: &Workspace, d: &ManagedDoc) -> Option<String> {
@@ -207,26 +219,7 @@ fn show_changes(
     ));
     let mut any = false;
     if let Some(repo) = &ws.repo {
-        let h = repo.document_history(Path::new(&d.rel), &HistoryOptions::default())?;
-        let labels = ws.labels();
-        for ch in h
-            .changes
-            .iter()
-            .filter(|c| since.is_none_or(|s| c.commit.author_time.date_naive() > s))
-        {
-            let before = ch
-                .before
-                .clone()
-                .and_then(|b| Document::parse(b, &labels).ok());
-            let after = ch
-                .after
-                .clone()
-                .and_then(|b| Document::parse(b, &labels).ok());
-            let sections = match (&before, &after) {
-                (Some(b), Some(a)) => b.sections_changed(a),
-                _ => Vec::new(),
-            };
-            let c = CommitRef::of(&ch.commit);
+        for (c, sections) in review::changes_since(repo, &d.rel, &ws.labels(), since)? {
             ui.line(&format!(
                 "  {} {} {} — {}{}",
                 c.commit,
@@ -317,7 +310,15 @@ fn commit_review(ws: &Workspace, d: &ManagedDoc, reviewer: &str) -> Result<Strin
     let tree = git
         .find_tree(update.create_updated(git, &base).map_err(g)?)
         .map_err(g)?;
-    let sig = git.signature().map_err(g)?;
+    // Dated by the clock seam (DBARCH_NOW), like every other date dbarch writes.
+    let who = git.signature().map_err(g)?;
+    let when = git2::Time::new(ws.now.timestamp(), ws.now.offset().local_minus_utc() / 60);
+    let sig = git2::Signature::new(
+        &String::from_utf8_lossy(who.name_bytes()),
+        &String::from_utf8_lossy(who.email_bytes()),
+        &when,
+    )
+    .map_err(g)?;
     let parents: Vec<&git2::Commit> = head.iter().collect();
     let id = git
         .commit(Some("HEAD"), &sig, &sig, &message, &tree, &parents)

@@ -82,7 +82,10 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: StatusArgs) -> Result<u8> {
         Format::Text => print_table(ui, &report),
     }
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        github_annotations(ui, &report);
+        // Workflow commands go on stdout, which JSON output must keep to itself.
+        if args.format == Format::Text {
+            github_annotations(ui, &report);
+        }
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
             let mut f = std::fs::OpenOptions::new()
                 .create(true)
