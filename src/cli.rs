@@ -77,10 +77,19 @@ pub enum Command {
     /// Record a review: shows what changed since the last one, asks who reviewed, then
     /// sets Reviewed By, Next Review and Last Updated and adds a Review row.
     Review(ReviewArgs),
+    /// Open, update, escalate and close GitHub review issues and pull requests (what the
+    /// scheduled Action runs). Token from GITHUB_TOKEN or GH_TOKEN.
+    Remind(RemindArgs),
     /// Print the effective configuration (defaults < dbarch.toml < environment < flags).
     Config,
     /// Run the whole cycle on a throwaway repository and show each step.
     Demo(DemoArgs),
+    /// Install, remove or inspect the git post-commit hook that records each commit in
+    /// the Change Log (`install` chains with an existing hook; `uninstall` restores it).
+    Hooks(HooksArgs),
+    /// What git's hooks run: `dbarch hook post-commit` records the commit just made.
+    /// Never fails a commit: a problem is one line on stderr, and the exit code is 0.
+    Hook(HookArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -100,6 +109,40 @@ pub struct InitArgs {
     /// template's placeholder).
     #[arg(long)]
     pub reviewer: Option<String>,
+    /// Also install the git post-commit hook (as `dbarch hooks install`).
+    #[arg(long)]
+    pub hook: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct HooksArgs {
+    #[command(subcommand)]
+    pub action: HooksAction,
+}
+
+#[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HooksAction {
+    /// Install the post-commit hook where git looks for it (`core.hooksPath` honoured).
+    /// An existing post-commit hook is kept and runs after dbarch's. Idempotent.
+    Install,
+    /// Remove the hook and put back, byte for byte, the one it replaced.
+    Uninstall,
+    /// Say whether the hook is installed, where, with which binary, and the mode in
+    /// effect. Exit 1 when it is not installed.
+    Status,
+}
+
+#[derive(Args, Debug)]
+pub struct HookArgs {
+    #[command(subcommand)]
+    pub event: HookEvent,
+}
+
+#[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookEvent {
+    /// Record HEAD in the Change Log of the managed documents it changed (`[hook] mode`:
+    /// amend, worktree or off).
+    PostCommit,
 }
 
 #[derive(Args, Debug)]
@@ -166,6 +209,20 @@ pub struct ReviewArgs {
     /// Commit the document with a `Reviewed-by:` trailer.
     #[arg(long)]
     pub commit: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RemindArgs {
+    /// Documents to remind about (default: the configured or discovered ones).
+    pub docs: Vec<String>,
+    /// issue, pr or both (default: `[github] mode` of dbarch.toml).
+    #[arg(long, value_enum)]
+    pub mode: Option<crate::config::GithubMode>,
+    /// List the calls that would be made; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }
 
 #[derive(Args, Debug)]

@@ -24,6 +24,8 @@
 //! - With configured header labels (`[fields]`) that differ from the template's, the
 //!   template's labels are renamed first, so the document matches its configuration.
 //! - No lock is taken: `init` only creates files, and each write is atomic.
+//! - `--hook` also installs the git post-commit hook (as `dbarch hooks install`), after
+//!   the files are written; outside a git repository it fails before writing anything.
 //! - `--reviewer` is reduced to one line (escapes and line breaks removed) so it cannot
 //!   break the header; a blank value counts as not given.
 use crate::cli::InitArgs;
@@ -55,6 +57,9 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: InitArgs) -> Result<u8> {
         )));
     }
 
+    // `--hook` needs a repository; refuse before anything is written.
+    let hook_repo = if args.hook { Some(ws.repo()?) } else { None };
+
     let doc_text = render_document(ws, &rel, args.reviewer.as_deref())?;
 
     let toml_path = ws.root.join(config::FILE_NAME);
@@ -85,6 +90,9 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: InitArgs) -> Result<u8> {
                 ));
             }
         }
+    }
+    if let Some(repo) = hook_repo {
+        super::hooks::install(ui, repo)?;
     }
     next_steps(ui, ws, &rel);
     Ok(crate::exit::OK)

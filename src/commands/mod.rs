@@ -4,8 +4,11 @@ mod adopt;
 mod completions;
 mod config;
 mod demo;
+mod hook;
+mod hooks;
 mod init;
 mod lint;
+mod remind;
 mod review;
 mod status;
 mod sync;
@@ -33,8 +36,11 @@ pub fn run(ui: &mut Ui, cli: Cli) -> Result<u8> {
         Command::Adopt(args) => adopt::run(ui, &Workspace::open(g, &Overrides::default())?, args),
         Command::Status(args) => status::run(ui, &Workspace::open(g, &Overrides::default())?, args),
         Command::Review(args) => review::run(ui, &Workspace::open(g, &Overrides::default())?, args),
+        Command::Remind(args) => remind::run(ui, &Workspace::open(g, &Overrides::default())?, args),
         Command::Config => config::run(ui, &Workspace::open(g, &Overrides::default())?),
         Command::Demo(args) => demo::run(ui, args),
+        Command::Hooks(args) => hooks::run(ui, g, args),
+        Command::Hook(args) => hook::run(ui, g, args),
         Command::Completions { shell } => completions::run(ui, shell),
     };
     ui.flush();

@@ -1,0 +1,1098 @@
+//! The real GitHub: [`Client`] implements [`GitHub`] with octocrab.
+//!
+//! Every trait method is one REST call (the list methods follow `Link: rel="next"` pages of
+//! 100), made on a private current-thread tokio runtime so the trait stays blocking. Each
+//! attempt is bounded by [`ClientOptions::timeout`]. Issues, comments, pull requests and
+//! the repository go through octocrab's typed APIs; the Git Data API, the contents API and
+//! review requests through its raw `get`/`post`/`patch` with JSON bodies.
+//!
+//! # Retries
+//!
+//! octocrab's own retry layer is switched off: the policy lives here, where it can be
+//! tested. A failed attempt is retried up to [`ClientOptions::max_retries`] times, after
+//! `Retry-After` seconds (or until `x-ratelimit-reset` when the primary limit is spent)
+//! when GitHub says so, else after an exponential backoff (`base_delay`, doubling); every
+//! wait is capped at [`ClientOptions::max_delay`]. What is retried:
+//!
+//! - 429, and 403 that is a rate limit (`retry-after`, `x-ratelimit-remaining: 0`, or a
+//!   "rate limit" message such as the secondary-limit one): GitHub did nothing, so every
+//!   call is retried. A secondary limit without `Retry-After` waits `max_delay` (GitHub
+//!   asks for at least a minute).
+//! - A connection that was refused or could not be made in time: nothing was sent, so
+//!   every call is retried.
+//! - 5xx (but 501), a timeout, or a connection that broke: retried only for *replayable*
+//!   calls. Reads and PATCHes are; so are the label and reviewer POSTs (adding twice is a
+//!   no-op) and the Git Data POSTs (blobs, trees and commits are content-addressed, a
+//!   duplicate is an unreachable object; a ref that already exists with the wanted sha
+//!   counts as created). `create_issue`, `create_pull` and `create_comment` are NOT
+//!   replayed after these: GitHub may have made the issue before the response failed (a
+//!   500/502/504 after the write, or a response that never came), and a blind retry would
+//!   make a duplicate. The error says the request may have been applied; the caller
+//!   re-lists and looks for its marker.
+//!
+//! # Errors
+//!
+//! 401, 403 (not a rate limit) and 404 are [`Error::Usage`] naming what to fix: the token,
+//! the permission the call needs (`issues: write`, `contents: write`,
+//! `pull-requests: write`), or the repository setting "Allow GitHub Actions to create and
+//! approve pull requests". Anything else is [`Error::Internal`]
+//! (`GitHub METHOD PATH: STATUS MESSAGE`). Every message goes through [`redact`], and
+//! [`Client`]'s `Debug` never shows the token.
+use std::fmt;
+use std::future::Future;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use octocrab::models;
+use octocrab::service::middleware::retry::RetryConfig;
+use octocrab::{Octocrab, Page};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+use super::{redact, Comment, Env, GitHub, Issue, IssueFields, IssueState, PullRequest, RepoId};
+use crate::{Error, Result};
+
+/// Timeouts and the retry policy (see the module doc).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// The longest one attempt may take, connecting included. Default 30 s.
+    pub timeout: Duration,
+    /// Retries after the first attempt. Default 4.
+    pub max_retries: u32,
+    /// The first backoff; it doubles with each retry. Default 1 s.
+    pub base_delay: Duration,
+    /// The longest wait between two attempts, `Retry-After` included. Default 60 s.
+    pub max_delay: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(30),
+            max_retries: 4,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(60),
+        }
+    }
+}
+
+/// GitHub through octocrab (see the module doc).
+pub struct Client {
+    rt: tokio::runtime::Runtime,
+    crab: Octocrab,
+    repo: RepoId,
+    api_url: String,
+    /// The path part of `api_url` (`/api/v3` on GitHub Enterprise), stripped from the paths
+    /// of `Link` URLs so [`Client::calls`] shows every path the same way.
+    api_path: String,
+    token: String,
+    options: ClientOptions,
+    calls: Vec<(String, String)>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("repo", &self.repo)
+            .field("api_url", &redact(&self.api_url, Some(&self.token)))
+            .field("token", &"***")
+            .field("options", &self.options)
+            .field("calls", &self.calls.len())
+            .finish()
+    }
+}
+
+/// Which permission a call needs, for the message when the token lacks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope {
+    Repo,
+    Issues,
+    Contents,
+    Pulls,
+}
+
+impl Scope {
+    fn permission(self) -> &'static str {
+        match self {
+            Scope::Repo => "contents: read",
+            Scope::Issues => "issues: write",
+            Scope::Contents => "contents: write",
+            Scope::Pulls => "pull-requests: write",
+        }
+    }
+}
+
+/// Whether a call may be sent again when we cannot tell if the first one landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Replay {
+    /// Sending it twice has the effect of sending it once.
+    Safe,
+    /// Each one creates something: replay only when GitHub proves nothing was done.
+    Once,
+}
+
+struct Call {
+    method: &'static str,
+    path: String,
+    scope: Scope,
+    replay: Replay,
+}
+
+impl Call {
+    fn new(method: &'static str, path: String, scope: Scope, replay: Replay) -> Call {
+        Call {
+            method,
+            path,
+            scope,
+            replay,
+        }
+    }
+}
+
+/// Why one attempt failed.
+#[derive(Debug)]
+enum Failure {
+    /// GitHub answered with an error status.
+    Status {
+        status: u16,
+        message: String,
+        retry_after: Option<u64>,
+        rate_limited: bool,
+        /// `x-ratelimit-reset`, kept only when `x-ratelimit-remaining` is 0.
+        reset: Option<u64>,
+    },
+    /// No answer within [`ClientOptions::timeout`].
+    Timeout,
+    /// The connection failed. `unsent`: it was never made, so nothing reached GitHub.
+    Transport { message: String, unsent: bool },
+    /// A response we could not read.
+    Other(String),
+}
+
+/// The last failure of a call, and how many attempts it took.
+struct Failed {
+    failure: Failure,
+    attempts: u32,
+}
+
+impl Failure {
+    fn from_octocrab(err: octocrab::Error) -> Failure {
+        match err {
+            octocrab::Error::GitHub { source, .. } => {
+                let header = |name: &str| {
+                    source
+                        .headers
+                        .as_ref()
+                        .and_then(|h| h.get(name))
+                        .and_then(|v| v.to_str().ok())
+                        .map(|v| v.trim().to_string())
+                };
+                let status = source.status_code.as_u16();
+                let retry_after = header("retry-after").and_then(|v| v.parse::<u64>().ok());
+                let spent = header("x-ratelimit-remaining").as_deref() == Some("0");
+                let says_limit = source.message.to_ascii_lowercase().contains("rate limit");
+                let rate_limited = status == 429
+                    || (status == 403 && (retry_after.is_some() || spent || says_limit));
+                let mut message = source.message.trim().trim_end_matches('.').to_string();
+                if let Some(errors) = source.errors.as_ref().filter(|e| !e.is_empty()) {
+                    let details: Vec<String> = errors.iter().map(describe_error).collect();
+                    message = format!("{message} ({})", details.join("; "));
+                }
+                Failure::Status {
+                    status,
+                    message,
+                    retry_after,
+                    rate_limited,
+                    reset: if spent { source.rate_limit_reset } else { None },
+                }
+            }
+            octocrab::Error::Service { source, .. } => transport(&*source),
+            octocrab::Error::Hyper { source, .. } => transport(&source),
+            other => Failure::Other(other.to_string()),
+        }
+    }
+}
+
+/// One entry of a 422's `errors`: `{"resource":"Issue","field":"assignees","code":"invalid"}`
+/// or `{"message": "..."}`.
+fn describe_error(e: &Value) -> String {
+    if let Some(m) = e.get("message").and_then(Value::as_str) {
+        return m.to_string();
+    }
+    let part = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or("");
+    match (part("resource"), part("field"), part("code")) {
+        ("", "", "") => e.to_string(),
+        (r, f, c) => format!("{r}.{f}: {c}"),
+    }
+}
+
+fn transport(err: &(dyn std::error::Error + 'static)) -> Failure {
+    let mut message = err.to_string();
+    let mut unsent = false;
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            // No read or write timeout is set on the connector: a timed-out I/O error is the
+            // connect timeout.
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::TimedOut
+            ) {
+                unsent = true;
+            }
+        }
+        if !std::ptr::addr_eq(e, err) {
+            let text = e.to_string();
+            if !message.contains(&text) {
+                message = format!("{message}: {text}");
+            }
+        }
+        cur = e.source();
+    }
+    Failure::Transport { message, unsent }
+}
+
+/// Percent-encodes a path (its `/` kept) or a query value for a URL.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn state_from(s: &models::IssueState) -> IssueState {
+    match s {
+        models::IssueState::Open => IssueState::Open,
+        _ => IssueState::Closed,
+    }
+}
+
+fn issue_from(i: models::issues::Issue) -> Issue {
+    Issue {
+        number: i.number,
+        title: i.title,
+        body: i.body.unwrap_or_default(),
+        state: state_from(&i.state),
+        labels: i.labels.into_iter().map(|l| l.name).collect(),
+        assignees: i.assignees.into_iter().map(|a| a.login).collect(),
+        url: i.html_url.to_string(),
+    }
+}
+
+fn pull_from(p: models::pulls::PullRequest) -> PullRequest {
+    PullRequest {
+        number: p.number,
+        title: p.title.unwrap_or_default(),
+        body: p.body.unwrap_or_default(),
+        head: p.head.ref_field,
+        state: p.state.as_ref().map(state_from).unwrap_or(IssueState::Open),
+        url: p.html_url.map(|u| u.to_string()).unwrap_or(p.url),
+    }
+}
+
+fn epoch_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl Client {
+    /// A client for `env`'s repository with the default [`ClientOptions`]. Needs a token
+    /// and a repository.
+    pub fn new(env: &Env) -> Result<Client> {
+        Client::with_options(env, ClientOptions::default())
+    }
+
+    /// A client with explicit timeouts and retry policy (tests use milliseconds).
+    pub fn with_options(env: &Env, options: ClientOptions) -> Result<Client> {
+        let token = env.require_token()?.trim().to_string();
+        if token.is_empty() || !token.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+            return Err(Error::Usage(
+                "the GitHub token (GITHUB_TOKEN or GH_TOKEN) contains characters that cannot be sent in a header".into(),
+            ));
+        }
+        let repo = env.require_repo()?;
+        let api_url = env.api_url.trim_end_matches('/').to_string();
+        let Some(after_scheme) = api_url
+            .strip_prefix("https://")
+            .or_else(|| api_url.strip_prefix("http://"))
+        else {
+            return Err(Error::Config(format!(
+                "environment variable GITHUB_API_URL: `{}` is not an http(s) URL",
+                redact(&api_url, Some(&token))
+            )));
+        };
+        let api_path = after_scheme
+            .find('/')
+            .map(|i| after_scheme[i..].to_string())
+            .unwrap_or_default();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                Error::Internal(format!("cannot start the runtime for GitHub calls: {e}"))
+            })?;
+        let builder = Octocrab::builder()
+            .add_retry_config(RetryConfig::None)
+            .set_connect_timeout(Some(options.timeout / 2))
+            .personal_token(token.clone())
+            .base_uri(api_url.as_str())
+            .map_err(|e| {
+                Error::Config(redact(
+                    &format!("environment variable GITHUB_API_URL: `{api_url}`: {e}"),
+                    Some(&token),
+                ))
+            })?;
+        let crab = {
+            let _inside = rt.enter();
+            builder.build()
+        }
+        .map_err(|e| {
+            Error::Internal(redact(
+                &format!("cannot set up the GitHub client: {e}"),
+                Some(&token),
+            ))
+        })?;
+        Ok(Client {
+            rt,
+            crab,
+            repo,
+            api_url,
+            api_path,
+            token,
+            options,
+            calls: Vec::new(),
+        })
+    }
+
+    /// Every HTTP request made so far (retries included), as `(method, path?query)`.
+    pub fn calls(&self) -> Vec<(String, String)> {
+        self.calls.clone()
+    }
+
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// `/repos/{owner}/{name}`.
+    fn base(&self) -> String {
+        format!("/repos/{}/{}", self.repo.owner, self.repo.name)
+    }
+
+    /// Runs `op` until it succeeds or the policy gives up.
+    fn send<T, F, Fut>(&mut self, call: &Call, mut op: F) -> Result<T, Failed>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = octocrab::Result<T>>,
+    {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            self.calls
+                .push((call.method.to_string(), call.path.clone()));
+            let timeout = self.options.timeout;
+            let outcome = self
+                .rt
+                .block_on(async { tokio::time::timeout(timeout, op()).await });
+            let failure = match outcome {
+                Ok(Ok(value)) => return Ok(value),
+                Ok(Err(e)) => Failure::from_octocrab(e),
+                Err(_) => Failure::Timeout,
+            };
+            match self.retry_delay(&failure, call.replay, attempts) {
+                Some(delay) if attempts <= self.options.max_retries => std::thread::sleep(delay),
+                _ => return Err(Failed { failure, attempts }),
+            }
+        }
+    }
+
+    fn run<T, F, Fut>(&mut self, call: Call, op: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = octocrab::Result<T>>,
+    {
+        self.send(&call, op).map_err(|f| self.error(&call, f))
+    }
+
+    /// Like [`Client::run`], but a 404 is `None`.
+    fn run_optional<T, F, Fut>(&mut self, call: Call, op: F) -> Result<Option<T>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = octocrab::Result<T>>,
+    {
+        match self.send(&call, op) {
+            Ok(v) => Ok(Some(v)),
+            Err(Failed {
+                failure: Failure::Status { status: 404, .. },
+                ..
+            }) => Ok(None),
+            Err(f) => Err(self.error(&call, f)),
+        }
+    }
+
+    /// Runs the first page and follows `Link: rel="next"`.
+    fn paginate<T, F, Fut>(&mut self, call: Call, first: F) -> Result<Vec<T>>
+    where
+        T: DeserializeOwned,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = octocrab::Result<Page<T>>>,
+    {
+        let scope = call.scope;
+        let mut page = self.run(call, first)?;
+        let mut items = page.take_items();
+        while let Some(next) = page.next.take() {
+            let full = next
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/")
+                .to_string();
+            let path = match full.strip_prefix(self.api_path.as_str()) {
+                Some(rest) if !self.api_path.is_empty() && rest.starts_with('/') => {
+                    rest.to_string()
+                }
+                _ => full,
+            };
+            let crab = self.crab.clone();
+            let (crab, route) = (&crab, path.as_str());
+            let call = Call::new("GET", path.clone(), scope, Replay::Safe);
+            page = self.run(call, move || async move {
+                crab.get::<Page<T>, _, ()>(route, None).await
+            })?;
+            items.extend(page.take_items());
+        }
+        Ok(items)
+    }
+
+    /// How long to wait before the next attempt, `None` to give up.
+    fn retry_delay(&self, failure: &Failure, replay: Replay, attempts: u32) -> Option<Duration> {
+        let o = &self.options;
+        let doubling = 1u32
+            .checked_shl(attempts.saturating_sub(1))
+            .unwrap_or(u32::MAX);
+        let backoff = o.base_delay.saturating_mul(doubling).min(o.max_delay);
+        let wait = match failure {
+            Failure::Status {
+                status,
+                rate_limited: true,
+                retry_after,
+                reset,
+                ..
+            } => match (retry_after, reset) {
+                (Some(secs), _) => Duration::from_secs(*secs),
+                (None, Some(reset)) => {
+                    Duration::from_secs(reset.saturating_sub(epoch_now()).max(1))
+                }
+                // A secondary limit without Retry-After: GitHub asks for at least a minute.
+                (None, None) if *status == 403 => o.max_delay,
+                (None, None) => backoff,
+            },
+            Failure::Status {
+                status,
+                retry_after,
+                ..
+            } if *status >= 500 && *status != 501 && replay == Replay::Safe => {
+                retry_after.map(Duration::from_secs).unwrap_or(backoff)
+            }
+            Failure::Transport { unsent: true, .. } => backoff,
+            Failure::Transport { .. } | Failure::Timeout if replay == Replay::Safe => backoff,
+            _ => return None,
+        };
+        Some(wait.min(o.max_delay))
+    }
+
+    /// The user-facing error for a call that failed for good.
+    fn error(&self, call: &Call, failed: Failed) -> Error {
+        let head = format!("GitHub {} {}", call.method, call.path);
+        let tries = if failed.attempts > 1 {
+            format!(" (gave up after {} attempts)", failed.attempts)
+        } else {
+            String::new()
+        };
+        let perm = call.scope.permission();
+        let maybe_applied =
+            "not retried, because the request may have been applied: list before trying again";
+        let err = match failed.failure {
+            Failure::Status {
+                status: 401,
+                message,
+                ..
+            } => Error::Usage(format!(
+                "{head}: 401 {message}: the token (GITHUB_TOKEN or GH_TOKEN) is invalid or has expired"
+            )),
+            Failure::Status {
+                status: 403,
+                message,
+                rate_limited: false,
+                ..
+            } if call.scope == Scope::Pulls
+                && message.contains("not permitted to create or approve pull requests") =>
+            {
+                Error::Usage(format!(
+                    "{head}: 403 {message}: turn on the repository setting \"Allow GitHub Actions to create and approve pull requests\" (Settings > Actions > General > Workflow permissions), or use a token that may open pull requests"
+                ))
+            }
+            Failure::Status {
+                status: 403,
+                message,
+                rate_limited: false,
+                ..
+            } => Error::Usage(format!(
+                "{head}: 403 {message}: the token needs the `{perm}` permission (in a workflow, grant it under the job's `permissions:`)"
+            )),
+            Failure::Status {
+                status: 404,
+                message,
+                ..
+            } => Error::Usage(format!(
+                "{head}: 404 {message}: it does not exist, or the token cannot see it (it needs `{perm}` on {})",
+                self.repo
+            )),
+            Failure::Status {
+                status,
+                message,
+                rate_limited: true,
+                ..
+            } => Error::Internal(format!("{head}: {status} {message}: rate limited{tries}")),
+            Failure::Status {
+                status, message, ..
+            } if status >= 500 && call.replay == Replay::Once => {
+                Error::Internal(format!("{head}: {status} {message}: {maybe_applied}"))
+            }
+            Failure::Status {
+                status, message, ..
+            } => Error::Internal(format!("{head}: {status} {message}{tries}")),
+            Failure::Timeout if call.replay == Replay::Once => Error::Internal(format!(
+                "{head}: no response within {:?}: {maybe_applied}",
+                self.options.timeout
+            )),
+            Failure::Timeout => Error::Internal(format!(
+                "{head}: no response within {:?}{tries}",
+                self.options.timeout
+            )),
+            Failure::Transport { message, unsent } if call.replay == Replay::Once && !unsent => {
+                Error::Internal(format!("{head}: {message}: {maybe_applied}"))
+            }
+            Failure::Transport { message, .. } => Error::Internal(format!("{head}: {message}{tries}")),
+            Failure::Other(message) => Error::Internal(format!("{head}: unexpected response: {message}")),
+        };
+        let token = Some(self.token.as_str());
+        match err {
+            Error::Usage(m) => Error::Usage(redact(&m, token)),
+            Error::Internal(m) => Error::Internal(redact(&m, token)),
+            other => other,
+        }
+    }
+
+    /// A string at `pointer` (`/tree/sha`) of a JSON response.
+    fn field(&self, call: (&str, &str), v: &Value, pointer: &str) -> Result<String> {
+        v.pointer(pointer)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                Error::Internal(redact(
+                    &format!(
+                        "GitHub {} {}: unexpected response: no `{pointer}`",
+                        call.0, call.1
+                    ),
+                    Some(&self.token),
+                ))
+            })
+    }
+
+    fn decode_base64(&self, call: (&str, &str), content: &str) -> Result<Vec<u8>> {
+        let clean: String = content
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(clean.as_bytes())
+            .map_err(|e| {
+                Error::Internal(redact(
+                    &format!(
+                        "GitHub {} {}: unexpected response: bad base64 content: {e}",
+                        call.0, call.1
+                    ),
+                    Some(&self.token),
+                ))
+            })
+    }
+}
+
+impl GitHub for Client {
+    fn repo(&self) -> &RepoId {
+        &self.repo
+    }
+
+    fn default_branch(&mut self) -> Result<String> {
+        let crab = self.crab.clone();
+        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
+        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
+        let path = self.base();
+        let repo = self.run(
+            Call::new("GET", path.clone(), Scope::Repo, Replay::Safe),
+            move || async move { crab.repos(o, r).get().await },
+        )?;
+        repo.default_branch
+            .filter(|b| !b.is_empty())
+            .ok_or_else(|| {
+                Error::Internal(format!(
+                    "GitHub GET {path}: the repository has no default branch (is it empty?)"
+                ))
+            })
+    }
+
+    fn list_issues(&mut self, labels: &[String]) -> Result<Vec<Issue>> {
+        let crab = self.crab.clone();
+        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
+        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
+        let mut path = format!("{}/issues?state=all", self.base());
+        if !labels.is_empty() {
+            path.push_str(&format!("&labels={}", encode(&labels.join(","))));
+        }
+        path.push_str("&per_page=100");
+        let call = Call::new("GET", path, Scope::Issues, Replay::Safe);
+        let items = self.paginate(call, move || async move {
+            let handler = crab.issues(o, r);
+            let mut list = handler
+                .list()
+                .state(octocrab::params::State::All)
+                .per_page(100u8);
+            if !labels.is_empty() {
+                list = list.labels(labels);
+            }
+            list.send().await
+        })?;
+        Ok(items
+            .into_iter()
+            .filter(|i| i.pull_request.is_none())
+            .map(issue_from)
+            .collect())
+    }
+
+    fn create_issue(
+        &mut self,
+        title: &str,
+        body: &str,
+        labels: &[String],
+        assignees: &[String],
+    ) -> Result<Issue> {
+        let crab = self.crab.clone();
+        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
+        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
+        let call = Call::new(
+            "POST",
+            format!("{}/issues", self.base()),
+            Scope::Issues,
+            Replay::Once,
+        );
+        let issue = self.run(call, move || async move {
+            let handler = crab.issues(o, r);
+            let mut create = handler.create(title).body(body);
+            if !labels.is_empty() {
+                create = create.labels(labels.to_vec());
+            }
+            if !assignees.is_empty() {
+                create = create.assignees(assignees.to_vec());
+            }
+            create.send().await
+        })?;
+        Ok(issue_from(issue))
+    }
+
+    fn update_issue(&mut self, number: u64, fields: &IssueFields) -> Result<Issue> {
+        let crab = self.crab.clone();
+        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
+        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
+        let call = Call::new(
+            "PATCH",
+            format!("{}/issues/{number}", self.base()),
+            Scope::Issues,
+            Replay::Safe,
+        );
+        let issue = self.run(call, move || async move {
+            let handler = crab.issues(o, r);
+            let mut update = handler.update(number);
+            if let Some(title) = &fields.title {
+                update = update.title(title.as_str());
+            }
+            if let Some(body) = &fields.body {
+                update = update.body(body.as_str());
+            }
+            if let Some(state) = fields.state {
+                update = update.state(match state {
+                    IssueState::Open => models::IssueState::Open,
+                    IssueState::Closed => models::IssueState::Closed,
+                });
+            }
+            update.send().await
+        })?;
+        Ok(issue_from(issue))
+    }
+
+    fn add_labels(&mut self, number: u64, labels: &[String]) -> Result<()> {
+        if labels.is_empty() {
+            return Ok(());
+        }
+        let crab = self.crab.clone();
+        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
+        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
+        let call = Call::new(
+            "POST",
+            format!("{}/issues/{number}/labels", self.base()),
+            Scope::Issues,
+            Replay::Safe,
+        );
+        self.run(call, move || async move {
+            crab.issues(o, r).add_labels(number, labels).await
+        })?;
+        Ok(())
+    }
+
+    fn list_comments(&mut self, number: u64) -> Result<Vec<Comment>> {
+        let crab = self.crab.clone();
+        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
+        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
+        let path = format!("{}/issues/{number}/comments?per_page=100", self.base());
+        let call = Call::new("GET", path, Scope::Issues, Replay::Safe);
+        let items = self.paginate(call, move || async move {
+            crab.issues(o, r)
+                .list_comments(number)
+                .per_page(100u8)
+                .send()
+                .await
+        })?;
+        Ok(items
+            .into_iter()
+            .map(|c| Comment {
+                id: c.id.into_inner(),
+                body: c.body.unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    fn create_comment(&mut self, number: u64, body: &str) -> Result<()> {
+        let crab = self.crab.clone();
+        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
+        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
+        let call = Call::new(
+            "POST",
+            format!("{}/issues/{number}/comments", self.base()),
+            Scope::Issues,
+            Replay::Once,
+        );
+        self.run(call, move || async move {
+            crab.issues(o, r).create_comment(number, body).await
+        })?;
+        Ok(())
+    }
+
+    fn get_branch(&mut self, branch: &str) -> Result<Option<String>> {
+        let crab = self.crab.clone();
+        let path = format!("{}/git/ref/heads/{}", self.base(), encode(branch));
+        let (crab, route) = (&crab, path.as_str());
+        let call = Call::new("GET", path.clone(), Scope::Contents, Replay::Safe);
+        let found: Option<Value> = self.run_optional(call, move || async move {
+            crab.get::<Value, _, ()>(route, None).await
+        })?;
+        match found {
+            // A prefix of existing refs answers with an array on some servers: not this branch.
+            Some(v) if v.is_object() => Ok(Some(self.field(("GET", &path), &v, "/object/sha")?)),
+            _ => Ok(None),
+        }
+    }
+
+    fn get_file(&mut self, git_ref: &str, path: &str) -> Result<Option<Vec<u8>>> {
+        let crab = self.crab.clone();
+        let route = format!(
+            "{}/contents/{}?ref={}",
+            self.base(),
+            encode(path.trim_start_matches('/')),
+            encode(git_ref)
+        );
+        let crab_ref = &crab;
+        let r = route.as_str();
+        let call = Call::new("GET", route.clone(), Scope::Contents, Replay::Safe);
+        let found: Option<Value> = self.run_optional(call, move || async move {
+            crab_ref.get::<Value, _, ()>(r, None).await
+        })?;
+        let Some(v) = found else { return Ok(None) };
+        let not_a_file = |kind: &str| {
+            Error::Internal(redact(
+                &format!("GitHub GET {route}: `{path}` at `{git_ref}` is a {kind}, not a file"),
+                Some(&self.token),
+            ))
+        };
+        if v.is_array() {
+            return Err(not_a_file("directory"));
+        }
+        let kind = v.get("type").and_then(Value::as_str).unwrap_or("file");
+        if kind != "file" {
+            return Err(not_a_file(kind));
+        }
+        let encoding = v.get("encoding").and_then(Value::as_str).unwrap_or("");
+        let content = v.get("content").and_then(Value::as_str).unwrap_or("");
+        let size = v.get("size").and_then(Value::as_u64).unwrap_or(0);
+        if encoding == "base64" {
+            return self.decode_base64(("GET", &route), content).map(Some);
+        }
+        if size == 0 {
+            return Ok(Some(Vec::new()));
+        }
+        // Files over 1 MB come without content (`encoding: none`): read the blob.
+        let sha = self.field(("GET", &route), &v, "/sha")?;
+        let blob_path = format!("{}/git/blobs/{sha}", self.base());
+        let b = blob_path.as_str();
+        let call = Call::new("GET", blob_path.clone(), Scope::Contents, Replay::Safe);
+        let blob: Value = self.run(call, move || async move {
+            crab_ref.get::<Value, _, ()>(b, None).await
+        })?;
+        let content = self.field(("GET", &blob_path), &blob, "/content")?;
+        self.decode_base64(("GET", &blob_path), &content).map(Some)
+    }
+
+    fn commit_tree(&mut self, commit: &str) -> Result<String> {
+        let crab = self.crab.clone();
+        let path = format!("{}/git/commits/{}", self.base(), encode(commit));
+        let (crab, route) = (&crab, path.as_str());
+        let call = Call::new("GET", path.clone(), Scope::Contents, Replay::Safe);
+        let v: Value = self.run(call, move || async move {
+            crab.get::<Value, _, ()>(route, None).await
+        })?;
+        self.field(("GET", &path), &v, "/tree/sha")
+    }
+
+    fn create_blob(&mut self, content: &[u8]) -> Result<String> {
+        let crab = self.crab.clone();
+        let path = format!("{}/git/blobs", self.base());
+        let body = json!({
+            "content": base64::engine::general_purpose::STANDARD.encode(content),
+            "encoding": "base64",
+        });
+        let (crab, route, body_ref) = (&crab, path.as_str(), &body);
+        let call = Call::new("POST", path.clone(), Scope::Contents, Replay::Safe);
+        let v: Value = self.run(call, move || async move {
+            crab.post::<Value, Value>(route, Some(body_ref)).await
+        })?;
+        self.field(("POST", &path), &v, "/sha")
+    }
+
+    fn create_tree(&mut self, base_tree: &str, path: &str, blob: &str) -> Result<String> {
+        let crab = self.crab.clone();
+        let route = format!("{}/git/trees", self.base());
+        let body = json!({
+            "base_tree": base_tree,
+            "tree": [{ "path": path.trim_start_matches('/'), "mode": "100644", "type": "blob", "sha": blob }],
+        });
+        let (crab, r, body_ref) = (&crab, route.as_str(), &body);
+        let call = Call::new("POST", route.clone(), Scope::Contents, Replay::Safe);
+        let v: Value = self.run(call, move || async move {
+            crab.post::<Value, Value>(r, Some(body_ref)).await
+        })?;
+        self.field(("POST", &route), &v, "/sha")
+    }
+
+    fn create_commit(&mut self, message: &str, tree: &str, parents: &[String]) -> Result<String> {
+        let crab = self.crab.clone();
+        let path = format!("{}/git/commits", self.base());
+        let body = json!({ "message": message, "tree": tree, "parents": parents });
+        let (crab, route, body_ref) = (&crab, path.as_str(), &body);
+        let call = Call::new("POST", path.clone(), Scope::Contents, Replay::Safe);
+        let v: Value = self.run(call, move || async move {
+            crab.post::<Value, Value>(route, Some(body_ref)).await
+        })?;
+        self.field(("POST", &path), &v, "/sha")
+    }
+
+    fn create_branch(&mut self, branch: &str, sha: &str) -> Result<()> {
+        let crab = self.crab.clone();
+        let path = format!("{}/git/refs", self.base());
+        let body = json!({ "ref": format!("refs/heads/{branch}"), "sha": sha });
+        let (crab, route, body_ref) = (&crab, path.as_str(), &body);
+        let call = Call::new("POST", path.clone(), Scope::Contents, Replay::Safe);
+        match self.send(&call, move || async move {
+            crab.post::<Value, Value>(route, Some(body_ref)).await
+        }) {
+            Ok(_) => Ok(()),
+            Err(failed) => {
+                // A replay after an attempt that landed: the ref is there, with our sha.
+                let replayed_existing = failed.attempts > 1
+                    && matches!(&failed.failure, Failure::Status { status: 422, message, .. } if message.contains("already exists"));
+                if replayed_existing && self.get_branch(branch)?.as_deref() == Some(sha) {
+                    return Ok(());
+                }
+                Err(self.error(&call, failed))
+            }
+        }
+    }
+
+    fn update_branch(&mut self, branch: &str, sha: &str) -> Result<()> {
+        let crab = self.crab.clone();
+        let path = format!("{}/git/refs/heads/{}", self.base(), encode(branch));
+        let body = json!({ "sha": sha, "force": true });
+        let (crab, route, body_ref) = (&crab, path.as_str(), &body);
+        let call = Call::new("PATCH", path.clone(), Scope::Contents, Replay::Safe);
+        self.run(call, move || async move {
+            crab.patch::<Value, _, Value>(route, Some(body_ref)).await
+        })?;
+        Ok(())
+    }
+
+    fn list_pulls(&mut self, branch: &str) -> Result<Vec<PullRequest>> {
+        let crab = self.crab.clone();
+        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
+        let head = format!("{o}:{branch}");
+        let (crab, o, r, head_ref) = (&crab, o.as_str(), r.as_str(), head.as_str());
+        let path = format!(
+            "{}/pulls?state=all&head={}&per_page=100",
+            self.base(),
+            encode(&head)
+        );
+        let call = Call::new("GET", path, Scope::Pulls, Replay::Safe);
+        let items = self.paginate(call, move || async move {
+            crab.pulls(o, r)
+                .list()
+                .state(octocrab::params::State::All)
+                .head(head_ref)
+                .per_page(100u8)
+                .send()
+                .await
+        })?;
+        // GitHub filters by `head`; keep only exact matches in case a server does not.
+        Ok(items
+            .into_iter()
+            .map(pull_from)
+            .filter(|p| p.head == branch)
+            .collect())
+    }
+
+    fn create_pull(
+        &mut self,
+        title: &str,
+        body: &str,
+        head: &str,
+        base: &str,
+    ) -> Result<PullRequest> {
+        let crab = self.crab.clone();
+        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
+        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
+        let call = Call::new(
+            "POST",
+            format!("{}/pulls", self.base()),
+            Scope::Pulls,
+            Replay::Once,
+        );
+        let pull = self.run(call, move || async move {
+            crab.pulls(o, r)
+                .create(title, head, base)
+                .body(body)
+                .send()
+                .await
+        })?;
+        Ok(pull_from(pull))
+    }
+
+    fn update_pull(&mut self, number: u64, title: &str, body: &str) -> Result<()> {
+        let crab = self.crab.clone();
+        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
+        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
+        let call = Call::new(
+            "PATCH",
+            format!("{}/pulls/{number}", self.base()),
+            Scope::Pulls,
+            Replay::Safe,
+        );
+        self.run(call, move || async move {
+            crab.pulls(o, r)
+                .update(number)
+                .title(title)
+                .body(body)
+                .send()
+                .await
+        })?;
+        Ok(())
+    }
+
+    fn request_reviewers(&mut self, number: u64, users: &[String], teams: &[String]) -> Result<()> {
+        if users.is_empty() && teams.is_empty() {
+            return Ok(());
+        }
+        let crab = self.crab.clone();
+        let path = format!("{}/pulls/{number}/requested_reviewers", self.base());
+        let body = json!({ "reviewers": users, "team_reviewers": teams });
+        let (crab, route, body_ref) = (&crab, path.as_str(), &body);
+        let call = Call::new("POST", path.clone(), Scope::Pulls, Replay::Safe);
+        self.run(call, move || async move {
+            crab.post::<Value, Value>(route, Some(body_ref)).await
+        })?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(token: Option<&str>) -> Env {
+        Env {
+            token: token.map(str::to_string),
+            api_url: "http://127.0.0.1:9".into(),
+            repo: RepoId::parse("acme/db"),
+        }
+    }
+
+    #[test]
+    fn encoding() {
+        assert_eq!(encode("docs/a b.md"), "docs/a%20b.md");
+        assert_eq!(encode("acme:dbarch/review/x"), "acme%3Adbarch/review/x");
+    }
+
+    #[test]
+    fn needs_a_token_and_hides_it() {
+        assert!(matches!(Client::new(&env(None)), Err(Error::Usage(_))));
+        let c = Client::new(&env(Some("ghp_secret_value_1234"))).unwrap();
+        assert!(!format!("{c:?}").contains("ghp_secret_value_1234"));
+        assert!(matches!(
+            Client::new(&env(Some("bad\u{7}token"))),
+            Err(Error::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let mut c = Client::new(&env(Some("t0ken"))).unwrap();
+        c.options.base_delay = Duration::from_millis(100);
+        c.options.max_delay = Duration::from_millis(350);
+        let timeout = Failure::Timeout;
+        let d = |c: &Client, n| c.retry_delay(&timeout, Replay::Safe, n);
+        assert_eq!(d(&c, 1), Some(Duration::from_millis(100)));
+        assert_eq!(d(&c, 2), Some(Duration::from_millis(200)));
+        assert_eq!(d(&c, 3), Some(Duration::from_millis(350)));
+        assert_eq!(c.retry_delay(&timeout, Replay::Once, 1), None);
+        let limited = Failure::Status {
+            status: 429,
+            message: String::new(),
+            retry_after: Some(1),
+            rate_limited: true,
+            reset: None,
+        };
+        assert_eq!(
+            c.retry_delay(&limited, Replay::Once, 1),
+            Some(Duration::from_millis(350))
+        );
+        let server = Failure::Status {
+            status: 500,
+            message: String::new(),
+            retry_after: None,
+            rate_limited: false,
+            reset: None,
+        };
+        assert_eq!(c.retry_delay(&server, Replay::Once, 1), None);
+        assert!(c.retry_delay(&server, Replay::Safe, 1).is_some());
+    }
+}
