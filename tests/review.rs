@@ -17,7 +17,7 @@ fn due_doc() -> String {
 }
 
 /// `due_doc` after a review by `who` on `date` with next review `next` (ISO dates).
-fn reviewed(who: &str, date: &str, next: &str) -> String {
+pub fn reviewed(who: &str, date: &str, next: &str) -> String {
     doc_with(
         date,
         who,

@@ -15,7 +15,8 @@ use rexpect::reader::Options;
 use rexpect::session::PtySession;
 
 use crate::common::{hermetic_env, TestRepo, DOC};
-use crate::status::{doc_due, doc_with, repo_with};
+use crate::review::reviewed;
+use crate::status::{doc_due, repo_with};
 
 /// Every expectation gives up after this long.
 const TIMEOUT_MS: u64 = 10_000;
@@ -78,24 +79,6 @@ fn send(s: &mut PtySession, keys: &str) {
 /// What the one-document scenarios start from: due on 2026-11-20.
 fn one_due() -> TestRepo {
     repo_with(&[(DOC, &doc_due("2026-11-20"))])
-}
-
-/// The document after a review by `who` on `date` (next review `next`).
-fn reviewed(who: &str, date: &str, next: &str) -> String {
-    doc_with(
-        date,
-        who,
-        next,
-        &[
-            ("2026-11-20", "First version", "Alice Example", "Low"),
-            (
-                date,
-                &format!("Architecture review (next review {next})"),
-                who,
-                "Review",
-            ),
-        ],
-    )
 }
 
 #[test]

@@ -100,48 +100,36 @@ pub fn run(
         }
         if modes.pr && job.status.state.is_some_and(|s| s.needs_attention()) {
             if let Some(text) = &job.review_text {
-                let branch = format!("dbarch/review/{}", super::slug(&job.status.path));
-                let title = format!("Architecture review: {}", job.status.path);
-                let body = format!(
-                    "{}\n\nMerging this pull request records the review: it sets Reviewed By, Last Updated and Next Review and adds a Review row. Edit the document on this branch if the review changes it.\n",
-                    block(job)
-                );
-                pull_for(
-                    gh,
-                    job,
-                    &branch,
-                    &title,
-                    &body,
-                    text,
-                    "docs: record architecture review",
-                    true,
-                    &mut done,
-                )?;
+                let pull = Pull {
+                    branch: format!("dbarch/review/{}", super::slug(&job.status.path)),
+                    title: format!("Architecture review: {}", job.status.path),
+                    body: format!(
+                        "{}\n\nMerging this pull request records the review: it sets Reviewed By, Last Updated and Next Review and adds a Review row. Edit the document on this branch if the review changes it.\n",
+                        block(job)
+                    ),
+                    message: "docs: record architecture review",
+                    request_review: true,
+                };
+                pull_for(gh, job, &pull, text, &mut done)?;
             }
         }
         if let Some(text) = &job.sync_text {
-            let branch = format!("dbarch/sync/{}", super::slug(&job.status.path));
-            let title = format!(
-                "Change Log: record {} commit{} in {}",
-                job.sync_rows,
-                if job.sync_rows == 1 { "" } else { "s" },
-                job.status.path
-            );
-            let body = format!(
-                "The default branch has commits that changed `{}` without a Change Log row (web-editor edits, or clones without the dbarch hook). This pull request adds the rows; `dbarch sync` made them.\n\n<!-- dbarch:sync path={} -->\n",
-                job.status.path, job.status.path
-            );
-            pull_for(
-                gh,
-                job,
-                &branch,
-                &title,
-                &body,
-                text,
-                "docs: record Change Log rows",
-                false,
-                &mut done,
-            )?;
+            let n = job.sync_rows;
+            let pull = Pull {
+                branch: format!("dbarch/sync/{}", super::slug(&job.status.path)),
+                title: format!(
+                    "Change Log: record {n} commit{} in {}",
+                    if n == 1 { "" } else { "s" },
+                    job.status.path
+                ),
+                body: format!(
+                    "The default branch has commits that changed `{}` without a Change Log row (web-editor edits, or clones without the dbarch hook). This pull request adds the rows; `dbarch sync` made them.\n\n<!-- dbarch:sync path={} -->\n",
+                    job.status.path, job.status.path
+                ),
+                message: "docs: record Change Log rows",
+                request_review: false,
+            };
+            pull_for(gh, job, &pull, text, &mut done)?;
         }
     }
     Ok(done)
@@ -394,20 +382,33 @@ pub fn block(job: &DocJob) -> String {
     out
 }
 
+/// A pull request to keep: its branch, title, body, commit message, and whether to
+/// request the reviewers.
+struct Pull {
+    branch: String,
+    title: String,
+    body: String,
+    message: &'static str,
+    request_review: bool,
+}
+
 /// Keeps a branch holding `text` at the document's path, based on the default branch,
 /// and one open pull request from it.
-#[allow(clippy::too_many_arguments)]
 fn pull_for(
     gh: &mut dyn GitHub,
     job: &DocJob,
-    branch: &str,
-    title: &str,
-    body: &str,
+    pull: &Pull,
     text: &str,
-    message: &str,
-    request_review: bool,
     done: &mut Vec<Done>,
 ) -> Result<()> {
+    let Pull {
+        branch,
+        title,
+        body,
+        message,
+        request_review,
+    } = pull;
+    let (branch, title, body) = (branch.as_str(), title.as_str(), body.as_str());
     let path = &job.status.path;
     let base = gh.default_branch()?;
     let current = gh.get_branch(branch)?;
@@ -452,7 +453,7 @@ fn pull_for(
                 what: format!("opened pull request #{}", pr.number),
                 url: Some(pr.url.clone()),
             });
-            if request_review && !job.reviewers.is_empty() {
+            if *request_review && !job.reviewers.is_empty() {
                 let (teams, users): (Vec<String>, Vec<String>) = job
                     .reviewers
                     .iter()
