@@ -122,7 +122,7 @@ fn git_data_round_trip() {
     let fake = FakeGitHub::start();
     let mut c = client(&fake);
     let head = c.get_branch("main").unwrap().unwrap();
-    let tree = c.commit_tree(&head).unwrap();
+    let tree = c.get_commit(&head).unwrap().tree;
     assert_eq!(fake.commit(&head).unwrap().tree, tree);
 
     let blob = c.create_blob(b"hello \xff binary\n").unwrap();
@@ -525,7 +525,7 @@ fn git_data_writes_are_replayed() {
     let head = fake.branch("main").unwrap();
     fake.fail_next("POST", &fake.path("/git/commits"), Fault::Timeout);
     fake.set_hold(Duration::from_millis(600));
-    let tree = c.commit_tree(&head).unwrap();
+    let tree = c.get_commit(&head).unwrap().tree;
     let commit = c.create_commit("m", &tree, &[head]).unwrap();
     assert_eq!(posts(&c), 4, "the commit was replayed after the timeout");
 

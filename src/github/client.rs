@@ -49,7 +49,9 @@ use octocrab::{Octocrab, Page};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use super::{redact, Comment, Env, GitHub, Issue, IssueFields, IssueState, PullRequest, RepoId};
+use super::{
+    redact, Comment, Env, GitCommit, GitHub, Issue, IssueFields, IssueState, PullRequest, RepoId,
+};
 use crate::{Error, Result};
 
 /// Timeouts and the retry policy (see the module doc).
@@ -856,7 +858,7 @@ impl GitHub for Client {
         self.decode_base64(("GET", &blob_path), &content).map(Some)
     }
 
-    fn commit_tree(&mut self, commit: &str) -> Result<String> {
+    fn get_commit(&mut self, commit: &str) -> Result<GitCommit> {
         let crab = self.crab.clone();
         let path = format!("{}/git/commits/{}", self.base(), encode(commit));
         let (crab, route) = (&crab, path.as_str());
@@ -864,7 +866,25 @@ impl GitHub for Client {
         let v: Value = self.run(call, move || async move {
             crab.get::<Value, _, ()>(route, None).await
         })?;
-        self.field(("GET", &path), &v, "/tree/sha")
+        let parents = v
+            .pointer("/parents")
+            .and_then(Value::as_array)
+            .map(|ps| {
+                ps.iter()
+                    .filter_map(|p| p.pointer("/sha").and_then(Value::as_str))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(GitCommit {
+            tree: self.field(("GET", &path), &v, "/tree/sha")?,
+            message: v
+                .pointer("/message")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            parents,
+        })
     }
 
     fn create_blob(&mut self, content: &[u8]) -> Result<String> {
@@ -1012,6 +1032,26 @@ impl GitHub for Client {
                 .update(number)
                 .title(title)
                 .body(body)
+                .send()
+                .await
+        })?;
+        Ok(())
+    }
+
+    fn close_pull(&mut self, number: u64) -> Result<()> {
+        let crab = self.crab.clone();
+        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
+        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
+        let call = Call::new(
+            "PATCH",
+            format!("{}/pulls/{number}", self.base()),
+            Scope::Pulls,
+            Replay::Safe,
+        );
+        self.run(call, move || async move {
+            crab.pulls(o, r)
+                .update(number)
+                .state(octocrab::params::pulls::State::Closed)
                 .send()
                 .await
         })?;

@@ -1,7 +1,7 @@
 //! `--dry-run`: reads go to the real client (or, without a token, to an empty in-memory
 //! repository, and the output says so); writes are only recorded, as the REST calls
 //! they would be, and answered with placeholders so the run can go on.
-use super::{Comment, GitHub, Issue, IssueFields, IssueState, PullRequest, RepoId};
+use super::{Comment, GitCommit, GitHub, Issue, IssueFields, IssueState, PullRequest, RepoId};
 use crate::Result;
 
 pub struct DryRun<'a> {
@@ -117,8 +117,8 @@ impl GitHub for DryRun<'_> {
     fn get_file(&mut self, git_ref: &str, path: &str) -> Result<Option<Vec<u8>>> {
         self.inner.get_file(git_ref, path)
     }
-    fn commit_tree(&mut self, commit: &str) -> Result<String> {
-        self.inner.commit_tree(commit)
+    fn get_commit(&mut self, commit: &str) -> Result<GitCommit> {
+        self.inner.get_commit(commit)
     }
     fn create_blob(&mut self, content: &[u8]) -> Result<String> {
         self.record("POST", "/git/blobs", &format!("{} bytes", content.len()));
@@ -167,6 +167,10 @@ impl GitHub for DryRun<'_> {
     }
     fn update_pull(&mut self, number: u64, _title: &str, _body: &str) -> Result<()> {
         self.record("PATCH", &format!("/pulls/{number}"), "title and body");
+        Ok(())
+    }
+    fn close_pull(&mut self, number: u64) -> Result<()> {
+        self.record("PATCH", &format!("/pulls/{number}"), "close");
         Ok(())
     }
     fn request_reviewers(&mut self, number: u64, users: &[String], teams: &[String]) -> Result<()> {

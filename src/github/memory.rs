@@ -3,7 +3,7 @@
 //! new makes none.
 use std::collections::BTreeMap;
 
-use super::{Comment, GitHub, Issue, IssueFields, IssueState, PullRequest, RepoId};
+use super::{Comment, GitCommit, GitHub, Issue, IssueFields, IssueState, PullRequest, RepoId};
 use crate::{Error, Result};
 
 #[derive(Debug)]
@@ -14,8 +14,8 @@ pub struct Memory {
     pub comments: BTreeMap<u64, Vec<Comment>>,
     /// branch → commit sha
     pub branches: BTreeMap<String, String>,
-    /// commit sha → (tree sha, parents)
-    pub commits: BTreeMap<String, (String, Vec<String>)>,
+    /// commit sha → (tree sha, parents, message)
+    pub commits: BTreeMap<String, (String, Vec<String>, String)>,
     /// tree sha → path → bytes (whole snapshots: enough for one-file edits)
     pub trees: BTreeMap<String, BTreeMap<String, Vec<u8>>>,
     pub blobs: BTreeMap<String, Vec<u8>>,
@@ -52,7 +52,8 @@ impl Memory {
         let t = m.id("tree");
         m.trees.insert(t.clone(), tree);
         let c = m.id("commit");
-        m.commits.insert(c.clone(), (t, Vec::new()));
+        m.commits
+            .insert(c.clone(), (t, Vec::new(), "initial".into()));
         m.branches.insert("main".into(), c);
         m
     }
@@ -68,7 +69,7 @@ impl Memory {
 
     pub fn file_on(&self, branch: &str, path: &str) -> Option<Vec<u8>> {
         let c = self.branches.get(branch)?;
-        let (t, _) = self.commits.get(c)?;
+        let (t, _, _) = self.commits.get(c)?;
         self.trees.get(t)?.get(path).cloned()
     }
 
@@ -169,10 +170,14 @@ impl GitHub for Memory {
         Ok(self.file_on(git_ref, path))
     }
 
-    fn commit_tree(&mut self, commit: &str) -> Result<String> {
+    fn get_commit(&mut self, commit: &str) -> Result<GitCommit> {
         self.commits
             .get(commit)
-            .map(|(t, _)| t.clone())
+            .map(|(t, p, m)| GitCommit {
+                tree: t.clone(),
+                message: m.clone(),
+                parents: p.clone(),
+            })
             .ok_or_else(|| Error::Internal(format!("no commit {commit}")))
     }
 
@@ -193,11 +198,11 @@ impl GitHub for Memory {
         Ok(id)
     }
 
-    fn create_commit(&mut self, _message: &str, tree: &str, parents: &[String]) -> Result<String> {
+    fn create_commit(&mut self, message: &str, tree: &str, parents: &[String]) -> Result<String> {
         self.write("create commit".into());
         let id = self.id("commit");
-        self.commits
-            .insert(id.clone(), (tree.to_string(), parents.to_vec()));
+        let entry = (tree.to_string(), parents.to_vec(), message.to_string());
+        self.commits.insert(id.clone(), entry);
         Ok(id)
     }
 
@@ -255,6 +260,17 @@ impl GitHub for Memory {
             .ok_or_else(|| Error::Internal(format!("no pull #{number}")))?;
         p.title = title.into();
         p.body = body.into();
+        Ok(())
+    }
+
+    fn close_pull(&mut self, number: u64) -> Result<()> {
+        self.write(format!("close pull #{number}"));
+        let p = self
+            .pulls
+            .iter_mut()
+            .find(|p| p.number == number)
+            .ok_or_else(|| Error::Internal(format!("no pull #{number}")))?;
+        p.state = IssueState::Closed;
         Ok(())
     }
 

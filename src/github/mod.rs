@@ -101,6 +101,14 @@ pub struct PullRequest {
     pub url: String,
 }
 
+/// A commit as the Git Data API shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GitCommit {
+    pub tree: String,
+    pub message: String,
+    pub parents: Vec<String>,
+}
+
 /// What a new or updated issue says.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct IssueFields {
@@ -137,8 +145,8 @@ pub trait GitHub {
     fn get_branch(&mut self, branch: &str) -> Result<Option<String>>;
     /// `GET /repos/{o}/{r}/contents/{path}?ref=...` → the file's bytes, `None` on 404.
     fn get_file(&mut self, git_ref: &str, path: &str) -> Result<Option<Vec<u8>>>;
-    /// `GET /repos/{o}/{r}/git/commits/{sha}` → its tree sha.
-    fn commit_tree(&mut self, commit: &str) -> Result<String>;
+    /// `GET /repos/{o}/{r}/git/commits/{sha}` → its tree, message and parents.
+    fn get_commit(&mut self, commit: &str) -> Result<GitCommit>;
     /// `POST /repos/{o}/{r}/git/blobs` (base64) → blob sha.
     fn create_blob(&mut self, content: &[u8]) -> Result<String>;
     /// `POST /repos/{o}/{r}/git/trees` with `base_tree` and one file → tree sha.
@@ -161,6 +169,8 @@ pub trait GitHub {
     ) -> Result<PullRequest>;
     /// `PATCH /repos/{o}/{r}/pulls/{n}`.
     fn update_pull(&mut self, number: u64, title: &str, body: &str) -> Result<()>;
+    /// `PATCH /repos/{o}/{r}/pulls/{n}` with `state: closed`.
+    fn close_pull(&mut self, number: u64) -> Result<()>;
     /// `POST /repos/{o}/{r}/pulls/{n}/requested_reviewers`.
     fn request_reviewers(&mut self, number: u64, users: &[String], teams: &[String]) -> Result<()>;
 }

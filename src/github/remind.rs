@@ -9,9 +9,10 @@
 //!   written when the block is already right.
 //! - Overdue: one comment (found again by `<!-- dbarch:overdue -->`). Closed while still
 //!   due: reopened. Reviewed (state ok): every open review issue of the document gets a
-//!   comment and is closed.
-//! - A create call that failed may still have landed: before creating again the list is
-//!   read again and the marker looked for; missing labels are added on every run.
+//!   comment (found again by `<!-- dbarch:reviewed -->`, so never two) and is closed.
+//! - A create call (issue or pull request) that failed may still have landed: the list is
+//!   read again and, when it did, the run goes on with it (a pull request still gets its
+//!   reviewers); missing labels are added on every run.
 //! - Pull requests: the branch is committed through the Git Data API on top of the
 //!   default branch; when the branch already holds the wanted document, no write happens.
 use chrono::NaiveDate;
@@ -42,6 +43,10 @@ pub struct DocStatusView {
 pub const BLOCK_END: &str = "<!-- /dbarch:review -->";
 pub const OVERDUE_MARK: &str = "<!-- dbarch:overdue -->";
 pub const CLOSED_MARK: &str = "<!-- dbarch:reviewed -->";
+pub const SUPERSEDED_MARK: &str = "<!-- dbarch:superseded -->";
+/// The trailer on the commits dbarch makes for its branches: a branch whose head lacks
+/// it has a person's commit and is not rewritten.
+pub const GENERATED: &str = "Generated-by: dbarch";
 
 /// What the job knows about one document.
 #[derive(Clone, Debug)]
@@ -98,10 +103,27 @@ pub fn run(
             let list = issues.as_mut().expect("listed");
             issue_for(gh, job, labels, list, &mut done)?;
         }
-        if modes.pr && job.status.state.is_some_and(|s| s.needs_attention()) {
+        let review_branch = format!("dbarch/review/{}", super::slug(&job.status.path));
+        let sync_branch = format!("dbarch/sync/{}", super::slug(&job.status.path));
+        let attention = job.status.state.is_some_and(|s| s.needs_attention());
+        // A review recorded some other way (`dbarch review`) makes the review pull request
+        // moot; rows recorded some other way (the hook, `sync`) the Change Log one.
+        if modes.pr && !attention {
+            close_pulls(gh, job, &review_branch, "the review is recorded", &mut done)?;
+        }
+        if job.sync_text.is_none() {
+            close_pulls(
+                gh,
+                job,
+                &sync_branch,
+                "the Change Log records every commit",
+                &mut done,
+            )?;
+        }
+        if modes.pr && attention {
             if let Some(text) = &job.review_text {
                 let pull = Pull {
-                    branch: format!("dbarch/review/{}", super::slug(&job.status.path)),
+                    branch: review_branch.clone(),
                     title: format!("Architecture review: {}", job.status.path),
                     body: format!(
                         "{}\n\nMerging this pull request records the review: it sets Reviewed By, Last Updated and Next Review and adds a Review row. Edit the document on this branch if the review changes it.\n",
@@ -116,7 +138,7 @@ pub fn run(
         if let Some(text) = &job.sync_text {
             let n = job.sync_rows;
             let pull = Pull {
-                branch: format!("dbarch/sync/{}", super::slug(&job.status.path)),
+                branch: sync_branch.clone(),
                 title: format!(
                     "Change Log: record {n} commit{} in {}",
                     if n == 1 { "" } else { "s" },
@@ -153,26 +175,18 @@ fn issue_for(
             .filter(|i| i.state == IssueState::Open && i.body.contains(&path_marker(path)))
             .map(|i| i.number)
             .collect();
+        let msg = format!(
+            "{CLOSED_MARK}\nThe review of `{path}` is recorded (Last Updated {}, Reviewed By {}); the next review is due {}. Closing.",
+            s.last_updated.as_deref().unwrap_or("-"),
+            s.reviewed_by.as_deref().unwrap_or("-"),
+            s.next_review.map_or("-".into(), |d| d.to_string())
+        );
         for n in open {
-            let msg = format!(
-                "{CLOSED_MARK}\nThe review of `{path}` is recorded (Last Updated {}, Reviewed By {}); the next review is due {}. Closing.",
-                s.last_updated.as_deref().unwrap_or("-"),
-                s.reviewed_by.as_deref().unwrap_or("-"),
-                s.next_review.map_or("-".into(), |d| d.to_string())
-            );
-            gh.create_comment(n, &msg)?;
-            let updated = gh.update_issue(
-                n,
-                &IssueFields {
-                    state: Some(IssueState::Closed),
-                    ..Default::default()
-                },
-            )?;
-            replace(issues, updated.clone());
+            let closed = close_with_comment(gh, issues, n, CLOSED_MARK, &msg)?;
             done.push(Done {
                 path: path.clone(),
                 what: format!("closed issue #{n} (review recorded)"),
-                url: Some(updated.url),
+                url: Some(closed.url),
             });
         }
         return Ok(());
@@ -214,6 +228,30 @@ fn issue_for(
         }
     };
     let n = issue.number;
+    // The Next Review date moved (postponed, or a review made it due again): the issues
+    // of the old dates give way to this one.
+    let stale: Vec<u64> = issues
+        .iter()
+        .filter(|i| {
+            i.number != n
+                && i.state == IssueState::Open
+                && i.body.contains(&path_marker(path))
+                && !i.body.contains(&mark)
+        })
+        .map(|i| i.number)
+        .collect();
+    for old in stale {
+        let msg = format!(
+            "{SUPERSEDED_MARK}\nSuperseded by #{n}: the Next Review date of `{path}` is now {}.",
+            s.next_review.map_or("-".into(), |d| d.to_string())
+        );
+        let closed = close_with_comment(gh, issues, old, SUPERSEDED_MARK, &msg)?;
+        done.push(Done {
+            path: path.clone(),
+            what: format!("closed issue #{old} (superseded by #{n})"),
+            url: Some(closed.url),
+        });
+    }
     let missing: Vec<String> = labels
         .iter()
         .filter(|l| !issue.labels.contains(l))
@@ -272,6 +310,50 @@ fn issue_for(
     Ok(())
 }
 
+/// Closes the open pull requests from one of dbarch's branches.
+fn close_pulls(
+    gh: &mut dyn GitHub,
+    job: &DocJob,
+    branch: &str,
+    why: &str,
+    done: &mut Vec<Done>,
+) -> Result<()> {
+    for p in gh.list_pulls(branch)? {
+        if p.state == IssueState::Open {
+            gh.close_pull(p.number)?;
+            done.push(Done {
+                path: job.status.path.clone(),
+                what: format!("closed pull request #{} ({why})", p.number),
+                url: Some(p.url.clone()),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Comments (once: a comment carrying `mark` whose response was lost is not posted
+/// again) and closes an issue.
+fn close_with_comment(
+    gh: &mut dyn GitHub,
+    issues: &mut [Issue],
+    n: u64,
+    mark: &str,
+    msg: &str,
+) -> Result<Issue> {
+    if !gh.list_comments(n)?.iter().any(|c| c.body.contains(mark)) {
+        gh.create_comment(n, msg)?;
+    }
+    let closed = gh.update_issue(
+        n,
+        &IssueFields {
+            state: Some(IssueState::Closed),
+            ..Default::default()
+        },
+    )?;
+    replace(issues, closed.clone());
+    Ok(closed)
+}
+
 fn replace(issues: &mut [Issue], updated: Issue) {
     if let Some(i) = issues.iter_mut().find(|i| i.number == updated.number) {
         *i = updated;
@@ -305,9 +387,11 @@ pub fn block(job: &DocJob) -> String {
     out.push('\n');
     out.push_str(&format!("## Architecture review: `{}`\n\n", s.path));
     let state = s.state.map_or("unknown", |x| x.as_str());
+    // Dates only, no "in N days": the block changes when the state does, not every day,
+    // so a daily schedule makes no write on a day with nothing new.
     let when = match (s.next_review, s.days_left) {
-        (Some(d), Some(n)) if n < 0 => format!("Next Review was **{d}** ({} days ago)", -n),
-        (Some(d), Some(n)) => format!("Next Review is **{d}** (in {n} days)"),
+        (Some(d), Some(n)) if n < 0 => format!("Next Review was **{d}**"),
+        (Some(d), _) => format!("Next Review is **{d}**"),
         _ => "Next Review is not set".into(),
     };
     out.push_str(&format!("**State:** {state} — {when}.  \n"));
@@ -411,19 +495,36 @@ fn pull_for(
     let (branch, title, body) = (branch.as_str(), title.as_str(), body.as_str());
     let path = &job.status.path;
     let base = gh.default_branch()?;
+    let base_sha = gh.get_branch(&base)?.ok_or_else(|| {
+        crate::Error::Internal(format!("the default branch {base} has no commit"))
+    })?;
     let current = gh.get_branch(branch)?;
-    let on_branch = match &current {
-        Some(_) => gh.get_file(branch, path)?,
-        None => None,
+    // Rewrite the branch only when it is missing, or is dbarch's own commit on an older
+    // default branch. A person's commit on it is never replaced; dbarch's commit on the
+    // current default branch already holds what the document there needs (the only
+    // difference would be today's date in a review row), so it is left as it is.
+    let rewrite = match &current {
+        None => true,
+        Some(head) => {
+            let c = gh.get_commit(head)?;
+            if !c.message.contains(GENERATED) {
+                done.push(Done {
+                    path: path.clone(),
+                    what: format!("left {branch} alone: it has commits by people"),
+                    url: None,
+                });
+                false
+            } else {
+                c.parents != [base_sha.clone()]
+            }
+        }
     };
-    if on_branch.as_deref() != Some(text.as_bytes()) {
-        let base_sha = gh.get_branch(&base)?.ok_or_else(|| {
-            crate::Error::Internal(format!("the default branch {base} has no commit"))
-        })?;
-        let base_tree = gh.commit_tree(&base_sha)?;
+    if rewrite {
+        let base_tree = gh.get_commit(&base_sha)?.tree;
         let blob = gh.create_blob(text.as_bytes())?;
         let tree = gh.create_tree(&base_tree, path, &blob)?;
-        let commit = gh.create_commit(&format!("{message}: {path}"), &tree, &[base_sha])?;
+        let msg = format!("{message}: {path}\n\n{GENERATED}\n");
+        let commit = gh.create_commit(&msg, &tree, &[base_sha])?;
         match current {
             Some(_) => gh.update_branch(branch, &commit)?,
             None => gh.create_branch(branch, &commit)?,
@@ -447,7 +548,19 @@ fn pull_for(
             }
         }
         None => {
-            let pr = gh.create_pull(title, body, branch, &base)?;
+            let pr = match gh.create_pull(title, body, branch, &base) {
+                Ok(pr) => pr,
+                // It may have landed even though the call failed (and then still needs
+                // its reviewers): look again.
+                Err(e) => match gh
+                    .list_pulls(branch)?
+                    .into_iter()
+                    .find(|p| p.state == IssueState::Open)
+                {
+                    Some(p) => p,
+                    None => return Err(e),
+                },
+            };
             done.push(Done {
                 path: path.clone(),
                 what: format!("opened pull request #{}", pr.number),
@@ -595,15 +708,41 @@ mod tests {
         let writes = gh.writes.len();
         run(&mut gh, &[job(State::Due, 0)], &labels(), PR).unwrap();
         assert_eq!(gh.writes.len(), writes, "{:?}", &gh.writes[writes..]);
-        // new content moves the branch; the pull request stays the same one
+        // The same document on the same default branch: a later day's review date is
+        // no reason to rewrite the branch.
+        let mut later = job(State::Due, 0);
+        later.review_text = Some("# reviewed tomorrow\n".into());
+        run(&mut gh, &[later], &labels(), PR).unwrap();
+        assert_eq!(gh.writes.len(), writes, "{:?}", &gh.writes[writes..]);
+        // The default branch moved: the branch is rebuilt on it; the same pull request.
+        let main = gh.branches["main"].clone();
+        let tree = gh.get_commit(&main).unwrap().tree;
+        let moved = gh.create_commit("edit on main", &tree, &[main]).unwrap();
+        gh.update_branch("main", &moved).unwrap();
         let mut changed = job(State::Due, 0);
         changed.review_text = Some("# reviewed again\n".into());
-        run(&mut gh, &[changed], &labels(), PR).unwrap();
+        run(&mut gh, &[changed.clone()], &labels(), PR).unwrap();
+        let head = gh.branches["dbarch/review/docs-db"].clone();
+        assert_eq!(gh.get_commit(&head).unwrap().parents, [moved]);
         assert_eq!(
             gh.file_on("dbarch/review/docs-db", "docs/db.md").as_deref(),
             Some(&b"# reviewed again\n"[..])
         );
         assert_eq!(gh.pulls.len(), 1);
+        // A person's commit on the branch is kept, even when main moves again.
+        let person = gh
+            .create_commit("Fix the review notes", &tree, &[head])
+            .unwrap();
+        gh.update_branch("dbarch/review/docs-db", &person).unwrap();
+        let main2 = gh
+            .create_commit("another edit", &tree, &[gh.branches["main"].clone()])
+            .unwrap();
+        gh.update_branch("main", &main2).unwrap();
+        run(&mut gh, &[changed], &labels(), PR).unwrap();
+        assert_eq!(gh.branches["dbarch/review/docs-db"], person);
+        // Reviewed some other way: the review pull request is closed.
+        run(&mut gh, &[job(State::Ok, 80)], &labels(), PR).unwrap();
+        assert_eq!(gh.pulls[0].state, IssueState::Closed);
     }
 
     #[test]
