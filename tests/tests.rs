@@ -9,6 +9,7 @@ mod github_client;
 mod hook;
 mod init;
 mod lint;
+mod remind;
 mod review;
 mod review_pty;
 mod status;
