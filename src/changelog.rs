@@ -622,6 +622,7 @@ struct RowKey {
 
 fn norm(s: &str) -> String {
     s.replace("\\|", "|")
+        .replace("\\[", "[")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .trim()

@@ -1,5 +1,16 @@
 //! Effects on files: atomic writes (temp file in the same directory, fsync, rename) and
 //! the lock that keeps two `dbarch` runs from editing one repository at once.
+//!
+//! Crash safety: a reader, or a run killed at any instant (SIGKILL, power loss after the
+//! directory is synced), sees the old file or the new one, byte for byte, never a mix.
+//! A killed run can leave its temp file (`.dbarch-XXXXXX.tmp`) beside the target; the
+//! next write into that directory removes it. Each temp file is held under an exclusive
+//! advisory lock for as long as its writer lives, so only the temp files of dead runs
+//! are removed, even without the repository lock.
+//!
+//! Test seam: `DBARCH_TEST_WRITE_DELAY_MS` (see [`ENV_WRITE_DELAY`]) makes
+//! [`write_atomic`] sleep between writing the temp file and the rename, so a test can
+//! kill a run inside that window (`tests/hardening.rs`). It changes nothing else.
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -7,28 +18,108 @@ use std::time::{Duration, Instant};
 
 use crate::{Error, Result};
 
+/// Test seam: milliseconds to sleep between writing the temp file and renaming it over
+/// the target (at most [`MAX_WRITE_DELAY`]). For crash-safety tests only.
+pub const ENV_WRITE_DELAY: &str = "DBARCH_TEST_WRITE_DELAY_MS";
+
+/// The longest delay [`ENV_WRITE_DELAY`] can ask for.
+pub const MAX_WRITE_DELAY: Duration = Duration::from_secs(10);
+
+/// Names of the temp files [`write_atomic`] creates: `.dbarch-XXXXXX.tmp`.
+const TEMP_PREFIX: &str = ".dbarch-";
+const TEMP_SUFFIX: &str = ".tmp";
+
 /// Replaces `path` with `bytes` atomically: readers see the old file or the new one,
-/// never a mix, and a crash leaves at most a stray `.dbarch-*` temp file beside it.
-/// The file's permissions are kept.
+/// never a mix, and a crash leaves at most a stray `.dbarch-*.tmp` temp file beside it,
+/// which the next write into the same directory removes (see the module docs).
+///
+/// The file's permissions are kept (a new file gets `0666` less the umask, like any
+/// file a program creates). A symlink is written through: its target is replaced and
+/// the link stays a link (callers refuse links that leave the repository first).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
+    let target = write_target(path);
+    let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".dbarch-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    remove_stale_temp_files(&dir);
+    let existing = std::fs::metadata(&target).ok();
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
+    #[cfg(unix)]
+    if existing.is_none() {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
+    // Held until this function returns: a concurrent cleanup leaves the file alone.
+    let _ = tmp.as_file().try_lock();
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
-    if let Ok(meta) = std::fs::metadata(path) {
+    if let Some(meta) = &existing {
         let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
     }
     tmp.as_file()
         .sync_all()
         .map_err(|e| Error::io(tmp.path(), e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    if let Some(delay) = test_write_delay() {
+        std::thread::sleep(delay);
+    }
+    let file = tmp
+        .persist(&target)
+        .map_err(|e| Error::io(&target, e.error))?;
+    // The rename is durable once the directory is synced (best effort: not every file
+    // system lets a directory be opened or synced).
+    if let Ok(d) = File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    drop(file);
     Ok(())
+}
+
+/// Where a write to `path` goes: the final target of a symlink, else `path` itself.
+fn write_target(path: &Path) -> PathBuf {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+/// [`ENV_WRITE_DELAY`], when set to a number.
+fn test_write_delay() -> Option<Duration> {
+    let ms: u64 = std::env::var(ENV_WRITE_DELAY).ok()?.trim().parse().ok()?;
+    Some(Duration::from_millis(ms).min(MAX_WRITE_DELAY))
+}
+
+/// Removes the `.dbarch-*.tmp` files in `dir` left by runs that died between writing a
+/// temp file and renaming it. A temp file whose lock cannot be taken belongs to a live
+/// run and is kept. Best effort: a file that cannot be inspected is left alone.
+/// Returns the names removed.
+pub fn remove_stale_temp_files(dir: &Path) -> Vec<String> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return removed;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)) {
+            continue;
+        }
+        let p = e.path();
+        // Regular files only: never follow a symlink named like a temp file.
+        if !std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_file()) {
+            continue;
+        }
+        let Ok(f) = File::open(&p) else {
+            continue;
+        };
+        if f.try_lock().is_ok() && std::fs::remove_file(&p).is_ok() {
+            removed.push(name);
+        }
+    }
+    removed
 }
 
 /// Writes a new file, refusing to replace an existing one unless `force`.
@@ -105,6 +196,59 @@ mod tests {
         assert_eq!(mode, 0o640);
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "no temp file left behind");
+    }
+
+    #[test]
+    fn new_files_are_not_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("new.md");
+        write_atomic(&p, b"x").unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        // 0666 less the umask: at least readable by its owner, and not the 0600 of a
+        // temp file unless the umask says so.
+        let probe = dir.path().join("probe");
+        std::fs::write(&probe, b"").unwrap();
+        let umasked = std::fs::metadata(&probe).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, umasked);
+    }
+
+    #[test]
+    fn symlinks_are_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.md");
+        let link = dir.path().join("link.md");
+        std::fs::write(&real, "old").unwrap();
+        std::os::unix::fs::symlink("real.md", &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+    }
+
+    #[test]
+    fn stale_temp_files_go_and_live_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let stale = dir.path().join(".dbarch-dead01.tmp");
+        std::fs::write(&stale, "partial").unwrap();
+        let live = dir.path().join(".dbarch-live01.tmp");
+        let held = File::create(&live).unwrap();
+        held.lock().unwrap();
+        let other = dir.path().join(".dbarch-notes.md");
+        std::fs::write(&other, "x").unwrap();
+        std::os::unix::fs::symlink(&other, dir.path().join(".dbarch-link.tmp")).unwrap();
+        write_atomic(&dir.path().join("doc.md"), b"new").unwrap();
+        assert!(!stale.exists(), "a dead run's temp file is removed");
+        assert!(live.exists(), "a live run's temp file is kept");
+        assert!(other.exists());
+        assert!(
+            dir.path().join(".dbarch-link.tmp").exists(),
+            "symlinks are not touched"
+        );
+        drop(held);
+        assert_eq!(remove_stale_temp_files(dir.path()), [".dbarch-live01.tmp"]);
     }
 
     #[test]

@@ -1241,3 +1241,58 @@ fn forbidden_pull_request_calls_name_what_to_fix() {
     w.remind("2026-12-10", &["--mode", "pr"]);
     w.only_pull();
 }
+
+/// Every command, with `--verbose` and the token in both variables, against the fake
+/// (which fails some calls): the token shows nowhere. Exit codes are whatever each
+/// command gives; only the output is under test here.
+#[test]
+fn no_command_prints_the_token() {
+    let fake = FakeGitHub::start();
+    let repo = TestRepo::new();
+    repo.write(DOC, doc_with("2026-11-20", "DBA Team", "2026-12-10", &[]));
+    repo.commit(
+        &[DOC],
+        "docs: architecture",
+        ALICE,
+        "2026-11-20T10:00:00+00:00",
+    );
+    fake.put_file("main", DOC, repo.read(DOC).as_bytes());
+    fake.fail_times("POST", &fake.path("/issues"), Fault::Status(500), 20);
+    let commands: &[&[&str]] = &[
+        &["status"],
+        &["status", "--format", "json"],
+        &["lint"],
+        &["sync", "--dry-run"],
+        &["sync"],
+        &["config"],
+        &["remind", "--dry-run"],
+        &["remind"],
+        &["remind", "--mode", "both"],
+        &["hooks", "status"],
+        &["review", "--yes", "--reviewer", "Ana Lima"],
+        &["adopt", DOC],
+        &["init", "--path", "docs/other.md"],
+    ];
+    for args in commands {
+        let mut cmd = repo.dbarch();
+        for (k, v) in fake.env_vars() {
+            cmd.env(k, v);
+        }
+        cmd.env("GH_TOKEN", TOKEN).env("DBARCH_NOW", "2026-12-01");
+        cmd.arg("--verbose").args(*args);
+        let out = cmd.output().expect("run dbarch");
+        let shown = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !shown.contains(TOKEN),
+            "dbarch {args:?} printed the token:\n{shown}"
+        );
+        assert!(
+            !shown.contains("panicked"),
+            "dbarch {args:?} panicked:\n{shown}"
+        );
+    }
+}

@@ -6,6 +6,7 @@ mod fake_github;
 mod config_cmd;
 mod contract;
 mod github_client;
+mod hardening;
 mod hook;
 mod init;
 mod lint;

@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 
 use super::date::{self, DateStyle};
 use super::header::{FieldForm, FieldKind};
-use super::table::{escape_cell, Column, Order, Table};
+use super::table::{escape_cell, is_changelog_title, Column, Order, Table};
+use super::text::Text;
 use super::{DocError, Document};
 
 /// Replace `range` of the original text with `text`. An empty range inserts.
@@ -312,11 +313,18 @@ impl Document {
             let end = h.map_or(s.range.start, |h| {
                 h.range.end.saturating_sub(1).max(h.range.start)
             });
-            let l = t.lines[t.line_of(end)];
+            let i = t.line_of(end);
+            let l = t.lines[i];
             let prefix = if l.next == l.end { nl } else { "" };
+            // Text right under the heading would continue the table (GitHub reads a
+            // line after a table as one more row): keep a blank line between them.
+            let suffix = match t.lines.get(i + 1) {
+                Some(_) if !t.line_text(i + 1).trim().is_empty() => nl,
+                _ => "",
+            };
             return Ok(Edit {
                 range: l.next..l.next,
-                text: format!("{prefix}{table}"),
+                text: format!("{prefix}{table}{suffix}"),
             });
         }
         let section = format!("## Change Log{nl}{table}");
@@ -356,10 +364,39 @@ impl Document {
         if !last_blank {
             prefix.push_str(nl);
         }
-        Ok(Edit {
+        let edit = Edit {
             range: end..end,
             text: format!("{prefix}{section}"),
-        })
+        };
+        // An HTML block that is never closed (`<pre>`, `<script>`, `<!--` ... without
+        // their end) swallows anything appended, blank lines included: check that the new
+        // heading is a heading before offering the edit.
+        let body = self
+            .front_matter
+            .as_ref()
+            .map_or(t.body_start, |f| f.body_start(t));
+        let appended = Text::new(format!("{}{}", t.src, edit.text));
+        let seen = super::outline::scan(&appended, body)
+            .headings
+            .iter()
+            .any(|h| h.range.start >= end && is_changelog_title(&h.title));
+        if !seen {
+            let block = self
+                .outline
+                .opaque
+                .iter()
+                .filter(|r| r.end >= end.saturating_sub(1) && r.start < end)
+                .map(|r| r.start)
+                .min()
+                .unwrap_or(end);
+            let (line, col) = t.line_col(block);
+            return Err(DocError {
+                line,
+                col,
+                msg: "this HTML block or comment is never closed, so a Change Log added at the end would be inside it; close it".into(),
+            });
+        }
+        Ok(edit)
     }
 }
 

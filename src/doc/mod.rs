@@ -7,6 +7,7 @@
 pub mod date;
 pub mod edit;
 pub mod header;
+pub mod invariant;
 pub mod outline;
 pub mod table;
 pub mod text;
@@ -16,6 +17,7 @@ use std::path::Path;
 pub use date::{DateStyle, DocDate};
 pub use edit::{Edit, NewRow};
 pub use header::{Field, FieldForm, FieldKind, FrontMatter, Labels};
+pub use invariant::check_edit_invariant;
 pub use outline::{Outline, Placeholder, Section};
 pub use table::{ChangeLog, Column, Order, Row, Table};
 pub use text::Text;
@@ -88,6 +90,20 @@ impl Document {
     }
 
     fn from_text(text: Text, labels: &Labels) -> Result<Document, DocError> {
+        // Markdown ends a line at a lone CR too, dbarch's line index only at LF: where
+        // they would disagree the document is refused rather than edited in the wrong
+        // place (found by the fuzzer).
+        let bytes = text.src.as_bytes();
+        if let Some(pos) =
+            (0..bytes.len()).find(|&i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+        {
+            let (line, col) = text.line_col(pos);
+            return Err(DocError {
+                line,
+                col,
+                msg: "a carriage return (CR) that is not part of a CRLF line ending; dbarch edits documents with LF or CRLF line endings only".into(),
+            });
+        }
         let front_matter = FrontMatter::find(&text);
         let body = front_matter
             .as_ref()
@@ -135,15 +151,19 @@ impl Document {
     /// out.
     pub fn placeholders_by_section(&self) -> Vec<SectionPlaceholders> {
         let mut out: Vec<SectionPlaceholders> = Vec::new();
+        // Group index by section name (a map, so a document with thousands of sections
+        // stays linear).
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         let mut last_line = None;
         for p in &self.outline.placeholders {
             let name = p.section.map_or_else(
                 || "(preamble)".to_string(),
                 |s| self.outline.section_path(s),
             );
-            let i = match out.iter().position(|g| g.section == name) {
-                Some(i) => i,
+            let i = match index.get(&name) {
+                Some(&i) => i,
                 None => {
+                    index.insert(name.clone(), out.len());
                     out.push(SectionPlaceholders {
                         section: name,
                         unfilled: 0,
@@ -178,7 +198,11 @@ impl Document {
                 && ['-', '*', '_']
                     .iter()
                     .any(|c| t.chars().all(|x| x == *c || x == ' '));
-            if t.is_empty() || rule || t.starts_with('#') || self.outline.in_code_block(l.start) {
+            if t.is_empty()
+                || rule
+                || t.starts_with('#')
+                || self.outline.line_in_code_block(&self.text, i)
+            {
                 continue;
             }
             let name = self.outline.section_at(l.start).map_or_else(
@@ -197,10 +221,13 @@ impl Document {
         let contents = |d: &Document| -> Vec<(String, String)> {
             let mut v: Vec<(String, String)> = Vec::new();
             for (i, s) in d.outline.sections.iter().enumerate() {
-                // Own text only: from the heading to the first child heading.
-                let own_end = d.outline.sections[i + 1..]
-                    .iter()
-                    .find(|c| c.parent == Some(i))
+                // Own text only: from the heading to the first child heading, which
+                // (sections being in document order) is the next section if any.
+                let own_end = d
+                    .outline
+                    .sections
+                    .get(i + 1)
+                    .filter(|c| c.parent == Some(i))
                     .map_or(s.range.end, |c| c.range.start);
                 v.push((
                     d.outline.section_path(i),
@@ -209,17 +236,27 @@ impl Document {
             }
             v
         };
+        // The first section of each name (maps keep this linear on large documents).
+        let first = |v: &[(String, String)]| {
+            let mut m: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+            for (i, (n, _)) in v.iter().enumerate() {
+                m.entry(n.clone()).or_insert(i);
+            }
+            m
+        };
         let a = contents(self);
         let b = contents(other);
+        let (in_a, in_b) = (first(&a), first(&b));
         let mut names: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         for (name, text) in &b {
-            let before = a.iter().find(|(n, _)| n == name).map(|(_, t)| t);
-            if before != Some(text) && !names.contains(name) {
+            let before = in_a.get(name).map(|&i| &a[i].1);
+            if before != Some(text) && seen.insert(name.clone()) {
                 names.push(name.clone());
             }
         }
         for (name, _) in &a {
-            if !b.iter().any(|(n, _)| n == name) && !names.contains(name) {
+            if !in_b.contains_key(name) && seen.insert(name.clone()) {
                 names.push(name.clone());
             }
         }

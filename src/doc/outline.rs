@@ -61,6 +61,15 @@ impl Outline {
         contains(&self.code_blocks, offset)
     }
 
+    /// Whether line `i` of `text` is code. Its first non-blank character decides: an
+    /// indented code block's range starts after the indentation, not at the line start.
+    pub fn line_in_code_block(&self, text: &Text, i: usize) -> bool {
+        let l = text.lines[i];
+        let line = &text.src[l.start..l.end];
+        let indent = line.len() - line.trim_start().len();
+        self.in_code_block(l.start) || self.in_code_block(l.start + indent)
+    }
+
     pub fn in_opaque(&self, offset: usize) -> bool {
         contains(&self.opaque, offset)
     }
@@ -148,6 +157,9 @@ pub fn scan(text: &Text, from: usize) -> Outline {
 
 fn sections(headings: &[Heading], len: usize) -> Vec<Section> {
     let mut out: Vec<Section> = Vec::new();
+    // The latest `##` section: a `###` belongs to it when it ends inside it. Kept as we
+    // go so a `##` with thousands of `###` children stays linear.
+    let mut last_h2: Option<usize> = None;
     for (i, h) in headings.iter().enumerate() {
         if !(2..=3).contains(&h.level) {
             continue;
@@ -157,8 +169,9 @@ fn sections(headings: &[Heading], len: usize) -> Vec<Section> {
             .find(|n| n.level <= h.level)
             .map_or(len, |n| n.range.start);
         let parent = if h.level == 3 {
-            out.iter().rposition(|s| s.level == 2 && s.range.end >= end)
+            last_h2.filter(|&p| out[p].range.end >= end)
         } else {
+            last_h2 = Some(out.len());
             None
         };
         out.push(Section {
@@ -209,7 +222,7 @@ fn placeholders(text: &Text, from: usize, outline: &Outline) -> Vec<Placeholder>
 }
 
 /// Length of `UPPER_SNAKE` followed by `]`, if `rest` starts with one.
-fn token_len(rest: &[u8]) -> Option<usize> {
+pub(crate) fn token_len(rest: &[u8]) -> Option<usize> {
     let n = rest
         .iter()
         .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_')

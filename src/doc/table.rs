@@ -130,7 +130,7 @@ pub fn find(text: &Text, outline: &Outline) -> Result<Option<ChangeLog>, DocErro
         text.line_of(section.range.end)
     };
     let start = (first..last)
-        .find(|&i| is_table_line(text.line_text(i)) && !outline.in_code_block(text.lines[i].start));
+        .find(|&i| is_table_line(text.line_text(i)) && !outline.line_in_code_block(text, i));
     let Some(start) = start else {
         return Ok(Some(ChangeLog {
             section: index,
@@ -159,9 +159,16 @@ fn parse_table(text: &Text, start: usize, end: usize) -> Result<Table, DocError>
     let headers = split_cells(header_text);
     let delimiter_ok = start < end && is_delimiter(text.line_text(start + 1));
     if !delimiter_ok {
+        // The line where the delimiter row should be; past the header's end when the
+        // header is the file's last line.
+        let (line, col) = if start + 1 < text.lines.len() {
+            (start + 2, 1)
+        } else {
+            (start + 1, header_text.chars().count() + 1)
+        };
         return Err(DocError {
-            line: start + 2,
-            col: 1,
+            line,
+            col,
             msg: "the Change Log table has no delimiter row (`|---|---|`) under its header".into(),
         });
     }
@@ -263,8 +270,10 @@ pub fn split_cells(line: &str) -> Vec<String> {
 
 /// Makes text safe for one table cell: control characters and ANSI/OSC escape sequences
 /// become spaces, whitespace runs collapse, `|` is escaped, `<`/`>` become entities (so
-/// HTML in a commit message stays text), and text longer than `max_chars` is cut with an
-/// ellipsis (0 = no limit).
+/// HTML in a commit message stays text), a `[UPPER_SNAKE]` token gets a backslash
+/// (`\[WIP]` renders as `[WIP]` but is not an unfilled placeholder, and a row of such
+/// tokens is not the template's placeholder row), and text longer than `max_chars` is
+/// cut with an ellipsis (0 = no limit).
 pub fn escape_cell(text: &str, max_chars: usize) -> String {
     let plain = strip_escapes(text);
     let words: Vec<&str> = plain.split_whitespace().collect();
@@ -274,8 +283,13 @@ pub fn escape_cell(text: &str, max_chars: usize) -> String {
         joined = format!("{}…", cut.trim_end());
     }
     let mut out = String::with_capacity(joined.len());
-    for c in joined.chars() {
+    for (i, c) in joined.char_indices() {
         match c {
+            '[' if super::outline::token_len(&joined.as_bytes()[i + 1..])
+                .is_some_and(|n| n >= 2) =>
+            {
+                out.push_str("\\[")
+            }
             '|' => out.push_str("\\|"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -358,6 +372,21 @@ mod tests {
             "fix \\| pipes &lt;b&gt;bold&lt;/b&gt; `code` red next link"
         );
         assert_eq!(split_cells(&format!("| {s} |")).len(), 1);
+    }
+
+    #[test]
+    fn placeholder_tokens_from_commits_are_escaped() {
+        assert_eq!(
+            escape_cell("[WIP] add [X] and [CHANGE]", 0),
+            "\\[WIP] add [X] and \\[CHANGE]"
+        );
+        assert!(!crate::doc::outline::is_placeholder(&escape_cell(
+            "[CHANGE]", 0
+        )));
+        assert_eq!(
+            escape_cell("already \\[ESCAPED]", 0),
+            "already \\\\[ESCAPED]"
+        );
     }
 
     #[test]

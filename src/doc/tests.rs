@@ -379,3 +379,60 @@ proptest! {
         prop_assert_eq!(new.starts_with('\u{feff}'), src.starts_with('\u{feff}'));
     }
 }
+
+// ---- regressions found by the fuzzer (fuzz/artifacts/edit) ----------------------------
+
+#[test]
+fn table_under_a_heading_with_text_keeps_a_blank_line_before_the_text() {
+    let doc = parse("## Change Log\nAll changes, newest last.\n");
+    let out = edited(&doc, &doc.add_rows(&[row("2026-02-01", "b")], 0).unwrap());
+    assert_eq!(
+        out,
+        "## Change Log\n| Date | Change | Author | Impact |\n|------|--------|--------|--------|\n| 2026-02-01 | b | Ana Lima | Low |\n\nAll changes, newest last.\n"
+    );
+}
+
+#[test]
+fn change_log_after_an_unclosed_html_block_is_refused() {
+    let doc = parse("# T\n\n<pre>\n**Last Updated:** 2020-01-01\n");
+    let err = doc.add_rows(&[row("2026-02-01", "b")], 0).unwrap_err();
+    assert_eq!((err.line, err.col), (3, 1));
+    assert!(err.msg.contains("never closed"), "{}", err.msg);
+    // A block that a blank line closes is fine.
+    let ok = parse("# T\n\n<div>\ntext");
+    edited(&ok, &ok.add_rows(&[row("2026-02-01", "b")], 0).unwrap());
+}
+
+#[test]
+fn missing_delimiter_at_the_end_of_the_file_is_reported_inside_it() {
+    let err =
+        Document::parse_str("## Change Log\n| Date | Change |", &Labels::default()).unwrap_err();
+    assert_eq!((err.line, err.col), (2, 18));
+    let err =
+        Document::parse_str("## Change Log\n| Date | Change |\n", &Labels::default()).unwrap_err();
+    assert_eq!((err.line, err.col), (2, 18));
+}
+
+#[test]
+fn thousands_of_sections_stay_fast() {
+    let mut src = String::from("# T\n\n## Bulk\n");
+    for i in 0..20_000 {
+        src.push_str(&format!("### Part {i}\n[FILL_{i}]\n\n"));
+    }
+    let start = std::time::Instant::now();
+    let doc = parse(&src);
+    assert_eq!(doc.placeholders_by_section().len(), 20_000);
+    assert!(doc.sections_changed(&doc).is_empty());
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn a_lone_carriage_return_is_refused_with_its_position() {
+    let err = Document::parse(
+        b"# T\r\n## Change Log\r## Other\r\n".to_vec(),
+        &Labels::default(),
+    )
+    .unwrap_err();
+    assert_eq!((err.line, err.col), (2, 14));
+    assert!(err.msg.contains("carriage return"), "{}", err.msg);
+}
