@@ -10,14 +10,33 @@
 //! - Paths handed out are relative to the work tree and `/`-separated, as git stores them.
 //! - [`Repo::document_history`] tracks the document's path *per commit* (a rename on one
 //!   branch does not leak into another), reads blob contents only for commits that
-//!   changed the document, and runs rename detection only where the document's path
-//!   disappears between a commit and its parent. Every other commit costs one tree-id
-//!   comparison or one `Tree::get_path` lookup.
+//!   changed the document (each blob once), and runs rename detection only where the
+//!   document's path disappears between a commit and its parent (reading only the
+//!   subtrees that differ). The commits come in libgit2's revwalk order
+//!   (`Sort::TOPOLOGICAL | Sort::TIME`), computed by `GraphWalk`, which reads each
+//!   commit once — or none: with a commit-graph file (`git commit-graph write`, `git
+//!   gc`, `git maintenance`) parents, trees and dates come from the graph. (libgit2 1.9
+//!   cannot read the graphs git writes today, so its own revwalk reads every commit.)
+//!   Per commit, from cheapest:
+//!   - with the graph's changed-path Bloom filters (`--changed-paths`), a filter probe
+//!     that says "not changed" for almost every commit: no object is read;
+//!   - one tree-id comparison (same root tree as the parent);
+//!   - one root-tree read: the ids of the subtrees on the document's path are kept with
+//!     its state, so a parent whose `docs/` entry has the same id has the same document.
+//!
+//!   The graph is not used in a shallow clone, or with replace refs or grafts (neither
+//!   does git); a graph file that does not parse is ignored. Shallow clones use libgit2's
+//!   revwalk. Measured in `BENCHMARKS.md`.
+//! - Reading objects: libgit2's re-hashing of every object read is turned off (as in
+//!   git, which checks hashes in `fsck` and when receiving objects, not on every read;
+//!   zlib's checksums still apply), and so is its object cache, which a long walk only
+//!   churns (each object is read about once; evicting from a full cache cost more than
+//!   reading). Both are process-wide settings, made when the first [`Repo`] is opened.
 //! - A shallow clone never produces a false "Added": a commit at the shallow boundary
 //!   that holds the document is reported with `shallow_boundary: true`, and the history
 //!   is marked `truncated`.
 //! - Nothing here prints, and nothing here writes to the repository.
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Component, Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
@@ -28,10 +47,29 @@ use crate::{Error, Result};
 /// Default similarity (percent) for rename detection, as in git.
 const DEFAULT_RENAME_THRESHOLD: u16 = 50;
 
+/// Commits an incremental walk reads before it reads the commit-graph instead.
+const SHORT_WALK: usize = 256;
+
 /// An open repository plus its mailmap.
 pub struct Repo {
     repo: Repository,
     mailmap: Option<git2::Mailmap>,
+    /// The commit-graph, read on first use (`None`: absent, unusable or unreadable).
+    graph: std::cell::OnceCell<Option<graph::CommitGraph>>,
+    /// The last walk's commits (see [`Repo::walk_commits`]).
+    walks: std::cell::RefCell<Option<WalkMemo>>,
+}
+
+/// A walk's commits in order, with what the walk needs of each.
+type WalkList = std::rc::Rc<Vec<(Oid, Node)>>;
+
+/// A walk's commits, for the next walk from the same HEAD hiding the same commits.
+struct WalkMemo {
+    head: Oid,
+    hide: Vec<Oid>,
+    walker: Walker,
+    used_graph: bool,
+    commits: WalkList,
 }
 
 /// A name and email, already resolved through `.mailmap`.
@@ -114,11 +152,80 @@ pub struct HistoryOptions {
 }
 
 /// Where the document is in one commit: its path and the blob id there (`None`: absent).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Equality is path and blob.
+#[derive(Clone, Debug)]
 struct DocState {
     path: PathBuf,
     blob: Option<Oid>,
+    /// Ids of the trees met looking `path` up, below the root (`docs/` for
+    /// `docs/x.md`), in a commit where the lookup gave `blob`: any tree with one of these
+    /// ids at that place gives the same answer.
+    trees: Vec<Oid>,
 }
+
+impl PartialEq for DocState {
+    fn eq(&self, other: &DocState) -> bool {
+        self.path == other.path && self.blob == other.blob
+    }
+}
+
+impl Eq for DocState {}
+
+/// What the walk needs of one commit: from the commit-graph, or from the commit.
+struct Node {
+    tree: Oid,
+    /// `(id, tree)` of each parent; `None` when they are missing (shallow boundary).
+    parents: Option<Vec<(Oid, Oid)>>,
+    /// The commit's position in the commit-graph (for its changed-path filter).
+    pos: Option<u32>,
+}
+
+/// How [`Repo::history_walk`] finds the commits (all give the same order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Walker {
+    /// [`GraphWalk`] on the commit-graph when there is one, else [`Walker::Objects`].
+    Best,
+    /// [`GraphWalk`] reading every commit object.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Objects,
+    /// libgit2's revwalk (what shallow clones use).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Libgit2,
+}
+
+/// Hashing for maps keyed by object id: the id's first bytes, which are uniformly
+/// distributed already (SipHash over 20 bytes costs more than the rest of a map access).
+#[derive(Clone, Copy, Default)]
+struct OidHash;
+
+#[derive(Default)]
+struct OidHasher(u64);
+
+impl std::hash::BuildHasher for OidHash {
+    type Hasher = OidHasher;
+    fn build_hasher(&self) -> OidHasher {
+        OidHasher(0)
+    }
+}
+
+impl std::hash::Hasher for OidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // `Oid` hashes its 20 bytes (after a length prefix, as a slice): keep the first
+        // eight id bytes, mixed with whatever came before.
+        let mut word = [0u8; 8];
+        let n = bytes.len().min(8);
+        word[..n].copy_from_slice(&bytes[..n]);
+        self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+    }
+}
+
+/// Blob contents by id, for one walk: a document's version is usually read twice (as
+/// one change's `after` and the next one's `before`), and merges read four.
+#[derive(Default)]
+struct Blobs(HashMap<Oid, Vec<u8>>);
 
 impl Repo {
     /// Finds the repository containing `start` (walking up parent directories).
@@ -152,9 +259,15 @@ impl Repo {
     }
 
     fn from_git(repo: Repository) -> Repo {
+        tune_libgit2();
         // A broken .mailmap must not stop the tool; names are then shown as written.
         let mailmap = repo.mailmap().ok();
-        Repo { repo, mailmap }
+        Repo {
+            repo,
+            mailmap,
+            graph: std::cell::OnceCell::new(),
+            walks: std::cell::RefCell::new(None),
+        }
     }
 
     /// The underlying git2 repository.
@@ -317,6 +430,16 @@ impl Repo {
     /// `shallow_boundary` set, and the history is `truncated`. See the module
     /// documentation for what it costs.
     pub fn document_history(&self, path: &Path, opts: &HistoryOptions) -> Result<DocHistory> {
+        self.history_walk(path, opts, Walker::Best)
+    }
+
+    /// [`Repo::document_history`], walking with `walker`.
+    fn history_walk(
+        &self,
+        path: &Path,
+        opts: &HistoryOptions,
+        walker: Walker,
+    ) -> Result<DocHistory> {
         let path = self.normalize(path)?;
         let threshold = opts.rename_threshold.unwrap_or(DEFAULT_RENAME_THRESHOLD);
         let mut history = DocHistory::default();
@@ -324,88 +447,133 @@ impl Repo {
             return Ok(history);
         };
 
-        let mut walk = self
-            .repo
-            .revwalk()
-            .map_err(|e| Error::git("starting the history walk", e))?;
-        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
-            .map_err(|e| Error::git("sorting the history walk", e))?;
-        walk.push(head)
-            .map_err(|e| Error::git(format!("walking from HEAD ({head})"), e))?;
-        for &hidden in &opts.hide {
-            match walk.hide(hidden) {
-                Ok(()) => {}
-                // A commit that is gone (rewritten history, gc) just means a longer walk.
-                Err(e) if e.code() == ErrorCode::NotFound => {}
-                Err(e) => return Err(Error::git(format!("hiding commit {hidden}"), e)),
+        // The commits in libgit2's revwalk order, computed by GraphWalk: on the
+        // commit-graph when there is one, and reading each commit once. In a shallow clone
+        // (missing parents), and should GraphWalk fail, libgit2's revwalk.
+        let mut listed: Option<WalkList> = None;
+        let mut graph = None;
+        if walker != Walker::Libgit2 && !self.repo.is_shallow() {
+            if let Some((commits, used_graph)) = self.walk_commits(head, &opts.hide, walker) {
+                listed = Some(commits);
+                graph = if used_graph {
+                    self.commit_graph()
+                } else {
+                    None
+                };
             }
+        }
+        let mut next_listed = 0;
+        let mut revwalk = None;
+        if listed.is_none() {
+            let mut walk = self
+                .repo
+                .revwalk()
+                .map_err(|e| Error::git("starting the history walk", e))?;
+            walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
+                .map_err(|e| Error::git("sorting the history walk", e))?;
+            walk.push(head)
+                .map_err(|e| Error::git(format!("walking from HEAD ({head})"), e))?;
+            for &hidden in &opts.hide {
+                match walk.hide(hidden) {
+                    Ok(()) => {}
+                    // A commit that is gone (rewritten history, gc) just means a longer walk.
+                    Err(e) if e.code() == ErrorCode::NotFound => {}
+                    Err(e) => return Err(Error::git(format!("hiding commit {hidden}"), e)),
+                }
+            }
+            revwalk = Some(walk);
         }
 
         let shallow = self.shallow_boundaries()?;
         // The document's state in commits seen as a parent but not yet walked.
-        let mut pending: HashMap<Oid, DocState> = HashMap::new();
+        let mut pending: HashMap<Oid, DocState, OidHash> = HashMap::default();
         let mut newest_first: Vec<DocChange> = Vec::new();
+        let mut blobs = Blobs::default();
+        // Changed-path filter keys of each path the document had.
+        let mut keys: HashMap<PathBuf, Option<graph::BloomKeys>> = HashMap::new();
 
-        for next in walk {
-            let id = match next {
-                Ok(id) => id,
-                Err(e) => {
-                    if self.repo.is_shallow() && e.code() == ErrorCode::NotFound {
-                        // libgit2 walked into a missing parent; the boundary is handled
-                        // when its child is processed.
-                        continue;
+        let mut owned: Node;
+        loop {
+            let (id, node): (Oid, &Node) = if let Some(list) = listed.as_ref() {
+                let Some((id, node)) = list.get(next_listed) else {
+                    break;
+                };
+                next_listed += 1;
+                (*id, node)
+            } else {
+                let Some(next) = revwalk.as_mut().and_then(|w| w.next()) else {
+                    break;
+                };
+                let id = match next {
+                    Ok(id) => id,
+                    Err(e) => {
+                        if self.repo.is_shallow() && e.code() == ErrorCode::NotFound {
+                            // libgit2 walked into a missing parent; the boundary is handled
+                            // when its child is processed.
+                            continue;
+                        }
+                        return Err(Error::git("walking the history", e));
                     }
-                    return Err(Error::git("walking the history", e));
-                }
+                };
+                owned = self.node(id, shallow.contains(&id))?;
+                (id, &owned)
             };
             history.walked += 1;
-            let commit = self
-                .repo
-                .find_commit(id)
-                .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
             let state = match pending.remove(&id) {
                 Some(state) => state,
                 // Only HEAD gets here: every other walked commit has a walked child.
                 None => {
-                    let tree = tree_of(&commit)?;
+                    let tree = self.find_tree(node.tree)?;
+                    let (blob, trees) = self.locate(&tree, &path, None)?;
                     DocState {
-                        blob: blob_id(&tree, &path)?,
                         path: path.clone(),
+                        blob,
+                        trees,
                     }
                 }
             };
 
             // Parents, or None when this commit sits on the shallow boundary.
-            let parents = if shallow.contains(&id) {
-                None
-            } else {
-                self.parents_of(&commit)?
-            };
-            let Some(parents) = parents else {
+            let Some(parents) = node.parents.as_ref() else {
                 if let Some(blob) = state.blob {
                     history.truncated = true;
                     newest_first.push(DocChange {
-                        commit: self.info_of(&commit)?,
+                        commit: self.commit_info(id)?,
                         kind: ChangeKind::Added,
                         path: state.path.clone(),
                         old_path: None,
                         before: None,
-                        after: Some(self.read_blob(blob)?),
+                        after: Some(blobs.read(self, blob)?),
                         shallow_boundary: true,
                     });
                 }
                 continue;
             };
 
+            // The first parent's changed-path filter may say the path did not change.
+            let unchanged = match (graph, node.pos) {
+                (Some(g), Some(pos)) if !parents.is_empty() => {
+                    if !keys.contains_key(&state.path) {
+                        keys.insert(state.path.clone(), g.keys(&state.path));
+                    }
+                    let k = keys.get(&state.path).and_then(Option::as_ref);
+                    k.is_some_and(|k| g.not_changed(pos, k))
+                }
+                _ => false,
+            };
             let mut parent_states: Vec<(Oid, DocState)> = Vec::with_capacity(parents.len());
             let mut own_tree: Option<Tree<'_>> = None;
-            for parent in &parents {
-                let ps = self.parent_state(&commit, &mut own_tree, &state, parent, threshold)?;
-                parent_states.push((parent.id(), ps));
+            for (i, &(pid, ptree)) in parents.iter().enumerate() {
+                let ps = if i == 0 && unchanged {
+                    state.clone()
+                } else {
+                    self.parent_state(node.tree, &mut own_tree, &state, ptree, threshold)?
+                };
+                parent_states.push((pid, ps));
             }
 
             let change = classify(&state, &parent_states)
-                .filter(|_| !self.is_clean_merge(&state, &parent_states));
+                .filter(|_| !self.is_clean_merge(&state, &parent_states, &mut blobs));
             if let Some(change) = change {
                 let before = match parent_states.first() {
                     Some((_, ps)) => ps.blob,
@@ -416,16 +584,16 @@ impl Repo {
                     _ => None,
                 };
                 newest_first.push(DocChange {
-                    commit: self.info_of(&commit)?,
+                    commit: self.commit_info(id)?,
                     kind: change,
                     path: state.path.clone(),
                     old_path,
                     before: match (change, before) {
                         (ChangeKind::Added, _) | (_, None) => None,
-                        (_, Some(b)) => Some(self.read_blob(b)?),
+                        (_, Some(b)) => Some(blobs.read(self, b)?),
                     },
                     after: match state.blob {
-                        Some(b) => Some(self.read_blob(b)?),
+                        Some(b) => Some(blobs.read(self, b)?),
                         None => None,
                     },
                     shallow_boundary: false,
@@ -449,6 +617,99 @@ impl Repo {
         Ok(history)
     }
 
+    /// The walk's commits with what the walk needs of each, in libgit2's revwalk order,
+    /// from [`GraphWalk`]; `None` when it cannot (the caller then uses libgit2's revwalk).
+    /// The last list is kept: `status` and `review` walk once per document.
+    ///
+    /// A walk that hides commits (an incremental sync, the hook) is usually a few commits
+    /// long: it reads them rather than the whole graph file, unless it turns out to need
+    /// more than [`SHORT_WALK`] commits. Also says whether the graph was used.
+    fn walk_commits(&self, head: Oid, hide: &[Oid], walker: Walker) -> Option<(WalkList, bool)> {
+        if let Some(memo) = self.walks.borrow().as_ref() {
+            if memo.head == head && memo.hide == hide && memo.walker == walker {
+                return Some((memo.commits.clone(), memo.used_graph));
+            }
+        }
+        let mut found = None;
+        if walker == Walker::Best && !hide.is_empty() {
+            let mut walk = GraphWalk::new(&self.repo, None);
+            walk.budget = Some(SHORT_WALK);
+            match walk.order(head, hide) {
+                Ok(order) => found = Some((walk, order, false)),
+                Err(_) if walk.budget == Some(0) => {}
+                Err(_) => return None,
+            }
+        }
+        let (walk, order, used_graph) = match found {
+            Some(found) => found,
+            None => {
+                let graph = match walker {
+                    Walker::Best => self.commit_graph(),
+                    Walker::Objects | Walker::Libgit2 => None,
+                };
+                let mut walk = GraphWalk::new(&self.repo, graph);
+                let order = walk.order(head, hide).ok()?;
+                (walk, order, graph.is_some())
+            }
+        };
+        let mut commits = Vec::with_capacity(order.len());
+        for n in order {
+            commits.push(walk.node(n).ok()?);
+        }
+        let commits = std::rc::Rc::new(commits);
+        *self.walks.borrow_mut() = Some(WalkMemo {
+            head,
+            hide: hide.to_vec(),
+            walker,
+            used_graph,
+            commits: commits.clone(),
+        });
+        Some((commits, used_graph))
+    }
+
+    /// The commit-graph, read once; `None` when there is none or it must not be used.
+    fn commit_graph(&self) -> Option<&graph::CommitGraph> {
+        self.graph
+            .get_or_init(|| {
+                // git does not use the graph either in these cases: it records the parents
+                // written in the commits, which grafts, replacements and a shallow
+                // boundary change.
+                let common = self.repo.commondir();
+                if self.repo.is_shallow()
+                    || common.join("info").join("grafts").exists()
+                    || self
+                        .repo
+                        .references_glob("refs/replace/*")
+                        .map(|mut r| r.next().is_some())
+                        .unwrap_or(true)
+                {
+                    return None;
+                }
+                graph::CommitGraph::open(&common.join("objects"))
+            })
+            .as_ref()
+    }
+
+    /// Tree and parents of commit `id` (`boundary`: a shallow boundary, whose parents are
+    /// missing).
+    fn node(&self, id: Oid, boundary: bool) -> Result<Node> {
+        let commit = self
+            .repo
+            .find_commit(id)
+            .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
+        let parents = if boundary {
+            None
+        } else {
+            self.parents_of(&commit)?
+                .map(|ps| ps.iter().map(|p| (p.id(), p.tree_id())).collect())
+        };
+        Ok(Node {
+            tree: commit.tree_id(),
+            parents,
+            pos: None,
+        })
+    }
+
     /// The parents of `commit`, or `None` if they are missing from a shallow clone.
     fn parents_of<'r>(&'r self, commit: &Commit<'r>) -> Result<Option<Vec<Commit<'r>>>> {
         let mut parents = Vec::with_capacity(commit.parent_count());
@@ -469,52 +730,109 @@ impl Repo {
         Ok(Some(parents))
     }
 
-    /// Where the document is in `parent`, given where it is in `child` (`state`).
+    fn find_tree(&self, id: Oid) -> Result<Tree<'_>> {
+        self.repo
+            .find_tree(id)
+            .map_err(|e| Error::git(format!("reading tree {id}"), e))
+    }
+
+    /// The blob at `path` in `root`, and the ids of the trees met on the way. With
+    /// `known` (a state of the same path), a tree on the way with the id `known` met
+    /// there gives `known`'s answer without reading further.
+    fn locate<'r>(
+        &'r self,
+        root: &Tree<'r>,
+        path: &Path,
+        known: Option<&DocState>,
+    ) -> Result<(Option<Oid>, Vec<Oid>)> {
+        let text = path.to_string_lossy();
+        let mut parts: Vec<&str> = text.split('/').collect();
+        let Some(name) = parts.pop() else {
+            return Ok((None, Vec::new()));
+        };
+        let mut trees: Vec<Oid> = Vec::with_capacity(parts.len());
+        let mut below: Option<Tree<'r>> = None;
+        for (i, dir) in parts.iter().enumerate() {
+            let tree = below.as_ref().unwrap_or(root);
+            let id = match tree.get_name(dir) {
+                Some(entry) if entry.kind() == Some(ObjectType::Tree) => entry.id(),
+                _ => return Ok((None, trees)),
+            };
+            if let Some(k) = known {
+                if k.trees.get(i) == Some(&id) {
+                    return Ok((k.blob, k.trees.clone()));
+                }
+            }
+            trees.push(id);
+            below = Some(self.find_tree(id)?);
+        }
+        let tree = below.as_ref().unwrap_or(root);
+        let blob = tree
+            .get_name(name)
+            .filter(|e| e.kind() == Some(ObjectType::Blob))
+            .map(|e| e.id());
+        Ok((blob, trees))
+    }
+
+    /// Where the document is in a parent with root tree `parent_tree`, given where it is
+    /// in the child (`state`, root tree `child_tree`).
     fn parent_state<'r>(
         &'r self,
-        child: &Commit<'r>,
-        child_tree: &mut Option<Tree<'r>>,
+        child_tree: Oid,
+        child_tree_obj: &mut Option<Tree<'r>>,
         state: &DocState,
-        parent: &Commit<'r>,
+        parent_tree: Oid,
         threshold: u16,
     ) -> Result<DocState> {
-        if parent.tree_id() == child.tree_id() {
+        if parent_tree == child_tree {
             return Ok(state.clone());
         }
-        let parent_tree = tree_of(parent)?;
-        let blob = blob_id(&parent_tree, &state.path)?;
+        let parent_root = self.find_tree(parent_tree)?;
+        let (blob, trees) = self.locate(&parent_root, &state.path, Some(state))?;
         let Some(child_blob) = state.blob else {
             return Ok(DocState {
                 path: state.path.clone(),
                 blob,
+                trees,
             });
         };
         if blob.is_some() {
             return Ok(DocState {
                 path: state.path.clone(),
                 blob,
+                trees,
             });
         }
         // The path disappears going to the parent: renamed here, or added here.
-        if child_tree.is_none() {
-            *child_tree = Some(tree_of(child)?);
+        if child_tree_obj.is_none() {
+            *child_tree_obj = Some(self.find_tree(child_tree)?);
         }
-        let Some(tree) = child_tree.as_ref() else {
+        let Some(tree) = child_tree_obj.as_ref() else {
             return Err(Error::Internal("child tree not loaded".into()));
         };
-        match self.rename_source(&parent_tree, tree, &state.path, child_blob, threshold)? {
+        match self.rename_source(&parent_root, tree, &state.path, child_blob, threshold)? {
             Some(old) => {
-                let blob = blob_id(&parent_tree, &old)?;
-                Ok(DocState { path: old, blob })
+                let (blob, trees) = self.locate(&parent_root, &old, None)?;
+                Ok(DocState {
+                    path: old,
+                    blob,
+                    trees,
+                })
             }
             None => Ok(DocState {
                 path: state.path.clone(),
                 blob: None,
+                trees,
             }),
         }
     }
 
     /// The path in `old` that became `path` in `new` by a rename, if any.
+    ///
+    /// As `git diff --find-renames` between the two trees, but reading only the subtrees
+    /// that differ: an exact rename (same blob; a deleted file with the same name
+    /// preferred) first, else libgit2's similarity detection over the files deleted and
+    /// added between the trees.
     fn rename_source(
         &self,
         old: &Tree<'_>,
@@ -523,22 +841,19 @@ impl Repo {
         blob: Oid,
         threshold: u16,
     ) -> Result<Option<PathBuf>> {
-        let mut diff = self
-            .repo
-            .diff_tree_to_tree(Some(old), Some(new), None)
-            .map_err(|e| Error::git("diffing trees for rename detection", e))?;
+        let mut gone: Vec<(String, Oid)> = Vec::new();
+        let mut added: Vec<String> = Vec::new();
+        self.tree_changes(Some(old), Some(new), "", &mut gone, &mut added)?;
 
         // Exact renames (including case-only ones) need no similarity scoring: look for a
         // deleted file with the same blob, preferring one with the same file name.
         let mut exact: Option<PathBuf> = None;
         let file_name = path.file_name().map(|n| n.to_string_lossy().to_lowercase());
-        for delta in diff.deltas() {
-            if delta.status() != git2::Delta::Deleted || delta.old_file().id() != blob {
+        for (old_path, id) in &gone {
+            if *id != blob {
                 continue;
             }
-            let Some(old_path) = delta.old_file().path() else {
-                continue;
-            };
+            let old_path = Path::new(old_path);
             let same_name = old_path
                 .file_name()
                 .map(|n| n.to_string_lossy().to_lowercase())
@@ -550,10 +865,24 @@ impl Repo {
                 }
             }
         }
-        if exact.is_some() {
+        if exact.is_some() || gone.is_empty() {
             return Ok(exact);
         }
 
+        // Similarity: the diff limited to the deleted and added files is the whole diff
+        // as far as rename detection goes (modified files are not rename sources).
+        let mut diff_opts = git2::DiffOptions::new();
+        diff_opts.disable_pathspec_match(true);
+        for (p, _) in &gone {
+            diff_opts.pathspec(p.as_str());
+        }
+        for p in &added {
+            diff_opts.pathspec(p.as_str());
+        }
+        let mut diff = self
+            .repo
+            .diff_tree_to_tree(Some(old), Some(new), Some(&mut diff_opts))
+            .map_err(|e| Error::git("diffing trees for rename detection", e))?;
         let mut find = git2::DiffFindOptions::new();
         find.renames(true).rename_threshold(threshold);
         diff.find_similar(Some(&mut find))
@@ -564,6 +893,75 @@ impl Repo {
             }
         }
         Ok(None)
+    }
+
+    /// Files (blobs, links, submodules) in `old` and not in `new` at the same path as
+    /// the same kind (`gone`, with their ids), and the other way round (`added`), under
+    /// `prefix`; subtrees with the same id on both sides are not read.
+    fn tree_changes(
+        &self,
+        old: Option<&Tree<'_>>,
+        new: Option<&Tree<'_>>,
+        prefix: &str,
+        gone: &mut Vec<(String, Oid)>,
+        added: &mut Vec<String>,
+    ) -> Result<()> {
+        let join = |name: &[u8]| {
+            let name = String::from_utf8_lossy(name);
+            if prefix.is_empty() {
+                name.into_owned()
+            } else {
+                format!("{prefix}/{name}")
+            }
+        };
+        let is_tree = |e: &git2::TreeEntry<'_>| e.kind() == Some(ObjectType::Tree);
+        if let Some(old) = old {
+            for entry in old.iter() {
+                let other = new.and_then(|n| n.get_name_bytes(entry.name_bytes()));
+                if other.as_ref().is_some_and(|o| o.id() == entry.id()) {
+                    continue;
+                }
+                let full = join(entry.name_bytes());
+                let other_tree = match &other {
+                    Some(o) if is_tree(o) => Some(self.find_tree(o.id())?),
+                    _ => None,
+                };
+                if is_tree(&entry) {
+                    let sub = self.find_tree(entry.id())?;
+                    // Into a tree with a different id: only what differs below. Into
+                    // nothing (or a file): everything below is gone.
+                    self.tree_changes(Some(&sub), other_tree.as_ref(), &full, gone, added)?;
+                    if other.as_ref().is_some_and(|o| !is_tree(o)) {
+                        added.push(full);
+                    }
+                } else {
+                    match &other {
+                        // Modified in place: not a rename source.
+                        Some(o) if !is_tree(o) => {}
+                        Some(_) => {
+                            gone.push((full.clone(), entry.id()));
+                            self.tree_changes(None, other_tree.as_ref(), &full, gone, added)?;
+                        }
+                        None => gone.push((full, entry.id())),
+                    }
+                }
+            }
+        }
+        if let Some(new) = new {
+            for entry in new.iter() {
+                if old.is_some_and(|o| o.get_name_bytes(entry.name_bytes()).is_some()) {
+                    continue; // handled above
+                }
+                let full = join(entry.name_bytes());
+                if is_tree(&entry) {
+                    let sub = self.find_tree(entry.id())?;
+                    self.tree_changes(None, Some(&sub), &full, gone, added)?;
+                } else {
+                    added.push(full);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Commits listed in the `shallow` file: their parents are not in this clone.
@@ -639,7 +1037,12 @@ impl Repo {
     /// of the parents' versions gives: both sides' own commits carry the change, so the
     /// merge records nothing new. A conflict resolved by hand (or an "evil merge") differs
     /// from the automatic result and counts.
-    fn is_clean_merge(&self, state: &DocState, parents: &[(Oid, DocState)]) -> bool {
+    fn is_clean_merge(
+        &self,
+        state: &DocState,
+        parents: &[(Oid, DocState)],
+        blobs: &mut Blobs,
+    ) -> bool {
         let [(p1, s1), (p2, s2)] = parents else {
             return false;
         };
@@ -661,7 +1064,7 @@ impl Repo {
                     .flatten()
                     .or_else(|| blob_id(&t, &s2.path).ok().flatten())
             });
-        let read = |id: Oid| self.repo.find_blob(id).map(|b| b.content().to_vec()).ok();
+        let mut read = |id: Oid| blobs.read(self, id).ok();
         let (Some(ours), Some(theirs), Some(result)) = (read(ours), read(theirs), read(result))
         else {
             return false;
@@ -712,10 +1115,30 @@ fn classify(state: &DocState, parents: &[(Oid, DocState)]) -> Option<ChangeKind>
     }
 }
 
-fn tree_of<'r>(commit: &Commit<'r>) -> Result<Tree<'r>> {
-    commit
-        .tree()
-        .map_err(|e| Error::git(format!("reading the tree of commit {}", commit.id()), e))
+impl Blobs {
+    /// The most blobs kept: enough for a merge and its neighbours.
+    const KEEP: usize = 16;
+
+    fn read(&mut self, repo: &Repo, id: Oid) -> Result<Vec<u8>> {
+        if let Some(bytes) = self.0.get(&id) {
+            return Ok(bytes.clone());
+        }
+        let bytes = repo.read_blob(id)?;
+        if self.0.len() >= Blobs::KEEP {
+            self.0.clear();
+        }
+        self.0.insert(id, bytes.clone());
+        Ok(bytes)
+    }
+}
+
+/// Process-wide libgit2 settings for reading history (see the module documentation).
+fn tune_libgit2() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        git2::opts::strict_hash_verification(false);
+        git2::opts::enable_caching(false);
+    });
 }
 
 /// The blob id at `path` in `tree`; `None` when absent or not a file.
@@ -828,6 +1251,766 @@ fn split_trailer(line: &str) -> Option<(&str, &str)> {
         && !key.starts_with('-')
         && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     valid.then(|| (key, value.trim()))
+}
+
+/// The commits of a walk from HEAD hiding some commits, in the order of libgit2's revwalk
+/// with `Sort::TOPOLOGICAL | Sort::TIME`, computed on the commit-graph.
+///
+/// libgit2 (1.9) does not read the commit-graph files git writes today (it rejects
+/// their generation-data chunk), so its revwalk reads and parses every commit object.
+/// This is a port of its `prepare_walk`, `limit_list` (with its date-ordered lists and
+/// "slop"), `mark_parents_uninteresting` and `sort_in_topological_order` (with its binary
+/// heap) over the graph's parents and commit times, so the order is the same, ties
+/// included (the tests compare the two on random histories). Commits the graph does not
+/// hold (made since it was written) are read with libgit2, as it would.
+struct GraphWalk<'r> {
+    repo: &'r Repository,
+    graph: Option<&'r graph::CommitGraph>,
+    nodes: Vec<WalkNode>,
+    /// Node of each graph position (`u32::MAX`: none yet).
+    by_pos: Vec<u32>,
+    /// Nodes of commits the graph does not hold.
+    by_id: HashMap<Oid, u32, OidHash>,
+    /// How many more commit objects may be read (`None`: no limit); at `Some(0)` the
+    /// walk fails.
+    budget: Option<usize>,
+}
+
+#[derive(Default)]
+struct WalkNode {
+    id: Option<Oid>,
+    pos: Option<u32>,
+    tree: Option<Oid>,
+    time: i64,
+    parents: Vec<u32>,
+    parsed: bool,
+    seen: bool,
+    uninteresting: bool,
+    added: bool,
+    /// libgit2's is 16 bits wide, and wraps.
+    in_degree: u16,
+}
+
+impl<'r> GraphWalk<'r> {
+    fn new(repo: &'r Repository, graph: Option<&'r graph::CommitGraph>) -> GraphWalk<'r> {
+        GraphWalk {
+            repo,
+            graph,
+            nodes: Vec::new(),
+            by_pos: vec![u32::MAX; graph.map_or(0, |g| g.len() as usize)],
+            by_id: HashMap::default(),
+            budget: None,
+        }
+    }
+
+    fn lookup_pos(&mut self, pos: u32) -> u32 {
+        let slot = self.by_pos[pos as usize];
+        if slot != u32::MAX {
+            return slot;
+        }
+        let n = self.nodes.len() as u32;
+        self.nodes.push(WalkNode {
+            pos: Some(pos),
+            ..WalkNode::default()
+        });
+        self.by_pos[pos as usize] = n;
+        n
+    }
+
+    fn lookup(&mut self, id: Oid) -> u32 {
+        if let Some(pos) = self.graph.and_then(|g| g.find(id)) {
+            return self.lookup_pos(pos);
+        }
+        if let Some(&n) = self.by_id.get(&id) {
+            return n;
+        }
+        let n = self.nodes.len() as u32;
+        self.nodes.push(WalkNode {
+            id: Some(id),
+            ..WalkNode::default()
+        });
+        self.by_id.insert(id, n);
+        n
+    }
+
+    /// The commit's id (read from the graph on demand).
+    fn id(&self, n: u32) -> Result<Oid> {
+        let node = &self.nodes[n as usize];
+        node.id
+            .or_else(|| node.pos.and_then(|p| self.graph?.oid(p)))
+            .ok_or_else(|| Error::History("the commit-graph file is inconsistent".into()))
+    }
+
+    /// libgit2's `git_commit_list_parse`: time, tree and parents.
+    fn parse(&mut self, n: u32) -> Result<()> {
+        if self.nodes[n as usize].parsed {
+            return Ok(());
+        }
+        let (time, tree, parents) = match self.nodes[n as usize].pos {
+            Some(pos) => {
+                let (time, tree, positions) =
+                    self.graph.and_then(|g| g.commit(pos)).ok_or_else(|| {
+                        Error::History("the commit-graph file is inconsistent".into())
+                    })?;
+                let parents = positions.into_iter().map(|p| self.lookup_pos(p)).collect();
+                (time, tree, parents)
+            }
+            None => {
+                if let Some(left) = self.budget.as_mut() {
+                    if *left == 0 {
+                        return Err(Error::Internal("the short walk is longer".into()));
+                    }
+                    *left -= 1;
+                }
+                let id = self.id(n)?;
+                let commit = self
+                    .repo
+                    .find_commit(id)
+                    .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
+                let ids: Vec<Oid> = commit.parent_ids().collect();
+                let time = commit.committer().when().seconds();
+                let tree = commit.tree_id();
+                drop(commit);
+                let parents = ids.into_iter().map(|p| self.lookup(p)).collect();
+                (time, tree, parents)
+            }
+        };
+        let node = &mut self.nodes[n as usize];
+        node.time = time;
+        node.tree = Some(tree);
+        node.parents = parents;
+        node.parsed = true;
+        Ok(())
+    }
+
+    /// The walk's commits, in order: `push` and then each of `hide`, as the calls on a
+    /// libgit2 revwalk would be made (hidden ids that are not objects are skipped).
+    fn order(&mut self, push: Oid, hide: &[Oid]) -> Result<Vec<u32>> {
+        // git_revwalk__push_commit: each call prepends to the user input.
+        let mut input: Vec<u32> = Vec::new();
+        let mut add = |walk: &mut GraphWalk<'r>, id: Oid, hidden: bool| -> Result<()> {
+            let id = if hidden {
+                match walk.repo.find_object(id, None) {
+                    Ok(object) => match object.peel_to_commit() {
+                        Ok(c) => c.id(),
+                        Err(e) => return Err(Error::git(format!("hiding commit {id}"), e)),
+                    },
+                    Err(e) if e.code() == ErrorCode::NotFound => return Ok(()),
+                    Err(e) => return Err(Error::git(format!("hiding commit {id}"), e)),
+                }
+            } else {
+                id
+            };
+            let n = walk.lookup(id);
+            if walk.nodes[n as usize].uninteresting {
+                return Ok(());
+            }
+            walk.nodes[n as usize].uninteresting = hidden;
+            input.insert(0, n);
+            Ok(())
+        };
+        add(self, push, false)?;
+        for &h in hide {
+            add(self, h, true)?;
+        }
+
+        // prepare_walk
+        let mut commits: VecDeque<u32> = VecDeque::new();
+        for &n in &input {
+            self.parse(n)?;
+            if self.nodes[n as usize].uninteresting {
+                self.mark_parents_uninteresting(n);
+            }
+            if !self.nodes[n as usize].seen {
+                self.nodes[n as usize].seen = true;
+                commits.push_back(n);
+            }
+        }
+        let list = self.limit_list(commits)?;
+        let sorted = self.sort_in_topological_order(&list);
+        // revwalk_next_toposort: commits can become uninteresting after being listed.
+        Ok(sorted
+            .into_iter()
+            .filter(|&n| !self.nodes[n as usize].uninteresting)
+            .collect())
+    }
+
+    fn mark_parents_uninteresting(&mut self, n: u32) {
+        let mut stack: Vec<u32> = Vec::new();
+        // git_commit_list_insert prepends; popping from the end of a Vec pushed in
+        // reverse gives the same order.
+        for &p in self.nodes[n as usize].parents.iter() {
+            stack.push(p);
+        }
+        while let Some(first) = stack.pop() {
+            let mut commit = Some(first);
+            while let Some(c) = commit {
+                let node = &mut self.nodes[c as usize];
+                if node.uninteresting {
+                    break;
+                }
+                node.uninteresting = true;
+                if !node.parsed {
+                    break;
+                }
+                stack.extend(node.parents.iter().copied());
+                commit = node.parents.first().copied();
+            }
+        }
+    }
+
+    /// libgit2's `git_commit_list_insert_by_date`: before the first strictly older one.
+    fn insert_by_date(&self, list: &mut VecDeque<u32>, n: u32) {
+        let time = self.nodes[n as usize].time;
+        let at = list
+            .iter()
+            .position(|&m| self.nodes[m as usize].time < time)
+            .unwrap_or(list.len());
+        list.insert(at, n);
+    }
+
+    fn add_parents_to_list(&mut self, n: u32, list: &mut VecDeque<u32>) -> Result<()> {
+        if self.nodes[n as usize].added {
+            return Ok(());
+        }
+        self.nodes[n as usize].added = true;
+        let parents = self.nodes[n as usize].parents.clone();
+        if self.nodes[n as usize].uninteresting {
+            for p in parents {
+                self.nodes[p as usize].uninteresting = true;
+                self.parse(p)?;
+                self.mark_parents_uninteresting(p);
+                self.nodes[p as usize].seen = true;
+                self.insert_by_date(list, p);
+            }
+            return Ok(());
+        }
+        for p in parents {
+            self.parse(p)?;
+            if !self.nodes[p as usize].seen {
+                self.nodes[p as usize].seen = true;
+                self.insert_by_date(list, p);
+            }
+        }
+        Ok(())
+    }
+
+    fn limit_list(&mut self, mut list: VecDeque<u32>) -> Result<Vec<u32>> {
+        const SLOP: u32 = 5;
+        let mut slop = SLOP;
+        let mut time = i64::MAX;
+        let mut out: Vec<u32> = Vec::new();
+        while let Some(n) = list.pop_front() {
+            self.add_parents_to_list(n, &mut list)?;
+            if self.nodes[n as usize].uninteresting {
+                self.mark_parents_uninteresting(n);
+                slop = self.still_interesting(&list, time, slop);
+                if slop > 0 {
+                    continue;
+                }
+                break;
+            }
+            time = self.nodes[n as usize].time;
+            out.push(n);
+        }
+        Ok(out)
+    }
+
+    fn still_interesting(&self, list: &VecDeque<u32>, time: i64, slop: u32) -> u32 {
+        const SLOP: u32 = 5;
+        let Some(&first) = list.front() else {
+            return 0;
+        };
+        if time <= self.nodes[first as usize].time {
+            return SLOP;
+        }
+        if list.iter().any(|&m| {
+            let node = &self.nodes[m as usize];
+            !node.uninteresting || node.time > time
+        }) {
+            return SLOP;
+        }
+        slop - 1
+    }
+
+    fn sort_in_topological_order(&mut self, list: &[u32]) -> Vec<u32> {
+        for &n in list {
+            self.nodes[n as usize].in_degree = 1;
+        }
+        for &n in list {
+            for i in 0..self.nodes[n as usize].parents.len() {
+                let p = self.nodes[n as usize].parents[i] as usize;
+                if self.nodes[p].in_degree != 0 {
+                    self.nodes[p].in_degree = self.nodes[p].in_degree.wrapping_add(1);
+                }
+            }
+        }
+        let mut heap: Vec<u32> = Vec::new();
+        for &n in list {
+            if self.nodes[n as usize].in_degree == 1 {
+                self.heap_insert(&mut heap, n);
+            }
+        }
+        let mut out: Vec<u32> = Vec::with_capacity(list.len());
+        while let Some(next) = self.heap_pop(&mut heap) {
+            for i in 0..self.nodes[next as usize].parents.len() {
+                let p = self.nodes[next as usize].parents[i];
+                let node = &mut self.nodes[p as usize];
+                if node.in_degree == 0 {
+                    continue;
+                }
+                node.in_degree = node.in_degree.wrapping_sub(1);
+                if node.in_degree == 1 {
+                    self.heap_insert(&mut heap, p);
+                }
+            }
+            self.nodes[next as usize].in_degree = 0;
+            out.push(next);
+        }
+        out
+    }
+
+    /// `git_commit_list_time_cmp`: newer first.
+    fn cmp(&self, a: u32, b: u32) -> std::cmp::Ordering {
+        self.nodes[b as usize]
+            .time
+            .cmp(&self.nodes[a as usize].time)
+    }
+
+    /// libgit2's `git_pqueue_insert` (`pqueue_up`).
+    fn heap_insert(&self, heap: &mut Vec<u32>, item: u32) {
+        heap.push(item);
+        let mut el = heap.len() - 1;
+        while el > 0 {
+            let parent_el = (el - 1) >> 1;
+            let parent = heap[parent_el];
+            if self.cmp(parent, item) != std::cmp::Ordering::Greater {
+                break;
+            }
+            heap[el] = parent;
+            el = parent_el;
+        }
+        heap[el] = item;
+    }
+
+    /// libgit2's `git_pqueue_pop` (`pqueue_down`).
+    fn heap_pop(&self, heap: &mut Vec<u32>) -> Option<u32> {
+        let top = *heap.first()?;
+        let last = heap.pop()?;
+        if heap.is_empty() {
+            return Some(top);
+        }
+        let mut el = 0;
+        loop {
+            let mut kid_el = 2 * el + 1;
+            let Some(&first_kid) = heap.get(kid_el) else {
+                break;
+            };
+            let mut kid = first_kid;
+            if let Some(&rkid) = heap.get(kid_el + 1) {
+                if self.cmp(kid, rkid) == std::cmp::Ordering::Greater {
+                    kid = rkid;
+                    kid_el += 1;
+                }
+            }
+            if self.cmp(last, kid) != std::cmp::Ordering::Greater {
+                break;
+            }
+            heap[el] = kid;
+            el = kid_el;
+        }
+        heap[el] = last;
+        Some(top)
+    }
+
+    /// What the history walk needs of node `n` (parsed, as every walked commit and its
+    /// parents are).
+    fn node(&self, n: u32) -> Result<(Oid, Node)> {
+        let inconsistent = || Error::History("the commit-graph file is inconsistent".into());
+        let node = &self.nodes[n as usize];
+        let mut parents = Vec::with_capacity(node.parents.len());
+        for &p in &node.parents {
+            let tree = self.nodes[p as usize].tree.ok_or_else(inconsistent)?;
+            parents.push((self.id(p)?, tree));
+        }
+        Ok((
+            self.id(n)?,
+            Node {
+                tree: node.tree.ok_or_else(inconsistent)?,
+                parents: Some(parents),
+                pos: node.pos,
+            },
+        ))
+    }
+}
+
+/// A reader for git's commit-graph (`objects/info/commit-graph`, or the chain of layers
+/// in `objects/info/commit-graphs/`; git's `gitformat-commit-graph(5)`): each commit's
+/// root tree and parents, and the changed-path Bloom filters of `git commit-graph write
+/// --changed-paths` (git's `bloom.c`). Only what git itself reads is trusted: anything
+/// unexpected makes [`CommitGraph::open`] return `None` (the walk then reads commits),
+/// and a filter is only ever used to skip a tree lookup whose answer it proves.
+mod graph {
+    use std::path::{Path, PathBuf};
+
+    use git2::Oid;
+
+    const SIGNATURE: &[u8] = b"CGPH";
+    /// SHA-1 ids (hash version 1); other repositories are not read.
+    const HASH_LEN: usize = 20;
+    const CDAT_LEN: usize = HASH_LEN + 16;
+    const PARENT_NONE: u32 = 0x7000_0000;
+    const EXTRA_EDGES: u32 = 0x8000_0000;
+    const LAST_EDGE: u32 = 0x8000_0000;
+    const OIDF: u32 = u32::from_be_bytes(*b"OIDF");
+    const OIDL: u32 = u32::from_be_bytes(*b"OIDL");
+    const CDAT: u32 = u32::from_be_bytes(*b"CDAT");
+    const EDGE: u32 = u32::from_be_bytes(*b"EDGE");
+    const BIDX: u32 = u32::from_be_bytes(*b"BIDX");
+    const BDAT: u32 = u32::from_be_bytes(*b"BDAT");
+
+    pub struct CommitGraph {
+        /// Base layer first; positions count across layers.
+        layers: Vec<Layer>,
+        total: u32,
+    }
+
+    struct Layer {
+        data: Vec<u8>,
+        /// Commits in the layers below.
+        base: u32,
+        count: u32,
+        fanout: usize,
+        oids: usize,
+        cdat: usize,
+        /// Offset and number of entries of the extra-edge list (octopus merges).
+        edges: (usize, usize),
+        bloom: Option<Bloom>,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    struct BloomSettings {
+        version: u32,
+        hashes: u32,
+    }
+
+    struct Bloom {
+        index: usize,
+        data: usize,
+        len: usize,
+        settings: BloomSettings,
+    }
+
+    /// The filter keys of one path and of each of its leading directories.
+    pub struct BloomKeys {
+        settings: BloomSettings,
+        keys: Vec<Vec<u32>>,
+    }
+
+    fn be32(d: &[u8], at: usize) -> Option<u32> {
+        let b: [u8; 4] = d.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        Some(u32::from_be_bytes(b))
+    }
+
+    fn be64(d: &[u8], at: usize) -> Option<u64> {
+        let b: [u8; 8] = d.get(at..at.checked_add(8)?)?.try_into().ok()?;
+        Some(u64::from_be_bytes(b))
+    }
+
+    impl CommitGraph {
+        /// Reads the graph of the object directory `objects`: the single file when there
+        /// is one (as git), else the chain.
+        pub fn open(objects: &Path) -> Option<CommitGraph> {
+            let info = objects.join("info");
+            let single = info.join("commit-graph");
+            let files: Vec<PathBuf> = if single.is_file() {
+                vec![single]
+            } else {
+                let dir = info.join("commit-graphs");
+                std::fs::read_to_string(dir.join("commit-graph-chain"))
+                    .ok()?
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(|h| dir.join(format!("graph-{h}.graph")))
+                    .collect()
+            };
+            let mut layers: Vec<Layer> = Vec::with_capacity(files.len());
+            let mut total: u32 = 0;
+            for (i, file) in files.iter().enumerate() {
+                let layer = Layer::parse(std::fs::read(file).ok()?, total, i)?;
+                total = total.checked_add(layer.count)?;
+                layers.push(layer);
+            }
+            (!layers.is_empty()).then_some(CommitGraph { layers, total })
+        }
+
+        /// The position of commit `id`, if the graph holds it.
+        pub fn find(&self, id: Oid) -> Option<u32> {
+            let key = id.as_bytes();
+            self.layers
+                .iter()
+                .rev()
+                .find_map(|l| l.find(key).map(|i| l.base + i))
+        }
+
+        fn layer_of(&self, pos: u32) -> Option<(&Layer, usize)> {
+            let layer = self
+                .layers
+                .iter()
+                .find(|l| pos >= l.base && pos - l.base < l.count)?;
+            Some((layer, (pos - layer.base) as usize))
+        }
+
+        /// Commits in the graph (positions are below this).
+        pub fn len(&self) -> u32 {
+            self.total
+        }
+
+        pub fn oid(&self, pos: u32) -> Option<Oid> {
+            let (l, i) = self.layer_of(pos)?;
+            let at = l.oids + i * HASH_LEN;
+            Oid::from_bytes(l.data.get(at..at + HASH_LEN)?).ok()
+        }
+
+        /// Commit time, tree and parent positions of the commit at `pos`.
+        pub fn commit(&self, pos: u32) -> Option<(i64, Oid, Vec<u32>)> {
+            let (l, i) = self.layer_of(pos)?;
+            let at = l.cdat + i * CDAT_LEN;
+            let tree = Oid::from_bytes(l.data.get(at..at + HASH_LEN)?).ok()?;
+            // 30 bits of generation, then 34 bits of commit time.
+            let high = u64::from(be32(&l.data, at + HASH_LEN + 8)? & 3);
+            let low = u64::from(be32(&l.data, at + HASH_LEN + 12)?);
+            let time = i64::try_from((high << 32) | low).ok()?;
+            let (p1, p2) = (
+                be32(&l.data, at + HASH_LEN)?,
+                be32(&l.data, at + HASH_LEN + 4)?,
+            );
+            let mut positions: Vec<u32> = Vec::with_capacity(2);
+            if p1 != PARENT_NONE {
+                positions.push(p1);
+                if p2 & EXTRA_EDGES != 0 {
+                    let mut e = (p2 & !EXTRA_EDGES) as usize;
+                    loop {
+                        if e >= l.edges.1 {
+                            return None;
+                        }
+                        let v = be32(&l.data, l.edges.0 + 4 * e)?;
+                        positions.push(v & !LAST_EDGE);
+                        if v & LAST_EDGE != 0 {
+                            break;
+                        }
+                        e += 1;
+                    }
+                } else if p2 != PARENT_NONE {
+                    positions.push(p2);
+                }
+            }
+            if positions.iter().any(|&p| p >= self.total) {
+                return None;
+            }
+            Some((time, tree, positions))
+        }
+
+        /// The filter keys for `path` (`/`-separated), or `None` when the graph has no
+        /// filters, or they cannot answer for this path (version 1 filters hash bytes
+        /// over 0x7f differently: git does not use them for such paths either).
+        pub fn keys(&self, path: &Path) -> Option<BloomKeys> {
+            let settings = self
+                .layers
+                .iter()
+                .rev()
+                .find_map(|l| l.bloom.as_ref())?
+                .settings;
+            let text = path.to_string_lossy();
+            let bytes = text.as_bytes();
+            if settings.version != 2 && !bytes.is_ascii() {
+                return None;
+            }
+            let mut keys = vec![key(bytes, settings)];
+            for (i, b) in bytes.iter().enumerate().rev() {
+                if *b == b'/' && i > 0 {
+                    keys.push(key(&bytes[..i], settings));
+                }
+            }
+            Some(BloomKeys { settings, keys })
+        }
+
+        /// Whether the changed-path filter of the commit at `pos` proves that the path
+        /// of `keys` is the same in the commit and in its first parent.
+        pub fn not_changed(&self, pos: u32, keys: &BloomKeys) -> bool {
+            let Some((l, i)) = self.layer_of(pos) else {
+                return false;
+            };
+            let Some(bloom) = l.bloom.as_ref().filter(|b| b.settings == keys.settings) else {
+                return false;
+            };
+            let end = be32(&l.data, bloom.index + 4 * i).map(|v| v as usize);
+            let start = match i {
+                0 => Some(0),
+                _ => be32(&l.data, bloom.index + 4 * (i - 1)).map(|v| v as usize),
+            };
+            let (Some(start), Some(end)) = (start, end) else {
+                return false;
+            };
+            if start >= end || end > bloom.len {
+                return false; // an empty filter says nothing
+            }
+            let filter = &l.data[bloom.data + start..bloom.data + end];
+            let bits = filter.len() as u64 * 8;
+            // A path that changed put itself and each leading directory in the filter:
+            // one key missing proves it did not change.
+            keys.keys.iter().any(|hashes| {
+                hashes.iter().any(|&h| {
+                    let bit = u64::from(h) % bits;
+                    filter[(bit / 8) as usize] & (1 << (bit % 8)) == 0
+                })
+            })
+        }
+    }
+
+    impl Layer {
+        /// One graph file; `base`: commits in the layers below, `index`: its place in the
+        /// chain (its header says how many layers it sits on).
+        fn parse(data: Vec<u8>, base: u32, index: usize) -> Option<Layer> {
+            if data.len() < 8 || &data[..4] != SIGNATURE || data[4] != 1 || data[5] != 1 {
+                return None;
+            }
+            if data[7] as usize != index {
+                return None;
+            }
+            let chunks = data[6] as usize;
+            let mut found: Vec<(u32, usize, usize)> = Vec::with_capacity(chunks);
+            for c in 0..chunks {
+                let at = 8 + 12 * c;
+                let id = be32(&data, at)?;
+                let start = usize::try_from(be64(&data, at + 4)?).ok()?;
+                let end = usize::try_from(be64(&data, at + 16)?).ok()?;
+                if start > end || end > data.len() {
+                    return None;
+                }
+                found.push((id, start, end - start));
+            }
+            let chunk = |id: u32| found.iter().find(|c| c.0 == id).map(|c| (c.1, c.2));
+            let (fanout, fanout_len) = chunk(OIDF)?;
+            if fanout_len != 256 * 4 {
+                return None;
+            }
+            let count = be32(&data, fanout + 255 * 4)?;
+            let mut last = 0;
+            for b in 0..256 {
+                let v = be32(&data, fanout + 4 * b)?;
+                if v < last {
+                    return None;
+                }
+                last = v;
+            }
+            let n = count as usize;
+            let (oids, oids_len) = chunk(OIDL)?;
+            let (cdat, cdat_len) = chunk(CDAT)?;
+            if oids_len != n.checked_mul(HASH_LEN)? || cdat_len != n.checked_mul(CDAT_LEN)? {
+                return None;
+            }
+            let edges = match chunk(EDGE) {
+                Some((at, len)) if len % 4 == 0 => (at, len / 4),
+                Some(_) => return None,
+                None => (0, 0),
+            };
+            let bloom = match (chunk(BIDX), chunk(BDAT)) {
+                (Some((index, index_len)), Some((bdat, bdat_len)))
+                    if index_len == n.checked_mul(4)? && bdat_len >= 12 =>
+                {
+                    let settings = BloomSettings {
+                        version: be32(&data, bdat)?,
+                        hashes: be32(&data, bdat + 4)?,
+                    };
+                    ((1..=2).contains(&settings.version) && (1..=32).contains(&settings.hashes))
+                        .then_some(Bloom {
+                            index,
+                            data: bdat + 12,
+                            len: bdat_len - 12,
+                            settings,
+                        })
+                }
+                _ => None,
+            };
+            Some(Layer {
+                data,
+                base,
+                count,
+                fanout,
+                oids,
+                cdat,
+                edges,
+                bloom,
+            })
+        }
+
+        fn find(&self, key: &[u8]) -> Option<u32> {
+            let first = *key.first()? as usize;
+            let lo = match first {
+                0 => 0,
+                _ => be32(&self.data, self.fanout + 4 * (first - 1))?,
+            } as usize;
+            let hi = be32(&self.data, self.fanout + 4 * first)? as usize;
+            let ids = self
+                .data
+                .get(self.oids + lo * HASH_LEN..self.oids + hi * HASH_LEN)?;
+            let (mut a, mut b) = (0, hi.checked_sub(lo)?);
+            while a < b {
+                let mid = (a + b) / 2;
+                match ids[mid * HASH_LEN..(mid + 1) * HASH_LEN].cmp(key) {
+                    std::cmp::Ordering::Less => a = mid + 1,
+                    std::cmp::Ordering::Greater => b = mid,
+                    std::cmp::Ordering::Equal => return u32::try_from(lo + mid).ok(),
+                }
+            }
+            None
+        }
+    }
+
+    /// git's `fill_bloom_key`: `hashes` values from two seeded murmur3 hashes.
+    fn key(bytes: &[u8], s: BloomSettings) -> Vec<u32> {
+        let h0 = murmur3(0x293a_e76f, bytes);
+        let h1 = murmur3(0x7e64_6e2c, bytes);
+        (0..s.hashes)
+            .map(|i| h0.wrapping_add(i.wrapping_mul(h1)))
+            .collect()
+    }
+
+    /// MurmurHash3 (x86, 32 bits), bytes unsigned: git's `murmur3_seeded_v2`, and its
+    /// version 1 for ASCII input.
+    pub(super) fn murmur3(seed: u32, data: &[u8]) -> u32 {
+        const C1: u32 = 0xcc9e_2d51;
+        const C2: u32 = 0x1b87_3593;
+        let mut h = seed;
+        let mut chunks = data.chunks_exact(4);
+        for c in chunks.by_ref() {
+            let k = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            h ^= k.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+            h = h.rotate_left(13).wrapping_mul(5).wrapping_add(0xe654_6b64);
+        }
+        let tail = chunks.remainder();
+        if !tail.is_empty() {
+            let mut k: u32 = 0;
+            for (i, b) in tail.iter().enumerate() {
+                k ^= u32::from(*b) << (8 * i);
+            }
+            h ^= k.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+        }
+        h ^= data.len() as u32;
+        h ^= h >> 16;
+        h = h.wrapping_mul(0x85eb_ca6b);
+        h ^= h >> 13;
+        h = h.wrapping_mul(0xc2b2_ae35);
+        h ^= h >> 16;
+        h
+    }
+
+    #[cfg(test)]
+    pub(super) fn key_for_test(bytes: &[u8], hashes: u32) -> Vec<u32> {
+        key(bytes, BloomSettings { version: 2, hashes })
+    }
 }
 
 #[cfg(test)]
@@ -1558,5 +2741,331 @@ mod tests {
         );
         assert!(!h.truncated);
         assert!(h.changes.iter().all(|c| !c.shallow_boundary));
+    }
+
+    // ---- the commit-graph (see `graph` and `GraphWalk`) ----------------------------------
+
+    #[test]
+    fn history_graph_murmur3_and_keys_match_git() {
+        // git's t0095-bloom.sh.
+        assert_eq!(graph::murmur3(0, b""), 0);
+        assert_eq!(graph::murmur3(0, b"Hello world!"), 0x627b_0c2c);
+        assert_eq!(
+            graph::murmur3(0, b"The quick brown fox jumps over the lazy dog"),
+            0x2e4f_f723
+        );
+        assert_eq!(
+            graph::key_for_test(b"Hello world!", 7),
+            vec![
+                0xb270_de9b,
+                0x1bb6_f26e,
+                0x84fd_0641,
+                0xee43_1a14,
+                0x5789_2de7,
+                0xc0cf_41ba,
+                0x2a15_558d
+            ]
+        );
+        assert_eq!(
+            graph::key_for_test(b"file.txt", 7),
+            vec![
+                0x20ab_385b,
+                0xf523_7fe2,
+                0xc99b_c769,
+                0x9e14_0ef0,
+                0x728c_5677,
+                0x4704_9dfe,
+                0x1b7c_e585
+            ]
+        );
+    }
+
+    /// `git commit-graph write --reachable --changed-paths` in the fixture; false (and the
+    /// test is skipped) when the git CLI cannot.
+    fn write_graph(f: &Fixture) -> bool {
+        if !git_cli_available() {
+            eprintln!("skipping: the git CLI is not available");
+            return false;
+        }
+        let out = Command::new("git")
+            .args(["commit-graph", "write", "--reachable", "--changed-paths"])
+            .current_dir(f.dir.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            eprintln!(
+                "skipping: git commit-graph write failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Everything a history says, for comparing two walks.
+    fn everything(h: &DocHistory) -> Vec<String> {
+        let mut out = vec![format!("walked {} truncated {}", h.walked, h.truncated)];
+        for c in &h.changes {
+            out.push(format!(
+                "{} {:?} {} {:?} {:?} {:?}",
+                c.commit.id,
+                c.kind,
+                c.path.display(),
+                c.old_path,
+                c.before,
+                c.after
+            ));
+        }
+        out
+    }
+
+    /// A small deterministic generator (tests only).
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    /// A history of `n` commits on random parents (one or two), with commit times that
+    /// tie and go backwards, renaming and editing the document now and then. Returns
+    /// the commits, oldest first; HEAD is the last.
+    fn random_history(f: &mut Fixture, seed: u64, n: usize) -> Vec<Oid> {
+        let mut rng = Lcg(seed);
+        let paths = ["db.md", "docs/db.md", DOC];
+        let mut ids: Vec<Oid> = Vec::new();
+        for i in 0..n {
+            let time = T0 + 60 * (i as i64 / 3) + rng.below(3) as i64 * 60 - 60;
+            let sig = Signature::new("Ana Lima", "ana@example.com", &Time::new(time, 0)).unwrap();
+            let mut parents: Vec<Oid> = Vec::new();
+            if !ids.is_empty() {
+                let recent = ids.len().min(6) as u64;
+                parents.push(ids[ids.len() - 1 - rng.below(recent) as usize]);
+                if ids.len() > 2 && rng.below(4) == 0 {
+                    let other = ids[ids.len() - 1 - rng.below(ids.len().min(12) as u64) as usize];
+                    if other != parents[0] {
+                        parents.push(other);
+                    }
+                }
+            }
+            let files = parents
+                .first()
+                .map(|p| f.files[p].clone())
+                .unwrap_or_default();
+            let at = paths.iter().find(|p| files.contains_key(**p)).copied();
+            let mut changes: Vec<(String, Option<String>)> =
+                vec![(format!("src/f{}.c", rng.below(8)), Some(format!("{i}")))];
+            match (at, rng.below(10)) {
+                (None, _) => changes.push((DOC.to_string(), Some(format!("{V1}{i}\n")))),
+                (Some(p), 0) => {
+                    let to = paths[rng.below(3) as usize];
+                    if to != p {
+                        changes.push((p.to_string(), None));
+                        changes.push((to.to_string(), Some(files[p].clone())));
+                    }
+                }
+                (Some(p), 1..=3) => changes.push((p.to_string(), Some(format!("{V2}{i}\n")))),
+                _ => {}
+            }
+            let changes: Vec<(&str, Option<&str>)> = changes
+                .iter()
+                .map(|(p, c)| (p.as_str(), c.as_deref()))
+                .collect();
+            ids.push(f.commit_as(&parents, &changes, &format!("Commit {i}"), &sig, &sig));
+        }
+        ids
+    }
+
+    #[test]
+    fn history_graph_walk_order_is_libgit2s() {
+        for seed in [1, 2, 3, 4] {
+            let mut f = Fixture::new();
+            let ids = random_history(&mut f, seed, 160);
+            f.head(ids[119]);
+            if !write_graph(&f) {
+                return;
+            }
+            // 40 more commits the graph does not hold.
+            let mut rng = Lcg(seed + 100);
+            let mut tip = ids[119];
+            for i in 0..40 {
+                let mut parents = vec![tip];
+                if i % 7 == 3 {
+                    parents.push(ids[100 + rng.below(20) as usize]);
+                }
+                let time = T0 + 60 * rng.below(60) as i64;
+                let sig =
+                    Signature::new("Ana Lima", "ana@example.com", &Time::new(time, 0)).unwrap();
+                let file = format!("src/late{i}.c");
+                tip = f.commit_as(&parents, &[(&file, Some("x"))], "Late", &sig, &sig);
+            }
+            f.head(tip);
+            let repo = f.repo();
+            let graph = repo.commit_graph().expect("the commit-graph is read");
+            let missing = Oid::from_str("0123456789abcdef0123456789abcdef01234567").unwrap();
+            let hides: Vec<Vec<Oid>> = vec![
+                vec![],
+                vec![ids[60]],
+                vec![ids[10], ids[90]],
+                vec![missing, ids[130]],
+                vec![tip],
+                vec![ids[159]],
+            ];
+            for hide in hides {
+                let mut walk = GraphWalk::new(&repo.repo, Some(graph));
+                let order: Vec<Oid> = walk
+                    .order(tip, &hide)
+                    .unwrap()
+                    .into_iter()
+                    .map(|n| walk.id(n).unwrap())
+                    .collect();
+                let mut rw = repo.repo.revwalk().unwrap();
+                rw.set_sorting(Sort::TOPOLOGICAL | Sort::TIME).unwrap();
+                rw.push(tip).unwrap();
+                for h in &hide {
+                    let _ = rw.hide(*h);
+                }
+                let expected: Vec<Oid> = rw.map(|r| r.unwrap()).collect();
+                assert_eq!(order, expected, "seed {seed}, hiding {hide:?}");
+                // A walk over its budget of commit reads fails, and says so.
+                let mut walk = GraphWalk::new(&repo.repo, None);
+                walk.budget = Some(3);
+                if walk.order(tip, &hide).is_err() {
+                    assert_eq!(walk.budget, Some(0));
+                } else {
+                    assert!(expected.len() <= 3, "seed {seed}, hiding {hide:?}");
+                }
+                // And reading the commits instead of the graph.
+                let mut walk = GraphWalk::new(&repo.repo, None);
+                let order: Vec<Oid> = walk
+                    .order(tip, &hide)
+                    .unwrap()
+                    .into_iter()
+                    .map(|n| walk.id(n).unwrap())
+                    .collect();
+                assert_eq!(order, expected, "seed {seed}, hiding {hide:?}, no graph");
+            }
+        }
+    }
+
+    #[test]
+    fn history_with_the_graph_is_the_history_without() {
+        // 400 commits: hiding the 20th is a walk longer than SHORT_WALK (the graph is
+        // read), hiding the 300th a short one (it is not).
+        for (seed, n) in [(7, 400), (8, 150), (9, 150)] {
+            let mut f = Fixture::new();
+            let ids = random_history(&mut f, seed, n);
+            f.head(ids[n - 1]);
+            if !write_graph(&f) {
+                return;
+            }
+            let repo = f.repo();
+            assert!(repo.commit_graph().is_some());
+            for path in [DOC, "db.md", "docs/db.md"] {
+                for hide in [vec![], vec![ids[20]], vec![ids[n * 3 / 4]]] {
+                    let opts = HistoryOptions {
+                        hide,
+                        ..HistoryOptions::default()
+                    };
+                    let with = repo.history_walk(Path::new(path), &opts, Walker::Best);
+                    let objects = repo.history_walk(Path::new(path), &opts, Walker::Objects);
+                    let libgit2 = repo.history_walk(Path::new(path), &opts, Walker::Libgit2);
+                    let with = everything(&with.unwrap());
+                    assert_eq!(with, everything(&objects.unwrap()), "seed {seed} {path}");
+                    assert_eq!(with, everything(&libgit2.unwrap()), "seed {seed} {path}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn history_graph_filters_never_hide_a_change() {
+        let mut f = Fixture::new();
+        let ids = random_history(&mut f, 11, 120);
+        f.head(ids[119]);
+        if !write_graph(&f) {
+            return;
+        }
+        let repo = f.repo();
+        let g = repo.commit_graph().expect("the commit-graph is read");
+        let candidates = [
+            "src/f1.c",
+            "src/f7.c",
+            "src",
+            DOC,
+            "docs/db.md",
+            "db.md",
+            "nope.md",
+        ];
+        let (mut proved, mut changed, mut same) = (0, 0, 0);
+        for id in &ids {
+            let commit = repo.repo.find_commit(*id).unwrap();
+            let Ok(parent) = commit.parent(0) else {
+                continue;
+            };
+            // Commits on abandoned branches are not reachable, so not in the graph.
+            let Some(pos) = g.find(*id) else { continue };
+            for path in candidates {
+                let keys = g.keys(Path::new(path)).expect("filters");
+                let a = commit
+                    .tree()
+                    .unwrap()
+                    .get_path(Path::new(path))
+                    .ok()
+                    .map(|e| e.id());
+                let b = parent
+                    .tree()
+                    .unwrap()
+                    .get_path(Path::new(path))
+                    .ok()
+                    .map(|e| e.id());
+                if a != b {
+                    changed += 1;
+                    assert!(!g.not_changed(pos, &keys), "{id}: {path} changed");
+                } else {
+                    same += 1;
+                    if g.not_changed(pos, &keys) {
+                        proved += 1;
+                    }
+                }
+            }
+        }
+        assert!(changed > 50, "the fixture changes paths ({changed})");
+        assert!(
+            proved * 4 >= same * 3,
+            "the filters prove most unchanged paths ({proved} of {same})"
+        );
+    }
+
+    #[test]
+    fn history_a_broken_graph_is_ignored() {
+        let mut f = Fixture::new();
+        let a = f.commit(&[], &[(DOC, Some(V1))], "Add doc");
+        let b = f.commit(&[a], &[(DOC, Some(V2))], "Edit");
+        f.head(b);
+        let file = f.dir.path().join(".git/objects/info/commit-graph");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        for bytes in [
+            &b""[..],
+            b"CGPH\x01\x01\x03\x00",
+            b"CGPH\x01\x01\x01\x00OIDF\x00\x00\x00\x00\x00\x00\x00\x14\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff",
+        ] {
+            std::fs::write(&file, bytes).unwrap();
+            let repo = f.repo();
+            assert!(repo.commit_graph().is_none());
+            assert_eq!(
+                listed(&f.history(DOC)),
+                vec![row("Add doc", Added, DOC), row("Edit", Modified, DOC)]
+            );
+        }
     }
 }
