@@ -3,7 +3,7 @@
 #
 #   bash benches/bench.sh                                   # 1k, 10k, 80k commits; release
 #   bash benches/bench.sh --sizes 80000 --graph with        # one configuration
-#   bash benches/bench.sh --sizes 1000 --runs 3 --slow-runs 3 --bin target/debug/dbarch
+#   bash benches/bench.sh --sizes 1000 --runs 3 --slow-runs 1 --bin target/debug/dbarch
 #                                                           # the CI smoke run
 #
 # For each size, benches/gen-repo.sh builds the repository once (deterministic), and each
@@ -21,9 +21,10 @@
 #      installed post-commit hook; the difference is what the hook adds (--runs rounds);
 #   4. status: `dbarch status` over the 50 managed documents, and for scale one
 #      `git log --format=... -- <the 50 paths>` (no --follow; one walk) (--slow-runs).
-# It checks what it measures (rows written = commits git lists, one row for the new
-# commit, the hook quiet, the work tree clean) and exits 1 only when a check or a command
-# fails: never because of a time. Results also go to DIR/results.tsv.
+# It checks what it measures (the backfill writes rows, printed next to the number of
+# commits git lists; the incremental sync adds exactly one; the hook prints nothing; the
+# work tree ends clean) and exits 1 only when a check or a command fails: never because
+# of a time. Results also go to DIR/results.tsv (overwritten by each run).
 #
 # Options: --sizes LIST (default 1000,10000,80000), --files N (4000), --runs N (21),
 # --slow-runs N (7; status at 80,000 commits: at most 3), --graph without|with|both (both),
@@ -57,7 +58,7 @@ while [ $# -gt 0 ]; do
     --bin) bin=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -81,7 +82,7 @@ fi
 mkdir -p "$dir"
 dir="$(cd "$dir" && pwd)"
 
-# shellcheck source=benches/lib.sh
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$here/benches/lib.sh"
 bench_hermetic_git
 export DBARCH_NOW=2026-11-26 NO_COLOR=1
@@ -278,7 +279,7 @@ echo "load before: $(uptime)"
 IFS=, read -ra size_list <<< "$sizes"
 for size in "${size_list[@]}"; do
   gen="$dir/gen-$size"
-  stamp="commits=$size files=$files"
+  stamp="commits=$size files=$files generator=$(cksum < "$here/benches/gen-repo.sh")"
   if [ "$(cat "$gen.stamp" 2>/dev/null)" != "$stamp" ]; then
     rm -rf "$gen"
     bash "$here/benches/gen-repo.sh" --commits "$size" --files "$files" "$gen"

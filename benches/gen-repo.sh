@@ -44,7 +44,7 @@ while [ $# -gt 0 ]; do
     --doc-every) doc_every=$2; shift 2 ;;
     --merge-every) merge_every=$2; shift 2 ;;
     --repack) repack=1; shift ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     -*) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     *) dir=$1; shift ;;
   esac
@@ -120,7 +120,13 @@ awk -v commits="$commits" -v files="$files" -v docs="$docs" -v doc_every="$doc_e
     paths[2] = "docs/architecture/database.md"; paths[3] = "docs/database-architecture.md"
     # Renames at 1/4, 1/2, 3/4: the second slot of a cycle (on main, outside the topic
     # window, never a --doc-every commit).
-    for (q = 1; q <= 3; q++) { rn[q] = int(commits * q / 4 / P) * P + 1; if (rn[q] < 3) rn[q] = 2 + q }
+    # (Small histories: at least two commits apart.)
+    prev = 1
+    for (q = 1; q <= 3; q++) {
+      rn[q] = int(commits * q / 4 / P) * P + 1
+      if (rn[q] <= prev) rn[q] = prev + 2
+      prev = rn[q]
+    }
     fb = int(files / 10)          # files 0..fb-1 change on topics only, the rest on main
     L = 10; W0 = int(P / 2)       # topic window: slots W0+1 .. W0+2L, merge at W0+2L+1
     for (i = 0; i < 100; i++) rev[i] = 0

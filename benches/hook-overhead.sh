@@ -58,7 +58,7 @@ repo="$dir/repo"
 rm -rf "$repo"
 : > "$dir/hook-stderr.log"
 
-# shellcheck source=benches/lib.sh
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$here/benches/lib.sh"
 bench_hermetic_git
 BENCH_HOOK_LOG="$dir/hook-stderr.log"

@@ -490,7 +490,8 @@ impl Repo {
         let mut newest_first: Vec<DocChange> = Vec::new();
         let mut blobs = Blobs::default();
         // Changed-path filter keys of each path the document had.
-        let mut keys: HashMap<PathBuf, Option<graph::BloomKeys>> = HashMap::new();
+        // (Paths are few and change rarely: a list, compared bytewise, is cheapest.)
+        let mut keys: Vec<(String, Option<graph::BloomKeys>)> = Vec::new();
 
         let mut owned: Node;
         loop {
@@ -553,11 +554,15 @@ impl Repo {
             // The first parent's changed-path filter may say the path did not change.
             let unchanged = match (graph, node.pos) {
                 (Some(g), Some(pos)) if !parents.is_empty() => {
-                    if !keys.contains_key(&state.path) {
-                        keys.insert(state.path.clone(), g.keys(&state.path));
-                    }
-                    let k = keys.get(&state.path).and_then(Option::as_ref);
-                    k.is_some_and(|k| g.not_changed(pos, k))
+                    let text = state.path.to_string_lossy();
+                    let at = match keys.iter().position(|(p, _)| *p == text) {
+                        Some(at) => at,
+                        None => {
+                            keys.push((text.to_string(), g.keys(&state.path)));
+                            keys.len() - 1
+                        }
+                    };
+                    keys[at].1.as_ref().is_some_and(|k| g.not_changed(pos, k))
                 }
                 _ => false,
             };
