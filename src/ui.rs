@@ -28,6 +28,16 @@ pub fn sanitize(text: &str) -> String {
     out
 }
 
+/// Colour for `choice` on a stream that is (or is not) a terminal; never with `NO_COLOR`.
+fn wants_color(choice: ColorChoice, terminal: bool) -> bool {
+    let allowed = std::env::var_os("NO_COLOR").is_none();
+    match choice {
+        ColorChoice::Never => false,
+        ColorChoice::Always => allowed,
+        ColorChoice::Auto => allowed && terminal,
+    }
+}
+
 /// One line of a cell-like value: escapes removed, whitespace collapsed.
 pub fn one_line(text: &str) -> String {
     strip_escapes(text)
@@ -47,13 +57,7 @@ impl Ui {
     }
 
     pub fn new(out: Box<dyn Write>, err: Box<dyn Write>, color: ColorChoice, verbose: bool) -> Ui {
-        let color = match color {
-            ColorChoice::Never => false,
-            ColorChoice::Always => std::env::var_os("NO_COLOR").is_none(),
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
-            }
-        };
+        let color = wants_color(color, std::io::stderr().is_terminal());
         Ui {
             out,
             err,
@@ -63,13 +67,7 @@ impl Ui {
     }
 
     pub fn set_color(&mut self, choice: ColorChoice) {
-        self.color = match choice {
-            ColorChoice::Never => false,
-            ColorChoice::Always => std::env::var_os("NO_COLOR").is_none(),
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
-            }
-        };
+        self.color = wants_color(choice, std::io::stdout().is_terminal());
     }
 
     pub fn set_verbose(&mut self, verbose: bool) {
