@@ -21,10 +21,11 @@ use std::path::Path;
 use chrono::NaiveDate;
 use git2::Oid;
 
+use crate::compare::{compared_history, CompareOptions, Compared, ComparedHistory};
 use crate::config::{compile_glob, ChangelogConfig, DocConfig, Timezone};
 use crate::doc::table::escape_cell;
 use crate::doc::{date, Column, DateStyle, Document, Labels, NewRow, Table};
-use crate::history::{ChangeKind, CommitInfo, DocChange, DocHistory, HistoryOptions, Repo};
+use crate::history::{CommitInfo, DocChange, HistoryOptions, Repo};
 use crate::{Error, Result};
 
 /// Why a commit gets no row.
@@ -106,6 +107,13 @@ impl<'a> Settings<'a> {
             ignore_revs: read_ignore_revs(root, &changelog.ignore_revs_file),
         }
     }
+
+    /// What the comparison of versions must work out for these settings.
+    pub fn compare_options(&self) -> CompareOptions {
+        CompareOptions {
+            whitespace: self.changelog.skip_whitespace_only,
+        }
+    }
 }
 
 /// `.git-blame-ignore-revs` format: one full commit id per line, `#` comments.
@@ -135,7 +143,7 @@ pub fn plan(
         hide: since.map(|x| vec![x.head]).unwrap_or_default(),
         ..HistoryOptions::default()
     };
-    let history = repo.document_history(Path::new(rel), &opts)?;
+    let history = compared_history(repo, Path::new(rel), &opts, s.labels, s.compare_options())?;
     let mut plan = plan_from_history(repo, rel, doc, &history, s)?;
     if let Some(since) = since {
         plan.last_substantive = plan.last_substantive.max(since.last_substantive);
@@ -147,13 +155,15 @@ pub fn plan(
     Ok(plan)
 }
 
+/// Plans the rows from a history already walked and compared (see [`plan`]).
 pub fn plan_from_history(
     repo: &Repo,
     rel: &str,
     doc: &Document,
-    history: &DocHistory,
+    compared: &ComparedHistory,
     s: &Settings,
 ) -> Result<Plan> {
+    let history = &compared.history;
     let walked: Vec<String> = history
         .changes
         .iter()
@@ -164,7 +174,7 @@ pub fn plan_from_history(
     let mut plan = Plan::default();
     let mut newest: Option<NaiveDate> = None;
     let mut reached_recorded = false;
-    for change in &history.changes {
+    for (change, cmp) in history.changes.iter().zip(&compared.compared) {
         let c = &change.commit;
         let date = local_date(c, &s.changelog.timezone);
         if change.shallow_boundary {
@@ -175,25 +185,17 @@ pub fn plan_from_history(
             plan.recorded.push((c.id, Recorded::ShallowBoundary));
             continue;
         }
-        let before = change
-            .before
-            .as_ref()
-            .and_then(|b| Document::parse(b.clone(), s.labels).ok());
-        let after = change
-            .after
-            .as_ref()
-            .and_then(|b| Document::parse(b.clone(), s.labels).ok());
-        let sections = Sections::of(before.as_ref(), after.as_ref());
-        if let Some(reason) = skip_rule(change, s) {
+        let sections = Sections::of(cmp);
+        if let Some(reason) = skip_rule(change, cmp, s) {
             plan.recorded.push((c.id, Recorded::Skipped(reason)));
             continue;
         }
-        if is_bookkeeping(change, before.as_ref(), after.as_ref()) {
+        if cmp.bookkeeping {
             plan.recorded.push((c.id, Recorded::Bookkeeping));
             continue;
         }
         newest = newest.max(Some(date));
-        if adds_rows(before.as_ref(), after.as_ref()) {
+        if cmp.adds_rows {
             reached_recorded = true;
             plan.recorded.push((c.id, Recorded::AddsRows));
             continue;
@@ -330,7 +332,7 @@ pub fn short(id: Oid) -> String {
     id.to_string()[..7].to_string()
 }
 
-fn skip_rule(change: &DocChange, s: &Settings) -> Option<String> {
+fn skip_rule(change: &DocChange, cmp: &Compared, s: &Settings) -> Option<String> {
     let c = &change.commit;
     let message = format!("{}\n{}", c.summary, c.body).to_ascii_lowercase();
     for marker in ["[skip changelog]", "[dbarch skip]", "[changelog skip]"] {
@@ -356,65 +358,10 @@ fn skip_rule(change: &DocChange, s: &Settings) -> Option<String> {
     {
         return Some(format!("author matches {p:?}"));
     }
-    if s.changelog.skip_whitespace_only {
-        if let (Some(b), Some(a)) = (&change.before, &change.after) {
-            let squeeze = |x: &[u8]| -> Vec<u8> {
-                x.iter()
-                    .copied()
-                    .filter(|b| !b.is_ascii_whitespace())
-                    .collect()
-            };
-            if squeeze(b) == squeeze(a) {
-                return Some("whitespace-only change".into());
-            }
-        }
+    if s.changelog.skip_whitespace_only && cmp.whitespace_only {
+        return Some("whitespace-only change".into());
     }
     None
-}
-
-/// Rule 3: with header values and Change Log rows masked out, nothing changed.
-fn is_bookkeeping(change: &DocChange, before: Option<&Document>, after: Option<&Document>) -> bool {
-    if change.kind != ChangeKind::Modified {
-        return false;
-    }
-    match (before, after) {
-        (Some(b), Some(a)) => masked(b) == masked(a),
-        _ => false,
-    }
-}
-
-/// The document with the managed spans removed and line endings normalised.
-fn masked(d: &Document) -> String {
-    let t = &d.text;
-    let mut cut: Vec<std::ops::Range<usize>> = d.fields.iter().map(|f| f.value.clone()).collect();
-    if let Some(table) = d.table() {
-        for r in &table.rows {
-            let l = t.lines[r.line];
-            cut.push(l.start..l.next);
-        }
-    }
-    cut.sort_by_key(|r| r.start);
-    let mut out = String::new();
-    let mut pos = 0;
-    for r in cut {
-        if r.start >= pos {
-            out.push_str(&t.src[pos..r.start]);
-            pos = r.end;
-        }
-    }
-    out.push_str(&t.src[pos..]);
-    out.replace("\r\n", "\n").trim_end().to_string()
-}
-
-/// Rule 2: the commit's version of the table has a real row the parent's lacks.
-fn adds_rows(before: Option<&Document>, after: Option<&Document>) -> bool {
-    let rows = |d: Option<&Document>| -> Vec<Vec<String>> {
-        d.and_then(|d| d.table())
-            .map(|t| t.real_rows().map(|r| r.cells.clone()).collect())
-            .unwrap_or_default()
-    };
-    let old = rows(before);
-    rows(after).iter().any(|r| !old.contains(r))
 }
 
 /// Sections a commit touched, by name.
@@ -425,15 +372,13 @@ struct Sections {
 }
 
 impl Sections {
-    fn of(before: Option<&Document>, after: Option<&Document>) -> Sections {
-        let paths = match (before, after) {
-            (Some(b), Some(a)) => b.sections_changed(a),
-            _ => Vec::new(),
-        };
+    fn of(cmp: &Compared) -> Sections {
         // The Change Log itself is bookkeeping, never a "section touched".
-        let paths = paths
-            .into_iter()
+        let paths = cmp
+            .sections
+            .iter()
             .filter(|p| !crate::doc::table::is_changelog_title(p.rsplit(" > ").next().unwrap_or(p)))
+            .cloned()
             .collect();
         Sections { paths }
     }

@@ -121,10 +121,12 @@ pub struct DocChange {
     pub path: PathBuf,
     /// For `Renamed`: the path in the parent.
     pub old_path: Option<PathBuf>,
-    /// Document bytes in the (first relevant) parent; `None` when `Added`.
-    pub before: Option<Vec<u8>>,
-    /// Document bytes in this commit; `None` when `Deleted`.
-    pub after: Option<Vec<u8>>,
+    /// The document's blob in the (first relevant) parent; `None` when `Added`. The walk
+    /// keeps ids, not bytes: a long history would otherwise hold every version at once
+    /// (read them with [`Repo::read_blob`]).
+    pub before: Option<Oid>,
+    /// The document's blob in this commit; `None` when `Deleted`.
+    pub after: Option<Oid>,
     /// This commit is a shallow-clone boundary (its parents are missing): the `Added`
     /// reported here is NOT known to be the document's creation.
     pub shallow_boundary: bool,
@@ -430,7 +432,18 @@ impl Repo {
     /// `shallow_boundary` set, and the history is `truncated`. See the module
     /// documentation for what it costs.
     pub fn document_history(&self, path: &Path, opts: &HistoryOptions) -> Result<DocHistory> {
-        self.history_walk(path, opts, Walker::Best)
+        self.history_walk(path, opts, Walker::Best, &mut |_| {})
+    }
+
+    /// [`Repo::document_history`], calling `on_change` with each change as the walk finds
+    /// it (newest first), so a caller can work on the changes while the walk goes on.
+    pub fn document_history_with(
+        &self,
+        path: &Path,
+        opts: &HistoryOptions,
+        on_change: &mut dyn FnMut(&DocChange),
+    ) -> Result<DocHistory> {
+        self.history_walk(path, opts, Walker::Best, on_change)
     }
 
     /// [`Repo::document_history`], walking with `walker`.
@@ -439,6 +452,7 @@ impl Repo {
         path: &Path,
         opts: &HistoryOptions,
         walker: Walker,
+        on_change: &mut dyn FnMut(&DocChange),
     ) -> Result<DocHistory> {
         let path = self.normalize(path)?;
         let threshold = opts.rename_threshold.unwrap_or(DEFAULT_RENAME_THRESHOLD);
@@ -544,9 +558,10 @@ impl Repo {
                         path: state.path.clone(),
                         old_path: None,
                         before: None,
-                        after: Some(blobs.read(self, blob)?),
+                        after: Some(blob),
                         shallow_boundary: true,
                     });
+                    on_change(&newest_first[newest_first.len() - 1]);
                 }
                 continue;
             };
@@ -593,16 +608,14 @@ impl Repo {
                     kind: change,
                     path: state.path.clone(),
                     old_path,
-                    before: match (change, before) {
-                        (ChangeKind::Added, _) | (_, None) => None,
-                        (_, Some(b)) => Some(blobs.read(self, b)?),
+                    before: match change {
+                        ChangeKind::Added => None,
+                        _ => before,
                     },
-                    after: match state.blob {
-                        Some(b) => Some(blobs.read(self, b)?),
-                        None => None,
-                    },
+                    after: state.blob,
                     shallow_boundary: false,
                 });
+                on_change(&newest_first[newest_first.len() - 1]);
             }
 
             for (pid, ps) in parent_states {
@@ -986,7 +999,8 @@ impl Repo {
             .collect())
     }
 
-    fn read_blob(&self, id: Oid) -> Result<Vec<u8>> {
+    /// A blob's bytes (a [`DocChange`]'s `before` or `after`).
+    pub fn read_blob(&self, id: Oid) -> Result<Vec<u8>> {
         self.repo
             .find_blob(id)
             .map(|b| b.content().to_vec())
@@ -2163,6 +2177,11 @@ mod tests {
             .collect()
     }
 
+    /// The blob id of `text` (what a change's `before` and `after` hold).
+    fn blob(text: &str) -> Option<Oid> {
+        Some(Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()).unwrap())
+    }
+
     fn row(summary: &str, kind: ChangeKind, path: &str) -> (String, ChangeKind, String) {
         (summary.to_string(), kind, path.to_string())
     }
@@ -2198,11 +2217,11 @@ mod tests {
         assert!(!h.truncated);
         let first = &h.changes[0];
         assert_eq!(first.before, None);
-        assert_eq!(first.after.as_deref(), Some(V1.as_bytes()));
+        assert_eq!(first.after, blob(V1));
         assert!(!first.shallow_boundary);
         let last = &h.changes[2];
-        assert_eq!(last.before.as_deref(), Some(V2.as_bytes()));
-        assert_eq!(last.after.as_deref(), Some(V3.as_bytes()));
+        assert_eq!(last.before, blob(V2));
+        assert_eq!(last.after, blob(V3));
         assert_eq!(last.old_path, None);
         assert_eq!(last.commit.id, d);
         assert_eq!(last.commit.parent_ids, vec![c]);
@@ -2228,8 +2247,8 @@ mod tests {
         );
         let moved = &h.changes[2];
         assert_eq!(moved.old_path.as_deref(), Some(Path::new("db.md")));
-        assert_eq!(moved.before.as_deref(), Some(V2.as_bytes()));
-        assert_eq!(moved.after.as_deref(), Some(V2.as_bytes()));
+        assert_eq!(moved.before, blob(V2));
+        assert_eq!(moved.after, blob(V2));
     }
 
     #[test]
@@ -2269,8 +2288,8 @@ mod tests {
         );
         let moved = &h.changes[1];
         assert_eq!(moved.old_path.as_deref(), Some(Path::new("arch/db.md")));
-        assert_eq!(moved.before.as_deref(), Some(V1.as_bytes()));
-        assert_eq!(moved.after.as_deref(), Some(V3.as_bytes()));
+        assert_eq!(moved.before, blob(V1));
+        assert_eq!(moved.after, blob(V3));
     }
 
     #[test]
@@ -2312,7 +2331,7 @@ mod tests {
             ]
         );
         let deleted = &h.changes[2];
-        assert_eq!(deleted.before.as_deref(), Some(V2.as_bytes()));
+        assert_eq!(deleted.before, blob(V2));
         assert_eq!(deleted.after, None);
     }
 
@@ -2366,12 +2385,8 @@ mod tests {
             ]
         );
         let merge = &h.changes[3];
-        assert_eq!(
-            merge.before.as_deref(),
-            Some(V2.as_bytes()),
-            "first parent's version"
-        );
-        assert_eq!(merge.after.as_deref(), Some(V3.as_bytes()));
+        assert_eq!(merge.before, blob(V2), "first parent's version");
+        assert_eq!(merge.after, blob(V3));
     }
 
     #[test]
@@ -2421,7 +2436,7 @@ mod tests {
         );
         let merge = &h.changes[1];
         assert_eq!(merge.old_path.as_deref(), Some(Path::new("db.md")));
-        assert_eq!(merge.before.as_deref(), Some(V1.as_bytes()));
+        assert_eq!(merge.before, blob(V1));
     }
 
     #[test]
@@ -2716,7 +2731,7 @@ mod tests {
         assert!(h.truncated);
         assert!(h.changes[0].shallow_boundary);
         assert_eq!(h.changes[0].commit.id, c);
-        assert_eq!(h.changes[0].after.as_deref(), Some(V2.as_bytes()));
+        assert_eq!(h.changes[0].after, blob(V2));
         assert!(!h.changes[1].shallow_boundary);
         // libgit2 applies the shallow grafts: the boundary commit reads as parentless.
         assert!(h.changes[0].commit.parent_ids.is_empty());
@@ -2981,9 +2996,11 @@ mod tests {
                         hide,
                         ..HistoryOptions::default()
                     };
-                    let with = repo.history_walk(Path::new(path), &opts, Walker::Best);
-                    let objects = repo.history_walk(Path::new(path), &opts, Walker::Objects);
-                    let libgit2 = repo.history_walk(Path::new(path), &opts, Walker::Libgit2);
+                    let with = repo.history_walk(Path::new(path), &opts, Walker::Best, &mut |_| {});
+                    let objects =
+                        repo.history_walk(Path::new(path), &opts, Walker::Objects, &mut |_| {});
+                    let libgit2 =
+                        repo.history_walk(Path::new(path), &opts, Walker::Libgit2, &mut |_| {});
                     let with = everything(&with.unwrap());
                     assert_eq!(with, everything(&objects.unwrap()), "seed {seed} {path}");
                     assert_eq!(with, everything(&libgit2.unwrap()), "seed {seed} {path}");

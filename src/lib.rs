@@ -9,6 +9,7 @@
 pub mod changelog;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod config;
 pub mod doc;
 pub mod error;

@@ -12,6 +12,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 use crate::changelog::{self, short};
+use crate::compare::{CompareOptions, Comparer};
 use crate::config::{compile_glob, DocConfig};
 use crate::doc::{Document, FieldKind, NewRow};
 use crate::history::{CommitInfo, Repo};
@@ -187,24 +188,15 @@ pub fn changes_since(
         std::path::Path::new(rel),
         &crate::history::HistoryOptions::default(),
     )?;
+    // Usually a few recent changes: compared here, not beside the walk.
+    let mut comparer = Comparer::new(repo.git(), labels, CompareOptions::default());
     let mut out = Vec::new();
     for ch in h
         .changes
         .iter()
         .filter(|c| since.is_none_or(|s| c.commit.author_time.date_naive() > s))
     {
-        let before = ch
-            .before
-            .clone()
-            .and_then(|b| Document::parse(b, labels).ok());
-        let after = ch
-            .after
-            .clone()
-            .and_then(|b| Document::parse(b, labels).ok());
-        let sections = match (&before, &after) {
-            (Some(b), Some(a)) => b.sections_changed(a),
-            _ => Vec::new(),
-        };
+        let sections = comparer.compare_change(ch)?.sections;
         out.push((CommitRef::of(&ch.commit), sections));
     }
     Ok(out)

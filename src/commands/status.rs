@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::changelog::{self, Settings};
 use crate::cli::{Format, StatusArgs};
+use crate::compare::compared_history;
 use crate::doc::{self, FieldKind};
 use crate::history::HistoryOptions;
 use crate::review::{self, CommitRef, Drift, NextFrom, Schedule, SectionDue, State};
@@ -156,17 +157,24 @@ pub fn one(ws: &Workspace, d: &ManagedDoc) -> Result<DocStatus> {
     let mut drift = Vec::new();
     let sch: Schedule;
     if let Some(repo) = &ws.repo {
-        let history =
-            repo.document_history(std::path::Path::new(&d.rel), &HistoryOptions::default())?;
+        let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
+        let compared = compared_history(
+            repo,
+            std::path::Path::new(&d.rel),
+            &HistoryOptions::default(),
+            &labels,
+            settings.compare_options(),
+        )?;
+        let history = &compared.history;
         first_commit = history
             .changes
             .iter()
             .find(|c| !c.shallow_boundary)
             .map(|c| c.commit.author_time.date_naive());
-        let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
         // A shallow clone that cannot tell is not an error for status: it just has no
         // unrecorded commits to show.
-        if let Ok(plan) = changelog::plan_from_history(repo, &d.rel, &document, &history, &settings)
+        if let Ok(plan) =
+            changelog::plan_from_history(repo, &d.rel, &document, &compared, &settings)
         {
             unrecorded = history
                 .changes

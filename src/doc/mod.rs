@@ -218,34 +218,16 @@ impl Document {
     /// and `other`: compared by section name so moved text does not count twice. A
     /// section that exists in only one of them counts as touched.
     pub fn sections_changed(&self, other: &Document) -> Vec<String> {
-        let contents = |d: &Document| -> Vec<(String, String)> {
-            let mut v: Vec<(String, String)> = Vec::new();
-            for (i, s) in d.outline.sections.iter().enumerate() {
-                // Own text only: from the heading to the first child heading, which
-                // (sections being in document order) is the next section if any.
-                let own_end = d
-                    .outline
-                    .sections
-                    .get(i + 1)
-                    .filter(|c| c.parent == Some(i))
-                    .map_or(s.range.end, |c| c.range.start);
-                v.push((
-                    d.outline.section_path(i),
-                    normalise(&d.text.src[s.range.start..own_end]),
-                ));
-            }
-            v
-        };
         // The first section of each name (maps keep this linear on large documents).
-        let first = |v: &[(String, String)]| {
+        let first = |v: &[(String, std::borrow::Cow<'_, str>)]| {
             let mut m: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
             for (i, (n, _)) in v.iter().enumerate() {
                 m.entry(n.clone()).or_insert(i);
             }
             m
         };
-        let a = contents(self);
-        let b = contents(other);
+        let a = own_texts(self);
+        let b = own_texts(other);
         let (in_a, in_b) = (first(&a), first(&b));
         let mut names: Vec<String> = Vec::new();
         let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
@@ -264,8 +246,33 @@ impl Document {
     }
 }
 
-fn normalise(s: &str) -> String {
-    s.replace("\r\n", "\n")
+/// Each section's path and own text (from its heading to its first child's), line
+/// endings normalised.
+fn own_texts(d: &Document) -> Vec<(String, std::borrow::Cow<'_, str>)> {
+    let mut v = Vec::with_capacity(d.outline.sections.len());
+    for (i, s) in d.outline.sections.iter().enumerate() {
+        // Own text only: from the heading to the first child heading, which
+        // (sections being in document order) is the next section if any.
+        let own_end = d
+            .outline
+            .sections
+            .get(i + 1)
+            .filter(|c| c.parent == Some(i))
+            .map_or(s.range.end, |c| c.range.start);
+        v.push((
+            d.outline.section_path(i),
+            normalise(&d.text.src[s.range.start..own_end]),
+        ));
+    }
+    v
+}
+
+fn normalise(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\r') {
+        std::borrow::Cow::Owned(s.replace("\r\n", "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
 }
 
 /// Reads and parses a document file. A directory, a binary or a non-UTF-8 file is an

@@ -1,0 +1,378 @@
+//! Comparing the versions of a document along its history: what each change did to the
+//! sections, the header and the Change Log.
+//!
+//! Parsing a document's versions is most of what a backfill costs (BENCHMARKS.md), so it
+//! is done once per distinct version, and on a second thread while the history walk goes
+//! on: [`compared_history`] hands each change to a worker with its own handle on the
+//! repository as the walk finds it, and the walk and the comparisons overlap. With one
+//! CPU (or when the worker cannot open the repository) the same comparisons run on the
+//! calling thread after the walk; the results are identical either way.
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::mpsc;
+
+use git2::{Oid, Repository};
+
+use crate::doc::{Document, Labels};
+use crate::history::{ChangeKind, DocChange, DocHistory, HistoryOptions, Repo};
+use crate::{Error, Result};
+
+/// What one change did to the document, from its two versions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Compared {
+    /// `Parent > Child` paths of the sections whose own text differs, the Change Log's
+    /// included (empty when either version is missing or cannot be parsed).
+    pub sections: Vec<String>,
+    /// A modification that, with the header values and the Change Log rows masked out,
+    /// changed nothing (rule 3 of the Change Log).
+    pub bookkeeping: bool,
+    /// The commit's Change Log has a real row its parent's lacks (rule 2).
+    pub adds_rows: bool,
+    /// Both versions exist and differ only in whitespace (worked out only when asked).
+    pub whitespace_only: bool,
+}
+
+/// A document's history with each change compared; `compared[i]` is about
+/// `history.changes[i]`.
+#[derive(Debug, Default)]
+pub struct ComparedHistory {
+    pub history: DocHistory,
+    pub compared: Vec<Compared>,
+}
+
+/// What to work out besides sections, bookkeeping and rows.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CompareOptions {
+    /// Compare the versions with whitespace removed (`skip_whitespace_only`).
+    pub whitespace: bool,
+}
+
+/// One change, as the worker needs it.
+#[derive(Clone, Copy, Debug)]
+struct Job {
+    kind: ChangeKind,
+    before: Option<Oid>,
+    after: Option<Oid>,
+}
+
+impl Job {
+    fn of(change: &DocChange) -> Job {
+        Job {
+            kind: change.kind,
+            before: change.before,
+            after: change.after,
+        }
+    }
+}
+
+/// The document's history at `path` (see [`Repo::document_history`]) with every change
+/// compared, the comparisons running beside the walk.
+pub fn compared_history(
+    repo: &Repo,
+    path: &Path,
+    history: &HistoryOptions,
+    labels: &Labels,
+    options: CompareOptions,
+) -> Result<ComparedHistory> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 {
+        return compare_after_walk(repo, path, history, labels, options);
+    }
+    let gitdir = repo.git().path().to_path_buf();
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let worker = scope.spawn(move || -> Option<Result<Vec<Compared>>> {
+            // A repository that opens here opened on the calling thread a moment ago; if
+            // it does not, the caller compares after the walk instead.
+            let git = Repository::open(&gitdir).ok()?;
+            let mut comparer = Comparer::new(&git, labels, options);
+            let mut out = Vec::new();
+            for job in rx {
+                match comparer.compare(job) {
+                    Ok(c) => out.push(c),
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            Some(Ok(out))
+        });
+        let walked = repo.document_history_with(path, history, &mut |change| {
+            // A worker that stopped (an error) no longer receives; its error is reported.
+            let _ = tx.send(Job::of(change));
+        });
+        drop(tx);
+        let compared = worker
+            .join()
+            .map_err(|_| Error::Internal("comparing document versions failed".into()))?;
+        let history = walked?;
+        let mut compared = match compared {
+            Some(result) => result?,
+            None => return compare_all(repo.git(), history, labels, options),
+        };
+        compared.reverse(); // the walk goes newest first
+        Ok(ComparedHistory { history, compared })
+    })
+}
+
+fn compare_after_walk(
+    repo: &Repo,
+    path: &Path,
+    history: &HistoryOptions,
+    labels: &Labels,
+    options: CompareOptions,
+) -> Result<ComparedHistory> {
+    let history = repo.document_history(path, history)?;
+    compare_all(repo.git(), history, labels, options)
+}
+
+fn compare_all(
+    git: &Repository,
+    history: DocHistory,
+    labels: &Labels,
+    options: CompareOptions,
+) -> Result<ComparedHistory> {
+    let mut comparer = Comparer::new(git, labels, options);
+    // Newest first, as the walk hands them over: consecutive changes share a version.
+    let mut compared = history
+        .changes
+        .iter()
+        .rev()
+        .map(|c| comparer.compare(Job::of(c)))
+        .collect::<Result<Vec<_>>>()?;
+    compared.reverse();
+    Ok(ComparedHistory { history, compared })
+}
+
+/// Compares the versions of changes, parsing each version once while it is in use.
+pub struct Comparer<'a> {
+    git: &'a Repository,
+    labels: &'a Labels,
+    options: CompareOptions,
+    /// The last versions parsed, newest last. In a linear history one change's `after`
+    /// is the next (older) one's `before`; merges and renames need a few more.
+    recent: Vec<(Oid, Rc<Version>)>,
+}
+
+/// One parsed version of the document.
+struct Version {
+    /// `None` when the version is not a document dbarch can parse.
+    doc: Option<Document>,
+    /// Its bytes without whitespace, when asked for.
+    squeezed: Option<Vec<u8>>,
+}
+
+impl<'a> Comparer<'a> {
+    /// Versions kept parsed.
+    const KEEP: usize = 4;
+
+    pub fn new(git: &'a Repository, labels: &'a Labels, options: CompareOptions) -> Self {
+        Comparer {
+            git,
+            labels,
+            options,
+            recent: Vec::with_capacity(Self::KEEP),
+        }
+    }
+
+    /// What `change` did to the document.
+    pub fn compare_change(&mut self, change: &DocChange) -> Result<Compared> {
+        self.compare(Job::of(change))
+    }
+
+    fn compare(&mut self, job: Job) -> Result<Compared> {
+        let before = job.before.map(|id| self.version(id)).transpose()?;
+        let after = job.after.map(|id| self.version(id)).transpose()?;
+        let (b, a) = (
+            before.as_ref().and_then(|v| v.doc.as_ref()),
+            after.as_ref().and_then(|v| v.doc.as_ref()),
+        );
+        let sections = match (b, a) {
+            (Some(b), Some(a)) => b.sections_changed(a),
+            _ => Vec::new(),
+        };
+        let bookkeeping = job.kind == ChangeKind::Modified
+            && matches!((b, a), (Some(b), Some(a)) if masked(b) == masked(a));
+        let whitespace_only = match (&before, &after) {
+            (Some(b), Some(a)) => b.squeezed.is_some() && b.squeezed == a.squeezed,
+            _ => false,
+        };
+        Ok(Compared {
+            sections,
+            bookkeeping,
+            adds_rows: adds_rows(b, a),
+            whitespace_only,
+        })
+    }
+
+    fn version(&mut self, id: Oid) -> Result<Rc<Version>> {
+        if let Some((_, v)) = self.recent.iter().find(|(k, _)| *k == id) {
+            return Ok(v.clone());
+        }
+        let blob = self
+            .git
+            .find_blob(id)
+            .map_err(|e| Error::git(format!("reading blob {id}"), e))?;
+        let bytes = blob.content();
+        let squeezed = self.options.whitespace.then(|| {
+            bytes
+                .iter()
+                .copied()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect()
+        });
+        let doc = Document::parse(bytes.to_vec(), self.labels).ok();
+        let v = Rc::new(Version { doc, squeezed });
+        if self.recent.len() == Self::KEEP {
+            self.recent.remove(0);
+        }
+        self.recent.push((id, v.clone()));
+        Ok(v)
+    }
+}
+
+/// The document with the managed spans (header values, Change Log rows) removed and line
+/// endings normalised.
+fn masked(d: &Document) -> String {
+    let t = &d.text;
+    let mut cut: Vec<std::ops::Range<usize>> = d.fields.iter().map(|f| f.value.clone()).collect();
+    if let Some(table) = d.table() {
+        for r in &table.rows {
+            let l = t.lines[r.line];
+            cut.push(l.start..l.next);
+        }
+    }
+    cut.sort_by_key(|r| r.start);
+    let mut out = String::with_capacity(t.src.len());
+    let mut pos = 0;
+    for r in cut {
+        if r.start >= pos {
+            out.push_str(&t.src[pos..r.start]);
+            pos = r.end;
+        }
+    }
+    out.push_str(&t.src[pos..]);
+    if out.contains('\r') {
+        out = out.replace("\r\n", "\n");
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// Rule 2: the commit's version of the table has a real row the parent's lacks.
+fn adds_rows(before: Option<&Document>, after: Option<&Document>) -> bool {
+    let Some(new) = after.and_then(|d| d.table()) else {
+        return false;
+    };
+    let old: Vec<&Vec<String>> = before
+        .and_then(|d| d.table())
+        .map(|t| t.real_rows().map(|r| &r.cells).collect())
+        .unwrap_or_default();
+    new.real_rows().any(|r| !old.contains(&&r.cells))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Document {
+        Document::parse_str(s, &Labels::default()).unwrap()
+    }
+
+    const DOC: &str = "# DB\n\n**Last Updated:** 2026-01-01\n\n## Storage\n\nPostgres.\n\n## Change Log\n\n| Date | Change | Author | Impact |\n|---|---|---|---|\n| 2026-01-01 | Start | Ana | Low |\n";
+
+    #[test]
+    fn masked_ignores_header_values_rows_and_line_endings() {
+        let a = parse(DOC);
+        let b = parse(
+            &DOC.replace("2026-01-01 | Start", "2026-02-02 | Other")
+                .replace("** 2026-01-01", "** 2026-03-03")
+                .replace('\n', "\r\n"),
+        );
+        assert_eq!(masked(&a), masked(&b));
+        let c = parse(&DOC.replace("Postgres.", "MySQL."));
+        assert_ne!(masked(&a), masked(&c));
+    }
+
+    #[test]
+    fn adds_rows_sees_a_new_row_only() {
+        let a = parse(DOC);
+        let more = DOC.to_string() + "| 2026-02-01 | More | Bo | Low |\n";
+        let b = parse(&more);
+        assert!(adds_rows(Some(&a), Some(&b)));
+        assert!(!adds_rows(Some(&b), Some(&a)));
+        assert!(!adds_rows(Some(&a), Some(&a)));
+        assert!(adds_rows(None, Some(&a)));
+        assert!(!adds_rows(Some(&a), None));
+    }
+
+    /// A linear history of `doc.md` through `versions`, one commit each.
+    fn repo_with(versions: &[&str]) -> (tempfile::TempDir, Repo) {
+        let dir = tempfile::tempdir().unwrap();
+        let git = Repository::init(dir.path()).unwrap();
+        let mut parent: Option<Oid> = None;
+        for (i, v) in versions.iter().enumerate() {
+            let blob = git.blob(v.as_bytes()).unwrap();
+            let mut tb = git.treebuilder(None).unwrap();
+            tb.insert("doc.md", blob, 0o100644).unwrap();
+            let tree = git.find_tree(tb.write().unwrap()).unwrap();
+            let sig = git2::Signature::new(
+                "Ana",
+                "ana@example.com",
+                &git2::Time::new(1_767_225_600 + i as i64 * 60, 0),
+            )
+            .unwrap();
+            let parents: Vec<git2::Commit<'_>> = parent
+                .iter()
+                .map(|p| git.find_commit(*p).unwrap())
+                .collect();
+            let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+            parent = Some(
+                git.commit(Some("HEAD"), &sig, &sig, &format!("v{i}"), &tree, &refs)
+                    .unwrap(),
+            );
+        }
+        let repo = Repo::open(dir.path()).unwrap();
+        (dir, repo)
+    }
+
+    #[test]
+    fn beside_the_walk_and_after_it_agree() {
+        let more = DOC.to_string() + "| 2026-02-01 | More | Bo | Low |\n";
+        let versions = [
+            DOC.to_string(),
+            DOC.replace("Postgres.", "Postgres 17."),
+            DOC.replace("Postgres.", "Postgres 17.")
+                .replace("** 2026-01-01", "** 2026-05-05"),
+            more.replace("Postgres.", "Postgres 17."),
+            "binary\0".to_string(),
+            DOC.replace("Postgres.", "Postgres  17.  "),
+            DOC.replace("Postgres.", "Postgres  17.  \n"),
+        ];
+        let versions: Vec<&str> = versions.iter().map(|s| s.as_str()).collect();
+        let (_dir, repo) = repo_with(&versions);
+        let labels = Labels::default();
+        let options = CompareOptions { whitespace: true };
+        let opts = HistoryOptions::default();
+        let beside = compared_history(&repo, Path::new("doc.md"), &opts, &labels, options).unwrap();
+        let after =
+            compare_after_walk(&repo, Path::new("doc.md"), &opts, &labels, options).unwrap();
+        assert_eq!(beside.compared, after.compared);
+        assert_eq!(beside.history.changes.len(), 7);
+        let c = &beside.compared;
+        assert_eq!(
+            c[0].sections,
+            Vec::<String>::new(),
+            "added: nothing to compare"
+        );
+        assert!(c[0].adds_rows, "the first version's row is new");
+        assert_eq!(c[1].sections, vec!["Storage".to_string()]);
+        assert!(!c[1].bookkeeping && !c[1].adds_rows);
+        assert!(c[2].bookkeeping, "only Last Updated changed");
+        assert!(c[3].adds_rows && c[3].bookkeeping);
+        assert_eq!(c[4], Compared::default(), "an unparsable version");
+        assert!(
+            !c[5].whitespace_only,
+            "compared with the unparsable version"
+        );
+        assert!(c[6].whitespace_only);
+    }
+}
