@@ -551,6 +551,9 @@ fn changed_files(repo: &Repo, c: &CommitInfo) -> Vec<String> {
 /// first (oldest) such commit: two same-day commits with the same subject get two rows.
 struct RowMatcher {
     rows: Vec<RowKey>,
+    /// The first seven digits of every bound row's commit (most commits have no row:
+    /// this keeps the check linear in the history, not quadratic).
+    bound_short: HashSet<String>,
     /// The date style of the table's newest dated row (new rows copy it).
     style: Option<DateStyle>,
 }
@@ -580,9 +583,16 @@ impl RowMatcher {
     fn new(table: Option<&Table>, walked: &[String]) -> RowMatcher {
         let mut m = RowMatcher {
             rows: Vec::new(),
+            bound_short: HashSet::new(),
             style: None,
         };
         let Some(t) = table else { return m };
+        let mut walked: Vec<&str> = walked.iter().map(|w| w.as_str()).collect();
+        walked.sort_unstable();
+        let names_walked = |c: &str| {
+            let i = walked.partition_point(|w| *w < c);
+            walked.get(i).is_some_and(|w| w.starts_with(c))
+        };
         for r in t.real_rows() {
             let date = t.cell(r, Column::Date).and_then(date::parse);
             if let Some(d) = date {
@@ -592,9 +602,10 @@ impl RowMatcher {
                 .cell(r, Column::Commit)
                 .map(|c| c.trim().trim_matches('`').to_lowercase())
                 .filter(|c| c.len() >= 7 && c.chars().all(|ch| ch.is_ascii_hexdigit()));
-            let bound = commit
-                .as_ref()
-                .is_some_and(|c| walked.iter().any(|w| w.starts_with(c.as_str())));
+            let bound = commit.as_deref().is_some_and(names_walked);
+            if let Some(c) = commit.as_ref().filter(|_| bound) {
+                m.bound_short.insert(c[..7].to_string());
+            }
             m.rows.push(RowKey {
                 commit,
                 bound,
@@ -609,6 +620,7 @@ impl RowMatcher {
 
     /// A row planned in this run: bound to its commit.
     fn add(&mut self, c: &CommitInfo, change: &str, date: NaiveDate) {
+        self.bound_short.insert(short(c.id));
         self.rows.push(RowKey {
             commit: Some(c.id.to_string()),
             bound: true,
@@ -622,10 +634,11 @@ impl RowMatcher {
     /// Whether a row refers to `c`; a fuzzy match uses the row up.
     fn refers(&mut self, c: &CommitInfo, change: &str, date: NaiveDate) -> bool {
         let id = c.id.to_string();
-        if self
-            .rows
-            .iter()
-            .any(|r| r.bound && r.commit.as_deref().is_some_and(|rc| id.starts_with(rc)))
+        if self.bound_short.contains(&id[..7])
+            && self
+                .rows
+                .iter()
+                .any(|r| r.bound && r.commit.as_deref().is_some_and(|rc| id.starts_with(rc)))
         {
             return true;
         }

@@ -7,9 +7,10 @@
 //! repository as the walk finds it, and the walk and the comparisons overlap. With one
 //! CPU (or when the worker cannot open the repository) the same comparisons run on the
 //! calling thread after the walk; the results are identical either way.
+use std::collections::VecDeque;
 use std::path::Path;
 use std::rc::Rc;
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex};
 
 use git2::{Oid, Repository};
 
@@ -67,6 +68,11 @@ impl Job {
 
 /// The document's history at `path` (see [`Repo::document_history`]) with every change
 /// compared, the comparisons running beside the walk.
+///
+/// The walk hands each change over as it finds it (newest first) to a worker, which
+/// compares from the newest change down; when the walk is done the calling thread
+/// compares from the oldest change up, until the two meet. Each side parses a version
+/// once while it is in use, so the split costs at most one extra parse.
 pub fn compared_history(
     repo: &Repo,
     path: &Path,
@@ -79,38 +85,118 @@ pub fn compared_history(
         return compare_after_walk(repo, path, history, labels, options);
     }
     let gitdir = repo.git().path().to_path_buf();
+    let queue = Queue::default();
     std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::channel::<Job>();
-        let worker = scope.spawn(move || -> Option<Result<Vec<Compared>>> {
-            // A repository that opens here opened on the calling thread a moment ago; if
-            // it does not, the caller compares after the walk instead.
-            let git = Repository::open(&gitdir).ok()?;
+        let worker = scope.spawn(|| -> Option<Result<Vec<(usize, Compared)>>> {
+            // A repository that opened on the calling thread a moment ago opens here; if
+            // it does not, the calling thread compares everything after the walk.
+            let git = Repository::open(&gitdir);
+            let Ok(git) = git else {
+                queue.close();
+                return None;
+            };
             let mut comparer = Comparer::new(&git, labels, options);
             let mut out = Vec::new();
-            for job in rx {
+            while let Some((i, job)) = queue.pop_front() {
                 match comparer.compare(job) {
-                    Ok(c) => out.push(c),
-                    Err(e) => return Some(Err(e)),
+                    Ok(c) => out.push((i, c)),
+                    Err(e) => {
+                        queue.close();
+                        return Some(Err(e));
+                    }
                 }
             }
             Some(Ok(out))
         });
+        let mut sent = 0;
         let walked = repo.document_history_with(path, history, &mut |change| {
-            // A worker that stopped (an error) no longer receives; its error is reported.
-            let _ = tx.send(Job::of(change));
+            queue.push(sent, Job::of(change));
+            sent += 1;
         });
-        drop(tx);
-        let compared = worker
+        queue.finish();
+        // The oldest changes, while the worker is still busy with the newer ones.
+        let mut mine = Vec::new();
+        if walked.is_ok() {
+            let mut comparer = Comparer::new(repo.git(), labels, options);
+            while let Some((i, job)) = queue.pop_back() {
+                mine.push((i, comparer.compare(job)?));
+            }
+        }
+        let theirs = worker
             .join()
             .map_err(|_| Error::Internal("comparing document versions failed".into()))?;
         let history = walked?;
-        let mut compared = match compared {
-            Some(result) => result?,
-            None => return compare_all(repo.git(), history, labels, options),
+        let Some(theirs) = theirs else {
+            return compare_all(repo.git(), history, labels, options);
         };
+        let mut compared = vec![Compared::default(); sent];
+        for (i, c) in theirs?.into_iter().chain(mine) {
+            compared[i] = c;
+        }
         compared.reverse(); // the walk goes newest first
         Ok(ComparedHistory { history, compared })
     })
+}
+
+/// Changes waiting to be compared, in the walk's order (newest first).
+#[derive(Default)]
+struct Queue {
+    state: Mutex<QueueState>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    jobs: VecDeque<(usize, Job)>,
+    /// No more jobs will come.
+    finished: bool,
+    /// Nobody takes jobs from the front any more.
+    closed: bool,
+}
+
+impl Queue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, QueueState> {
+        // A poisoned lock means the other side panicked; its state is still consistent.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn push(&self, i: usize, job: Job) {
+        let mut s = self.lock();
+        if !s.closed {
+            s.jobs.push_back((i, job));
+            self.ready.notify_one();
+        }
+    }
+
+    fn finish(&self) {
+        self.lock().finished = true;
+        self.ready.notify_all();
+    }
+
+    fn close(&self) {
+        let mut s = self.lock();
+        s.closed = true;
+        s.jobs.clear();
+    }
+
+    /// The newest job left; waits while the walk may still send one.
+    fn pop_front(&self) -> Option<(usize, Job)> {
+        let mut s = self.lock();
+        loop {
+            if let Some(job) = s.jobs.pop_front() {
+                return Some(job);
+            }
+            if s.finished || s.closed {
+                return None;
+            }
+            s = self.ready.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// The oldest job left (after the walk).
+    fn pop_back(&self) -> Option<(usize, Job)> {
+        self.lock().jobs.pop_back()
+    }
 }
 
 fn compare_after_walk(

@@ -38,6 +38,7 @@
 //! - Nothing here prints, and nothing here writes to the repository.
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
 
 use chrono::{DateTime, FixedOffset};
 use git2::{Commit, ErrorCode, ObjectType, Oid, Repository, Sort, Tree};
@@ -157,12 +158,13 @@ pub struct HistoryOptions {
 /// Equality is path and blob.
 #[derive(Clone, Debug)]
 struct DocState {
-    path: PathBuf,
+    /// Shared: a state is copied from child to parent at almost every commit.
+    path: Rc<Path>,
     blob: Option<Oid>,
     /// Ids of the trees met looking `path` up, below the root (`docs/` for
     /// `docs/x.md`), in a commit where the lookup gave `blob`: any tree with one of these
     /// ids at that place gives the same answer.
-    trees: Vec<Oid>,
+    trees: Rc<[Oid]>,
 }
 
 impl PartialEq for DocState {
@@ -508,6 +510,8 @@ impl Repo {
         let mut keys: Vec<(String, Option<graph::BloomKeys>)> = Vec::new();
 
         let mut owned: Node;
+        // Reused from commit to commit.
+        let mut parent_states: Vec<(Oid, DocState)> = Vec::new();
         loop {
             let (id, node): (Oid, &Node) = if let Some(list) = listed.as_ref() {
                 let Some((id, node)) = list.get(next_listed) else {
@@ -541,7 +545,7 @@ impl Repo {
                     let tree = self.find_tree(node.tree)?;
                     let (blob, trees) = self.locate(&tree, &path, None)?;
                     DocState {
-                        path: path.clone(),
+                        path: Rc::from(path.as_path()),
                         blob,
                         trees,
                     }
@@ -555,7 +559,7 @@ impl Repo {
                     newest_first.push(DocChange {
                         commit: self.commit_info(id)?,
                         kind: ChangeKind::Added,
-                        path: state.path.clone(),
+                        path: state.path.to_path_buf(),
                         old_path: None,
                         before: None,
                         after: Some(blob),
@@ -581,7 +585,7 @@ impl Repo {
                 }
                 _ => false,
             };
-            let mut parent_states: Vec<(Oid, DocState)> = Vec::with_capacity(parents.len());
+            parent_states.clear();
             let mut own_tree: Option<Tree<'_>> = None;
             for (i, &(pid, ptree)) in parents.iter().enumerate() {
                 let ps = if i == 0 && unchanged {
@@ -600,13 +604,13 @@ impl Repo {
                     None => None,
                 };
                 let old_path = match (change, parent_states.first()) {
-                    (ChangeKind::Renamed, Some((_, ps))) => Some(ps.path.clone()),
+                    (ChangeKind::Renamed, Some((_, ps))) => Some(ps.path.to_path_buf()),
                     _ => None,
                 };
                 newest_first.push(DocChange {
                     commit: self.commit_info(id)?,
                     kind: change,
-                    path: state.path.clone(),
+                    path: state.path.to_path_buf(),
                     old_path,
                     before: match change {
                         ChangeKind::Added => None,
@@ -618,7 +622,7 @@ impl Repo {
                 on_change(&newest_first[newest_first.len() - 1]);
             }
 
-            for (pid, ps) in parent_states {
+            for (pid, ps) in parent_states.drain(..) {
                 match pending.get(&pid) {
                     // Two children disagree on the parent's path: prefer the one where the
                     // document exists, otherwise the first child's (newest) view.
@@ -762,11 +766,11 @@ impl Repo {
         root: &Tree<'r>,
         path: &Path,
         known: Option<&DocState>,
-    ) -> Result<(Option<Oid>, Vec<Oid>)> {
+    ) -> Result<(Option<Oid>, Rc<[Oid]>)> {
         let text = path.to_string_lossy();
         let mut parts: Vec<&str> = text.split('/').collect();
         let Some(name) = parts.pop() else {
-            return Ok((None, Vec::new()));
+            return Ok((None, Rc::from([])));
         };
         let mut trees: Vec<Oid> = Vec::with_capacity(parts.len());
         let mut below: Option<Tree<'r>> = None;
@@ -774,7 +778,7 @@ impl Repo {
             let tree = below.as_ref().unwrap_or(root);
             let id = match tree.get_name(dir) {
                 Some(entry) if entry.kind() == Some(ObjectType::Tree) => entry.id(),
-                _ => return Ok((None, trees)),
+                _ => return Ok((None, trees.into())),
             };
             if let Some(k) = known {
                 if k.trees.get(i) == Some(&id) {
@@ -789,7 +793,7 @@ impl Repo {
             .get_name(name)
             .filter(|e| e.kind() == Some(ObjectType::Blob))
             .map(|e| e.id());
-        Ok((blob, trees))
+        Ok((blob, trees.into()))
     }
 
     /// Where the document is in a parent with root tree `parent_tree`, given where it is
@@ -832,7 +836,7 @@ impl Repo {
             Some(old) => {
                 let (blob, trees) = self.locate(&parent_root, &old, None)?;
                 Ok(DocState {
-                    path: old,
+                    path: old.into(),
                     blob,
                     trees,
                 })

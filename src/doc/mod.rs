@@ -95,7 +95,7 @@ impl Document {
         // place (found by the fuzzer).
         let bytes = text.src.as_bytes();
         if let Some(pos) =
-            (0..bytes.len()).find(|&i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+            memchr::memchr_iter(b'\r', bytes).find(|&i| bytes.get(i + 1) != Some(&b'\n'))
         {
             let (line, col) = text.line_col(pos);
             return Err(DocError {

@@ -55,7 +55,7 @@ impl Text {
         let mut start = body_start;
         let bytes = src.as_bytes();
         while start < src.len() {
-            let nl = memchr(b'\n', &bytes[start..]).map(|i| start + i);
+            let nl = memchr::memchr(b'\n', &bytes[start..]).map(|i| start + i);
             let (end, next) = match nl {
                 Some(i) if i > start && bytes[i - 1] == b'\r' => (i - 1, i + 1),
                 Some(i) => (i, i + 1),
@@ -118,10 +118,6 @@ impl Text {
     pub fn slice(&self, r: Range<usize>) -> &str {
         &self.src[r]
     }
-}
-
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
 }
 
 #[cfg(test)]
