@@ -12,11 +12,14 @@
 //! Every write count is the fake's own count of non-GET requests, so "no write" means no
 //! request that could change anything reached GitHub.
 //!
-//! Timing: the binary uses the client's default retry policy (1 s first backoff, a 30 s
-//! timeout per call) and there is no environment seam to shorten it, so every retried
-//! fault costs about a second and a real client timeout cannot be provoked in reasonable
-//! time (`Fault::Timeout` here is a slow answer, well inside the 30 s).
+//! Timing: the fake's `env_vars` give the binary a 5 ms first backoff and waits of at most
+//! 50 ms (`DBARCH_GITHUB_RETRY_BASE_MS`, `DBARCH_GITHUB_RETRY_MAX_MS`; `FAST_RETRY`), so a
+//! retried fault costs milliseconds and `Retry-After: 1` waits 50 ms. The per-call timeout
+//! keeps its 30 s default, so `Fault::Timeout` is a slow answer well inside it, except in
+//! the test that sets `DBARCH_GITHUB_TIMEOUT_MS` to provoke a real client timeout.
 use std::time::{Duration, Instant};
+
+use dbarch::github::client::{ENV_RETRY_BASE_MS, ENV_RETRY_MAX_MS, ENV_TIMEOUT_MS};
 
 use crate::common::{stderr_of, stdout_of, TestRepo, ALICE, BOB, DOC};
 use crate::fake_github::{
@@ -122,7 +125,7 @@ impl World {
             .put_file("main", path, &self.repo.read_bytes(path));
     }
 
-    /// `dbarch remind ARGS` on `now`, pointed at the fake.
+    /// `dbarch remind ARGS` on `now`, pointed at the fake (with its fast retry timing).
     fn cmd(&self, now: &str, args: &[&str]) -> assert_cmd::Command {
         let mut cmd = self.repo.dbarch();
         cmd.envs(self.fake.env_vars())
@@ -1076,6 +1079,46 @@ fn a_hundred_scheduled_runs_under_faults_leave_no_duplicate() {
     );
 }
 
+/// `DBARCH_GITHUB_TIMEOUT_MS` reaches the binary: an answer slower than it is a client
+/// timeout. A create that timed out (the fake applied it) is not replayed: the run lists
+/// the issues again and finds it. A list that timed out is retried. With the default 30 s
+/// timeout neither would happen: the slow answers would simply be waited for.
+#[test]
+fn an_answer_slower_than_the_timeout_variable_times_out() {
+    let w = World::single("2026-11-20", "2026-12-10");
+    w.fake.set_hold(Duration::from_millis(1500));
+    let run = || {
+        let mut cmd = w.cmd("2026-12-10", &[]);
+        cmd.env(ENV_TIMEOUT_MS, "300");
+        cmd
+    };
+    let list = w.fake.path("/issues?");
+    let lists = || {
+        w.fake
+            .requests()
+            .iter()
+            .filter(|(m, p)| m == "GET" && p.starts_with(&list))
+            .count()
+    };
+
+    w.fake
+        .fail_next("POST", &w.fake.path("/issues"), Fault::Timeout);
+    hidden(run(), 0, &[TOKEN]);
+    assert_eq!(w.fake.pending_faults(), 0);
+    assert_eq!(w.fake.count("POST"), 1, "the create was not replayed");
+    assert_eq!(lists(), 2, "listed again after the create timed out");
+    w.only_issue();
+
+    w.fake
+        .fail_next("GET", &w.fake.path("/issues"), Fault::Timeout);
+    let writes = w.fake.writes();
+    hidden(run(), 0, &[TOKEN]);
+    assert_eq!(w.fake.pending_faults(), 0);
+    assert_eq!(lists(), 4, "the list that timed out was retried");
+    assert_eq!(w.fake.writes(), writes, "nothing new to write");
+    w.only_issue();
+}
+
 // ---------------------------------------------------------------------------------------
 // 6. The token never shows
 // ---------------------------------------------------------------------------------------
@@ -1161,8 +1204,8 @@ fn the_token_never_shows_even_when_calls_fail() {
     let err = hidden(verbose("2026-12-11", &[]), 3, &[TOKEN]);
     assert!(err.contains("gave up after 5 attempts"), "{err}");
 
-    // 500 until the retries are spent (1 + 2 + 4 + 8 s of backoff: the slowest check
-    // here, kept because it is the one path that formats "gave up" for a server error).
+    // 500 until the retries are spent (the one path that formats "gave up" for a server
+    // error): 5 + 10 + 20 + 40 ms of backoff with the fake's timing, 15 s with the defaults.
     let started = Instant::now();
     w.fake
         .fail_times("GET", &w.fake.path("/issues"), Fault::Status(500), 5);
@@ -1171,11 +1214,50 @@ fn the_token_never_shows_even_when_calls_fail() {
         err.contains("500") && err.contains("gave up after 5 attempts"),
         "{err}"
     );
+    let took = started.elapsed();
     eprintln!(
         "500 until the retries are spent: {:.1} s",
-        started.elapsed().as_secs_f64()
+        took.as_secs_f64()
+    );
+    assert!(
+        took < Duration::from_secs(10),
+        "took {took:?}: the retry timing of the environment was not applied"
     );
     assert_eq!(w.fake.pending_faults(), 0);
+}
+
+/// A timing variable that is not a whole number of milliseconds stops `remind` (and its
+/// dry run) before any call: exit 2, the variable named, the token never shown, even when
+/// it was pasted into the variable.
+#[test]
+fn an_invalid_timing_variable_is_a_usage_error() {
+    let w = World::single("2026-11-20", "2026-12-10");
+    let requests = w.fake.requests().len();
+    for (name, value) in [
+        (ENV_RETRY_BASE_MS, "1s"),
+        (ENV_RETRY_MAX_MS, "-50"),
+        (ENV_TIMEOUT_MS, "0"),
+        (ENV_TIMEOUT_MS, TOKEN),
+    ] {
+        for args in [&[][..], &["--dry-run"][..]] {
+            let mut cmd = w.cmd("2026-12-10", args);
+            cmd.arg("--verbose").env(name, value);
+            let err = hidden(cmd, 2, &[TOKEN]);
+            assert!(
+                err.contains(&format!("environment variable {name}: `")),
+                "{name}={value} {args:?}: {err}"
+            );
+            if value != TOKEN {
+                assert!(err.contains(value), "{name}={value} {args:?}: {err}");
+            }
+        }
+    }
+    assert_eq!(w.fake.requests().len(), requests, "no call was made");
+    // Blank counts as unset.
+    let mut cmd = w.cmd("2026-12-10", &[]);
+    cmd.env(ENV_TIMEOUT_MS, " ");
+    hidden(cmd, 0, &[TOKEN]);
+    w.only_issue();
 }
 
 // ---------------------------------------------------------------------------------------

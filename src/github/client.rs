@@ -12,7 +12,8 @@
 //! tested. A failed attempt is retried up to [`ClientOptions::max_retries`] times, after
 //! `Retry-After` seconds (or until `x-ratelimit-reset` when the primary limit is spent)
 //! when GitHub says so, else after an exponential backoff (`base_delay`, doubling); every
-//! wait is capped at [`ClientOptions::max_delay`]. What is retried:
+//! wait, a longer `Retry-After` or rate-limit reset included, is capped at
+//! [`ClientOptions::max_delay`]. What is retried:
 //!
 //! - 429, and 403 that is a rate limit (`retry-after`, `x-ratelimit-remaining: 0`, or a
 //!   "rate limit" message such as the secondary-limit one): GitHub did nothing, so every
@@ -30,6 +31,22 @@
 //!   make a duplicate. The error says the request may have been applied; the caller
 //!   re-lists and looks for its marker.
 //!
+//! # Timing from the environment
+//!
+//! [`Client::new`] takes the default [`ClientOptions`] and applies three variables
+//! ([`ClientOptions::from_env`]); [`Client::with_options`] ignores them. Each is a whole
+//! number of milliseconds; an empty value counts as unset, anything else that is not a
+//! number (or a timeout of 0) is an [`Error::Usage`] naming the variable.
+//!
+//! | variable | sets | default |
+//! |---|---|---|
+//! | `DBARCH_GITHUB_RETRY_BASE_MS` | [`ClientOptions::base_delay`], the first backoff | 1000 |
+//! | `DBARCH_GITHUB_RETRY_MAX_MS` | [`ClientOptions::max_delay`], the longest wait (`Retry-After` included) | 60000 |
+//! | `DBARCH_GITHUB_TIMEOUT_MS` | [`ClientOptions::timeout`], per attempt (at least 1) | 30000 |
+//!
+//! The number of retries stays 4. The tests set small values so that the binary's retries
+//! against the fake GitHub take milliseconds.
+//!
 //! # Errors
 //!
 //! 401, 403 (not a rate limit) and 404 are [`Error::Usage`] naming what to fix: the token,
@@ -43,9 +60,9 @@ use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use octocrab::models;
 use octocrab::service::middleware::retry::RetryConfig;
-use octocrab::{Octocrab, Page};
+use octocrab::{issues, models, pulls, repos};
+use octocrab::{FromResponse, Octocrab, Page};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
@@ -75,6 +92,45 @@ impl Default for ClientOptions {
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(60),
         }
+    }
+}
+
+/// `DBARCH_GITHUB_RETRY_BASE_MS`: [`ClientOptions::base_delay`] in milliseconds.
+pub const ENV_RETRY_BASE_MS: &str = "DBARCH_GITHUB_RETRY_BASE_MS";
+/// `DBARCH_GITHUB_RETRY_MAX_MS`: [`ClientOptions::max_delay`] in milliseconds.
+pub const ENV_RETRY_MAX_MS: &str = "DBARCH_GITHUB_RETRY_MAX_MS";
+/// `DBARCH_GITHUB_TIMEOUT_MS`: [`ClientOptions::timeout`] in milliseconds (at least 1).
+pub const ENV_TIMEOUT_MS: &str = "DBARCH_GITHUB_TIMEOUT_MS";
+
+impl ClientOptions {
+    /// The defaults with the timing variables applied (see the module doc); `env` looks a
+    /// variable up. An empty or blank value counts as unset; a value that is not a whole
+    /// number of milliseconds (for the timeout: at least 1) is an [`Error::Usage`] that
+    /// names the variable and shows the value.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<ClientOptions> {
+        let millis = |name: &str, least: u64| -> Result<Option<Duration>> {
+            let Some(value) = env(name).filter(|v| !v.trim().is_empty()) else {
+                return Ok(None);
+            };
+            match value.trim().parse::<u64>() {
+                Ok(n) if n >= least => Ok(Some(Duration::from_millis(n))),
+                _ => Err(Error::Usage(format!(
+                    "environment variable {name}: `{}` is not a number of milliseconds (a whole number, at least {least})",
+                    value.trim()
+                ))),
+            }
+        };
+        let mut options = ClientOptions::default();
+        if let Some(d) = millis(ENV_RETRY_BASE_MS, 0)? {
+            options.base_delay = d;
+        }
+        if let Some(d) = millis(ENV_RETRY_MAX_MS, 0)? {
+            options.max_delay = d;
+        }
+        if let Some(d) = millis(ENV_TIMEOUT_MS, 1)? {
+            options.timeout = d;
+        }
+        Ok(options)
     }
 }
 
@@ -133,20 +189,74 @@ enum Replay {
     Once,
 }
 
+/// The HTTP methods the client sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+    Patch,
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+        })
+    }
+}
+
+/// One REST call: what [`Client::calls`] and the error messages show, and how a failure
+/// is treated.
 struct Call {
-    method: &'static str,
+    method: Method,
+    /// Path and query, without the API's base (`/repos/acme/db/issues?state=all`).
     path: String,
     scope: Scope,
     replay: Replay,
 }
 
 impl Call {
-    fn new(method: &'static str, path: String, scope: Scope, replay: Replay) -> Call {
+    fn new(method: Method, path: String, scope: Scope, replay: Replay) -> Call {
         Call {
             method,
             path,
             scope,
             replay,
+        }
+    }
+}
+
+/// What one attempt of a call is given: its own octocrab handle and the repository, owned,
+/// so that the attempt's future borrows nothing from the [`Client`].
+struct Api {
+    crab: Octocrab,
+    owner: String,
+    name: String,
+}
+
+impl Api {
+    fn issues(&self) -> issues::IssueHandler<'_> {
+        self.crab.issues(&self.owner, &self.name)
+    }
+
+    fn pulls(&self) -> pulls::PullRequestHandler<'_> {
+        self.crab.pulls(&self.owner, &self.name)
+    }
+
+    fn repos(&self) -> repos::RepoHandler<'_> {
+        self.crab.repos(&self.owner, &self.name)
+    }
+
+    /// `call` as a raw JSON request (the Git Data API, the contents API, review requests):
+    /// a GET, or a POST or PATCH with `body`.
+    async fn json<R: FromResponse>(self, call: &Call, body: Option<&Value>) -> octocrab::Result<R> {
+        let route = call.path.as_str();
+        match call.method {
+            Method::Get => self.crab.get::<R, _, ()>(route, None).await,
+            Method::Post => self.crab.post(route, body).await,
+            Method::Patch => self.crab.patch::<R, _, Value>(route, body).await,
         }
     }
 }
@@ -305,13 +415,22 @@ fn epoch_now() -> u64 {
 }
 
 impl Client {
-    /// A client for `env`'s repository with the default [`ClientOptions`]. Needs a token
-    /// and a repository.
+    /// A client for `env`'s repository with the default [`ClientOptions`] and the timing
+    /// variables of the process environment applied ([`ClientOptions::from_env`]). Needs a
+    /// token and a repository.
     pub fn new(env: &Env) -> Result<Client> {
-        Client::with_options(env, ClientOptions::default())
+        let vars = |name: &str| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+        let token = env.token.as_deref().map(str::trim);
+        let options = ClientOptions::from_env(&vars).map_err(|e| match e {
+            // The value is shown: a token pasted into the wrong variable must not be.
+            Error::Usage(m) => Error::Usage(redact(&m, token)),
+            other => other,
+        })?;
+        Client::with_options(env, options)
     }
 
-    /// A client with explicit timeouts and retry policy (tests use milliseconds).
+    /// A client with explicit timeouts and retry policy; the timing variables of the
+    /// environment are not read (tests use milliseconds).
     pub fn with_options(env: &Env, options: ClientOptions) -> Result<Client> {
         let token = env.require_token()?.trim().to_string();
         if token.is_empty() || !token.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
@@ -382,15 +501,25 @@ impl Client {
         &self.options
     }
 
-    /// `/repos/{owner}/{name}`.
-    fn base(&self) -> String {
-        format!("/repos/{}/{}", self.repo.owner, self.repo.name)
+    /// A call on this repository: `METHOD /repos/{owner}/{name}{tail}`.
+    fn call(&self, method: Method, tail: &str, scope: Scope, replay: Replay) -> Call {
+        let path = format!("/repos/{}/{}{tail}", self.repo.owner, self.repo.name);
+        Call::new(method, path, scope, replay)
     }
 
-    /// Runs `op` until it succeeds or the policy gives up.
+    /// What the next attempt of a call is given.
+    fn api(&self) -> Api {
+        Api {
+            crab: self.crab.clone(),
+            owner: self.repo.owner.clone(),
+            name: self.repo.name.clone(),
+        }
+    }
+
+    /// Runs `op` (one attempt of `call`) until it succeeds or the policy gives up.
     fn send<T, F, Fut>(&mut self, call: &Call, mut op: F) -> Result<T, Failed>
     where
-        F: FnMut() -> Fut,
+        F: FnMut(Api) -> Fut,
         Fut: Future<Output = octocrab::Result<T>>,
     {
         let mut attempts = 0;
@@ -399,9 +528,10 @@ impl Client {
             self.calls
                 .push((call.method.to_string(), call.path.clone()));
             let timeout = self.options.timeout;
+            let api = self.api();
             let outcome = self
                 .rt
-                .block_on(async { tokio::time::timeout(timeout, op()).await });
+                .block_on(async { tokio::time::timeout(timeout, op(api)).await });
             let failure = match outcome {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(e)) => Failure::from_octocrab(e),
@@ -414,38 +544,38 @@ impl Client {
         }
     }
 
-    fn run<T, F, Fut>(&mut self, call: Call, op: F) -> Result<T>
+    /// [`Client::send`], with the user-facing error.
+    fn run<T, F, Fut>(&mut self, call: &Call, op: F) -> Result<T>
     where
-        F: FnMut() -> Fut,
+        F: FnMut(Api) -> Fut,
         Fut: Future<Output = octocrab::Result<T>>,
     {
-        self.send(&call, op).map_err(|f| self.error(&call, f))
+        self.send(call, op).map_err(|f| self.error(call, f))
     }
 
     /// Like [`Client::run`], but a 404 is `None`.
-    fn run_optional<T, F, Fut>(&mut self, call: Call, op: F) -> Result<Option<T>>
+    fn run_optional<T, F, Fut>(&mut self, call: &Call, op: F) -> Result<Option<T>>
     where
-        F: FnMut() -> Fut,
+        F: FnMut(Api) -> Fut,
         Fut: Future<Output = octocrab::Result<T>>,
     {
-        match self.send(&call, op) {
+        match self.send(call, op) {
             Ok(v) => Ok(Some(v)),
             Err(Failed {
                 failure: Failure::Status { status: 404, .. },
                 ..
             }) => Ok(None),
-            Err(f) => Err(self.error(&call, f)),
+            Err(f) => Err(self.error(call, f)),
         }
     }
 
-    /// Runs the first page and follows `Link: rel="next"`.
-    fn paginate<T, F, Fut>(&mut self, call: Call, first: F) -> Result<Vec<T>>
+    /// Runs the first page and follows `Link: rel="next"` (GETs with `call`'s scope).
+    fn paginate<T, F, Fut>(&mut self, call: &Call, first: F) -> Result<Vec<T>>
     where
         T: DeserializeOwned,
-        F: FnMut() -> Fut,
+        F: FnMut(Api) -> Fut,
         Fut: Future<Output = octocrab::Result<Page<T>>>,
     {
-        let scope = call.scope;
         let mut page = self.run(call, first)?;
         let mut items = page.take_items();
         while let Some(next) = page.next.take() {
@@ -460,12 +590,8 @@ impl Client {
                 }
                 _ => full,
             };
-            let crab = self.crab.clone();
-            let (crab, route) = (&crab, path.as_str());
-            let call = Call::new("GET", path.clone(), scope, Replay::Safe);
-            page = self.run(call, move || async move {
-                crab.get::<Page<T>, _, ()>(route, None).await
-            })?;
+            let next_call = Call::new(Method::Get, path, call.scope, Replay::Safe);
+            page = self.run(&next_call, |api| api.json(&next_call, None))?;
             items.extend(page.take_items());
         }
         Ok(items)
@@ -591,8 +717,8 @@ impl Client {
         }
     }
 
-    /// A string at `pointer` (`/tree/sha`) of a JSON response.
-    fn field(&self, call: (&str, &str), v: &Value, pointer: &str) -> Result<String> {
+    /// A string at `pointer` (`/tree/sha`) of `call`'s JSON response.
+    fn field(&self, call: &Call, v: &Value, pointer: &str) -> Result<String> {
         v.pointer(pointer)
             .and_then(Value::as_str)
             .map(str::to_string)
@@ -600,14 +726,22 @@ impl Client {
                 Error::Internal(redact(
                     &format!(
                         "GitHub {} {}: unexpected response: no `{pointer}`",
-                        call.0, call.1
+                        call.method, call.path
                     ),
                     Some(&self.token),
                 ))
             })
     }
 
-    fn decode_base64(&self, call: (&str, &str), content: &str) -> Result<Vec<u8>> {
+    /// `POST /repos/{o}/{r}{tail}` (`/git/blobs`, `/git/trees`, `/git/commits`) with
+    /// `body` → the new object's sha. Replayable: Git objects are content-addressed.
+    fn create_git_object(&mut self, tail: &str, body: Value) -> Result<String> {
+        let call = self.call(Method::Post, tail, Scope::Contents, Replay::Safe);
+        let v: Value = self.run(&call, |api| api.json(&call, Some(&body)))?;
+        self.field(&call, &v, "/sha")
+    }
+
+    fn decode_base64(&self, call: &Call, content: &str) -> Result<Vec<u8>> {
         let clean: String = content
             .chars()
             .filter(|c| !c.is_ascii_whitespace())
@@ -618,7 +752,7 @@ impl Client {
                 Error::Internal(redact(
                     &format!(
                         "GitHub {} {}: unexpected response: bad base64 content: {e}",
-                        call.0, call.1
+                        call.method, call.path
                     ),
                     Some(&self.token),
                 ))
@@ -632,35 +766,27 @@ impl GitHub for Client {
     }
 
     fn default_branch(&mut self) -> Result<String> {
-        let crab = self.crab.clone();
-        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
-        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
-        let path = self.base();
-        let repo = self.run(
-            Call::new("GET", path.clone(), Scope::Repo, Replay::Safe),
-            move || async move { crab.repos(o, r).get().await },
-        )?;
+        let call = self.call(Method::Get, "", Scope::Repo, Replay::Safe);
+        let repo = self.run(&call, |api| async move { api.repos().get().await })?;
         repo.default_branch
             .filter(|b| !b.is_empty())
             .ok_or_else(|| {
                 Error::Internal(format!(
-                    "GitHub GET {path}: the repository has no default branch (is it empty?)"
+                    "GitHub GET {}: the repository has no default branch (is it empty?)",
+                    call.path
                 ))
             })
     }
 
     fn list_issues(&mut self, labels: &[String]) -> Result<Vec<Issue>> {
-        let crab = self.crab.clone();
-        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
-        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
-        let mut path = format!("{}/issues?state=all", self.base());
+        let mut tail = "/issues?state=all".to_string();
         if !labels.is_empty() {
-            path.push_str(&format!("&labels={}", encode(&labels.join(","))));
+            tail.push_str(&format!("&labels={}", encode(&labels.join(","))));
         }
-        path.push_str("&per_page=100");
-        let call = Call::new("GET", path, Scope::Issues, Replay::Safe);
-        let items = self.paginate(call, move || async move {
-            let handler = crab.issues(o, r);
+        tail.push_str("&per_page=100");
+        let call = self.call(Method::Get, &tail, Scope::Issues, Replay::Safe);
+        let items = self.paginate(&call, move |api| async move {
+            let handler = api.issues();
             let mut list = handler
                 .list()
                 .state(octocrab::params::State::All)
@@ -684,17 +810,9 @@ impl GitHub for Client {
         labels: &[String],
         assignees: &[String],
     ) -> Result<Issue> {
-        let crab = self.crab.clone();
-        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
-        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
-        let call = Call::new(
-            "POST",
-            format!("{}/issues", self.base()),
-            Scope::Issues,
-            Replay::Once,
-        );
-        let issue = self.run(call, move || async move {
-            let handler = crab.issues(o, r);
+        let call = self.call(Method::Post, "/issues", Scope::Issues, Replay::Once);
+        let issue = self.run(&call, move |api| async move {
+            let handler = api.issues();
             let mut create = handler.create(title).body(body);
             if !labels.is_empty() {
                 create = create.labels(labels.to_vec());
@@ -708,17 +826,10 @@ impl GitHub for Client {
     }
 
     fn update_issue(&mut self, number: u64, fields: &IssueFields) -> Result<Issue> {
-        let crab = self.crab.clone();
-        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
-        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
-        let call = Call::new(
-            "PATCH",
-            format!("{}/issues/{number}", self.base()),
-            Scope::Issues,
-            Replay::Safe,
-        );
-        let issue = self.run(call, move || async move {
-            let handler = crab.issues(o, r);
+        let tail = format!("/issues/{number}");
+        let call = self.call(Method::Patch, &tail, Scope::Issues, Replay::Safe);
+        let issue = self.run(&call, move |api| async move {
+            let handler = api.issues();
             let mut update = handler.update(number);
             if let Some(title) = &fields.title {
                 update = update.title(title.as_str());
@@ -741,29 +852,19 @@ impl GitHub for Client {
         if labels.is_empty() {
             return Ok(());
         }
-        let crab = self.crab.clone();
-        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
-        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
-        let call = Call::new(
-            "POST",
-            format!("{}/issues/{number}/labels", self.base()),
-            Scope::Issues,
-            Replay::Safe,
-        );
-        self.run(call, move || async move {
-            crab.issues(o, r).add_labels(number, labels).await
+        let tail = format!("/issues/{number}/labels");
+        let call = self.call(Method::Post, &tail, Scope::Issues, Replay::Safe);
+        self.run(&call, move |api| async move {
+            api.issues().add_labels(number, labels).await
         })?;
         Ok(())
     }
 
     fn list_comments(&mut self, number: u64) -> Result<Vec<Comment>> {
-        let crab = self.crab.clone();
-        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
-        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
-        let path = format!("{}/issues/{number}/comments?per_page=100", self.base());
-        let call = Call::new("GET", path, Scope::Issues, Replay::Safe);
-        let items = self.paginate(call, move || async move {
-            crab.issues(o, r)
+        let tail = format!("/issues/{number}/comments?per_page=100");
+        let call = self.call(Method::Get, &tail, Scope::Issues, Replay::Safe);
+        let items = self.paginate(&call, move |api| async move {
+            api.issues()
                 .list_comments(number)
                 .per_page(100u8)
                 .send()
@@ -779,54 +880,40 @@ impl GitHub for Client {
     }
 
     fn create_comment(&mut self, number: u64, body: &str) -> Result<()> {
-        let crab = self.crab.clone();
-        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
-        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
-        let call = Call::new(
-            "POST",
-            format!("{}/issues/{number}/comments", self.base()),
-            Scope::Issues,
-            Replay::Once,
-        );
-        self.run(call, move || async move {
-            crab.issues(o, r).create_comment(number, body).await
+        let tail = format!("/issues/{number}/comments");
+        let call = self.call(Method::Post, &tail, Scope::Issues, Replay::Once);
+        self.run(&call, move |api| async move {
+            api.issues().create_comment(number, body).await
         })?;
         Ok(())
     }
 
     fn get_branch(&mut self, branch: &str) -> Result<Option<String>> {
-        let crab = self.crab.clone();
-        let path = format!("{}/git/ref/heads/{}", self.base(), encode(branch));
-        let (crab, route) = (&crab, path.as_str());
-        let call = Call::new("GET", path.clone(), Scope::Contents, Replay::Safe);
-        let found: Option<Value> = self.run_optional(call, move || async move {
-            crab.get::<Value, _, ()>(route, None).await
-        })?;
+        let tail = format!("/git/ref/heads/{}", encode(branch));
+        let call = self.call(Method::Get, &tail, Scope::Contents, Replay::Safe);
+        let found: Option<Value> = self.run_optional(&call, |api| api.json(&call, None))?;
         match found {
             // A prefix of existing refs answers with an array on some servers: not this branch.
-            Some(v) if v.is_object() => Ok(Some(self.field(("GET", &path), &v, "/object/sha")?)),
+            Some(v) if v.is_object() => Ok(Some(self.field(&call, &v, "/object/sha")?)),
             _ => Ok(None),
         }
     }
 
     fn get_file(&mut self, git_ref: &str, path: &str) -> Result<Option<Vec<u8>>> {
-        let crab = self.crab.clone();
-        let route = format!(
-            "{}/contents/{}?ref={}",
-            self.base(),
+        let tail = format!(
+            "/contents/{}?ref={}",
             encode(path.trim_start_matches('/')),
             encode(git_ref)
         );
-        let crab_ref = &crab;
-        let r = route.as_str();
-        let call = Call::new("GET", route.clone(), Scope::Contents, Replay::Safe);
-        let found: Option<Value> = self.run_optional(call, move || async move {
-            crab_ref.get::<Value, _, ()>(r, None).await
-        })?;
+        let call = self.call(Method::Get, &tail, Scope::Contents, Replay::Safe);
+        let found: Option<Value> = self.run_optional(&call, |api| api.json(&call, None))?;
         let Some(v) = found else { return Ok(None) };
         let not_a_file = |kind: &str| {
             Error::Internal(redact(
-                &format!("GitHub GET {route}: `{path}` at `{git_ref}` is a {kind}, not a file"),
+                &format!(
+                    "GitHub {} {}: `{path}` at `{git_ref}` is a {kind}, not a file",
+                    call.method, call.path
+                ),
                 Some(&self.token),
             ))
         };
@@ -841,31 +928,24 @@ impl GitHub for Client {
         let content = v.get("content").and_then(Value::as_str).unwrap_or("");
         let size = v.get("size").and_then(Value::as_u64).unwrap_or(0);
         if encoding == "base64" {
-            return self.decode_base64(("GET", &route), content).map(Some);
+            return self.decode_base64(&call, content).map(Some);
         }
         if size == 0 {
             return Ok(Some(Vec::new()));
         }
         // Files over 1 MB come without content (`encoding: none`): read the blob.
-        let sha = self.field(("GET", &route), &v, "/sha")?;
-        let blob_path = format!("{}/git/blobs/{sha}", self.base());
-        let b = blob_path.as_str();
-        let call = Call::new("GET", blob_path.clone(), Scope::Contents, Replay::Safe);
-        let blob: Value = self.run(call, move || async move {
-            crab_ref.get::<Value, _, ()>(b, None).await
-        })?;
-        let content = self.field(("GET", &blob_path), &blob, "/content")?;
-        self.decode_base64(("GET", &blob_path), &content).map(Some)
+        let sha = self.field(&call, &v, "/sha")?;
+        let tail = format!("/git/blobs/{sha}");
+        let blob_call = self.call(Method::Get, &tail, Scope::Contents, Replay::Safe);
+        let blob: Value = self.run(&blob_call, |api| api.json(&blob_call, None))?;
+        let content = self.field(&blob_call, &blob, "/content")?;
+        self.decode_base64(&blob_call, &content).map(Some)
     }
 
     fn get_commit(&mut self, commit: &str) -> Result<GitCommit> {
-        let crab = self.crab.clone();
-        let path = format!("{}/git/commits/{}", self.base(), encode(commit));
-        let (crab, route) = (&crab, path.as_str());
-        let call = Call::new("GET", path.clone(), Scope::Contents, Replay::Safe);
-        let v: Value = self.run(call, move || async move {
-            crab.get::<Value, _, ()>(route, None).await
-        })?;
+        let tail = format!("/git/commits/{}", encode(commit));
+        let call = self.call(Method::Get, &tail, Scope::Contents, Replay::Safe);
+        let v: Value = self.run(&call, |api| api.json(&call, None))?;
         let parents = v
             .pointer("/parents")
             .and_then(Value::as_array)
@@ -877,7 +957,7 @@ impl GitHub for Client {
             })
             .unwrap_or_default();
         Ok(GitCommit {
-            tree: self.field(("GET", &path), &v, "/tree/sha")?,
+            tree: self.field(&call, &v, "/tree/sha")?,
             message: v
                 .pointer("/message")
                 .and_then(Value::as_str)
@@ -888,56 +968,36 @@ impl GitHub for Client {
     }
 
     fn create_blob(&mut self, content: &[u8]) -> Result<String> {
-        let crab = self.crab.clone();
-        let path = format!("{}/git/blobs", self.base());
-        let body = json!({
-            "content": base64::engine::general_purpose::STANDARD.encode(content),
-            "encoding": "base64",
-        });
-        let (crab, route, body_ref) = (&crab, path.as_str(), &body);
-        let call = Call::new("POST", path.clone(), Scope::Contents, Replay::Safe);
-        let v: Value = self.run(call, move || async move {
-            crab.post::<Value, Value>(route, Some(body_ref)).await
-        })?;
-        self.field(("POST", &path), &v, "/sha")
+        self.create_git_object(
+            "/git/blobs",
+            json!({
+                "content": base64::engine::general_purpose::STANDARD.encode(content),
+                "encoding": "base64",
+            }),
+        )
     }
 
     fn create_tree(&mut self, base_tree: &str, path: &str, blob: &str) -> Result<String> {
-        let crab = self.crab.clone();
-        let route = format!("{}/git/trees", self.base());
-        let body = json!({
-            "base_tree": base_tree,
-            "tree": [{ "path": path.trim_start_matches('/'), "mode": "100644", "type": "blob", "sha": blob }],
-        });
-        let (crab, r, body_ref) = (&crab, route.as_str(), &body);
-        let call = Call::new("POST", route.clone(), Scope::Contents, Replay::Safe);
-        let v: Value = self.run(call, move || async move {
-            crab.post::<Value, Value>(r, Some(body_ref)).await
-        })?;
-        self.field(("POST", &route), &v, "/sha")
+        self.create_git_object(
+            "/git/trees",
+            json!({
+                "base_tree": base_tree,
+                "tree": [{ "path": path.trim_start_matches('/'), "mode": "100644", "type": "blob", "sha": blob }],
+            }),
+        )
     }
 
     fn create_commit(&mut self, message: &str, tree: &str, parents: &[String]) -> Result<String> {
-        let crab = self.crab.clone();
-        let path = format!("{}/git/commits", self.base());
-        let body = json!({ "message": message, "tree": tree, "parents": parents });
-        let (crab, route, body_ref) = (&crab, path.as_str(), &body);
-        let call = Call::new("POST", path.clone(), Scope::Contents, Replay::Safe);
-        let v: Value = self.run(call, move || async move {
-            crab.post::<Value, Value>(route, Some(body_ref)).await
-        })?;
-        self.field(("POST", &path), &v, "/sha")
+        self.create_git_object(
+            "/git/commits",
+            json!({ "message": message, "tree": tree, "parents": parents }),
+        )
     }
 
     fn create_branch(&mut self, branch: &str, sha: &str) -> Result<()> {
-        let crab = self.crab.clone();
-        let path = format!("{}/git/refs", self.base());
         let body = json!({ "ref": format!("refs/heads/{branch}"), "sha": sha });
-        let (crab, route, body_ref) = (&crab, path.as_str(), &body);
-        let call = Call::new("POST", path.clone(), Scope::Contents, Replay::Safe);
-        match self.send(&call, move || async move {
-            crab.post::<Value, Value>(route, Some(body_ref)).await
-        }) {
+        let call = self.call(Method::Post, "/git/refs", Scope::Contents, Replay::Safe);
+        match self.send(&call, |api| api.json::<Value>(&call, Some(&body))) {
             Ok(_) => Ok(()),
             Err(failed) => {
                 // A replay after an attempt that landed: the ref is there, with our sha.
@@ -952,33 +1012,23 @@ impl GitHub for Client {
     }
 
     fn update_branch(&mut self, branch: &str, sha: &str) -> Result<()> {
-        let crab = self.crab.clone();
-        let path = format!("{}/git/refs/heads/{}", self.base(), encode(branch));
         let body = json!({ "sha": sha, "force": true });
-        let (crab, route, body_ref) = (&crab, path.as_str(), &body);
-        let call = Call::new("PATCH", path.clone(), Scope::Contents, Replay::Safe);
-        self.run(call, move || async move {
-            crab.patch::<Value, _, Value>(route, Some(body_ref)).await
-        })?;
+        let tail = format!("/git/refs/heads/{}", encode(branch));
+        let call = self.call(Method::Patch, &tail, Scope::Contents, Replay::Safe);
+        self.run(&call, |api| api.json::<Value>(&call, Some(&body)))?;
         Ok(())
     }
 
     fn list_pulls(&mut self, branch: &str) -> Result<Vec<PullRequest>> {
-        let crab = self.crab.clone();
-        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
-        let head = format!("{o}:{branch}");
-        let (crab, o, r, head_ref) = (&crab, o.as_str(), r.as_str(), head.as_str());
-        let path = format!(
-            "{}/pulls?state=all&head={}&per_page=100",
-            self.base(),
-            encode(&head)
-        );
-        let call = Call::new("GET", path, Scope::Pulls, Replay::Safe);
-        let items = self.paginate(call, move || async move {
-            crab.pulls(o, r)
+        let head = format!("{}:{branch}", self.repo.owner);
+        let tail = format!("/pulls?state=all&head={}&per_page=100", encode(&head));
+        let call = self.call(Method::Get, &tail, Scope::Pulls, Replay::Safe);
+        let head = head.as_str();
+        let items = self.paginate(&call, move |api| async move {
+            api.pulls()
                 .list()
                 .state(octocrab::params::State::All)
-                .head(head_ref)
+                .head(head)
                 .per_page(100u8)
                 .send()
                 .await
@@ -998,17 +1048,9 @@ impl GitHub for Client {
         head: &str,
         base: &str,
     ) -> Result<PullRequest> {
-        let crab = self.crab.clone();
-        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
-        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
-        let call = Call::new(
-            "POST",
-            format!("{}/pulls", self.base()),
-            Scope::Pulls,
-            Replay::Once,
-        );
-        let pull = self.run(call, move || async move {
-            crab.pulls(o, r)
+        let call = self.call(Method::Post, "/pulls", Scope::Pulls, Replay::Once);
+        let pull = self.run(&call, move |api| async move {
+            api.pulls()
                 .create(title, head, base)
                 .body(body)
                 .send()
@@ -1018,17 +1060,10 @@ impl GitHub for Client {
     }
 
     fn update_pull(&mut self, number: u64, title: &str, body: &str) -> Result<()> {
-        let crab = self.crab.clone();
-        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
-        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
-        let call = Call::new(
-            "PATCH",
-            format!("{}/pulls/{number}", self.base()),
-            Scope::Pulls,
-            Replay::Safe,
-        );
-        self.run(call, move || async move {
-            crab.pulls(o, r)
+        let tail = format!("/pulls/{number}");
+        let call = self.call(Method::Patch, &tail, Scope::Pulls, Replay::Safe);
+        self.run(&call, move |api| async move {
+            api.pulls()
                 .update(number)
                 .title(title)
                 .body(body)
@@ -1039,17 +1074,10 @@ impl GitHub for Client {
     }
 
     fn close_pull(&mut self, number: u64) -> Result<()> {
-        let crab = self.crab.clone();
-        let (o, r) = (self.repo.owner.clone(), self.repo.name.clone());
-        let (crab, o, r) = (&crab, o.as_str(), r.as_str());
-        let call = Call::new(
-            "PATCH",
-            format!("{}/pulls/{number}", self.base()),
-            Scope::Pulls,
-            Replay::Safe,
-        );
-        self.run(call, move || async move {
-            crab.pulls(o, r)
+        let tail = format!("/pulls/{number}");
+        let call = self.call(Method::Patch, &tail, Scope::Pulls, Replay::Safe);
+        self.run(&call, move |api| async move {
+            api.pulls()
                 .update(number)
                 .state(octocrab::params::pulls::State::Closed)
                 .send()
@@ -1062,14 +1090,10 @@ impl GitHub for Client {
         if users.is_empty() && teams.is_empty() {
             return Ok(());
         }
-        let crab = self.crab.clone();
-        let path = format!("{}/pulls/{number}/requested_reviewers", self.base());
         let body = json!({ "reviewers": users, "team_reviewers": teams });
-        let (crab, route, body_ref) = (&crab, path.as_str(), &body);
-        let call = Call::new("POST", path.clone(), Scope::Pulls, Replay::Safe);
-        self.run(call, move || async move {
-            crab.post::<Value, Value>(route, Some(body_ref)).await
-        })?;
+        let tail = format!("/pulls/{number}/requested_reviewers");
+        let call = self.call(Method::Post, &tail, Scope::Pulls, Replay::Safe);
+        self.run(&call, |api| api.json::<Value>(&call, Some(&body)))?;
         Ok(())
     }
 }
@@ -1104,6 +1128,64 @@ mod tests {
     }
 
     #[test]
+    fn timing_from_the_environment() {
+        let from = |pairs: &[(&str, &str)]| {
+            let pairs: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            ClientOptions::from_env(&move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+            })
+        };
+        assert_eq!(from(&[]).unwrap(), ClientOptions::default());
+        assert_eq!(
+            from(&[(ENV_RETRY_BASE_MS, ""), (ENV_TIMEOUT_MS, "  ")]).unwrap(),
+            ClientOptions::default(),
+            "blank is unset"
+        );
+        let set = from(&[
+            (ENV_RETRY_BASE_MS, "5"),
+            (ENV_RETRY_MAX_MS, " 50 "),
+            (ENV_TIMEOUT_MS, "2500"),
+        ])
+        .unwrap();
+        assert_eq!(
+            set,
+            ClientOptions {
+                timeout: Duration::from_millis(2500),
+                max_retries: 4,
+                base_delay: Duration::from_millis(5),
+                max_delay: Duration::from_millis(50),
+            }
+        );
+        let zero = from(&[(ENV_RETRY_BASE_MS, "0"), (ENV_RETRY_MAX_MS, "0")]).unwrap();
+        assert_eq!(
+            (zero.base_delay, zero.max_delay),
+            (Duration::ZERO, Duration::ZERO)
+        );
+        for (name, value) in [
+            (ENV_RETRY_BASE_MS, "1s"),
+            (ENV_RETRY_BASE_MS, "-5"),
+            (ENV_RETRY_MAX_MS, "1.5"),
+            (ENV_RETRY_MAX_MS, "99999999999999999999999"),
+            (ENV_TIMEOUT_MS, "0"),
+            (ENV_TIMEOUT_MS, "30 s"),
+        ] {
+            match from(&[(name, value)]) {
+                Err(Error::Usage(m)) => assert!(
+                    m.starts_with(&format!("environment variable {name}: `{value}`")),
+                    "{m}"
+                ),
+                other => panic!("{name}={value}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn backoff_doubles_and_is_capped() {
         let mut c = Client::new(&env(Some("t0ken"))).unwrap();
         c.options.base_delay = Duration::from_millis(100);
@@ -1114,25 +1196,24 @@ mod tests {
         assert_eq!(d(&c, 2), Some(Duration::from_millis(200)));
         assert_eq!(d(&c, 3), Some(Duration::from_millis(350)));
         assert_eq!(c.retry_delay(&timeout, Replay::Once, 1), None);
-        let limited = Failure::Status {
-            status: 429,
+        let status = |status, retry_after, rate_limited, reset| Failure::Status {
+            status,
             message: String::new(),
-            retry_after: Some(1),
-            rate_limited: true,
-            reset: None,
+            retry_after,
+            rate_limited,
+            reset,
         };
-        assert_eq!(
-            c.retry_delay(&limited, Replay::Once, 1),
-            Some(Duration::from_millis(350))
-        );
-        let server = Failure::Status {
-            status: 500,
-            message: String::new(),
-            retry_after: None,
-            rate_limited: false,
-            reset: None,
-        };
+        let capped = Some(Duration::from_millis(350));
+        let limited = status(429, Some(1), true, None);
+        assert_eq!(c.retry_delay(&limited, Replay::Once, 1), capped);
+        let server = status(500, None, false, None);
         assert_eq!(c.retry_delay(&server, Replay::Once, 1), None);
         assert!(c.retry_delay(&server, Replay::Safe, 1).is_some());
+        // What the server asks for is capped too: a long Retry-After on a 503, a primary
+        // limit that resets in an hour.
+        let busy = status(503, Some(120), false, None);
+        assert_eq!(c.retry_delay(&busy, Replay::Safe, 1), capped);
+        let spent = status(403, None, true, Some(epoch_now() + 3600));
+        assert_eq!(c.retry_delay(&spent, Replay::Once, 1), capped);
     }
 }

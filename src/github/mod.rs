@@ -7,7 +7,9 @@
 //!
 //! Settings come from the environment: the token from `GITHUB_TOKEN` or `GH_TOKEN`, the
 //! API base from `GITHUB_API_URL` (GitHub Enterprise: `https://HOST/api/v3`), the
-//! repository from `GITHUB_REPOSITORY` (`owner/name`) or the `origin` remote.
+//! repository from `GITHUB_REPOSITORY` (`owner/name`) or the `origin` remote. The client's
+//! retry timing from `DBARCH_GITHUB_RETRY_BASE_MS`, `DBARCH_GITHUB_RETRY_MAX_MS` and
+//! `DBARCH_GITHUB_TIMEOUT_MS` (see [`client`]).
 pub mod client;
 pub mod dry_run;
 pub mod memory;

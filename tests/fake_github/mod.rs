@@ -42,6 +42,14 @@ pub const NAME: &str = "db";
 /// The login of the user every issue, comment and pull request is made by.
 pub const BOT: &str = "dbarch-bot";
 
+/// The binary's retry timing against the fake (part of [`FakeGitHub::env_vars`]): a 5 ms
+/// first backoff and waits of at most 50 ms, `Retry-After` included, so a retried fault
+/// costs milliseconds, not seconds. The per-attempt timeout keeps its default (30 s).
+pub const FAST_RETRY: [(&str, &str); 2] = [
+    (dbarch::github::client::ENV_RETRY_BASE_MS, "5"),
+    (dbarch::github::client::ENV_RETRY_MAX_MS, "50"),
+];
+
 /// GitHub's secondary rate limit message.
 pub const SECONDARY_LIMIT_MESSAGE: &str = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000000:0000000:00000000.";
 /// What GitHub answers when Actions may not open pull requests.
@@ -1571,13 +1579,16 @@ impl FakeGitHub {
         }
     }
 
-    /// The environment variables that point the `dbarch` binary at this fake.
+    /// The environment variables that point the `dbarch` binary at this fake, with the
+    /// client's [`FAST_RETRY`] timing.
     pub fn env_vars(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let mut vars = vec![
             ("GITHUB_API_URL", self.url()),
             ("GITHUB_TOKEN", TOKEN.to_string()),
             ("GITHUB_REPOSITORY", format!("{OWNER}/{NAME}")),
-        ]
+        ];
+        vars.extend(FAST_RETRY.iter().map(|(k, v)| (*k, v.to_string())));
+        vars
     }
 
     // ----- Fault injection -----
