@@ -108,6 +108,14 @@ impl<'a> Settings<'a> {
         }
     }
 
+    /// The fingerprint the sync state keeps: a state written under other settings is not
+    /// used.
+    pub fn fingerprint(&self) -> u64 {
+        let mut ignored: Vec<String> = self.ignore_revs.iter().map(|o| o.to_string()).collect();
+        ignored.sort();
+        crate::syncstate::fingerprint(&(self.changelog, self.doc, self.labels, &ignored))
+    }
+
     /// What the comparison of versions must work out for these settings.
     pub fn compare_options(&self) -> CompareOptions {
         CompareOptions {

@@ -51,14 +51,19 @@ pub struct CompareOptions {
 /// One change, as the worker needs it.
 #[derive(Clone, Copy, Debug)]
 struct Job {
+    /// The document's index, and the change's among its changes (newest first).
+    doc: usize,
+    seq: usize,
     kind: ChangeKind,
     before: Option<Oid>,
     after: Option<Oid>,
 }
 
 impl Job {
-    fn of(change: &DocChange) -> Job {
+    fn of(doc: usize, seq: usize, change: &DocChange) -> Job {
         Job {
+            doc,
+            seq,
             kind: change.kind,
             before: change.before,
             after: change.after,
@@ -68,11 +73,6 @@ impl Job {
 
 /// The document's history at `path` (see [`Repo::document_history`]) with every change
 /// compared, the comparisons running beside the walk.
-///
-/// The walk hands each change over as it finds it (newest first) to a worker, which
-/// compares from the newest change down; when the walk is done the calling thread
-/// compares from the oldest change up, until the two meet. Each side parses a version
-/// once while it is in use, so the split costs at most one extra parse.
 pub fn compared_history(
     repo: &Repo,
     path: &Path,
@@ -80,14 +80,33 @@ pub fn compared_history(
     labels: &Labels,
     options: CompareOptions,
 ) -> Result<ComparedHistory> {
+    let mut all = compared_histories(repo, &[path], history, labels, &[options])?;
+    Ok(all.pop().unwrap_or_default())
+}
+
+/// [`compared_history`] of several documents from one walk
+/// ([`Repo::document_histories`]); `options[i]` is for `paths[i]`.
+///
+/// The walk hands each change over as it finds it (newest first) to a worker, which
+/// compares from the newest change down; when the walk is done the calling thread
+/// compares from the oldest change up, until the two meet. Each side parses a version
+/// once while it is in use, so the split costs at most one extra parse per document.
+pub fn compared_histories(
+    repo: &Repo,
+    paths: &[&Path],
+    history: &HistoryOptions,
+    labels: &Labels,
+    options: &[CompareOptions],
+) -> Result<Vec<ComparedHistory>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 {
-        return compare_after_walk(repo, path, history, labels, options);
+        let histories = repo.document_histories(paths, history, &mut |_, _| {})?;
+        return compare_all(repo.git(), histories, labels, options);
     }
     let gitdir = repo.git().path().to_path_buf();
     let queue = Queue::default();
     std::thread::scope(|scope| {
-        let worker = scope.spawn(|| -> Option<Result<Vec<(usize, Compared)>>> {
+        let worker = scope.spawn(|| -> Option<Result<Vec<Done>>> {
             // A repository that opened on the calling thread a moment ago opens here; if
             // it does not, the calling thread compares everything after the walk.
             let git = Repository::open(&gitdir);
@@ -95,11 +114,11 @@ pub fn compared_history(
                 queue.close();
                 return None;
             };
-            let mut comparer = Comparer::new(&git, labels, options);
+            let mut comparers = Comparers::new(&git, labels, options);
             let mut out = Vec::new();
-            while let Some((i, job)) = queue.pop_front() {
-                match comparer.compare(job) {
-                    Ok(c) => out.push((i, c)),
+            while let Some(job) = queue.pop_front() {
+                match comparers.compare(job) {
+                    Ok(done) => out.push(done),
                     Err(e) => {
                         queue.close();
                         return Some(Err(e));
@@ -108,34 +127,106 @@ pub fn compared_history(
             }
             Some(Ok(out))
         });
-        let mut sent = 0;
-        let walked = repo.document_history_with(path, history, &mut |change| {
-            queue.push(sent, Job::of(change));
-            sent += 1;
+        let mut sent = vec![0; paths.len()];
+        let walked = repo.document_histories(paths, history, &mut |doc, change| {
+            queue.push(Job::of(doc, sent[doc], change));
+            sent[doc] += 1;
         });
         queue.finish();
         // The oldest changes, while the worker is still busy with the newer ones.
         let mut mine = Vec::new();
         if walked.is_ok() {
-            let mut comparer = Comparer::new(repo.git(), labels, options);
-            while let Some((i, job)) = queue.pop_back() {
-                mine.push((i, comparer.compare(job)?));
+            let mut comparers = Comparers::new(repo.git(), labels, options);
+            while let Some(job) = queue.pop_back() {
+                mine.push(comparers.compare(job)?);
             }
         }
         let theirs = worker
             .join()
             .map_err(|_| Error::Internal("comparing document versions failed".into()))?;
-        let history = walked?;
+        let histories = walked?;
         let Some(theirs) = theirs else {
-            return compare_all(repo.git(), history, labels, options);
+            return compare_all(repo.git(), histories, labels, options);
         };
-        let mut compared = vec![Compared::default(); sent];
-        for (i, c) in theirs?.into_iter().chain(mine) {
-            compared[i] = c;
+        let mut compared: Vec<Vec<Compared>> =
+            sent.iter().map(|&n| vec![Compared::default(); n]).collect();
+        for done in theirs?.into_iter().chain(mine) {
+            compared[done.doc][done.seq] = done.compared;
         }
-        compared.reverse(); // the walk goes newest first
-        Ok(ComparedHistory { history, compared })
+        Ok(histories
+            .into_iter()
+            .zip(compared)
+            .map(|(history, mut compared)| {
+                compared.reverse(); // the walk goes newest first
+                ComparedHistory { history, compared }
+            })
+            .collect())
     })
+}
+
+/// Each document's changes compared on the calling thread, after the walk.
+fn compare_all(
+    git: &Repository,
+    histories: Vec<DocHistory>,
+    labels: &Labels,
+    options: &[CompareOptions],
+) -> Result<Vec<ComparedHistory>> {
+    let mut out = Vec::with_capacity(histories.len());
+    for (doc, history) in histories.into_iter().enumerate() {
+        let options = options.get(doc).copied().unwrap_or_default();
+        let mut comparer = Comparer::new(git, labels, options);
+        // Newest first, as the walk hands them over: consecutive changes share a version.
+        let mut compared = history
+            .changes
+            .iter()
+            .rev()
+            .map(|c| comparer.compare_change(c))
+            .collect::<Result<Vec<_>>>()?;
+        compared.reverse();
+        out.push(ComparedHistory { history, compared });
+    }
+    Ok(out)
+}
+
+/// A [`Comparer`] per document, made when its first change comes.
+struct Comparers<'a> {
+    git: &'a Repository,
+    labels: &'a Labels,
+    options: &'a [CompareOptions],
+    by_doc: Vec<Option<Comparer<'a>>>,
+}
+
+/// A compared change: which document, which of its changes (newest first).
+struct Done {
+    doc: usize,
+    seq: usize,
+    compared: Compared,
+}
+
+impl<'a> Comparers<'a> {
+    fn new(git: &'a Repository, labels: &'a Labels, options: &'a [CompareOptions]) -> Self {
+        Comparers {
+            git,
+            labels,
+            options,
+            by_doc: Vec::new(),
+        }
+    }
+
+    fn compare(&mut self, job: Job) -> Result<Done> {
+        if self.by_doc.len() <= job.doc {
+            self.by_doc.resize_with(job.doc + 1, || None);
+        }
+        let (git, labels) = (self.git, self.labels);
+        let options = self.options.get(job.doc).copied().unwrap_or_default();
+        let comparer =
+            self.by_doc[job.doc].get_or_insert_with(|| Comparer::new(git, labels, options));
+        Ok(Done {
+            doc: job.doc,
+            seq: job.seq,
+            compared: comparer.compare(job)?,
+        })
+    }
 }
 
 /// Changes waiting to be compared, in the walk's order (newest first).
@@ -147,7 +238,7 @@ struct Queue {
 
 #[derive(Default)]
 struct QueueState {
-    jobs: VecDeque<(usize, Job)>,
+    jobs: VecDeque<Job>,
     /// No more jobs will come.
     finished: bool,
     /// Nobody takes jobs from the front any more.
@@ -160,10 +251,10 @@ impl Queue {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn push(&self, i: usize, job: Job) {
+    fn push(&self, job: Job) {
         let mut s = self.lock();
         if !s.closed {
-            s.jobs.push_back((i, job));
+            s.jobs.push_back(job);
             self.ready.notify_one();
         }
     }
@@ -180,7 +271,7 @@ impl Queue {
     }
 
     /// The newest job left; waits while the walk may still send one.
-    fn pop_front(&self) -> Option<(usize, Job)> {
+    fn pop_front(&self) -> Option<Job> {
         let mut s = self.lock();
         loop {
             if let Some(job) = s.jobs.pop_front() {
@@ -194,38 +285,9 @@ impl Queue {
     }
 
     /// The oldest job left (after the walk).
-    fn pop_back(&self) -> Option<(usize, Job)> {
+    fn pop_back(&self) -> Option<Job> {
         self.lock().jobs.pop_back()
     }
-}
-
-fn compare_after_walk(
-    repo: &Repo,
-    path: &Path,
-    history: &HistoryOptions,
-    labels: &Labels,
-    options: CompareOptions,
-) -> Result<ComparedHistory> {
-    let history = repo.document_history(path, history)?;
-    compare_all(repo.git(), history, labels, options)
-}
-
-fn compare_all(
-    git: &Repository,
-    history: DocHistory,
-    labels: &Labels,
-    options: CompareOptions,
-) -> Result<ComparedHistory> {
-    let mut comparer = Comparer::new(git, labels, options);
-    // Newest first, as the walk hands them over: consecutive changes share a version.
-    let mut compared = history
-        .changes
-        .iter()
-        .rev()
-        .map(|c| comparer.compare(Job::of(c)))
-        .collect::<Result<Vec<_>>>()?;
-    compared.reverse();
-    Ok(ComparedHistory { history, compared })
 }
 
 /// Compares the versions of changes, parsing each version once while it is in use.
@@ -261,7 +323,7 @@ impl<'a> Comparer<'a> {
 
     /// What `change` did to the document.
     pub fn compare_change(&mut self, change: &DocChange) -> Result<Compared> {
-        self.compare(Job::of(change))
+        self.compare(Job::of(0, 0, change))
     }
 
     fn compare(&mut self, job: Job) -> Result<Compared> {
@@ -392,13 +454,22 @@ mod tests {
 
     /// A linear history of `doc.md` through `versions`, one commit each.
     fn repo_with(versions: &[&str]) -> (tempfile::TempDir, Repo) {
+        let commits: Vec<Vec<(&str, &str)>> =
+            versions.iter().map(|v| vec![("doc.md", *v)]).collect();
+        repo_of(&commits)
+    }
+
+    /// A linear history, one commit per entry: the files it holds.
+    fn repo_of(commits: &[Vec<(&str, &str)>]) -> (tempfile::TempDir, Repo) {
         let dir = tempfile::tempdir().unwrap();
         let git = Repository::init(dir.path()).unwrap();
         let mut parent: Option<Oid> = None;
-        for (i, v) in versions.iter().enumerate() {
-            let blob = git.blob(v.as_bytes()).unwrap();
+        for (i, files) in commits.iter().enumerate() {
             let mut tb = git.treebuilder(None).unwrap();
-            tb.insert("doc.md", blob, 0o100644).unwrap();
+            for (name, text) in files {
+                let blob = git.blob(text.as_bytes()).unwrap();
+                tb.insert(name, blob, 0o100644).unwrap();
+            }
             let tree = git.find_tree(tb.write().unwrap()).unwrap();
             let sig = git2::Signature::new(
                 "Ana",
@@ -439,8 +510,13 @@ mod tests {
         let options = CompareOptions { whitespace: true };
         let opts = HistoryOptions::default();
         let beside = compared_history(&repo, Path::new("doc.md"), &opts, &labels, options).unwrap();
-        let after =
-            compare_after_walk(&repo, Path::new("doc.md"), &opts, &labels, options).unwrap();
+        let histories = repo
+            .document_histories(&[Path::new("doc.md")], &opts, &mut |_, _| {})
+            .unwrap();
+        let after = compare_all(repo.git(), histories, &labels, &[options])
+            .unwrap()
+            .pop()
+            .unwrap();
         assert_eq!(beside.compared, after.compared);
         assert_eq!(beside.history.changes.len(), 7);
         let c = &beside.compared;
@@ -460,5 +536,41 @@ mod tests {
             "compared with the unparsable version"
         );
         assert!(c[6].whitespace_only);
+    }
+
+    #[test]
+    fn many_documents_in_one_walk_are_each_document_alone() {
+        let a1 = DOC.to_string();
+        let a2 = DOC.replace("Postgres.", "Postgres 17.");
+        let b1 = DOC.replace("# DB", "# Cache");
+        let b2 = b1.replace("** 2026-01-01", "** 2026-02-02");
+        let b3 = b2.clone() + "| 2026-02-01 | More | Bo | Low |\n";
+        let commits = vec![
+            vec![("a.md", a1.as_str())],
+            vec![("a.md", a1.as_str()), ("b.md", b1.as_str())],
+            vec![("a.md", a2.as_str()), ("b.md", b1.as_str())],
+            vec![("a.md", a2.as_str()), ("b.md", b2.as_str())],
+            vec![("a.md", a2.as_str()), ("b.md", b3.as_str())],
+            vec![("b.md", b3.as_str())],
+        ];
+        let (_dir, repo) = repo_of(&commits);
+        let labels = Labels::default();
+        let opts = HistoryOptions::default();
+        let options = [CompareOptions::default(); 3];
+        let paths = [Path::new("a.md"), Path::new("b.md"), Path::new("c.md")];
+        let all = compared_histories(&repo, &paths, &opts, &labels, &options).unwrap();
+        assert_eq!(all.len(), 3);
+        for (i, path) in paths.iter().enumerate() {
+            let alone = compared_history(&repo, path, &opts, &labels, options[i]).unwrap();
+            assert_eq!(all[i].compared, alone.compared, "{}", path.display());
+            let ids = |h: &ComparedHistory| -> Vec<Oid> {
+                h.history.changes.iter().map(|c| c.commit.id).collect()
+            };
+            assert_eq!(ids(&all[i]), ids(&alone), "{}", path.display());
+        }
+        assert_eq!(all[0].history.changes.len(), 3, "added, edited, deleted");
+        assert_eq!(all[1].history.changes.len(), 3, "added, bookkeeping, a row");
+        assert!(all[1].compared[1].bookkeeping && all[1].compared[2].adds_rows);
+        assert!(all[2].history.changes.is_empty());
     }
 }

@@ -175,6 +175,18 @@ impl PartialEq for DocState {
 
 impl Eq for DocState {}
 
+/// One document followed by [`Repo::history_walk`].
+struct Tracked {
+    /// Its path at HEAD.
+    path: PathBuf,
+    /// Its state in commits seen as a parent but not yet walked.
+    pending: HashMap<Oid, DocState, OidHash>,
+    newest_first: Vec<DocChange>,
+    truncated: bool,
+    /// The path whose changed-path filter keys were looked up last, and where they are.
+    key: Option<(Rc<Path>, usize)>,
+}
+
 /// What the walk needs of one commit: from the commit-graph, or from the commit.
 struct Node {
     tree: Oid,
@@ -434,7 +446,7 @@ impl Repo {
     /// `shallow_boundary` set, and the history is `truncated`. See the module
     /// documentation for what it costs.
     pub fn document_history(&self, path: &Path, opts: &HistoryOptions) -> Result<DocHistory> {
-        self.history_walk(path, opts, Walker::Best, &mut |_| {})
+        self.document_history_with(path, opts, &mut |_| {})
     }
 
     /// [`Repo::document_history`], calling `on_change` with each change as the walk finds
@@ -445,22 +457,48 @@ impl Repo {
         opts: &HistoryOptions,
         on_change: &mut dyn FnMut(&DocChange),
     ) -> Result<DocHistory> {
-        self.history_walk(path, opts, Walker::Best, on_change)
+        let path = self.normalize(path)?;
+        let mut out = self.history_walk(&[path], opts, Walker::Best, &mut |_, c| on_change(c))?;
+        Ok(out.pop().unwrap_or_default())
     }
 
-    /// [`Repo::document_history`], walking with `walker`.
+    /// The histories of several documents from one walk (`status` over many documents):
+    /// each commit and root tree is read once for all of them. `on_change` gets the
+    /// document's index in `paths` with each change, newest first.
+    pub fn document_histories(
+        &self,
+        paths: &[&Path],
+        opts: &HistoryOptions,
+        on_change: &mut dyn FnMut(usize, &DocChange),
+    ) -> Result<Vec<DocHistory>> {
+        let paths = paths
+            .iter()
+            .map(|p| self.normalize(p))
+            .collect::<Result<Vec<_>>>()?;
+        self.history_walk(&paths, opts, Walker::Best, on_change)
+    }
+
+    /// The histories of `paths` (normalised), walking with `walker`.
     fn history_walk(
         &self,
-        path: &Path,
+        paths: &[PathBuf],
         opts: &HistoryOptions,
         walker: Walker,
-        on_change: &mut dyn FnMut(&DocChange),
-    ) -> Result<DocHistory> {
-        let path = self.normalize(path)?;
+        on_change: &mut dyn FnMut(usize, &DocChange),
+    ) -> Result<Vec<DocHistory>> {
         let threshold = opts.rename_threshold.unwrap_or(DEFAULT_RENAME_THRESHOLD);
-        let mut history = DocHistory::default();
+        let mut docs: Vec<Tracked> = paths
+            .iter()
+            .map(|p| Tracked {
+                path: p.clone(),
+                pending: HashMap::default(),
+                newest_first: Vec::new(),
+                truncated: false,
+                key: None,
+            })
+            .collect();
         let Some(head) = self.head_id()? else {
-            return Ok(history);
+            return Ok(paths.iter().map(|_| DocHistory::default()).collect());
         };
 
         // The commits in libgit2's revwalk order, computed by GraphWalk: on the
@@ -501,17 +539,16 @@ impl Repo {
         }
 
         let shallow = self.shallow_boundaries()?;
-        // The document's state in commits seen as a parent but not yet walked.
-        let mut pending: HashMap<Oid, DocState, OidHash> = HashMap::default();
-        let mut newest_first: Vec<DocChange> = Vec::new();
+        let mut walked = 0;
         let mut blobs = Blobs::default();
-        // Changed-path filter keys of each path the document had.
+        // Changed-path filter keys of each path a document had.
         // (Paths are few and change rarely: a list, compared bytewise, is cheapest.)
         let mut keys: Vec<(String, Option<graph::BloomKeys>)> = Vec::new();
 
         let mut owned: Node;
         // Reused from commit to commit.
         let mut parent_states: Vec<(Oid, DocState)> = Vec::new();
+        let mut parent_roots: Vec<Option<Tree<'_>>> = Vec::new();
         loop {
             let (id, node): (Oid, &Node) = if let Some(list) = listed.as_ref() {
                 let Some((id, node)) = list.get(next_listed) else {
@@ -537,106 +574,158 @@ impl Repo {
                 owned = self.node(id, shallow.contains(&id))?;
                 (id, &owned)
             };
-            history.walked += 1;
-            let state = match pending.remove(&id) {
-                Some(state) => state,
-                // Only HEAD gets here: every other walked commit has a walked child.
-                None => {
-                    let tree = self.find_tree(node.tree)?;
-                    let (blob, trees) = self.locate(&tree, &path, None)?;
-                    DocState {
-                        path: Rc::from(path.as_path()),
-                        blob,
-                        trees,
-                    }
-                }
-            };
-
-            // Parents, or None when this commit sits on the shallow boundary.
-            let Some(parents) = node.parents.as_ref() else {
-                if let Some(blob) = state.blob {
-                    history.truncated = true;
-                    newest_first.push(DocChange {
-                        commit: self.commit_info(id)?,
-                        kind: ChangeKind::Added,
-                        path: state.path.to_path_buf(),
-                        old_path: None,
-                        before: None,
-                        after: Some(blob),
-                        shallow_boundary: true,
-                    });
-                    on_change(&newest_first[newest_first.len() - 1]);
-                }
-                continue;
-            };
-
-            // The first parent's changed-path filter may say the path did not change.
-            let unchanged = match (graph, node.pos) {
-                (Some(g), Some(pos)) if !parents.is_empty() => {
-                    let text = state.path.to_string_lossy();
-                    let at = match keys.iter().position(|(p, _)| *p == text) {
-                        Some(at) => at,
-                        None => {
-                            keys.push((text.to_string(), g.keys(&state.path)));
-                            keys.len() - 1
-                        }
-                    };
-                    keys[at].1.as_ref().is_some_and(|k| g.not_changed(pos, k))
-                }
-                _ => false,
-            };
-            parent_states.clear();
+            walked += 1;
+            // Trees read for this commit, shared by the documents.
             let mut own_tree: Option<Tree<'_>> = None;
-            for (i, &(pid, ptree)) in parents.iter().enumerate() {
-                let ps = if i == 0 && unchanged {
-                    state.clone()
-                } else {
-                    self.parent_state(node.tree, &mut own_tree, &state, ptree, threshold)?
+            parent_roots.clear();
+            parent_roots.resize_with(node.parents.as_ref().map_or(0, |p| p.len()), || None);
+            let mut info: Option<CommitInfo> = None;
+            // The commit's changed-path filter, found once for all documents.
+            let mut filter: Option<Option<graph::Filter<'_>>> = None;
+            // Trees below the roots read for this commit (each document looks its own
+            // path up; many share directories).
+            let mut subtrees: Vec<(Oid, Tree<'_>)> = Vec::new();
+            for (d, doc) in docs.iter_mut().enumerate() {
+                let state = match doc.pending.remove(&id) {
+                    Some(state) => state,
+                    // Only HEAD gets here: every other walked commit has a walked child.
+                    None => {
+                        if own_tree.is_none() {
+                            own_tree = Some(self.find_tree(node.tree)?);
+                        }
+                        let tree = own_tree.as_ref().ok_or_else(|| {
+                            Error::Internal("the commit's tree is not loaded".into())
+                        })?;
+                        let (blob, trees) = self.locate(tree, &doc.path, None, &mut subtrees)?;
+                        DocState {
+                            path: Rc::from(doc.path.as_path()),
+                            blob,
+                            trees,
+                        }
+                    }
                 };
-                parent_states.push((pid, ps));
-            }
 
-            let change = classify(&state, &parent_states)
-                .filter(|_| !self.is_clean_merge(&state, &parent_states, &mut blobs));
-            if let Some(change) = change {
-                let before = match parent_states.first() {
-                    Some((_, ps)) => ps.blob,
-                    None => None,
+                // Parents, or None when this commit sits on the shallow boundary.
+                let Some(parents) = node.parents.as_ref() else {
+                    if let Some(blob) = state.blob {
+                        doc.truncated = true;
+                        doc.newest_first.push(DocChange {
+                            commit: self.info_once(&mut info, id)?,
+                            kind: ChangeKind::Added,
+                            path: state.path.to_path_buf(),
+                            old_path: None,
+                            before: None,
+                            after: Some(blob),
+                            shallow_boundary: true,
+                        });
+                        on_change(d, &doc.newest_first[doc.newest_first.len() - 1]);
+                    }
+                    continue;
                 };
-                let old_path = match (change, parent_states.first()) {
-                    (ChangeKind::Renamed, Some((_, ps))) => Some(ps.path.to_path_buf()),
-                    _ => None,
-                };
-                newest_first.push(DocChange {
-                    commit: self.commit_info(id)?,
-                    kind: change,
-                    path: state.path.to_path_buf(),
-                    old_path,
-                    before: match change {
-                        ChangeKind::Added => None,
-                        _ => before,
-                    },
-                    after: state.blob,
-                    shallow_boundary: false,
-                });
-                on_change(&newest_first[newest_first.len() - 1]);
-            }
 
-            for (pid, ps) in parent_states.drain(..) {
-                match pending.get(&pid) {
-                    // Two children disagree on the parent's path: prefer the one where the
-                    // document exists, otherwise the first child's (newest) view.
-                    Some(existing) if existing.blob.is_some() || ps.blob.is_none() => {}
-                    _ => {
-                        pending.insert(pid, ps);
+                // The first parent's changed-path filter may say the path did not change.
+                let unchanged = match (graph, node.pos) {
+                    (Some(g), Some(pos)) if !parents.is_empty() => {
+                        let at = match &doc.key {
+                            Some((path, at)) if Rc::ptr_eq(path, &state.path) => *at,
+                            _ => {
+                                let text = state.path.to_string_lossy();
+                                let at = match keys.iter().position(|(p, _)| *p == text) {
+                                    Some(at) => at,
+                                    None => {
+                                        keys.push((text.to_string(), g.keys(&state.path)));
+                                        keys.len() - 1
+                                    }
+                                };
+                                doc.key = Some((state.path.clone(), at));
+                                at
+                            }
+                        };
+                        let filter = filter.get_or_insert_with(|| g.filter(pos));
+                        match (filter, &keys[at].1) {
+                            (Some(f), Some(k)) => f.not_changed(k),
+                            _ => false,
+                        }
+                    }
+                    _ => false,
+                };
+                parent_states.clear();
+                for (i, &(pid, ptree)) in parents.iter().enumerate() {
+                    let ps = if i == 0 && unchanged {
+                        state.clone()
+                    } else {
+                        self.parent_state(
+                            (node.tree, &mut own_tree),
+                            &state,
+                            (ptree, &mut parent_roots[i]),
+                            threshold,
+                            &mut subtrees,
+                        )?
+                    };
+                    parent_states.push((pid, ps));
+                }
+
+                let change = classify(&state, &parent_states)
+                    .filter(|_| !self.is_clean_merge(&state, &parent_states, &mut blobs));
+                if let Some(change) = change {
+                    let before = match parent_states.first() {
+                        Some((_, ps)) => ps.blob,
+                        None => None,
+                    };
+                    let old_path = match (change, parent_states.first()) {
+                        (ChangeKind::Renamed, Some((_, ps))) => Some(ps.path.to_path_buf()),
+                        _ => None,
+                    };
+                    doc.newest_first.push(DocChange {
+                        commit: self.info_once(&mut info, id)?,
+                        kind: change,
+                        path: state.path.to_path_buf(),
+                        old_path,
+                        before: match change {
+                            ChangeKind::Added => None,
+                            _ => before,
+                        },
+                        after: state.blob,
+                        shallow_boundary: false,
+                    });
+                    on_change(d, &doc.newest_first[doc.newest_first.len() - 1]);
+                }
+
+                for (pid, ps) in parent_states.drain(..) {
+                    match doc.pending.get(&pid) {
+                        // Two children disagree on the parent's path: prefer the one where
+                        // the document exists, otherwise the first child's (newest) view.
+                        Some(existing) if existing.blob.is_some() || ps.blob.is_none() => {}
+                        _ => {
+                            doc.pending.insert(pid, ps);
+                        }
                     }
                 }
             }
         }
 
-        newest_first.reverse();
-        history.changes = newest_first;
-        Ok(history)
+        Ok(docs
+            .into_iter()
+            .map(|doc| {
+                let mut changes = doc.newest_first;
+                changes.reverse();
+                DocHistory {
+                    changes,
+                    truncated: doc.truncated,
+                    walked,
+                }
+            })
+            .collect())
+    }
+
+    /// The commit's [`CommitInfo`], read once however many documents it changed.
+    fn info_once(&self, info: &mut Option<CommitInfo>, id: Oid) -> Result<CommitInfo> {
+        if let Some(info) = info.as_ref() {
+            return Ok(info.clone());
+        }
+        let read = self.commit_info(id)?;
+        *info = Some(read.clone());
+        Ok(read)
     }
 
     /// The walk's commits with what the walk needs of each, in libgit2's revwalk order,
@@ -766,6 +855,7 @@ impl Repo {
         root: &Tree<'r>,
         path: &Path,
         known: Option<&DocState>,
+        subtrees: &mut Vec<(Oid, Tree<'r>)>,
     ) -> Result<(Option<Oid>, Rc<[Oid]>)> {
         let text = path.to_string_lossy();
         let mut parts: Vec<&str> = text.split('/').collect();
@@ -786,7 +876,14 @@ impl Repo {
                 }
             }
             trees.push(id);
-            below = Some(self.find_tree(id)?);
+            below = Some(match subtrees.iter().find(|(t, _)| *t == id) {
+                Some((_, tree)) => tree.clone(),
+                None => {
+                    let tree = self.find_tree(id)?;
+                    subtrees.push((id, tree.clone()));
+                    tree
+                }
+            });
         }
         let tree = below.as_ref().unwrap_or(root);
         let blob = tree
@@ -800,17 +897,22 @@ impl Repo {
     /// in the child (`state`, root tree `child_tree`).
     fn parent_state<'r>(
         &'r self,
-        child_tree: Oid,
-        child_tree_obj: &mut Option<Tree<'r>>,
+        (child_tree, child_tree_obj): (Oid, &mut Option<Tree<'r>>),
         state: &DocState,
-        parent_tree: Oid,
+        (parent_tree, parent_root): (Oid, &mut Option<Tree<'r>>),
         threshold: u16,
+        subtrees: &mut Vec<(Oid, Tree<'r>)>,
     ) -> Result<DocState> {
         if parent_tree == child_tree {
             return Ok(state.clone());
         }
-        let parent_root = self.find_tree(parent_tree)?;
-        let (blob, trees) = self.locate(&parent_root, &state.path, Some(state))?;
+        if parent_root.is_none() {
+            *parent_root = Some(self.find_tree(parent_tree)?);
+        }
+        let Some(parent_root) = parent_root.as_ref() else {
+            return Err(Error::Internal("parent tree not loaded".into()));
+        };
+        let (blob, trees) = self.locate(parent_root, &state.path, Some(state), subtrees)?;
         let Some(child_blob) = state.blob else {
             return Ok(DocState {
                 path: state.path.clone(),
@@ -832,9 +934,9 @@ impl Repo {
         let Some(tree) = child_tree_obj.as_ref() else {
             return Err(Error::Internal("child tree not loaded".into()));
         };
-        match self.rename_source(&parent_root, tree, &state.path, child_blob, threshold)? {
+        match self.rename_source(parent_root, tree, &state.path, child_blob, threshold)? {
             Some(old) => {
-                let (blob, trees) = self.locate(&parent_root, &old, None)?;
+                let (blob, trees) = self.locate(parent_root, &old, None, subtrees)?;
                 Ok(DocState {
                     path: old.into(),
                     blob,
@@ -1861,32 +1963,49 @@ mod graph {
 
         /// Whether the changed-path filter of the commit at `pos` proves that the path
         /// of `keys` is the same in the commit and in its first parent.
+        #[cfg(test)]
         pub fn not_changed(&self, pos: u32, keys: &BloomKeys) -> bool {
-            let Some((l, i)) = self.layer_of(pos) else {
-                return false;
-            };
-            let Some(bloom) = l.bloom.as_ref().filter(|b| b.settings == keys.settings) else {
-                return false;
-            };
-            let end = be32(&l.data, bloom.index + 4 * i).map(|v| v as usize);
+            self.filter(pos).is_some_and(|f| f.not_changed(keys))
+        }
+
+        /// The changed-path filter of the commit at `pos` (`None`: none, or empty).
+        pub fn filter(&self, pos: u32) -> Option<Filter<'_>> {
+            let (l, i) = self.layer_of(pos)?;
+            let bloom = l.bloom.as_ref()?;
+            let end = be32(&l.data, bloom.index + 4 * i)? as usize;
             let start = match i {
-                0 => Some(0),
-                _ => be32(&l.data, bloom.index + 4 * (i - 1)).map(|v| v as usize),
-            };
-            let (Some(start), Some(end)) = (start, end) else {
-                return false;
+                0 => 0,
+                _ => be32(&l.data, bloom.index + 4 * (i - 1))? as usize,
             };
             if start >= end || end > bloom.len {
-                return false; // an empty filter says nothing
+                return None; // an empty filter says nothing
             }
-            let filter = &l.data[bloom.data + start..bloom.data + end];
-            let bits = filter.len() as u64 * 8;
+            Some(Filter {
+                bits: &l.data[bloom.data + start..bloom.data + end],
+                settings: bloom.settings,
+            })
+        }
+    }
+
+    /// One commit's changed-path filter.
+    pub struct Filter<'g> {
+        bits: &'g [u8],
+        settings: BloomSettings,
+    }
+
+    impl Filter<'_> {
+        /// Whether the filter proves that the path of `keys` did not change.
+        pub fn not_changed(&self, keys: &BloomKeys) -> bool {
+            if keys.settings != self.settings {
+                return false;
+            }
+            let bits = self.bits.len() as u64 * 8;
             // A path that changed put itself and each leading directory in the filter:
             // one key missing proves it did not change.
             keys.keys.iter().any(|hashes| {
                 hashes.iter().any(|&h| {
                     let bit = u64::from(h) % bits;
-                    filter[(bit / 8) as usize] & (1 << (bit % 8)) == 0
+                    self.bits[(bit / 8) as usize] & (1 << (bit % 8)) == 0
                 })
             })
         }
@@ -2994,20 +3113,27 @@ mod tests {
             }
             let repo = f.repo();
             assert!(repo.commit_graph().is_some());
-            for path in [DOC, "db.md", "docs/db.md"] {
-                for hide in [vec![], vec![ids[20]], vec![ids[n * 3 / 4]]] {
-                    let opts = HistoryOptions {
-                        hide,
-                        ..HistoryOptions::default()
-                    };
-                    let with = repo.history_walk(Path::new(path), &opts, Walker::Best, &mut |_| {});
-                    let objects =
-                        repo.history_walk(Path::new(path), &opts, Walker::Objects, &mut |_| {});
-                    let libgit2 =
-                        repo.history_walk(Path::new(path), &opts, Walker::Libgit2, &mut |_| {});
-                    let with = everything(&with.unwrap());
-                    assert_eq!(with, everything(&objects.unwrap()), "seed {seed} {path}");
-                    assert_eq!(with, everything(&libgit2.unwrap()), "seed {seed} {path}");
+            let paths: Vec<PathBuf> = [DOC, "db.md", "docs/db.md"]
+                .iter()
+                .map(PathBuf::from)
+                .collect();
+            for hide in [vec![], vec![ids[20]], vec![ids[n * 3 / 4]]] {
+                let opts = HistoryOptions {
+                    hide,
+                    ..HistoryOptions::default()
+                };
+                let walk = |paths: &[PathBuf], walker: Walker| -> Vec<Vec<String>> {
+                    let all = repo.history_walk(paths, &opts, walker, &mut |_, _| {});
+                    all.unwrap().iter().map(everything).collect()
+                };
+                // All three documents in one walk, with each walker ...
+                let with = walk(&paths, Walker::Best);
+                assert_eq!(with, walk(&paths, Walker::Objects), "seed {seed}");
+                assert_eq!(with, walk(&paths, Walker::Libgit2), "seed {seed}");
+                // ... is each document walked alone.
+                for (i, path) in paths.iter().enumerate() {
+                    let alone = walk(std::slice::from_ref(path), Walker::Best);
+                    assert_eq!(with[i], alone[0], "seed {seed} {}", path.display());
                 }
             }
         }

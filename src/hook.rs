@@ -461,7 +461,7 @@ fn record(
         let doc_c = Document::parse(committed.clone(), &labels)
             .map_err(|e| e.into_error(Path::new(&format!("{rel} (as committed)"))))?;
         let settings = Settings::new(&ws.root, &ws.config.changelog, &doc.settings, &labels);
-        let print = settings_print(ws, &doc, &labels, &settings);
+        let print = settings.fingerprint();
         let prior = state
             .usable(rel, &doc_c, print)
             .filter(|s| parent.is_some_and(|p| s.head == p.to_string()))
@@ -577,13 +577,6 @@ fn record(
         state.save(git.path());
     }
     Ok(outcome)
-}
-
-/// The settings fingerprint `sync` keeps in its state (same inputs as `sync_one`).
-fn settings_print(ws: &Workspace, d: &ManagedDoc, labels: &Labels, settings: &Settings) -> u64 {
-    let mut ignored: Vec<String> = settings.ignore_revs.iter().map(|o| o.to_string()).collect();
-    ignored.sort();
-    syncstate::fingerprint(&(&ws.config.changelog, &d.settings, labels, &ignored))
 }
 
 /// The plan for HEAD alone: only rows for `head` are kept, and in amend mode their Commit

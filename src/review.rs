@@ -12,7 +12,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 use crate::changelog::{self, short};
-use crate::compare::{CompareOptions, Comparer};
+use crate::compare::ComparedHistory;
 use crate::config::{compile_glob, DocConfig};
 use crate::doc::{Document, FieldKind, NewRow};
 use crate::history::{CommitInfo, Repo};
@@ -177,29 +177,19 @@ impl CommitRef {
 }
 
 /// Commits that changed the document after `since` (by author date), oldest first, each
-/// with the sections it touched.
+/// with the sections it touched (from the history `status` compared).
 pub fn changes_since(
-    repo: &Repo,
-    rel: &str,
-    labels: &crate::doc::Labels,
+    compared: &ComparedHistory,
     since: Option<NaiveDate>,
-) -> Result<Vec<(CommitRef, Vec<String>)>> {
-    let h = repo.document_history(
-        std::path::Path::new(rel),
-        &crate::history::HistoryOptions::default(),
-    )?;
-    // Usually a few recent changes: compared here, not beside the walk.
-    let mut comparer = Comparer::new(repo.git(), labels, CompareOptions::default());
-    let mut out = Vec::new();
-    for ch in h
+) -> Vec<(CommitRef, Vec<String>)> {
+    compared
+        .history
         .changes
         .iter()
-        .filter(|c| since.is_none_or(|s| c.commit.author_time.date_naive() > s))
-    {
-        let sections = comparer.compare_change(ch)?.sections;
-        out.push((CommitRef::of(&ch.commit), sections));
-    }
-    Ok(out)
+        .zip(&compared.compared)
+        .filter(|(c, _)| since.is_none_or(|s| c.commit.author_time.date_naive() > s))
+        .map(|(c, cmp)| (CommitRef::of(&c.commit), cmp.sections.clone()))
+        .collect()
 }
 
 /// A section whose related code paths changed after the last review.

@@ -10,7 +10,7 @@
 use crate::changelog;
 use crate::cli::{Format, RemindArgs};
 use crate::commands::status;
-use crate::commands::sync::sync_one;
+use crate::commands::sync::sync_one_from;
 use crate::config::GithubMode;
 use crate::doc;
 use crate::github::dry_run::DryRun;
@@ -18,7 +18,6 @@ use crate::github::memory::Memory;
 use crate::github::remind::{self, DocJob, DocStatusView, Modes};
 use crate::github::{self, Env, GitHub};
 use crate::review;
-use crate::syncstate::SyncState;
 use crate::ui::{self, Ui};
 use crate::workspace::{ManagedDoc, Workspace};
 use crate::Result;
@@ -98,10 +97,13 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
 
 /// Everything the reminder needs to know about one document.
 fn job(ws: &Workspace, d: &ManagedDoc, modes: Modes) -> Result<DocJob> {
-    let st = status::one(ws, d)?;
+    // One walk of the document's history serves the status, the list of changes and
+    // the Change Log rows.
+    let compared = status::compared(ws, d)?;
+    let st = status::one_from(ws, d, compared.as_ref())?;
     let labels = ws.labels();
-    let changes = match &ws.repo {
-        Some(repo) => review::changes_since(repo, &d.rel, &labels, st.last_review)?
+    let changes = match &compared {
+        Some(compared) => review::changes_since(compared, st.last_review)
             .into_iter()
             .map(|(c, _)| c)
             .collect(),
@@ -144,11 +146,12 @@ fn job(ws: &Workspace, d: &ManagedDoc, modes: Modes) -> Result<DocJob> {
     } else {
         None
     };
-    let (sync_text, sync_rows) = if ws.repo.is_some() && !st.unrecorded.is_empty() {
-        let r = sync_one(ws, d, &SyncState::default())?;
-        (r.new.filter(|_| !r.rows.is_empty()), r.rows.len())
-    } else {
-        (None, 0)
+    let (sync_text, sync_rows) = match compared.as_ref().filter(|_| !st.unrecorded.is_empty()) {
+        Some(compared) => {
+            let r = sync_one_from(ws, d, compared)?;
+            (r.new.filter(|_| !r.rows.is_empty()), r.rows.len())
+        }
+        None => (None, 0),
     };
     let _ = changelog::short; // rows are counted above; ids appear in the pull request diff
     Ok(DocJob {

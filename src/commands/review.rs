@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use crate::cli::ReviewArgs;
 use crate::commands::status;
 use crate::commands::sync::write_checked;
+use crate::compare::ComparedHistory;
 use crate::doc::{self, Document};
 use crate::prompt::{self, Prompter, TerminalPrompter};
 use crate::review;
@@ -59,8 +60,9 @@ pub fn review_with(
     let d = pick_document(ui, ws, args, p, interactive)?;
     let labels = ws.labels();
     let document = doc::load(&d.abs, &labels)?;
-    let st = status::one(ws, &d)?;
-    show_changes(ui, ws, &d, &document, &st)?;
+    let compared = status::compared(ws, &d)?;
+    let st = status::one_from(ws, &d, compared.as_ref())?;
+    show_changes(ui, &d, &document, &st, compared.as_ref())?;
 
     let default_reviewer = args.reviewer.clone().or_else(|| default_reviewer(ws, &d));
     let reviewer = match (&args.reviewer, interactive) {
@@ -201,10 +203,10 @@ fn pick_document(
 /// drift, and unfilled placeholders.
 fn show_changes(
     ui: &mut Ui,
-    ws: &Workspace,
     d: &ManagedDoc,
     document: &Document,
     st: &status::DocStatus,
+    compared: Option<&ComparedHistory>,
 ) -> Result<()> {
     let since = st.last_review;
     ui.line(&ui.bold(&format!(
@@ -218,8 +220,8 @@ fn show_changes(
         since.map_or(String::new(), |s| format!(" ({s})"))
     ));
     let mut any = false;
-    if let Some(repo) = &ws.repo {
-        for (c, sections) in review::changes_since(repo, &d.rel, &ws.labels(), since)? {
+    if let Some(compared) = compared {
+        for (c, sections) in review::changes_since(compared, since) {
             ui.line(&format!(
                 "  {} {} {} — {}{}",
                 c.commit,

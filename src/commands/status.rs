@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::changelog::{self, Settings};
 use crate::cli::{Format, StatusArgs};
-use crate::compare::compared_history;
+use crate::compare::{compared_histories, compared_history, CompareOptions, ComparedHistory};
 use crate::doc::{self, FieldKind};
 use crate::history::HistoryOptions;
 use crate::review::{self, CommitRef, Drift, NextFrom, Schedule, SectionDue, State};
@@ -108,15 +108,24 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: StatusArgs) -> Result<u8> {
     })
 }
 
-/// The status of every document (errors are per document).
+/// The status of every document (errors are per document). The documents' histories
+/// come from one walk of the history ([`compared_histories`]).
 pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
     let mut report = Report {
         today: ws.today(),
         documents: Vec::new(),
         summary: Summary::default(),
     };
-    for d in docs {
-        let s = match one(ws, d) {
+    let mut histories = histories(ws, docs).map(|h| h.into_iter().map(Some).collect::<Vec<_>>());
+    for (i, d) in docs.iter().enumerate() {
+        let history = histories.as_mut().and_then(|h| h[i].take());
+        let result = match history {
+            Some(h) => one_from(ws, d, Some(&h)),
+            // No repository, or the shared walk failed: each document on its own (and
+            // its own error).
+            None => one(ws, d),
+        };
+        let s = match result {
             Ok(s) => s,
             Err(e) => DocStatus {
                 path: d.rel.clone(),
@@ -148,23 +157,60 @@ pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
     report
 }
 
+/// The compared histories of `docs` from one walk; `None` without a repository or when
+/// the walk fails.
+fn histories(ws: &Workspace, docs: &[ManagedDoc]) -> Option<Vec<ComparedHistory>> {
+    let repo = ws.repo.as_ref()?;
+    let labels = ws.labels();
+    let paths: Vec<&std::path::Path> = docs.iter().map(|d| std::path::Path::new(&d.rel)).collect();
+    let options: Vec<CompareOptions> = docs
+        .iter()
+        .map(|d| {
+            Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels).compare_options()
+        })
+        .collect();
+    compared_histories(repo, &paths, &HistoryOptions::default(), &labels, &options).ok()
+}
+
+/// One document's history with its changes compared (`None` without a repository): what
+/// [`one_from`], the review's list of changes and a full sync all read.
+pub fn compared(ws: &Workspace, d: &ManagedDoc) -> Result<Option<ComparedHistory>> {
+    let Some(repo) = &ws.repo else {
+        return Ok(None);
+    };
+    let labels = ws.labels();
+    let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
+    compared_history(
+        repo,
+        std::path::Path::new(&d.rel),
+        &HistoryOptions::default(),
+        &labels,
+        settings.compare_options(),
+    )
+    .map(Some)
+}
+
 /// One document's status.
 pub fn one(ws: &Workspace, d: &ManagedDoc) -> Result<DocStatus> {
+    // The document first: a missing one is reported as such, not as a history error.
+    doc::load(&d.abs, &ws.labels())?;
+    one_from(ws, d, compared(ws, d)?.as_ref())
+}
+
+/// One document's status, from its compared history (see [`compared`]).
+pub fn one_from(
+    ws: &Workspace,
+    d: &ManagedDoc,
+    compared: Option<&ComparedHistory>,
+) -> Result<DocStatus> {
     let labels = ws.labels();
     let document = doc::load(&d.abs, &labels)?;
     let mut unrecorded = Vec::new();
     let mut first_commit = None;
     let mut drift = Vec::new();
     let sch: Schedule;
-    if let Some(repo) = &ws.repo {
+    if let (Some(repo), Some(compared)) = (&ws.repo, compared) {
         let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
-        let compared = compared_history(
-            repo,
-            std::path::Path::new(&d.rel),
-            &HistoryOptions::default(),
-            &labels,
-            settings.compare_options(),
-        )?;
         let history = &compared.history;
         first_commit = history
             .changes
@@ -173,8 +219,7 @@ pub fn one(ws: &Workspace, d: &ManagedDoc) -> Result<DocStatus> {
             .map(|c| c.commit.author_time.date_naive());
         // A shallow clone that cannot tell is not an error for status: it just has no
         // unrecorded commits to show.
-        if let Ok(plan) =
-            changelog::plan_from_history(repo, &d.rel, &document, &compared, &settings)
+        if let Ok(plan) = changelog::plan_from_history(repo, &d.rel, &document, compared, &settings)
         {
             unrecorded = history
                 .changes

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::changelog::{self, PlannedRow, Settings};
 use crate::cli::{Format, SyncArgs};
+use crate::compare::ComparedHistory;
 use crate::doc;
 use crate::fsutil;
 use crate::syncstate::{self, SyncState};
@@ -88,9 +89,7 @@ pub fn sync_one(ws: &Workspace, d: &ManagedDoc, state: &SyncState) -> Result<Doc
     let labels = ws.labels();
     let document = doc::load(&d.abs, &labels)?;
     let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
-    let mut ignored: Vec<String> = settings.ignore_revs.iter().map(|o| o.to_string()).collect();
-    ignored.sort();
-    let print = syncstate::fingerprint(&(&ws.config.changelog, &d.settings, &labels, &ignored));
+    let print = settings.fingerprint();
     let head = repo.head_id()?;
     let since = state.usable(&d.rel, &document, print).and_then(|s| {
         let id = git2::Oid::from_str(&s.head).ok()?;
@@ -102,10 +101,40 @@ pub fn sync_one(ws: &Workspace, d: &ManagedDoc, state: &SyncState) -> Result<Doc
         })
     });
     let plan = changelog::plan(repo, &d.rel, &document, &settings, since)?;
+    report(d, document, &settings, print, head, plan)
+}
+
+/// [`sync_one`] of a full walk already made and compared (`remind` has it from the
+/// document's status).
+pub fn sync_one_from(
+    ws: &Workspace,
+    d: &ManagedDoc,
+    compared: &ComparedHistory,
+) -> Result<DocReport> {
+    let repo = ws.repo()?;
+    let labels = ws.labels();
+    let document = doc::load(&d.abs, &labels)?;
+    let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
+    let print = settings.fingerprint();
+    let head = repo.head_id()?;
+    let plan = changelog::plan_from_history(repo, &d.rel, &document, compared, &settings)?;
+    report(d, document, &settings, print, head, plan)
+}
+
+/// The document with `plan` applied, and what the sync state should say after it.
+fn report(
+    d: &ManagedDoc,
+    document: doc::Document,
+    settings: &Settings<'_>,
+    print: u64,
+    head: Option<git2::Oid>,
+    plan: changelog::Plan,
+) -> Result<DocReport> {
+    let labels = settings.labels;
     let new =
-        changelog::apply_plan(&document, &plan, &settings).map_err(|e| e.into_error(&d.abs))?;
+        changelog::apply_plan(&document, &plan, settings).map_err(|e| e.into_error(&d.abs))?;
     let after = match &new {
-        Some(text) => doc::Document::parse_str(text, &labels).map_err(|e| e.into_error(&d.abs))?,
+        Some(text) => doc::Document::parse_str(text, labels).map_err(|e| e.into_error(&d.abs))?,
         None => document.clone(),
     };
     let state = head.map(|h| syncstate::DocState {
