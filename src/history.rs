@@ -42,6 +42,7 @@ use std::rc::Rc;
 
 use chrono::{DateTime, FixedOffset};
 use git2::{Commit, ErrorCode, ObjectType, Oid, Repository, Sort, Tree};
+use smallvec::SmallVec;
 
 use crate::{Error, Result};
 
@@ -191,7 +192,8 @@ struct Tracked {
 struct Node {
     tree: Oid,
     /// `(id, tree)` of each parent; `None` when they are missing (shallow boundary).
-    parents: Option<Vec<(Oid, Oid)>>,
+    /// Inline for up to two (one allocation less per commit of a long walk).
+    parents: Option<SmallVec<[(Oid, Oid); 2]>>,
     /// The commit's position in the commit-graph (for its changed-path filter).
     pos: Option<u32>,
 }
@@ -751,7 +753,7 @@ impl Repo {
                 Err(_) => return None,
             }
         }
-        let (walk, order, used_graph) = match found {
+        let (mut walk, order, used_graph) = match found {
             Some(found) => found,
             None => {
                 let graph = match walker {
@@ -1750,22 +1752,31 @@ impl<'r> GraphWalk<'r> {
 
     /// What the history walk needs of node `n` (parsed, as every walked commit and its
     /// parents are).
-    fn node(&self, n: u32) -> Result<(Oid, Node)> {
+    fn node(&mut self, n: u32) -> Result<(Oid, Node)> {
         let inconsistent = || Error::History("the commit-graph file is inconsistent".into());
-        let node = &self.nodes[n as usize];
-        let mut parents = Vec::with_capacity(node.parents.len());
-        for &p in &node.parents {
+        let mut parents = SmallVec::with_capacity(self.nodes[n as usize].parents.len());
+        for i in 0..self.nodes[n as usize].parents.len() {
+            let p = self.nodes[n as usize].parents[i];
             let tree = self.nodes[p as usize].tree.ok_or_else(inconsistent)?;
-            parents.push((self.id(p)?, tree));
+            parents.push((self.id_once(p)?, tree));
         }
+        let node = &self.nodes[n as usize];
+        let (tree, pos) = (node.tree.ok_or_else(inconsistent)?, node.pos);
         Ok((
-            self.id(n)?,
+            self.id_once(n)?,
             Node {
-                tree: node.tree.ok_or_else(inconsistent)?,
+                tree,
                 parents: Some(parents),
-                pos: node.pos,
+                pos,
             },
         ))
+    }
+
+    /// [`GraphWalk::id`], kept: a commit's id is asked for as a commit and as a parent.
+    fn id_once(&mut self, n: u32) -> Result<Oid> {
+        let id = self.id(n)?;
+        self.nodes[n as usize].id = Some(id);
+        Ok(id)
     }
 }
 

@@ -69,7 +69,7 @@ pub struct SectionPlaceholders {
 impl Document {
     /// Parses raw bytes (UTF-8, optional BOM, LF or CRLF).
     pub fn parse(bytes: Vec<u8>, labels: &Labels) -> Result<Document, DocError> {
-        if let Some(pos) = bytes.iter().position(|&b| b == 0) {
+        if let Some(pos) = memchr::memchr(0, &bytes) {
             let line = bytes[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
             return Err(DocError {
                 line,
