@@ -84,6 +84,9 @@ pub fn compared_history(
     Ok(all.pop().unwrap_or_default())
 }
 
+/// How many changes the walk finds before a worker thread starts comparing them.
+const WORKER_AFTER: usize = 4;
+
 /// [`compared_history`] of several documents from one walk
 /// ([`Repo::document_histories`]); `options[i]` is for `paths[i]`.
 ///
@@ -105,32 +108,40 @@ pub fn compared_histories(
     }
     let gitdir = repo.git().path().to_path_buf();
     let queue = Queue::default();
-    std::thread::scope(|scope| {
-        let worker = scope.spawn(|| -> Option<Result<Vec<Done>>> {
-            // A repository that opened on the calling thread a moment ago opens here; if
-            // it does not, the calling thread compares everything after the walk.
-            let git = Repository::open(&gitdir);
-            let Ok(git) = git else {
-                queue.close();
-                return None;
-            };
-            let mut comparers = Comparers::new(&git, labels, options);
-            let mut out = Vec::new();
-            while let Some(job) = queue.pop_front() {
-                match comparers.compare(job) {
-                    Ok(done) => out.push(done),
-                    Err(e) => {
-                        queue.close();
-                        return Some(Err(e));
-                    }
+    let work = || -> Option<Result<Vec<Done>>> {
+        // A repository that opened on the calling thread a moment ago opens here; if it
+        // does not, the calling thread compares everything after the walk.
+        let git = Repository::open(&gitdir);
+        let Ok(git) = git else {
+            queue.close();
+            return None;
+        };
+        let mut comparers = Comparers::new(&git, labels, options);
+        let mut out = Vec::new();
+        while let Some(job) = queue.pop_front() {
+            match comparers.compare(job) {
+                Ok(done) => out.push(done),
+                Err(e) => {
+                    queue.close();
+                    return Some(Err(e));
                 }
             }
-            Some(Ok(out))
-        });
+        }
+        Some(Ok(out))
+    };
+    std::thread::scope(|scope| {
+        // The worker starts with the walk's WORKER_AFTER-th change: a short walk (an
+        // incremental sync reads one commit) is over before a thread would pay off.
+        let mut worker = None;
         let mut sent = vec![0; paths.len()];
+        let mut total = 0;
         let walked = repo.document_histories(paths, history, &mut |doc, change| {
             queue.push(Job::of(doc, sent[doc], change));
             sent[doc] += 1;
+            total += 1;
+            if total == WORKER_AFTER {
+                worker = Some(scope.spawn(work));
+            }
         });
         queue.finish();
         // The oldest changes, while the worker is still busy with the newer ones.
@@ -141,9 +152,12 @@ pub fn compared_histories(
                 mine.push(comparers.compare(job)?);
             }
         }
-        let theirs = worker
-            .join()
-            .map_err(|_| Error::Internal("comparing document versions failed".into()))?;
+        let theirs = match worker {
+            Some(w) => w
+                .join()
+                .map_err(|_| Error::Internal("comparing document versions failed".into()))?,
+            None => Some(Ok(Vec::new())),
+        };
         let histories = walked?;
         let Some(theirs) = theirs else {
             return compare_all(repo.git(), histories, labels, options);
@@ -410,11 +424,11 @@ fn adds_rows(before: Option<&Document>, after: Option<&Document>) -> bool {
     let Some(new) = after.and_then(|d| d.table()) else {
         return false;
     };
-    let old: Vec<&Vec<String>> = before
+    let old: std::collections::HashSet<&Vec<String>> = before
         .and_then(|d| d.table())
         .map(|t| t.real_rows().map(|r| &r.cells).collect())
         .unwrap_or_default();
-    new.real_rows().any(|r| !old.contains(&&r.cells))
+    new.real_rows().any(|r| !old.contains(&r.cells))
 }
 
 #[cfg(test)]

@@ -248,24 +248,26 @@ fn is_delimiter(line: &str) -> bool {
 pub fn split_cells(line: &str) -> Vec<String> {
     let mut t = line.trim();
     t = t.strip_prefix('|').unwrap_or(t);
+    let bytes = t.as_bytes();
     let mut cells = Vec::new();
-    let mut cur = String::new();
-    let mut chars = t.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'|') => {
-                cur.push('\\');
-                cur.push('|');
-                chars.next();
+    let (mut start, mut i) = (0, 0);
+    // `|` is ASCII: the slices below fall on character boundaries.
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if bytes.get(i + 1) == Some(&b'|') => i += 2,
+            b'|' => {
+                cells.push(t[start..i].trim().to_string());
+                i += 1;
+                start = i;
             }
-            '|' => cells.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
+            _ => i += 1,
         }
     }
-    if !cur.trim().is_empty() {
-        cells.push(cur);
+    let last = t[start..].trim();
+    if !last.is_empty() {
+        cells.push(last.to_string());
     }
-    cells.into_iter().map(|c| c.trim().to_string()).collect()
+    cells
 }
 
 /// Makes text safe for one table cell: control characters and ANSI/OSC escape sequences
@@ -345,6 +347,37 @@ pub fn strip_escapes(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The character-by-character splitter `split_cells` replaced (kept to compare).
+    fn split_cells_by_char(line: &str) -> Vec<String> {
+        let mut t = line.trim();
+        t = t.strip_prefix('|').unwrap_or(t);
+        let mut cells = Vec::new();
+        let mut cur = String::new();
+        let mut chars = t.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' if chars.peek() == Some(&'|') => {
+                    cur.push('\\');
+                    cur.push('|');
+                    chars.next();
+                }
+                '|' => cells.push(std::mem::take(&mut cur)),
+                _ => cur.push(c),
+            }
+        }
+        if !cur.trim().is_empty() {
+            cells.push(cur);
+        }
+        cells.into_iter().map(|c| c.trim().to_string()).collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn split_cells_splits_as_before(line in "[|\\\\ aé`]{0,24}") {
+            proptest::prop_assert_eq!(split_cells(&line), split_cells_by_char(&line));
+        }
+    }
 
     #[test]
     fn cells_split_like_gfm() {
