@@ -108,9 +108,10 @@ pub fn compared_histories(
     }
     let gitdir = repo.git().path().to_path_buf();
     let queue = Queue::default();
-    let work = || -> Option<Result<Vec<Done>>> {
-        // A repository that opened on the calling thread a moment ago opens here; if it
-        // does not, the calling thread compares everything after the walk.
+    // `None` when the worker could not do its part: the repository did not open on its
+    // thread, or reading a version failed there. The calling thread then compares
+    // everything after the walk, and reports an error if it has one too.
+    let work = || -> Option<Vec<Done>> {
         let git = Repository::open(&gitdir);
         let Ok(git) = git else {
             queue.close();
@@ -121,13 +122,13 @@ pub fn compared_histories(
         while let Some(job) = queue.pop_front() {
             match comparers.compare(job) {
                 Ok(done) => out.push(done),
-                Err(e) => {
+                Err(_) => {
                     queue.close();
-                    return Some(Err(e));
+                    return None;
                 }
             }
         }
-        Some(Ok(out))
+        Some(out)
     };
     std::thread::scope(|scope| {
         // The worker starts with the walk's WORKER_AFTER-th change: a short walk (an
@@ -156,7 +157,7 @@ pub fn compared_histories(
             Some(w) => w
                 .join()
                 .map_err(|_| Error::Internal("comparing document versions failed".into()))?,
-            None => Some(Ok(Vec::new())),
+            None => Some(Vec::new()),
         };
         let histories = walked?;
         let Some(theirs) = theirs else {
@@ -164,7 +165,7 @@ pub fn compared_histories(
         };
         let mut compared: Vec<Vec<Compared>> =
             sent.iter().map(|&n| vec![Compared::default(); n]).collect();
-        for done in theirs?.into_iter().chain(mine) {
+        for done in theirs.into_iter().chain(mine) {
             compared[done.doc][done.seq] = done.compared;
         }
         Ok(histories

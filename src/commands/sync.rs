@@ -43,6 +43,9 @@ pub struct LastUpdated {
     pub new: Option<String>,
 }
 
+/// A walk this long (commits read) gets the commit-graph tip under `--verbose`.
+const LONG_WALK: usize = 10_000;
+
 pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
     let docs = ws.documents(&args.docs)?;
     let writing = !args.dry_run && !args.check;
@@ -53,6 +56,11 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
     for d in &docs {
         let r = sync_one(ws, d, &state)?;
         ui.detail(&format!("{}: read {} commits of history", d.rel, r.walked));
+        if r.walked >= LONG_WALK {
+            if let Some(advice) = ws.repo.as_ref().and_then(|r| r.graph_advice()) {
+                ui.detail(&format!("tip: {advice}"));
+            }
+        }
         if writing {
             if let Some(new) = &r.new {
                 write_checked(d, &r.old, new)?;
