@@ -93,23 +93,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
 /// Plans and renders one document; writes nothing. `state` lets it read only the commits
 /// made since the last sync (see [`crate::syncstate`]).
 pub fn sync_one(ws: &Workspace, d: &ManagedDoc, state: &SyncState) -> Result<DocReport> {
-    let repo = ws.repo()?;
-    let labels = ws.labels();
-    let document = doc::load(&d.abs, &labels)?;
-    let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
-    let print = settings.fingerprint();
-    let head = repo.head_id()?;
-    let since = state.usable(&d.rel, &document, print).and_then(|s| {
-        let id = git2::Oid::from_str(&s.head).ok()?;
-        let reachable = Some(id) == head
-            || head.is_some_and(|h| repo.git().graph_descendant_of(h, id).unwrap_or(false));
-        reachable.then_some(changelog::Since {
-            head: id,
-            last_substantive: s.last_substantive,
-        })
-    });
-    let plan = changelog::plan(repo, &d.rel, &document, &settings, since)?;
-    report(d, document, &settings, print, head, plan)
+    sync_with(ws, d, History::Walk(state))
 }
 
 /// [`sync_one`] of a full walk already made and compared (`remind` has it from the
@@ -119,13 +103,41 @@ pub fn sync_one_from(
     d: &ManagedDoc,
     compared: &ComparedHistory,
 ) -> Result<DocReport> {
+    sync_with(ws, d, History::Compared(compared))
+}
+
+/// Where [`sync_with`] gets the document's history.
+enum History<'a> {
+    /// A walk of its own, since the sync state's commit when it can be used.
+    Walk(&'a SyncState),
+    /// A full walk already made.
+    Compared(&'a ComparedHistory),
+}
+
+fn sync_with(ws: &Workspace, d: &ManagedDoc, history: History<'_>) -> Result<DocReport> {
     let repo = ws.repo()?;
     let labels = ws.labels();
     let document = doc::load(&d.abs, &labels)?;
     let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
     let print = settings.fingerprint();
     let head = repo.head_id()?;
-    let plan = changelog::plan_from_history(repo, &d.rel, &document, compared, &settings)?;
+    let plan = match history {
+        History::Compared(compared) => {
+            changelog::plan_from_history(repo, &d.rel, &document, compared, &settings)?
+        }
+        History::Walk(state) => {
+            let since = state.usable(&d.rel, &document, print).and_then(|s| {
+                let id = git2::Oid::from_str(&s.head).ok()?;
+                let reachable = Some(id) == head
+                    || head.is_some_and(|h| repo.git().graph_descendant_of(h, id).unwrap_or(false));
+                reachable.then_some(changelog::Since {
+                    head: id,
+                    last_substantive: s.last_substantive,
+                })
+            });
+            changelog::plan(repo, &d.rel, &document, &settings, since)?
+        }
+    };
     report(d, document, &settings, print, head, plan)
 }
 
