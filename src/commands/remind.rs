@@ -11,6 +11,7 @@ use crate::changelog;
 use crate::cli::{Format, RemindArgs};
 use crate::commands::status;
 use crate::commands::sync::sync_one_from;
+use crate::compare::ComparedHistory;
 use crate::config::GithubMode;
 use crate::doc;
 use crate::github::dry_run::DryRun;
@@ -29,9 +30,15 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
         pr: matches!(mode, GithubMode::Pr | GithubMode::Both),
     };
     let docs = ws.documents(&args.docs)?;
+    // The documents' histories from one walk (each document on its own if that fails).
+    let all: Vec<&ManagedDoc> = docs.iter().collect();
+    let mut histories = status::histories(ws, &all)
+        .map(|h| h.into_iter().map(Some).collect::<Vec<_>>())
+        .unwrap_or_default();
     let jobs: Vec<DocJob> = docs
         .iter()
-        .map(|d| job(ws, d, modes))
+        .enumerate()
+        .map(|(i, d)| job(ws, d, modes, histories.get_mut(i).and_then(Option::take)))
         .collect::<Result<_>>()?;
     let env = Env::from_env(&|k| std::env::var(k).ok(), ws.repo.as_ref())?;
     let labels = ws.config.github.labels.clone();
@@ -96,10 +103,18 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
 }
 
 /// Everything the reminder needs to know about one document.
-fn job(ws: &Workspace, d: &ManagedDoc, modes: Modes) -> Result<DocJob> {
+fn job(
+    ws: &Workspace,
+    d: &ManagedDoc,
+    modes: Modes,
+    compared: Option<ComparedHistory>,
+) -> Result<DocJob> {
     // One walk of the document's history serves the status, the list of changes and
     // the Change Log rows.
-    let compared = status::compared(ws, d)?;
+    let compared = match compared {
+        Some(c) => Some(c),
+        None => status::compared(ws, d)?,
+    };
     let st = status::one_from(ws, d, compared.as_ref())?;
     let labels = ws.labels();
     let changes = match &compared {

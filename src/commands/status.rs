@@ -116,7 +116,8 @@ pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
         documents: Vec::new(),
         summary: Summary::default(),
     };
-    let mut histories = histories(ws, docs).map(|h| h.into_iter().map(Some).collect::<Vec<_>>());
+    let all: Vec<&ManagedDoc> = docs.iter().collect();
+    let mut histories = histories(ws, &all).map(|h| h.into_iter().map(Some).collect::<Vec<_>>());
     for (i, d) in docs.iter().enumerate() {
         let history = histories.as_mut().and_then(|h| h[i].take());
         let result = match history {
@@ -159,7 +160,7 @@ pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
 
 /// The compared histories of `docs` from one walk; `None` without a repository or when
 /// the walk fails.
-fn histories(ws: &Workspace, docs: &[ManagedDoc]) -> Option<Vec<ComparedHistory>> {
+pub fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Option<Vec<ComparedHistory>> {
     let repo = ws.repo.as_ref()?;
     let labels = ws.labels();
     let paths: Vec<&std::path::Path> = docs.iter().map(|d| std::path::Path::new(&d.rel)).collect();

@@ -52,9 +52,13 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
     let _lock = if writing { Some(ws.lock()?) } else { None };
     let git_dir = ws.repo()?.git().path().to_path_buf();
     let mut state = SyncState::load(&git_dir);
+    let mut full = full_walks(ws, &docs, &state);
     let mut reports = Vec::new();
-    for d in &docs {
-        let r = sync_one(ws, d, &state)?;
+    for (i, d) in docs.iter().enumerate() {
+        let r = match full.get_mut(i).and_then(Option::take) {
+            Some(compared) => sync_one_from(ws, d, &compared)?,
+            None => sync_one(ws, d, &state)?,
+        };
         ui.detail(&format!("{}: read {} commits of history", d.rel, r.walked));
         if r.walked >= LONG_WALK {
             if let Some(advice) = ws.repo.as_ref().and_then(|r| r.graph_advice()) {
@@ -106,6 +110,66 @@ pub fn sync_one_from(
     sync_with(ws, d, History::Compared(compared))
 }
 
+/// For the documents that need a full walk (no usable sync state: a first sync, a
+/// `.git/dbarch` removed, changed settings), their compared histories from one shared
+/// walk, by index in `docs`; empty when fewer than two need one or the shared walk fails
+/// (each document then walks on its own and reports its own error).
+fn full_walks(
+    ws: &Workspace,
+    docs: &[ManagedDoc],
+    state: &SyncState,
+) -> Vec<Option<ComparedHistory>> {
+    let Some(repo) = ws.repo.as_ref().filter(|_| docs.len() > 1) else {
+        return Vec::new();
+    };
+    let Ok(head) = repo.head_id() else {
+        return Vec::new();
+    };
+    let labels = ws.labels();
+    let needs: Vec<usize> = (0..docs.len())
+        .filter(|&i| {
+            let d = &docs[i];
+            let Ok(document) = doc::load(&d.abs, &labels) else {
+                return false; // its own sync reports the error
+            };
+            let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
+            since(repo, d, &document, &settings, state, head).is_none()
+        })
+        .collect();
+    if needs.len() < 2 {
+        return Vec::new();
+    }
+    let subset: Vec<&ManagedDoc> = needs.iter().map(|&i| &docs[i]).collect();
+    let Some(histories) = crate::commands::status::histories(ws, &subset) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Option<ComparedHistory>> = (0..docs.len()).map(|_| None).collect();
+    for (i, h) in needs.into_iter().zip(histories) {
+        out[i] = Some(h);
+    }
+    out
+}
+
+/// Where the sync state lets an incremental walk start for `d`: its commit must be HEAD or
+/// an ancestor of it, with the same settings and every row it remembers still there.
+fn since(
+    repo: &crate::history::Repo,
+    d: &ManagedDoc,
+    document: &doc::Document,
+    settings: &Settings<'_>,
+    state: &SyncState,
+    head: Option<git2::Oid>,
+) -> Option<changelog::Since> {
+    let s = state.usable(&d.rel, document, settings.fingerprint())?;
+    let id = git2::Oid::from_str(&s.head).ok()?;
+    let reachable = Some(id) == head
+        || head.is_some_and(|h| repo.git().graph_descendant_of(h, id).unwrap_or(false));
+    reachable.then_some(changelog::Since {
+        head: id,
+        last_substantive: s.last_substantive,
+    })
+}
+
 /// Where [`sync_with`] gets the document's history.
 enum History<'a> {
     /// A walk of its own, since the sync state's commit when it can be used.
@@ -126,15 +190,7 @@ fn sync_with(ws: &Workspace, d: &ManagedDoc, history: History<'_>) -> Result<Doc
             changelog::plan_from_history(repo, &d.rel, &document, compared, &settings)?
         }
         History::Walk(state) => {
-            let since = state.usable(&d.rel, &document, print).and_then(|s| {
-                let id = git2::Oid::from_str(&s.head).ok()?;
-                let reachable = Some(id) == head
-                    || head.is_some_and(|h| repo.git().graph_descendant_of(h, id).unwrap_or(false));
-                reachable.then_some(changelog::Since {
-                    head: id,
-                    last_substantive: s.last_substantive,
-                })
-            });
+            let since = since(repo, d, &document, &settings, state, head);
             changelog::plan(repo, &d.rel, &document, &settings, since)?
         }
     };
