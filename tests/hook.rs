@@ -5,23 +5,32 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{self, filled_doc, git_command, TestRepo, ALICE, BOB, DOC};
+use crate::common::{self, filled_doc, git_command, git_command_as, TestRepo, ALICE, BOB, DOC};
 
 const DAY1: &str = "2026-11-20T10:00:00+00:00";
 const DAY2: &str = "2026-11-24T09:30:00+00:00";
 const DAY3: &str = "2026-11-25T14:00:00+00:00";
 
+/// Turns on the hook's explanations of why it did nothing.
+const VERBOSE: (&str, &str) = ("DBARCH_HOOK_VERBOSE", "1");
+
 /// The filled document, committed by Alice on 2026-11-20 (its one row records that
 /// commit), with the hook installed afterwards.
 fn setup() -> TestRepo {
     let repo = TestRepo::new();
-    repo.write_commit(DOC, filled_doc(), "First version", ALICE, DAY1);
-    install(&repo);
+    commit_filled_doc(&repo);
+    hooks(&repo, "install");
     repo
 }
 
-fn install(repo: &TestRepo) -> String {
-    let a = repo.dbarch().args(["hooks", "install"]).assert().success();
+/// Commits the filled document as Alice on [`DAY1`] ("First version", its one row).
+fn commit_filled_doc(repo: &TestRepo) {
+    repo.write_commit(DOC, filled_doc(), "First version", ALICE, DAY1);
+}
+
+/// Runs `dbarch hooks SUBCOMMAND`, which must succeed; returns its stdout.
+fn hooks(repo: &TestRepo, subcommand: &str) -> String {
+    let a = repo.dbarch().args(["hooks", subcommand]).assert().success();
     common::stdout_of(&a)
 }
 
@@ -37,10 +46,18 @@ fn git_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("run git")
 }
 
+/// [`git_env`], asserting success; returns git's stderr (where hook output goes).
+fn git_ok(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = git_env(dir, args, env);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{err}");
+    err
+}
+
 /// Commits everything staged plus `files` as `author` on `date`, with `env`; asserts
 /// success and returns git's stderr (where hook output goes).
 fn commit_with(
-    dir: &Path,
+    repo: &TestRepo,
     files: &[&str],
     message: &str,
     author: (&str, &str),
@@ -50,18 +67,17 @@ fn commit_with(
     if !files.is_empty() {
         let mut args = vec!["add", "--"];
         args.extend_from_slice(files);
-        common::run_git(dir, &args);
+        repo.git(&args);
     }
-    let mut all: Vec<(&str, &str)> = vec![
-        ("GIT_AUTHOR_NAME", author.0),
-        ("GIT_AUTHOR_EMAIL", author.1),
-        ("GIT_AUTHOR_DATE", date),
-        ("GIT_COMMITTER_NAME", author.0),
-        ("GIT_COMMITTER_EMAIL", author.1),
-        ("GIT_COMMITTER_DATE", date),
-    ];
-    all.extend_from_slice(env);
-    let out = git_env(dir, &["commit", "-q", "-m", message], &all);
+    let mut cmd = git_command_as(repo.path(), author, author, date);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .args(["commit", "-q", "-m", message])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run git");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
         out.status.success(),
@@ -99,8 +115,9 @@ fn rows(text: &str) -> Vec<String> {
     out
 }
 
-fn show(dir: &Path, rev_path: &str) -> String {
-    common::run_git(dir, &["show", rev_path])
+/// The document at [`DOC`] as HEAD of the checkout in `dir` has it.
+fn committed_doc(dir: &Path) -> String {
+    common::run_git(dir, &["show", &format!("HEAD:{DOC}")])
 }
 
 fn status_of(dir: &Path) -> String {
@@ -130,6 +147,20 @@ const OVERVIEW: &str = "PostgreSQL 16 for everything transactional.";
 const BACKUP: &str = "- **Full Backups:** nightly";
 const REFERENCE: &str = "- [Backend Architecture](backend.md)";
 
+/// Overview → "PostgreSQL 16 for OLTP.", committed as Bob on [`DAY2`] ("Describe OLTP")
+/// with `env`; returns the hook's output.
+fn describe_oltp(repo: &TestRepo, env: &[(&str, &str)]) -> String {
+    edit(repo, OVERVIEW, "PostgreSQL 16 for OLTP.");
+    commit_with(repo, &[DOC], "Describe OLTP", BOB, DAY2, env)
+}
+
+/// Backup Strategy → hourly, committed as `who` on [`DAY3`] ("Back up hourly") with `env`;
+/// returns the hook's output.
+fn back_up_hourly(repo: &TestRepo, who: (&str, &str), env: &[(&str, &str)]) -> String {
+    edit(repo, BACKUP, "- **Full Backups:** hourly");
+    commit_with(repo, &[DOC], "Back up hourly", who, DAY3, env)
+}
+
 #[test]
 fn amend_records_a_doc_edit_in_the_same_commit() {
     let repo = setup();
@@ -140,7 +171,7 @@ fn amend_records_a_doc_edit_in_the_same_commit() {
         "PostgreSQL 16 for everything transactional; Redis for sessions.",
     );
     let err = commit_with(
-        repo.path(),
+        &repo,
         &[DOC],
         "feat(db): add Redis for sessions",
         BOB,
@@ -150,7 +181,7 @@ fn amend_records_a_doc_edit_in_the_same_commit() {
     let head = repo.head();
     // One commit on top of the first: the row joined it.
     assert_eq!(repo.git(&["rev-parse", "HEAD~1"]).trim(), before);
-    let committed = show(repo.path(), &format!("HEAD:{DOC}"));
+    let committed = committed_doc(repo.path());
     assert_eq!(
         rows(&committed),
         vec![
@@ -184,14 +215,7 @@ fn unrelated_commit_is_left_alone() {
     let repo = setup();
     let doc_before = repo.read(DOC);
     repo.write("src/app.rs", "fn main() {}\n");
-    let err = commit_with(
-        repo.path(),
-        &["src/app.rs"],
-        "Add the app",
-        BOB,
-        DAY2,
-        &[("DBARCH_HOOK_VERBOSE", "1")],
-    );
+    let err = commit_with(&repo, &["src/app.rs"], "Add the app", BOB, DAY2, &[VERBOSE]);
     assert!(
         err.contains("nothing to do: the commit changed no Markdown file"),
         "{err}"
@@ -201,18 +225,15 @@ fn unrelated_commit_is_left_alone() {
     assert_eq!(status_of(repo.path()), "");
 
     // With a dbarch.toml the configuration decides; a README is not a managed doc.
-    repo.write(
-        "dbarch.toml",
-        "[[docs]]\npath = \"docs/database-architecture.md\"\n",
-    );
+    repo.write_doc_config("");
     repo.write("README.md", "# App\n");
     let err = commit_with(
-        repo.path(),
+        &repo,
         &["dbarch.toml", "README.md"],
         "Add a README",
         BOB,
         DAY2,
-        &[("DBARCH_HOOK_VERBOSE", "1")],
+        &[VERBOSE],
     );
     assert!(
         err.contains("nothing to do: the commit changed no managed document"),
@@ -243,8 +264,8 @@ fn partial_commit_keeps_unstaged_edits_in_the_working_tree() {
     assert!(staged.contains("+PostgreSQL 16 for all OLTP."), "{staged}");
     assert!(!staged.contains("backend-v2"), "{staged}");
 
-    commit_with(repo.path(), &[], "Narrow Postgres to OLTP", BOB, DAY2, &[]);
-    let committed = show(repo.path(), &format!("HEAD:{DOC}"));
+    commit_with(&repo, &[], "Narrow Postgres to OLTP", BOB, DAY2, &[]);
+    let committed = committed_doc(repo.path());
     let row = "| 2026-11-24 | Narrow Postgres to OLTP | Bob Example | Low |";
     assert!(committed.contains("PostgreSQL 16 for all OLTP."));
     assert!(!committed.contains("backend-v2"), "unstaged edit committed");
@@ -286,7 +307,7 @@ fn rebase_of_three_doc_commits_adds_no_rows_and_amends_nothing() {
     ];
     for ((from, to), subject) in edits.iter().zip(subjects) {
         edit(&repo, from, to);
-        commit_with(repo.path(), &[DOC], subject, BOB, DAY2, &[]);
+        commit_with(&repo, &[DOC], subject, BOB, DAY2, &[]);
     }
     let rows_before = rows(&repo.read(DOC));
     assert_eq!(rows_before.len(), 4, "{rows_before:?}");
@@ -296,16 +317,14 @@ fn rebase_of_three_doc_commits_adds_no_rows_and_amends_nothing() {
 
     repo.git(&["checkout", "-q", "main"]);
     repo.write("other.txt", "x\n");
-    commit_with(repo.path(), &["other.txt"], "Unrelated", ALICE, DAY3, &[]);
+    commit_with(&repo, &["other.txt"], "Unrelated", ALICE, DAY3, &[]);
     repo.git(&["checkout", "-q", "feature"]);
     let reflog_before = reflog(repo.path()).lines().count();
-    let out = git_env(
+    let err = git_ok(
         repo.path(),
         &["rebase", "main"],
-        &[("DBARCH_HOOK_VERBOSE", "1"), ("GIT_EDITOR", ":")],
+        &[VERBOSE, ("GIT_EDITOR", ":")],
     );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
     assert_eq!(
         err.matches("nothing to do: a rebase is in progress")
             .count(),
@@ -341,29 +360,20 @@ fn rebase_of_three_doc_commits_adds_no_rows_and_amends_nothing() {
 fn merge_commit_gets_no_amend() {
     let repo = setup();
     repo.git(&["checkout", "-q", "-b", "side"]);
-    edit(&repo, OVERVIEW, "PostgreSQL 16 for OLTP.");
-    commit_with(repo.path(), &[DOC], "Describe OLTP", BOB, DAY2, &[]);
+    describe_oltp(&repo, &[]);
     let side_doc = repo.read(DOC);
     repo.git(&["checkout", "-q", "main"]);
-    edit(&repo, BACKUP, "- **Full Backups:** hourly");
-    commit_with(repo.path(), &[DOC], "Back up hourly", ALICE, DAY3, &[]);
+    back_up_hourly(&repo, ALICE, &[]);
     // Both sides appended a row: the merge conflicts in the Change Log.
     let out = git_env(repo.path(), &["merge", "side"], &[]);
     assert!(!out.status.success(), "the merge should conflict");
     let side_row = rows(&side_doc).last().cloned().unwrap();
-    let mut resolved =
-        show(repo.path(), &format!("HEAD:{DOC}")).replace(OVERVIEW, "PostgreSQL 16 for OLTP.");
+    let mut resolved = committed_doc(repo.path()).replace(OVERVIEW, "PostgreSQL 16 for OLTP.");
     let main_row = rows(&resolved).last().cloned().unwrap();
     resolved = resolved.replacen(&main_row, &format!("{side_row}\n{main_row}"), 1);
     repo.write(DOC, &resolved);
     repo.git(&["add", DOC]);
-    let out = git_env(
-        repo.path(),
-        &["commit", "--no-edit"],
-        &[("DBARCH_HOOK_VERBOSE", "1")],
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
+    let err = git_ok(repo.path(), &["commit", "--no-edit"], &[VERBOSE]);
     assert!(
         err.contains("nothing to do: HEAD is a merge commit"),
         "{err}"
@@ -374,7 +384,7 @@ fn merge_commit_gets_no_amend() {
             .count(),
         3
     );
-    assert_eq!(show(repo.path(), &format!("HEAD:{DOC}")), resolved);
+    assert_eq!(committed_doc(repo.path()), resolved);
     assert_eq!(repo.read(DOC), resolved);
     assert!(!reflog(repo.path())
         .lines()
@@ -387,7 +397,7 @@ fn merge_commit_gets_no_amend() {
 fn existing_hook_is_chained_and_restored_byte_for_byte() {
     use std::os::unix::fs::PermissionsExt;
     let repo = TestRepo::new();
-    repo.write_commit(DOC, filled_doc(), "First version", ALICE, DAY1);
+    commit_filled_doc(&repo);
     let log = repo.path().join("user-hook.log");
     let user_hook = format!(
         "#!/bin/sh\n# the user's own hook\necho \"ran at $(git rev-parse --short HEAD)\" >> '{}'\n",
@@ -397,44 +407,33 @@ fn existing_hook_is_chained_and_restored_byte_for_byte() {
     std::fs::write(&hook, &user_hook).unwrap();
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o750)).unwrap();
 
-    let out = install(&repo);
+    let out = hooks(&repo, "install");
     assert!(out.contains("post-commit.dbarch-chained"), "{out}");
     let chained = repo.path().join(".git/hooks/post-commit.dbarch-chained");
     assert_eq!(std::fs::read_to_string(&chained).unwrap(), user_hook);
     let ours = std::fs::read(&hook).unwrap();
     // Idempotent: a second install changes nothing.
-    let again = install(&repo);
+    let again = hooks(&repo, "install");
     assert!(again.contains("already installed"), "{again}");
     assert_eq!(std::fs::read(&hook).unwrap(), ours);
     assert_eq!(std::fs::read_to_string(&chained).unwrap(), user_hook);
 
-    edit(&repo, OVERVIEW, "PostgreSQL 16 for OLTP.");
-    commit_with(repo.path(), &[DOC], "Describe OLTP", BOB, DAY2, &[]);
+    describe_oltp(&repo, &[]);
     // The user's hook ran once, after the amend (it saw the final HEAD).
     let head = repo.head();
     let lines = std::fs::read_to_string(&log).unwrap();
     assert_eq!(lines, format!("ran at {}\n", &head[..7]));
-    assert_eq!(rows(&show(repo.path(), &format!("HEAD:{DOC}"))).len(), 2);
+    assert_eq!(rows(&committed_doc(repo.path())).len(), 2);
     repo.write("x.txt", "x");
-    commit_with(repo.path(), &["x.txt"], "Unrelated", BOB, DAY2, &[]);
+    commit_with(&repo, &["x.txt"], "Unrelated", BOB, DAY2, &[]);
     assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 2);
 
-    let a = repo
-        .dbarch()
-        .args(["hooks", "uninstall"])
-        .assert()
-        .success();
-    assert!(common::stdout_of(&a).contains("restored"));
+    assert!(hooks(&repo, "uninstall").contains("restored"));
     assert_eq!(std::fs::read_to_string(&hook).unwrap(), user_hook);
     let mode = std::fs::metadata(&hook).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o750);
     assert!(!chained.exists());
-    let a = repo
-        .dbarch()
-        .args(["hooks", "uninstall"])
-        .assert()
-        .success();
-    assert!(common::stdout_of(&a).contains("another program's hook"));
+    assert!(hooks(&repo, "uninstall").contains("another program's hook"));
     assert_eq!(std::fs::read_to_string(&hook).unwrap(), user_hook);
 }
 
@@ -446,21 +445,15 @@ fn install_status_uninstall_without_an_existing_hook() {
         .assert()
         .code(1)
         .stdout(predicates::str::contains("not installed"));
-    let out = install(&repo);
+    let out = hooks(&repo, "install");
     assert!(
         out.contains("installed the post-commit hook: .git/hooks/post-commit"),
         "{out}"
     );
-    let a = repo.dbarch().args(["hooks", "status"]).assert().success();
-    let s = common::stdout_of(&a);
+    let s = hooks(&repo, "status");
     assert!(s.contains("post-commit hook: installed"), "{s}");
     assert!(s.contains("mode: amend"), "{s}");
-    let a = repo
-        .dbarch()
-        .args(["hooks", "uninstall"])
-        .assert()
-        .success();
-    assert!(common::stdout_of(&a).contains("removed the post-commit hook"));
+    assert!(hooks(&repo, "uninstall").contains("removed the post-commit hook"));
     assert!(!repo.path().join(".git/hooks/post-commit").exists());
     assert!(!repo
         .path()
@@ -471,9 +464,9 @@ fn install_status_uninstall_without_an_existing_hook() {
 #[test]
 fn core_hooks_path_is_honoured() {
     let repo = TestRepo::new();
-    repo.write_commit(DOC, filled_doc(), "First version", ALICE, DAY1);
+    commit_filled_doc(&repo);
     repo.git(&["config", "core.hooksPath", ".githooks"]);
-    install(&repo);
+    hooks(&repo, "install");
     let hook = repo.path().join(".githooks/post-commit");
     assert!(hook.is_file());
     assert!(!repo.path().join(".git/hooks/post-commit").exists());
@@ -483,42 +476,25 @@ fn core_hooks_path_is_honoured() {
         repo.path().join(git_says.trim()).canonicalize().unwrap(),
         repo.path().join(".githooks").canonicalize().unwrap()
     );
-    let a = repo.dbarch().args(["hooks", "status"]).assert().success();
-    assert!(common::stdout_of(&a).contains("core.hooksPath = .githooks"));
+    assert!(hooks(&repo, "status").contains("core.hooksPath = .githooks"));
 
-    edit(&repo, OVERVIEW, "PostgreSQL 16 for OLTP.");
-    commit_with(repo.path(), &[DOC], "Describe OLTP", BOB, DAY2, &[]);
-    assert!(show(repo.path(), &format!("HEAD:{DOC}"))
-        .contains("| 2026-11-24 | Describe OLTP | Bob Example | Low |"));
+    describe_oltp(&repo, &[]);
+    assert!(
+        committed_doc(repo.path()).contains("| 2026-11-24 | Describe OLTP | Bob Example | Low |")
+    );
 }
 
 #[test]
 fn worktree_mode_leaves_the_row_for_the_next_commit_and_off_does_nothing() {
     let repo = setup();
-    edit(&repo, OVERVIEW, "PostgreSQL 16 for OLTP.");
-    let err = commit_with(
-        repo.path(),
-        &[DOC],
-        "Describe OLTP",
-        BOB,
-        DAY2,
-        &[("DBARCH_HOOK_MODE", "off"), ("DBARCH_HOOK_VERBOSE", "1")],
-    );
+    let err = describe_oltp(&repo, &[("DBARCH_HOOK_MODE", "off"), VERBOSE]);
     assert!(
         err.contains("nothing to do: DBARCH_HOOK_MODE is off"),
         "{err}"
     );
     assert_eq!(rows(&repo.read(DOC)).len(), 1);
 
-    edit(&repo, BACKUP, "- **Full Backups:** hourly");
-    let before_hook = commit_with(
-        repo.path(),
-        &[DOC],
-        "Back up hourly",
-        BOB,
-        DAY3,
-        &[("DBARCH_HOOK_MODE", "worktree")],
-    );
+    let before_hook = back_up_hourly(&repo, BOB, &[("DBARCH_HOOK_MODE", "worktree")]);
     let head = repo.head();
     assert!(
         before_hook.contains("written to docs/database-architecture.md"),
@@ -526,7 +502,7 @@ fn worktree_mode_leaves_the_row_for_the_next_commit_and_off_does_nothing() {
     );
     assert!(before_hook.contains(&head[..7]), "{before_hook}");
     assert!(!reflog(repo.path()).contains("amend"));
-    assert_eq!(rows(&show(repo.path(), &format!("HEAD:{DOC}"))).len(), 1);
+    assert_eq!(rows(&committed_doc(repo.path())).len(), 1);
     let work = repo.read(DOC);
     assert_eq!(
         rows(&work).last().map(String::as_str),
@@ -534,7 +510,7 @@ fn worktree_mode_leaves_the_row_for_the_next_commit_and_off_does_nothing() {
     );
     assert_eq!(status_of(repo.path()), format!(" M {DOC}\n"));
     // Committing the row adds no row for that commit (it documents itself).
-    commit_with(repo.path(), &[DOC], "Record the Change Log", BOB, DAY3, &[]);
+    commit_with(&repo, &[DOC], "Record the Change Log", BOB, DAY3, &[]);
     assert_eq!(rows(&repo.read(DOC)).len(), 2);
     assert_eq!(status_of(repo.path()), "");
 }
@@ -574,24 +550,19 @@ fn signed_commit_stays_signed() {
         allowed.to_str().unwrap(),
     ]);
     repo.git(&["config", "commit.gpgsign", "true"]);
-    repo.write_commit(DOC, filled_doc(), "First version", ALICE, DAY1);
-    install(&repo);
+    commit_filled_doc(&repo);
+    hooks(&repo, "install");
 
-    edit(&repo, OVERVIEW, "PostgreSQL 16 for OLTP.");
-    let err = commit_with(repo.path(), &[DOC], "Describe OLTP", BOB, DAY2, &[]);
+    let err = describe_oltp(&repo, &[]);
     let head = repo.head();
     assert!(err.contains(&head[..7]), "{err}");
-    assert!(show(repo.path(), &format!("HEAD:{DOC}"))
-        .contains("| 2026-11-24 | Describe OLTP | Bob Example | Low |"));
+    assert!(
+        committed_doc(repo.path()).contains("| 2026-11-24 | Describe OLTP | Bob Example | Low |")
+    );
     assert!(repo
         .git(&["cat-file", "-p", "HEAD"])
         .contains("-----BEGIN SSH SIGNATURE-----"));
-    let verify = git_env(repo.path(), &["verify-commit", "HEAD"], &[]);
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stderr)
-    );
+    git_ok(repo.path(), &["verify-commit", "HEAD"], &[]);
     assert_eq!(status_of(repo.path()), "");
     assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]).trim(), "2");
     sync_check(repo.path());
@@ -642,7 +613,7 @@ fn two_worktrees_racing_lose_and_double_nothing() {
             );
         }
         for (dir, name) in &dirs {
-            let committed = show(dir, &format!("HEAD:{DOC}"));
+            let committed = committed_doc(dir);
             let all = rows(&committed);
             for r in 0..=round {
                 let mine = format!("| Note {name} round {r} |");
@@ -669,15 +640,14 @@ fn two_worktrees_racing_lose_and_double_nothing() {
 fn a_failure_is_one_line_and_never_breaks_the_commit() {
     let repo = setup();
     repo.write("dbarch.toml", "[hook]\nmode = \"sometimes\"\n");
-    edit(&repo, OVERVIEW, "PostgreSQL 16 for OLTP.");
-    let err = commit_with(repo.path(), &[DOC], "Describe OLTP", BOB, DAY2, &[]);
+    let err = describe_oltp(&repo, &[]);
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 1, "{err}");
     assert!(
         lines[0].starts_with("dbarch: hook skipped: dbarch.toml:2:8:"),
         "{err}"
     );
-    assert_eq!(rows(&show(repo.path(), &format!("HEAD:{DOC}"))).len(), 1);
+    assert_eq!(rows(&committed_doc(repo.path())).len(), 1);
     assert_eq!(
         repo.git(&["log", "-1", "--format=%s"]).trim(),
         "Describe OLTP"
@@ -694,7 +664,7 @@ fn a_failure_is_one_line_and_never_breaks_the_commit() {
 #[test]
 fn missing_binary_is_one_line_and_exit_0() {
     let repo = TestRepo::new();
-    repo.write_commit(DOC, filled_doc(), "First version", ALICE, DAY1);
+    commit_filled_doc(&repo);
     // The shipped script, as installed by hand: no recorded binary.
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/post-commit");
     let hook = repo.path().join(".git/hooks/post-commit");
@@ -706,13 +676,8 @@ fn missing_binary_is_one_line_and_exit_0() {
         eprintln!("skipped: a dbarch binary is installed on the system PATH");
         return;
     }
-    edit(&repo, OVERVIEW, "PostgreSQL 16 for OLTP.");
-    let err = commit_with(
-        repo.path(),
-        &[DOC],
-        "Describe OLTP",
-        BOB,
-        DAY2,
+    let err = describe_oltp(
+        &repo,
         &[("PATH", &path), ("DBARCH_BIN", "/nonexistent/dbarch")],
     );
     assert_eq!(
@@ -725,14 +690,10 @@ fn missing_binary_is_one_line_and_exit_0() {
     );
 
     // DBARCH_BIN names the binary to use.
-    edit(&repo, BACKUP, "- **Full Backups:** hourly");
     let bin = assert_cmd::cargo::cargo_bin("dbarch");
-    let err = commit_with(
-        repo.path(),
-        &[DOC],
-        "Back up hourly",
+    let err = back_up_hourly(
+        &repo,
         BOB,
-        DAY3,
         &[("PATH", &path), ("DBARCH_BIN", bin.to_str().unwrap())],
     );
     assert!(err.starts_with("dbarch: recorded"), "{err}");
@@ -747,15 +708,7 @@ fn which(name: &str) -> Option<PathBuf> {
 #[test]
 fn nested_runs_and_an_operation_in_progress_do_nothing() {
     let repo = setup();
-    edit(&repo, OVERVIEW, "PostgreSQL 16 for OLTP.");
-    let err = commit_with(
-        repo.path(),
-        &[DOC],
-        "Describe OLTP",
-        BOB,
-        DAY2,
-        &[("DBARCH_HOOK_RUNNING", "1")],
-    );
+    let err = describe_oltp(&repo, &[("DBARCH_HOOK_RUNNING", "1")]);
     assert_eq!(err, "");
     assert_eq!(rows(&repo.read(DOC)).len(), 1);
     // A cherry-pick writes CHERRY_PICK_HEAD while it commits.
@@ -796,14 +749,14 @@ fn the_lock_serialises_runs() {
     });
     edit(&repo, OVERVIEW, "PostgreSQL 16 for OLTP.");
     let start = Instant::now();
-    let err = commit_with(repo.path(), &[DOC], "Describe OLTP", BOB, DAY2, &[]);
+    let err = commit_with(&repo, &[DOC], "Describe OLTP", BOB, DAY2, &[]);
     assert!(
         start.elapsed() >= Duration::from_millis(1400),
         "the hook did not wait"
     );
     release.join().unwrap();
     assert!(err.starts_with("dbarch: recorded"), "{err}");
-    assert_eq!(rows(&show(repo.path(), &format!("HEAD:{DOC}"))).len(), 2);
+    assert_eq!(rows(&committed_doc(repo.path())).len(), 2);
 }
 
 #[test]
@@ -815,7 +768,7 @@ fn init_with_hook_installs_it() {
     assert!(repo.path().join(".git/hooks/post-commit").is_file());
     // The first commit of the document records itself.
     let err = commit_with(
-        repo.path(),
+        &repo,
         &[DOC, "dbarch.toml"],
         "Add the architecture document",
         ALICE,
@@ -850,13 +803,12 @@ fn commit_column_is_empty_in_amend_mode_and_sync_state_moves_along() {
             "| Date | Change | Author | Impact | Commit |\n|------|--------|--------|--------|--------|\n| 2026-11-20 | First version | Alice Example | Low | |",
         );
     repo.write_commit(DOC, &doc, "First version", ALICE, DAY1);
-    install(&repo);
+    hooks(&repo, "install");
     // A complete sync leaves its incremental state at HEAD.
     repo.dbarch().args(["sync"]).assert().success();
     assert_eq!(status_of(repo.path()), "");
 
-    edit(&repo, OVERVIEW, "PostgreSQL 16 for OLTP.");
-    commit_with(repo.path(), &[DOC], "Describe OLTP", BOB, DAY2, &[]);
+    describe_oltp(&repo, &[]);
     assert_eq!(
         rows(&repo.read(DOC)).last().map(String::as_str),
         Some("| 2026-11-24 | Describe OLTP | Bob Example | Low |  |")
@@ -870,15 +822,7 @@ fn commit_column_is_empty_in_amend_mode_and_sync_state_moves_along() {
     let err = common::stderr_of(&a);
     assert!(err.contains("read 0 commits"), "{err}");
 
-    edit(&repo, BACKUP, "- **Full Backups:** hourly");
-    commit_with(
-        repo.path(),
-        &[DOC],
-        "Back up hourly",
-        BOB,
-        DAY3,
-        &[("DBARCH_HOOK_MODE", "worktree")],
-    );
+    back_up_hourly(&repo, BOB, &[("DBARCH_HOOK_MODE", "worktree")]);
     let head = repo.head();
     assert_eq!(
         rows(&repo.read(DOC)).last().cloned(),

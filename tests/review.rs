@@ -9,7 +9,10 @@ use serde_json::json;
 use wait_timeout::ChildExt;
 
 use crate::common::{hermetic_env, stderr_of, stdout_of, TestRepo, ALICE, BOB, DOC};
-use crate::status::{doc_due, doc_with, repo_with, status_json};
+use crate::status::{doc_due, doc_status, doc_with, placeholder_doc, repo_with, DRIFT_SECTIONS};
+
+/// The reviewer most scenarios name.
+const ANA: &str = "Ana Lima";
 
 /// The document the scenarios review: due on 2026-11-20 (six days before today).
 fn due_doc() -> String {
@@ -34,19 +37,32 @@ pub fn reviewed(who: &str, date: &str, next: &str) -> String {
     )
 }
 
-#[test]
-fn yes_with_a_reviewer_records_the_review() {
-    let repo = repo_with(&[(DOC, &due_doc())]);
-    let a = repo
-        .dbarch()
-        .args(["review", "--yes", "--reviewer", "Ana Lima"])
+/// A repository holding [`due_doc`] at [`DOC`].
+fn due_repo() -> TestRepo {
+    repo_with(&[(DOC, &due_doc())])
+}
+
+/// `dbarch review --yes --reviewer "Ana Lima"` followed by `extra`, not yet run.
+fn review_by_ana(repo: &TestRepo, extra: &[&str]) -> assert_cmd::Command {
+    let mut cmd = repo.dbarch();
+    cmd.args(["review", "--yes", "--reviewer", ANA]).args(extra);
+    cmd
+}
+
+/// [`review_by_ana`] with the clock (`DBARCH_NOW`) at `now`, which must exit 0.
+fn review_by_ana_on(repo: &TestRepo, now: &str, extra: &[&str]) {
+    review_by_ana(repo, extra)
+        .env("DBARCH_NOW", now)
         .assert()
         .code(0);
+}
+
+#[test]
+fn yes_with_a_reviewer_records_the_review() {
+    let repo = due_repo();
+    let a = review_by_ana(&repo, &[]).assert().code(0);
     // 2026-11-26 + 90d = 2027-02-24.
-    assert_eq!(
-        repo.read(DOC),
-        reviewed("Ana Lima", "2026-11-26", "2027-02-24")
-    );
+    assert_eq!(repo.read(DOC), reviewed(ANA, "2026-11-26", "2027-02-24"));
     let out = stdout_of(&a);
     assert!(
         out.contains("Record the review: Reviewed By Ana Lima, Last Updated 2026-11-26, Next Review 2027-02-24 (90d from 2026-11-26)."),
@@ -63,7 +79,7 @@ fn yes_with_a_reviewer_records_the_review() {
 
 #[test]
 fn what_changed_since_the_last_review_is_shown() {
-    let repo = repo_with(&[(DOC, &due_doc())]);
+    let repo = due_repo();
     let text = repo.read(DOC).replacen("PostgreSQL 16", "PostgreSQL 17", 1);
     let c = repo.write_commit(
         DOC,
@@ -72,11 +88,7 @@ fn what_changed_since_the_last_review_is_shown() {
         BOB,
         "2026-11-23T10:00:00+00:00",
     );
-    let a = repo
-        .dbarch()
-        .args(["review", "--yes", "--reviewer", "Ana Lima"])
-        .assert()
-        .code(0);
+    let a = review_by_ana(&repo, &[]).assert().code(0);
     let out = stdout_of(&a);
     assert!(
         out.starts_with(&format!(
@@ -89,36 +101,22 @@ fn what_changed_since_the_last_review_is_shown() {
 
 #[test]
 fn the_date_flag_sets_the_review_date() {
-    let repo = repo_with(&[(DOC, &due_doc())]);
-    repo.dbarch()
-        .args([
-            "review",
-            "--yes",
-            "--reviewer",
-            "Ana Lima",
-            "--date",
-            "2026-11-24",
-        ])
+    let repo = due_repo();
+    review_by_ana(&repo, &["--date", "2026-11-24"])
         .assert()
         .code(0);
     // 2026-11-24 + 90d = 2027-02-22.
-    assert_eq!(
-        repo.read(DOC),
-        reviewed("Ana Lima", "2026-11-24", "2027-02-22")
-    );
+    assert_eq!(repo.read(DOC), reviewed(ANA, "2026-11-24", "2027-02-22"));
 }
 
 #[test]
 fn yes_alone_takes_the_configured_reviewers_then_the_git_user() {
-    let repo = repo_with(&[(DOC, &due_doc())]);
+    let repo = due_repo();
     repo.dbarch().args(["review", "--yes"]).assert().code(0);
     assert!(repo.read(DOC).contains("**Reviewed By:** Test User  \n"));
 
-    let repo = repo_with(&[(DOC, &due_doc())]);
-    repo.write(
-        "dbarch.toml",
-        format!("[[docs]]\npath = \"{DOC}\"\nreviewers = [\"@acme/dba-team\", \"@ana\"]\n"),
-    );
+    let repo = due_repo();
+    repo.write_doc_config("reviewers = [\"@acme/dba-team\", \"@ana\"]\n");
     repo.dbarch().args(["review", "--yes"]).assert().code(0);
     assert!(repo
         .read(DOC)
@@ -135,10 +133,7 @@ fn next_review_keeps_the_style_of_its_field() {
         &[("Nov 2, 2026", "First version", "Alice Example", "Low")],
     );
     let repo = repo_with(&[(DOC, &text)]);
-    repo.dbarch()
-        .args(["review", "--yes", "--reviewer", "Ana Lima"])
-        .assert()
-        .code(0);
+    review_by_ana(&repo, &[]).assert().code(0);
     // 2026-11-26 + 90d = 2027-02-24: "February 2027"; the row follows the rows' style.
     assert_eq!(
         repo.read(DOC),
@@ -166,10 +161,7 @@ fn next_review_keeps_the_style_of_its_field() {
         &[("2026-11-20", "First version", "Alice Example", "Low")],
     );
     let repo = repo_with(&[(DOC, &text)]);
-    repo.dbarch()
-        .args(["review", "--yes", "--reviewer", "Ana Lima"])
-        .assert()
-        .code(0);
+    review_by_ana(&repo, &[]).assert().code(0);
     let out = repo.read(DOC);
     assert!(out.contains("**Last Updated:** 26 Nov 2026  \n"), "{out}");
     assert!(out.contains("**Next Review:** 2027/02/24  \n"), "{out}");
@@ -178,17 +170,8 @@ fn next_review_keeps_the_style_of_its_field() {
 /// A placeholder Next Review is written in ISO 8601.
 #[test]
 fn a_placeholder_next_review_is_written_in_iso() {
-    let text = doc_with(
-        "[DATE]",
-        "[TEAM]",
-        "[DATE]",
-        &[("2026-08-01", "First version", "Alice Example", "Low")],
-    );
-    let repo = repo_with(&[(DOC, &text)]);
-    repo.dbarch()
-        .args(["review", "--yes", "--reviewer", "Ana Lima"])
-        .assert()
-        .code(0);
+    let repo = repo_with(&[(DOC, &placeholder_doc())]);
+    review_by_ana(&repo, &[]).assert().code(0);
     let out = repo.read(DOC);
     assert!(
         out.starts_with(
@@ -203,70 +186,35 @@ fn a_placeholder_next_review_is_written_in_iso() {
 #[test]
 fn one_month_from_january_31() {
     for (date, next) in [("2027-01-31", "2027-02-28"), ("2028-01-31", "2028-02-29")] {
-        let repo = repo_with(&[(DOC, &due_doc())]);
-        repo.write(
-            "dbarch.toml",
-            format!("[[docs]]\npath = \"{DOC}\"\nreview-every = \"1mo\"\n"),
-        );
-        repo.dbarch()
-            .env("DBARCH_NOW", date)
-            .args(["review", "--yes", "--reviewer", "Ana Lima"])
-            .assert()
-            .code(0);
-        assert_eq!(repo.read(DOC), reviewed("Ana Lima", date, next), "{date}");
+        let repo = due_repo();
+        repo.write_doc_config("review-every = \"1mo\"\n");
+        review_by_ana_on(&repo, date, &[]);
+        assert_eq!(repo.read(DOC), reviewed(ANA, date, next), "{date}");
     }
     // --date on a leap day with a yearly interval.
-    let repo = repo_with(&[(DOC, &due_doc())]);
-    repo.write(
-        "dbarch.toml",
-        format!("[[docs]]\npath = \"{DOC}\"\nreview-every = \"yearly\"\n"),
-    );
-    repo.dbarch()
-        .env("DBARCH_NOW", "2028-03-02")
-        .args([
-            "review",
-            "--yes",
-            "--reviewer",
-            "Ana Lima",
-            "--date",
-            "2028-02-29",
-        ])
-        .assert()
-        .code(0);
-    assert_eq!(
-        repo.read(DOC),
-        reviewed("Ana Lima", "2028-02-29", "2029-02-28")
-    );
+    let repo = due_repo();
+    repo.write_doc_config("review-every = \"yearly\"\n");
+    review_by_ana_on(&repo, "2028-03-02", &["--date", "2028-02-29"]);
+    assert_eq!(repo.read(DOC), reviewed(ANA, "2028-02-29", "2029-02-28"));
 }
 
 /// Late in the evening in New York it is still the 26th there (UTC is on the 27th): the
 /// review is dated the 26th.
 #[test]
 fn the_review_date_is_the_local_date_around_midnight() {
-    let repo = repo_with(&[(DOC, &due_doc())]);
-    repo.dbarch()
-        .env("DBARCH_NOW", "2026-11-26T23:30:00-05:00")
-        .args(["review", "--yes", "--reviewer", "Ana Lima"])
-        .assert()
-        .code(0);
-    assert_eq!(
-        repo.read(DOC),
-        reviewed("Ana Lima", "2026-11-26", "2027-02-24")
-    );
+    let repo = due_repo();
+    review_by_ana_on(&repo, "2026-11-26T23:30:00-05:00", &[]);
+    assert_eq!(repo.read(DOC), reviewed(ANA, "2026-11-26", "2027-02-24"));
 }
 
 #[test]
 fn commit_commits_only_the_document_with_a_reviewed_by_trailer() {
-    let repo = repo_with(&[(DOC, &due_doc())]);
+    let repo = due_repo();
     // Another change staged, and one unstaged: both stay as they were.
     repo.write("notes.txt", "staged\n");
     repo.git(&["add", "notes.txt"]);
     repo.write("scratch.txt", "untracked\n");
-    let a = repo
-        .dbarch()
-        .args(["review", "--yes", "--reviewer", "Ana Lima", "--commit"])
-        .assert()
-        .code(0);
+    let a = review_by_ana(&repo, &["--commit"]).assert().code(0);
     let head = repo.head();
     assert!(
         stdout_of(&a).ends_with(&format!("committed {}\n", &head[..7])),
@@ -293,7 +241,7 @@ fn commit_commits_only_the_document_with_a_reviewed_by_trailer() {
     // The committed document is the reviewed one, and the work tree matches it.
     assert_eq!(
         repo.git(&["show", &format!("HEAD:{DOC}")]),
-        reviewed("Ana Lima", "2026-11-26", "2027-02-24")
+        reviewed(ANA, "2026-11-26", "2027-02-24")
     );
     assert_eq!(
         repo.git(&["status", "--porcelain"]),
@@ -307,16 +255,12 @@ fn commit_commits_only_the_document_with_a_reviewed_by_trailer() {
 
 #[test]
 fn after_a_review_status_is_ok_and_sync_adds_no_row() {
-    let repo = repo_with(&[(DOC, &due_doc())]);
+    let repo = due_repo();
     repo.dbarch().args(["status", "--check"]).assert().code(1);
-    repo.dbarch()
-        .args(["review", "--yes", "--reviewer", "Ana Lima", "--commit"])
-        .assert()
-        .code(0);
+    review_by_ana(&repo, &["--commit"]).assert().code(0);
     let reviewed_text = repo.read(DOC);
 
-    let r = status_json(&repo, &[], "2026-11-26", 0);
-    let d = &r["documents"][0];
+    let d = doc_status(&repo, "2026-11-26");
     assert_eq!(d["state"], "ok");
     assert_eq!(d["next_review"], "2027-02-24");
     assert_eq!(d["days_left"], 90);
@@ -334,13 +278,8 @@ fn after_a_review_status_is_ok_and_sync_adds_no_row() {
 
 #[test]
 fn a_review_clears_drift() {
-    let repo = repo_with(&[(DOC, &due_doc())]);
-    repo.write(
-        "dbarch.toml",
-        format!(
-            "[[docs]]\npath = \"{DOC}\"\n\n[docs.sections.\"Indexing Strategy\"]\npaths = [\"migrations/**\"]\n"
-        ),
-    );
+    let repo = due_repo();
+    repo.write_doc_config(DRIFT_SECTIONS);
     repo.write("migrations/002.sql", "create index on t (a);\n");
     repo.commit(
         &["dbarch.toml", "migrations/002.sql"],
@@ -348,24 +287,16 @@ fn a_review_clears_drift() {
         ALICE,
         "2026-11-23T10:00:00+00:00",
     );
-    let r = status_json(&repo, &[], "2026-11-26", 0);
-    assert_eq!(
-        r["documents"][0]["drift"][0]["section"],
-        "Indexing Strategy"
-    );
-    let a = repo
-        .dbarch()
-        .args(["review", "--yes", "--reviewer", "Ana Lima"])
-        .assert()
-        .code(0);
+    let d = doc_status(&repo, "2026-11-26");
+    assert_eq!(d["drift"][0]["section"], "Indexing Strategy");
+    let a = review_by_ana(&repo, &[]).assert().code(0);
     assert!(
         stdout_of(&a)
             .contains("Drift: \"Indexing Strategy\" — 1 commit(s) changed migrations/**\n"),
         "{}",
         stdout_of(&a)
     );
-    let r = status_json(&repo, &[], "2026-11-26", 0);
-    assert_eq!(r["documents"][0]["drift"], json!([]));
+    assert_eq!(doc_status(&repo, "2026-11-26")["drift"], json!([]));
 }
 
 /// Backdating a review (`--date` before the newest change) must not move Last Updated
@@ -387,15 +318,7 @@ fn a_backdated_review_does_not_move_last_updated_back() {
         ],
     );
     let repo = repo_with(&[(DOC, &text)]);
-    repo.dbarch()
-        .args([
-            "review",
-            "--yes",
-            "--reviewer",
-            "Ana Lima",
-            "--date",
-            "2026-11-21",
-        ])
+    review_by_ana(&repo, &["--date", "2026-11-21"])
         .assert()
         .code(0);
     let out = repo.read(DOC);
@@ -435,7 +358,7 @@ fn std_dbarch(repo: &TestRepo) -> Command {
 /// input that cannot come) and names the flags to pass.
 #[test]
 fn without_a_terminal_and_without_flags_it_exits_2_at_once() {
-    let repo = repo_with(&[(DOC, &due_doc())]);
+    let repo = due_repo();
     let before = repo.read_bytes(DOC);
     for stdin in ["null", "pipe"] {
         let mut cmd = std_dbarch(&repo);
@@ -471,7 +394,7 @@ fn without_a_terminal_and_without_flags_it_exits_2_at_once() {
 
 #[test]
 fn without_yes_even_with_reviewer_and_date_it_does_not_wait() {
-    let repo = repo_with(&[(DOC, &due_doc())]);
+    let repo = due_repo();
     let a = repo
         .dbarch()
         .args(["review", "--reviewer", "Ana", "--date", "2026-11-26"])
@@ -492,9 +415,7 @@ fn several_documents_due_and_no_doc_named_exits_2() {
         ("docs/b.md", &doc_due("2026-10-01")),
         ("docs/c.md", &doc_due("2027-02-18")),
     ]);
-    let a = repo
-        .dbarch()
-        .args(["review", "--yes", "--reviewer", "Ana Lima"])
+    let a = review_by_ana(&repo, &[])
         .timeout(Duration::from_secs(10))
         .assert()
         .code(2);
@@ -525,22 +446,15 @@ fn several_documents_due_and_no_doc_named_exits_2() {
         ("docs/a.md", &doc_due("2027-02-18")),
         ("docs/b.md", &doc_due("2026-11-20")),
     ]);
-    repo.dbarch()
-        .args(["review", "--yes", "--reviewer", "Ana Lima"])
-        .assert()
-        .code(0);
+    review_by_ana(&repo, &[]).assert().code(0);
     assert_eq!(repo.git(&["status", "--porcelain"]), " M docs/b.md\n");
 }
 
 #[test]
 fn a_bad_date_exits_2_and_writes_nothing() {
-    let repo = repo_with(&[(DOC, &due_doc())]);
+    let repo = due_repo();
     for bad in ["2026-13-01", "2026-02-30", "tomorrow", "November 2026", ""] {
-        let a = repo
-            .dbarch()
-            .args(["review", "--yes", "--reviewer", "Ana Lima", "--date", bad])
-            .assert()
-            .code(2);
+        let a = review_by_ana(&repo, &["--date", bad]).assert().code(2);
         let err = stderr_of(&a);
         assert!(err.contains("--date"), "{bad:?}: {err}");
         assert_eq!(repo.read(DOC), due_doc(), "{bad:?}");
@@ -552,17 +466,8 @@ fn a_bad_date_exits_2_and_writes_nothing() {
 /// nothing is written.
 #[test]
 fn a_review_date_in_the_future_is_refused() {
-    let repo = repo_with(&[(DOC, &due_doc())]);
-    let a = repo
-        .dbarch()
-        .args([
-            "review",
-            "--yes",
-            "--reviewer",
-            "Ana Lima",
-            "--date",
-            "2027-06-01",
-        ])
+    let repo = due_repo();
+    let a = review_by_ana(&repo, &["--date", "2027-06-01"])
         .assert()
         .code(2);
     assert!(stderr_of(&a).contains("--date"), "{}", stderr_of(&a));
@@ -571,7 +476,7 @@ fn a_review_date_in_the_future_is_refused() {
 
 #[test]
 fn an_empty_reviewer_exits_2() {
-    let repo = repo_with(&[(DOC, &due_doc())]);
+    let repo = due_repo();
     let a = repo
         .dbarch()
         .args(["review", "--yes", "--reviewer", "  "])
@@ -585,7 +490,7 @@ fn an_empty_reviewer_exits_2() {
 /// a `|` escaped in the Change Log cell.
 #[test]
 fn the_reviewer_is_sanitised() {
-    let repo = repo_with(&[(DOC, &due_doc())]);
+    let repo = due_repo();
     repo.dbarch()
         .args(["review", "--yes", "--reviewer", "Ana\x1b[31m | Bo\nChen"])
         .assert()

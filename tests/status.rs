@@ -5,9 +5,11 @@
 //!
 //! Every scenario runs on a fixed clock (`DBARCH_NOW`, 2026-11-26 unless a test says
 //! otherwise) with defaults `review-every = 90d`, `remind-before = 14d`, `grace = 14d`.
+use std::path::Path;
+
 use serde_json::{json, Value};
 
-use crate::common::{stderr_of, stdout_of, TestRepo, ALICE, BOB, DOC};
+use crate::common::{doc_header, stderr_of, stdout_of, TestRepo, ALICE, BOB, DOC};
 
 // ---------------------------------------------------------------------------------------
 // Shared fixtures (also used by the `review` and `review_pty` modules)
@@ -19,26 +21,19 @@ pub type Row<'a> = (&'a str, &'a str, &'a str, &'a str);
 /// A small, fully filled document with the given header values and Change Log rows.
 /// Line 5 is the Next Review field.
 pub fn doc_with(last: &str, by: &str, next: &str, rows: &[Row]) -> String {
-    let mut s = format!(
-        "# Database Architecture\n\
-         \n\
-         **Last Updated:** {last}  \n\
-         **Reviewed By:** {by}  \n\
-         **Next Review:** {next}  \n\
-         \n\
-         ## Overview\n\
-         PostgreSQL 16 for everything transactional.\n\
-         \n\
-         ## Indexing Strategy\n\
-         B-tree indexes on every foreign key.\n\
-         \n\
-         ## Security Architecture\n\
-         Row-level security on tenant tables.\n\
-         \n\
-         ## Change Log\n\
-         | Date | Change | Author | Impact |\n\
-         |------|--------|--------|--------|\n"
-    );
+    let mut s = doc_header(last, by, next)
+        + "## Overview\n\
+           PostgreSQL 16 for everything transactional.\n\
+           \n\
+           ## Indexing Strategy\n\
+           B-tree indexes on every foreign key.\n\
+           \n\
+           ## Security Architecture\n\
+           Row-level security on tenant tables.\n\
+           \n\
+           ## Change Log\n\
+           | Date | Change | Author | Impact |\n\
+           |------|--------|--------|--------|\n";
     for (date, change, author, impact) in rows {
         s.push_str(&format!("| {date} | {change} | {author} | {impact} |\n"));
     }
@@ -82,6 +77,54 @@ pub fn status_json(repo: &TestRepo, args: &[&str], now: &str, code: i32) -> Valu
         .code(code);
     serde_json::from_str(&stdout_of(&a))
         .unwrap_or_else(|e| panic!("status JSON: {e}\n{}", stdout_of(&a)))
+}
+
+/// [`status_json`] on `now` (exit 0): the entry of the document at [`DOC`].
+pub fn doc_status(repo: &TestRepo, now: &str) -> Value {
+    doc_entry(&status_json(repo, &[], now, 0), DOC).clone()
+}
+
+/// [`doc_with`] with placeholder header values and one row, from 2026-08-01.
+pub fn placeholder_doc() -> String {
+    doc_with(
+        "[DATE]",
+        "[TEAM]",
+        "[DATE]",
+        &[("2026-08-01", "First version", "Alice Example", "Low")],
+    )
+}
+
+/// The drift scenarios' sections (for [`TestRepo::write_doc_config`]): Indexing Strategy
+/// follows `migrations/**`.
+pub const DRIFT_SECTIONS: &str =
+    "\n[docs.sections.\"Indexing Strategy\"]\npaths = [\"migrations/**\"]\n";
+
+/// A repository holding `text` at [`DOC`] and a `dbarch.toml` managing it (`extra`
+/// appended), committed together by Alice on 2026-03-02.
+fn repo_with_config(text: &str, extra: &str) -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write(DOC, text);
+    repo.write_doc_config(extra);
+    repo.commit(
+        &[DOC, "dbarch.toml"],
+        "docs: architecture document",
+        ALICE,
+        "2026-03-02T10:00:00+00:00",
+    );
+    repo
+}
+
+/// The stdout of `dbarch status`, which must exit 0.
+fn status_text(repo: &TestRepo) -> String {
+    stdout_of(&repo.dbarch().arg("status").assert().code(0))
+}
+
+/// `dbarch` as under GitHub Actions, writing its step summary to `summary`.
+fn in_actions(repo: &TestRepo, summary: &Path) -> assert_cmd::Command {
+    let mut cmd = repo.dbarch();
+    cmd.env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", summary);
+    cmd
 }
 
 /// The first 7 hex digits of a commit id, as reports show it.
@@ -262,8 +305,7 @@ fn month_only_next_review_means_the_first_of_the_month() {
         ("2027-02-15", "due", -14),
         ("2027-02-16", "overdue", -15),
     ] {
-        let r = status_json(&repo, &[], now, 0);
-        let d = doc_entry(&r, DOC);
+        let d = doc_status(&repo, now);
         assert_eq!(d["next_review"], "2027-02-01", "{now}");
         assert_eq!(d["state"], state, "{now}");
         assert_eq!(d["days_left"], days, "{now}");
@@ -290,12 +332,8 @@ fn one_month_from_january_31_clamps_to_the_end_of_february() {
                 .collect::<Vec<_>>(),
         );
         let repo = repo_with(&[(DOC, &text)]);
-        repo.write(
-            "dbarch.toml",
-            format!("[[docs]]\npath = \"{DOC}\"\nreview-every = \"1mo\"\n"),
-        );
-        let r = status_json(&repo, &[], now, 0);
-        let d = doc_entry(&r, DOC);
+        repo.write_doc_config("review-every = \"1mo\"\n");
+        let d = doc_status(&repo, now);
         assert_eq!(d["next_review"], next, "{review}");
         assert_eq!(
             d["next_review_from"],
@@ -318,13 +356,10 @@ fn yearly_from_a_leap_day() {
             &[("2028-02-29", "Architecture review", "Ana Lima", "Review")],
         );
         let repo = repo_with(&[(DOC, &text)]);
-        repo.write(
-            "dbarch.toml",
-            format!("[[docs]]\npath = \"{DOC}\"\nreview-every = \"{every}\"\n"),
-        );
-        let r = status_json(&repo, &[], "2028-03-01", 0);
-        assert_eq!(doc_entry(&r, DOC)["next_review"], next, "{every}");
-        assert_eq!(doc_entry(&r, DOC)["state"], "ok", "{every}");
+        repo.write_doc_config(&format!("review-every = \"{every}\"\n"));
+        let d = doc_status(&repo, "2028-03-01");
+        assert_eq!(d["next_review"], next, "{every}");
+        assert_eq!(d["state"], "ok", "{every}");
     }
 }
 
@@ -365,8 +400,7 @@ fn placeholder_next_review_is_derived_from_the_last_review_row() {
         ],
     );
     let repo = repo_with(&[(DOC, &text)]);
-    let r = status_json(&repo, &[], "2026-11-26", 0);
-    let d = doc_entry(&r, DOC);
+    let d = doc_status(&repo, "2026-11-26");
     // 2026-09-01 + 90d = 2026-11-30 (the newest Review row, not the first).
     assert_eq!(d["next_review"], "2026-11-30");
     assert_eq!(
@@ -379,8 +413,7 @@ fn placeholder_next_review_is_derived_from_the_last_review_row() {
     // The placeholder is still counted as unfilled.
     assert_eq!(d["placeholders"], 1);
 
-    let a = repo.dbarch().arg("status").assert().code(0);
-    let out = stdout_of(&a);
+    let out = status_text(&repo);
     assert!(out.contains(" 2026-11-30 (derived) "), "{out}");
     assert!(
         out.contains(&format!(
@@ -392,22 +425,15 @@ fn placeholder_next_review_is_derived_from_the_last_review_row() {
 
 #[test]
 fn placeholder_next_review_without_a_review_row_is_derived_from_the_first_commit() {
-    let text = doc_with(
-        "[DATE]",
-        "[TEAM]",
-        "[DATE]",
-        &[("2026-08-01", "First version", "Alice Example", "Low")],
-    );
     let repo = TestRepo::new();
     repo.write_commit(
         DOC,
-        &text,
+        placeholder_doc(),
         "docs: add the architecture document",
         ALICE,
         "2026-08-01T09:00:00+02:00",
     );
-    let r = status_json(&repo, &[], "2026-11-26", 0);
-    let d = doc_entry(&r, DOC);
+    let d = doc_status(&repo, "2026-11-26");
     // 2026-08-01 + 90d = 2026-10-30: 27 days past, beyond the 14-day grace.
     assert_eq!(d["next_review"], "2026-10-30");
     assert_eq!(
@@ -417,13 +443,12 @@ fn placeholder_next_review_without_a_review_row_is_derived_from_the_first_commit
     assert_eq!(d["state"], "overdue");
     assert_eq!(d["days_left"], -27);
     assert_eq!(d["placeholders"], 3);
-    let a = repo.dbarch().arg("status").assert().code(0);
+    let out = status_text(&repo);
     assert!(
-        stdout_of(&a).contains(&format!(
+        out.contains(&format!(
             "{DOC}: Next Review is missing or a placeholder; derived from the first commit (2026-08-01) + interval\n"
         )),
-        "{}",
-        stdout_of(&a)
+        "{out}"
     );
     repo.dbarch().args(["status", "--check"]).assert().code(1);
 }
@@ -443,14 +468,8 @@ fn a_section_with_a_shorter_interval_makes_the_document_due() {
         &[("2026-10-20", "Architecture review", "Ana Lima", "Review")],
     );
     let repo = repo_with(&[(DOC, &text)]);
-    repo.write(
-        "dbarch.toml",
-        format!(
-            "[[docs]]\npath = \"{DOC}\"\n\n[docs.sections.\"Security Architecture\"]\nreview-every = \"1mo\"\n"
-        ),
-    );
-    let r = status_json(&repo, &[], "2026-11-26", 0);
-    let d = doc_entry(&r, DOC);
+    repo.write_doc_config("\n[docs.sections.\"Security Architecture\"]\nreview-every = \"1mo\"\n");
+    let d = doc_status(&repo, "2026-11-26");
     assert_eq!(d["next_review"], "2027-01-18");
     assert_eq!(d["state"], "due");
     assert_eq!(d["days_left"], -6);
@@ -463,26 +482,20 @@ fn a_section_with_a_shorter_interval_makes_the_document_due() {
             "state": "due"
         }])
     );
-    let a = repo.dbarch().arg("status").assert().code(0);
+    let out = status_text(&repo);
     assert!(
-        stdout_of(&a).contains(&format!(
+        out.contains(&format!(
             "{DOC}: section \"Security Architecture\" (1mo) is due on 2026-11-20\n"
         )),
-        "{}",
-        stdout_of(&a)
+        "{out}"
     );
     repo.dbarch().args(["status", "--check"]).assert().code(1);
 
     // A section the document does not have changes nothing.
-    repo.write(
-        "dbarch.toml",
-        format!(
-            "[[docs]]\npath = \"{DOC}\"\n\n[docs.sections.\"Sharding\"]\nreview-every = \"1mo\"\n"
-        ),
-    );
-    let r = status_json(&repo, &[], "2026-11-26", 0);
-    assert_eq!(doc_entry(&r, DOC)["state"], "ok");
-    assert_eq!(doc_entry(&r, DOC)["sections"], json!([]));
+    repo.write_doc_config("\n[docs.sections.\"Sharding\"]\nreview-every = \"1mo\"\n");
+    let d = doc_status(&repo, "2026-11-26");
+    assert_eq!(d["state"], "ok");
+    assert_eq!(d["sections"], json!([]));
 }
 
 #[test]
@@ -514,8 +527,7 @@ fn unrecorded_commits_are_counted_and_listed() {
         ALICE,
         "2026-11-23T09:00:00+00:00",
     );
-    let r = status_json(&repo, &[], "2026-11-26", 0);
-    let d = doc_entry(&r, DOC);
+    let d = doc_status(&repo, "2026-11-26");
     assert_eq!(
         d["unrecorded"],
         json!([
@@ -525,21 +537,34 @@ fn unrecorded_commits_are_counted_and_listed() {
              "author": "Alice Example", "subject": "docs: BRIN for events"},
         ])
     );
-    let a = repo.dbarch().arg("status").assert().code(0);
-    let out = stdout_of(&a);
+    let out = status_text(&repo);
     let row = out.lines().nth(1).unwrap();
     assert!(row.ends_with("ok     0     2           -"), "{out}");
 
     // Once synced, nothing is unrecorded.
     repo.dbarch().arg("sync").assert().code(0);
-    let r = status_json(&repo, &[], "2026-11-26", 0);
-    assert_eq!(doc_entry(&r, DOC)["unrecorded"], json!([]));
+    assert_eq!(doc_status(&repo, "2026-11-26")["unrecorded"], json!([]));
 }
 
-/// The configuration of the drift scenarios: Indexing Strategy follows `migrations/**`.
-fn drift_config() -> String {
-    format!(
-        "[[docs]]\npath = \"{DOC}\"\n\n[docs.sections.\"Indexing Strategy\"]\npaths = [\"migrations/**\"]\n"
+/// Commits the first migration, `migrations/001_init.sql`, as Alice on `date`.
+fn init_schema(repo: &TestRepo, date: &str) -> String {
+    repo.write_commit(
+        "migrations/001_init.sql",
+        "create table t (id int);\n",
+        "migrations: initial schema",
+        ALICE,
+        date,
+    )
+}
+
+/// Commits the migration `migrations/002_orders_idx.sql` as `who` on `date`; returns its id.
+fn index_orders(repo: &TestRepo, who: (&str, &str), date: &str) -> String {
+    repo.write_commit(
+        "migrations/002_orders_idx.sql",
+        "create index on orders (customer_id);\n",
+        "migrations: index orders by customer",
+        who,
+        date,
     )
 }
 
@@ -555,35 +580,14 @@ fn drift_repo() -> TestRepo {
             ("2026-11-20", "Architecture review", "Ana Lima", "Review"),
         ],
     );
-    let repo = TestRepo::new();
-    repo.write(DOC, &text);
-    repo.write("dbarch.toml", drift_config());
-    repo.commit(
-        &[DOC, "dbarch.toml"],
-        "docs: architecture document",
-        ALICE,
-        "2026-03-02T10:00:00+00:00",
-    );
-    repo
+    repo_with_config(&text, DRIFT_SECTIONS)
 }
 
 #[test]
 fn drift_reports_a_migration_after_the_last_review_with_its_commit() {
     let repo = drift_repo();
-    repo.write_commit(
-        "migrations/001_init.sql",
-        "create table t (id int);\n",
-        "migrations: initial schema",
-        ALICE,
-        "2026-11-10T10:00:00+00:00",
-    );
-    let after = repo.write_commit(
-        "migrations/002_orders_idx.sql",
-        "create index on orders (customer_id);\n",
-        "migrations: index orders by customer",
-        BOB,
-        "2026-11-24T15:00:00+01:00",
-    );
+    init_schema(&repo, "2026-11-10T10:00:00+00:00");
+    let after = index_orders(&repo, BOB, "2026-11-24T15:00:00+01:00");
     // A change elsewhere is not drift.
     repo.write_commit(
         "src/app.rs",
@@ -592,8 +596,7 @@ fn drift_reports_a_migration_after_the_last_review_with_its_commit() {
         BOB,
         "2026-11-25T10:00:00+00:00",
     );
-    let r = status_json(&repo, &[], "2026-11-26", 0);
-    let d = doc_entry(&r, DOC);
+    let d = doc_status(&repo, "2026-11-26");
     assert_eq!(d["last_review"], "2026-11-20");
     assert_eq!(
         d["drift"],
@@ -608,8 +611,7 @@ fn drift_reports_a_migration_after_the_last_review_with_its_commit() {
             }]
         }])
     );
-    let a = repo.dbarch().arg("status").assert().code(0);
-    let out = stdout_of(&a);
+    let out = status_text(&repo);
     assert!(
         out.lines().nth(1).unwrap().ends_with(" Indexing Strategy"),
         "{out}"
@@ -629,26 +631,13 @@ fn drift_reports_a_migration_after_the_last_review_with_its_commit() {
 #[test]
 fn a_migration_before_the_last_review_is_not_drift() {
     let repo = drift_repo();
-    repo.write_commit(
-        "migrations/001_init.sql",
-        "create table t (id int);\n",
-        "migrations: initial schema",
-        ALICE,
-        "2026-11-19T10:00:00+00:00",
-    );
+    init_schema(&repo, "2026-11-19T10:00:00+00:00");
     // On the review day itself: the review covers it.
-    repo.write_commit(
-        "migrations/002_orders_idx.sql",
-        "create index on orders (customer_id);\n",
-        "migrations: index orders by customer",
-        ALICE,
-        "2026-11-20T08:00:00+00:00",
-    );
-    let r = status_json(&repo, &[], "2026-11-26", 0);
-    assert_eq!(doc_entry(&r, DOC)["drift"], json!([]));
-    let a = repo.dbarch().arg("status").assert().code(0);
-    assert!(stdout_of(&a).lines().nth(1).unwrap().ends_with(" -"));
-    assert!(!stdout_of(&a).contains("drifted"));
+    index_orders(&repo, ALICE, "2026-11-20T08:00:00+00:00");
+    assert_eq!(doc_status(&repo, "2026-11-26")["drift"], json!([]));
+    let out = status_text(&repo);
+    assert!(out.lines().nth(1).unwrap().ends_with(" -"));
+    assert!(!out.contains("drifted"));
 }
 
 /// A migration made at 01:00 on 2026-11-21 in Tokyo (16:00 UTC on the 20th), after a
@@ -656,15 +645,9 @@ fn a_migration_before_the_last_review_is_not_drift() {
 #[test]
 fn drift_counts_a_commit_after_the_review_day_in_its_own_time_zone() {
     let repo = drift_repo();
-    let tokyo = repo.write_commit(
-        "migrations/002_orders_idx.sql",
-        "create index on orders (customer_id);\n",
-        "migrations: index orders by customer",
-        BOB,
-        "2026-11-21T01:00:00+09:00",
-    );
-    let r = status_json(&repo, &[], "2026-11-26", 0);
-    let drift = &doc_entry(&r, DOC)["drift"];
+    let tokyo = index_orders(&repo, BOB, "2026-11-21T01:00:00+09:00");
+    let d = doc_status(&repo, "2026-11-26");
+    let drift = &d["drift"];
     assert_eq!(
         drift[0]["commits"][0]["commit"],
         short(&tokyo),
@@ -695,28 +678,13 @@ fn json_report_exact() {
         "Row-level security on tenant tables.\n- **Encryption:** [CIPHER]",
         1,
     );
-    let repo = TestRepo::new();
-    repo.write(DOC, &text);
-    repo.write(
-        "dbarch.toml",
-        format!(
-            "{}\n[docs.sections.\"Security Architecture\"]\nreview-every = \"quarterly\"\n",
-            drift_config()
+    let repo = repo_with_config(
+        &text,
+        &format!(
+            "{DRIFT_SECTIONS}\n[docs.sections.\"Security Architecture\"]\nreview-every = \"quarterly\"\n"
         ),
     );
-    repo.commit(
-        &[DOC, "dbarch.toml"],
-        "docs: architecture document",
-        ALICE,
-        "2026-03-02T10:00:00+00:00",
-    );
-    let mig = repo.write_commit(
-        "migrations/002_orders_idx.sql",
-        "create index on orders (customer_id);\n",
-        "migrations: index orders by customer",
-        BOB,
-        "2026-11-24T15:00:00+01:00",
-    );
+    let mig = index_orders(&repo, BOB, "2026-11-24T15:00:00+01:00");
     let edit = repo.write_commit(
         DOC,
         repo.read(DOC).replacen("PostgreSQL 16", "PostgreSQL 17", 1),
@@ -780,14 +748,7 @@ fn github_annotations_and_step_summary() {
     ]);
     let summary_dir = tempfile::tempdir().unwrap();
     let summary = summary_dir.path().join("step-summary.md");
-    let run = || {
-        repo.dbarch()
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_STEP_SUMMARY", &summary)
-            .arg("status")
-            .assert()
-            .code(0)
-    };
+    let run = || in_actions(&repo, &summary).arg("status").assert().code(0);
     let a = run();
     let out = stdout_of(&a);
     let annotations: Vec<&str> = out.lines().filter(|l| l.starts_with("::")).collect();
@@ -835,10 +796,7 @@ fn no_annotation_when_everything_is_ok() {
     let repo = repo_with(&[(DOC, &doc_due("2027-02-18"))]);
     let summary_dir = tempfile::tempdir().unwrap();
     let summary = summary_dir.path().join("summary.md");
-    let a = repo
-        .dbarch()
-        .env("GITHUB_ACTIONS", "true")
-        .env("GITHUB_STEP_SUMMARY", &summary)
+    let a = in_actions(&repo, &summary)
         .args(["status", "--check"])
         .assert()
         .code(0);
@@ -856,10 +814,7 @@ fn json_stays_parseable_under_github_actions() {
     let repo = repo_with(&[(DOC, &doc_due("2026-11-20"))]);
     let summary_dir = tempfile::tempdir().unwrap();
     let summary = summary_dir.path().join("summary.md");
-    let a = repo
-        .dbarch()
-        .env("GITHUB_ACTIONS", "true")
-        .env("GITHUB_STEP_SUMMARY", &summary)
+    let a = in_actions(&repo, &summary)
         .args(["status", "--format", "json"])
         .assert()
         .code(0);

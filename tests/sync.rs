@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::{git_command, stderr_of, stdout_of, TestRepo, ALICE, BOB, DOC};
+use crate::common::{git_command, git_command_as, stderr_of, stdout_of, TestRepo, ALICE, BOB, DOC};
 
 const CAROL: (&str, &str) = ("Carol Jones", "carol@example.com");
 
@@ -36,6 +36,9 @@ const NIGHTLY: &str = "- **Full Backups:** nightly at 01:00 UTC";
 
 const UP_TO_DATE: &str = "docs/database-architecture.md: up to date\n";
 
+/// The Change Log's placeholder row in [`BASE`].
+const PLACEHOLDER_ROW: &str = "| [DATE] | [CHANGE] | [AUTHOR] | [IMPACT] |";
+
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
@@ -59,17 +62,31 @@ fn edit_commit(
     repo.write_commit(rel, text, message, who, date)
 }
 
-/// A fresh repository whose first commit adds [`BASE`] at `rel` (Alice, 2026-03-02).
-fn repo_with_doc(rel: &str) -> (TestRepo, String) {
+/// A fresh repository whose first commit adds `text` at `rel` (Alice, 2026-03-02); returns
+/// it and the commit id.
+fn repo_with_text(rel: &str, text: &str) -> (TestRepo, String) {
     let repo = TestRepo::new();
     let c = repo.write_commit(
         rel,
-        BASE,
+        text,
         "docs: add the database architecture document",
         ALICE,
         "2026-03-02T09:00:00+01:00",
     );
     (repo, c)
+}
+
+/// A fresh repository whose first commit, "Import the document" by Carol on `date`, adds
+/// `text` at [`DOC`].
+fn import_doc(text: &str, date: &str) -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write_commit(DOC, text, "Import the document", CAROL, date);
+    repo
+}
+
+/// [`repo_with_text`] with [`BASE`].
+fn repo_with_doc(rel: &str) -> (TestRepo, String) {
+    repo_with_text(rel, BASE)
 }
 
 /// The row the first commit of [`repo_with_doc`] gets.
@@ -138,14 +155,10 @@ fn field(text: &str, label: &str) -> String {
 /// Runs git with `who` as committer (and author, for commands that make new commits)
 /// dated `date`; returns the output without judging it.
 fn git_output(repo: &TestRepo, who: (&str, &str), date: &str, args: &[&str]) -> Output {
-    let mut cmd = git_command(repo.path());
-    cmd.env("GIT_AUTHOR_NAME", who.0)
-        .env("GIT_AUTHOR_EMAIL", who.1)
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_NAME", who.0)
-        .env("GIT_COMMITTER_EMAIL", who.1)
-        .env("GIT_COMMITTER_DATE", date);
-    cmd.args(args).output().expect("run git")
+    git_command_as(repo.path(), who, who, date)
+        .args(args)
+        .output()
+        .expect("run git")
 }
 
 /// [`git_output`], asserting success; returns stdout.
@@ -224,6 +237,101 @@ fn cells(row: &str) -> Vec<String> {
     out.into_iter().map(|c| c.trim().to_string()).collect()
 }
 
+/// `text` with the `[DATE]` placeholder of header field `label` replaced by `value`.
+fn with_field(text: &str, label: &str, value: &str) -> String {
+    let field = format!("**{label}:** ");
+    edited(text, &format!("{field}[DATE]"), &format!("{field}{value}"))
+}
+
+/// [`BASE`] with both scenario edits made (Overview → [`REPLICAS`], Backup Strategy →
+/// [`NIGHTLY`]), `last` and `next` in the header, and `rows` as the Change Log.
+fn replicas_nightly_doc(last: &str, next: &str, rows: &[&str]) -> String {
+    let text = edited(&edited(BASE, OVERVIEW, REPLICAS), BACKUP, NIGHTLY);
+    let text = with_field(
+        &with_field(&text, "Last Updated", last),
+        "Next Review",
+        next,
+    );
+    edited(&text, PLACEHOLDER_ROW, &rows.join("\n"))
+}
+
+/// A Change Log row with Low impact (what most scenarios' commits get).
+fn low_row(date: &str, change: &str, author: &str) -> String {
+    row(date, change, author, "Low")
+}
+
+/// Overview → [`REPLICAS`] in `rel`, committed as "Describe the replicas"; returns the id.
+fn describe_replicas(repo: &TestRepo, rel: &str, who: (&str, &str), date: &str) -> String {
+    let edit = (OVERVIEW, REPLICAS);
+    edit_commit(repo, rel, edit, "Describe the replicas", who, date)
+}
+
+/// Overview → [`REPLICAS`] in `rel`, committed as "feat: add read replicas" (a Medium row).
+fn add_read_replicas(repo: &TestRepo, rel: &str, who: (&str, &str), date: &str) -> String {
+    let edit = (OVERVIEW, REPLICAS);
+    edit_commit(repo, rel, edit, "feat: add read replicas", who, date)
+}
+
+/// Backup Strategy → [`NIGHTLY`] in `rel`, committed as "Set nightly full backups".
+fn set_nightly_backups(repo: &TestRepo, rel: &str, who: (&str, &str), date: &str) -> String {
+    let edit = (BACKUP, NIGHTLY);
+    edit_commit(repo, rel, edit, "Set nightly full backups", who, date)
+}
+
+/// A "Two regions." line under `## Overview` in `rel`, committed as "Mention the regions".
+fn mention_regions(repo: &TestRepo, rel: &str, who: (&str, &str), date: &str) -> String {
+    let edit = ("## Overview\n", "## Overview\nTwo regions.\n");
+    edit_commit(repo, rel, edit, "Mention the regions", who, date)
+}
+
+/// Commits a README (a file that is not the document) as "Add a README".
+fn add_readme(repo: &TestRepo, who: (&str, &str), date: &str) -> String {
+    repo.write_commit("README.md", "# Service\n", "Add a README", who, date)
+}
+
+/// Runs `dbarch sync` (which must succeed) and returns the document it wrote at [`DOC`].
+fn sync_and_read(repo: &TestRepo) -> String {
+    sync(repo, &[]);
+    repo.read(DOC)
+}
+
+/// Merges `branch` into the current branch with a merge commit by `who` on `date`.
+fn merge_no_ff(repo: &TestRepo, branch: &str, who: (&str, &str), date: &str) {
+    let message = format!("Merge branch '{branch}'");
+    git_at(
+        repo,
+        who,
+        date,
+        &["merge", "-q", "--no-ff", "-m", &message, branch],
+    );
+}
+
+/// Syncs main (Alice), then on a new branch `replicas` Bob adds read replicas on
+/// 2026-03-10 and syncs them; returns the id of Bob's edit. Leaves `replicas` checked out.
+fn synced_replicas_branch(repo: &TestRepo) -> String {
+    sync_and_commit(repo, ALICE, "2026-03-02T09:05:00+01:00");
+    repo.git(&["checkout", "-q", "-b", "replicas"]);
+    let edit = add_read_replicas(repo, DOC, BOB, "2026-03-10T10:00:00+00:00");
+    sync_and_commit(repo, BOB, "2026-03-10T10:05:00+00:00");
+    edit
+}
+
+/// Checks out `replicas` and rebases it onto main (Bob, 2026-03-13).
+fn rebase_replicas_onto_main(repo: &TestRepo) {
+    repo.git(&["checkout", "-q", "replicas"]);
+    git_at(
+        repo,
+        BOB,
+        "2026-03-13T08:00:00+00:00",
+        &["rebase", "-q", "main"],
+    );
+}
+
+/// Deletes the incremental sync state, as a fresh checkout (CI) would not have it.
+fn forget_sync_state(repo: &TestRepo) {
+    std::fs::remove_file(repo.abs(".git/dbarch/sync-state.json")).unwrap();
+}
+
 // ---------------------------------------------------------------------------------------
 // Plain histories
 // ---------------------------------------------------------------------------------------
@@ -240,14 +348,7 @@ fn linear_edits_get_one_row_each_and_last_updated_is_the_newest() {
         "2026-04-10T14:30:00+02:00",
     );
     // 23:30 at -05:00 is already the 21st in UTC: the row keeps the commit's own day.
-    edit_commit(
-        &repo,
-        DOC,
-        (BACKUP, NIGHTLY),
-        "Set nightly full backups",
-        ALICE,
-        "2026-05-20T23:30:00-05:00",
-    );
+    set_nightly_backups(&repo, DOC, ALICE, "2026-05-20T23:30:00-05:00");
 
     let out = sync(&repo, &[]);
     assert_eq!(
@@ -255,24 +356,15 @@ fn linear_edits_get_one_row_each_and_last_updated_is_the_newest() {
         Some("docs/database-architecture.md: updated (3 rows, Last Updated [DATE] → 2026-05-20)"),
         "{out}"
     );
-    let expected = "# Database Architecture\n\
-\n\
-**Last Updated:** 2026-05-20  \n\
-**Reviewed By:** DBA Team  \n\
-**Next Review:** [DATE]  \n\
-\n\
-## Overview\n\
-PostgreSQL 16 with two streaming replicas.\n\
-\n\
-## Backup Strategy\n\
-- **Full Backups:** nightly at 01:00 UTC\n\
-\n\
-## Change Log\n\
-| Date | Change | Author | Impact |\n\
-|------|--------|--------|--------|\n\
-| 2026-03-02 | Add the database architecture document | Alice Example | Low |\n\
-| 2026-04-10 | Add read replicas | Bob Example | Medium |\n\
-| 2026-05-20 | Set nightly full backups | Alice Example | Low |\n";
+    let expected = replicas_nightly_doc(
+        "2026-05-20",
+        "[DATE]",
+        &[
+            "| 2026-03-02 | Add the database architecture document | Alice Example | Low |",
+            "| 2026-04-10 | Add read replicas | Bob Example | Medium |",
+            "| 2026-05-20 | Set nightly full backups | Alice Example | Low |",
+        ],
+    );
     assert_eq!(repo.read(DOC), expected);
     assert_eq!(out.lines().filter(|l| l.starts_with("  + ")).count(), 3);
 }
@@ -280,15 +372,8 @@ PostgreSQL 16 with two streaming replicas.\n\
 #[test]
 fn unrelated_commit_gets_no_row() {
     let (repo, _) = repo_with_doc(DOC);
-    repo.write_commit(
-        "README.md",
-        "# Service\n",
-        "Add a README",
-        BOB,
-        "2026-03-05T10:00:00+00:00",
-    );
-    sync(&repo, &[]);
-    let doc = repo.read(DOC);
+    add_readme(&repo, BOB, "2026-03-05T10:00:00+00:00");
+    let doc = sync_and_read(&repo);
     assert_eq!(rows(&doc), vec![first_row()]);
     assert_eq!(field(&doc, "Last Updated"), "2026-03-02");
 }
@@ -300,14 +385,7 @@ fn unrelated_commit_gets_no_row() {
 #[test]
 fn pure_rename_gets_a_row_and_history_before_it_is_followed() {
     let (repo, _) = repo_with_doc("docs/db.md");
-    edit_commit(
-        &repo,
-        "docs/db.md",
-        (OVERVIEW, REPLICAS),
-        "Describe the replicas",
-        BOB,
-        "2026-03-10T10:00:00+00:00",
-    );
+    describe_replicas(&repo, "docs/db.md", BOB, "2026-03-10T10:00:00+00:00");
     rename_commit(
         &repo,
         "docs/db.md",
@@ -316,18 +394,16 @@ fn pure_rename_gets_a_row_and_history_before_it_is_followed() {
         ALICE,
         "2026-05-01T10:00:00+01:00",
     );
-    sync(&repo, &[]);
-    let doc = repo.read(DOC);
+    let doc = sync_and_read(&repo);
     assert_eq!(
         rows(&doc),
         vec![
             first_row(),
-            row("2026-03-10", "Describe the replicas", "Bob Example", "Low"),
-            row(
+            low_row("2026-03-10", "Describe the replicas", "Bob Example"),
+            low_row(
                 "2026-05-01",
                 "Rename the architecture document",
-                "Alice Example",
-                "Low"
+                "Alice Example"
             ),
         ]
     );
@@ -338,14 +414,7 @@ fn pure_rename_gets_a_row_and_history_before_it_is_followed() {
 fn case_only_rename_is_followed() {
     let old = "docs/Database-Architecture.md";
     let (repo, _) = repo_with_doc(old);
-    edit_commit(
-        &repo,
-        old,
-        (OVERVIEW, REPLICAS),
-        "Describe the replicas",
-        BOB,
-        "2026-03-10T10:00:00+00:00",
-    );
+    describe_replicas(&repo, old, BOB, "2026-03-10T10:00:00+00:00");
     rename_commit(
         &repo,
         old,
@@ -354,33 +423,15 @@ fn case_only_rename_is_followed() {
         ALICE,
         "2026-03-11T10:00:00+01:00",
     );
-    edit_commit(
-        &repo,
-        DOC,
-        (BACKUP, NIGHTLY),
-        "Set nightly full backups",
-        CAROL,
-        "2026-03-12T10:00:00+01:00",
-    );
+    set_nightly_backups(&repo, DOC, CAROL, "2026-03-12T10:00:00+01:00");
     assert_eq!(repo.git(&["ls-files", "docs"]).trim(), DOC);
-    sync(&repo, &[]);
     assert_eq!(
-        rows(&repo.read(DOC)),
+        rows(&sync_and_read(&repo)),
         vec![
             first_row(),
-            row("2026-03-10", "Describe the replicas", "Bob Example", "Low"),
-            row(
-                "2026-03-11",
-                "Lower-case the file name",
-                "Alice Example",
-                "Low"
-            ),
-            row(
-                "2026-03-12",
-                "Set nightly full backups",
-                "Carol Jones",
-                "Low"
-            ),
+            low_row("2026-03-10", "Describe the replicas", "Bob Example"),
+            low_row("2026-03-11", "Lower-case the file name", "Alice Example"),
+            low_row("2026-03-12", "Set nightly full backups", "Carol Jones"),
         ]
     );
 }
@@ -397,14 +448,7 @@ fn rename_to_a_misspelt_name_is_followed() {
         BOB,
         "2026-03-10T10:00:00+00:00",
     );
-    edit_commit(
-        &repo,
-        typo,
-        (BACKUP, NIGHTLY),
-        "Set nightly full backups",
-        CAROL,
-        "2026-03-12T10:00:00+01:00",
-    );
+    set_nightly_backups(&repo, typo, CAROL, "2026-03-12T10:00:00+01:00");
     let out = sync(&repo, &[]);
     assert!(
         out.starts_with(&format!("{typo}: updated (3 rows")),
@@ -414,13 +458,8 @@ fn rename_to_a_misspelt_name_is_followed() {
         rows(&repo.read(typo)),
         vec![
             first_row(),
-            row("2026-03-10", "Move the document", "Bob Example", "Low"),
-            row(
-                "2026-03-12",
-                "Set nightly full backups",
-                "Carol Jones",
-                "Low"
-            ),
+            low_row("2026-03-10", "Move the document", "Bob Example"),
+            low_row("2026-03-12", "Set nightly full backups", "Carol Jones"),
         ]
     );
 }
@@ -436,17 +475,15 @@ fn rename_in_the_same_commit_as_an_edit_gets_one_row() {
         BOB,
         "2026-03-10T10:00:00-03:00",
     );
-    sync(&repo, &[]);
-    let doc = repo.read(DOC);
+    let doc = sync_and_read(&repo);
     assert_eq!(
         rows(&doc),
         vec![
             first_row(),
-            row(
+            low_row(
                 "2026-03-10",
                 "Move the document and set nightly backups",
-                "Bob Example",
-                "Low"
+                "Bob Example"
             ),
         ]
     );
@@ -456,14 +493,7 @@ fn rename_in_the_same_commit_as_an_edit_gets_one_row() {
 #[test]
 fn delete_then_re_add_keeps_the_whole_history() {
     let (repo, _) = repo_with_doc(DOC);
-    edit_commit(
-        &repo,
-        DOC,
-        (OVERVIEW, REPLICAS),
-        "Describe the replicas",
-        BOB,
-        "2026-03-10T10:00:00+00:00",
-    );
+    describe_replicas(&repo, DOC, BOB, "2026-03-10T10:00:00+00:00");
     let kept = repo.read(DOC);
     std::fs::remove_file(repo.abs(DOC)).unwrap();
     repo.commit(
@@ -479,38 +509,23 @@ fn delete_then_re_add_keeps_the_whole_history() {
         ALICE,
         "2026-03-12T10:00:00+01:00",
     );
-    edit_commit(
-        &repo,
-        DOC,
-        (BACKUP, NIGHTLY),
-        "Set nightly full backups",
-        BOB,
-        "2026-03-13T10:00:00+00:00",
-    );
-    sync(&repo, &[]);
+    set_nightly_backups(&repo, DOC, BOB, "2026-03-13T10:00:00+00:00");
     assert_eq!(
-        rows(&repo.read(DOC)),
+        rows(&sync_and_read(&repo)),
         vec![
             first_row(),
-            row("2026-03-10", "Describe the replicas", "Bob Example", "Low"),
-            row(
+            low_row("2026-03-10", "Describe the replicas", "Bob Example"),
+            low_row(
                 "2026-03-11",
                 "Remove the architecture document",
-                "Carol Jones",
-                "Low"
+                "Carol Jones"
             ),
-            row(
+            low_row(
                 "2026-03-12",
                 "Restore the architecture document",
-                "Alice Example",
-                "Low"
+                "Alice Example"
             ),
-            row(
-                "2026-03-13",
-                "Set nightly full backups",
-                "Bob Example",
-                "Low"
-            ),
+            low_row("2026-03-13", "Set nightly full backups", "Bob Example"),
         ]
     );
 }
@@ -523,58 +538,21 @@ fn delete_then_re_add_keeps_the_whole_history() {
 fn merge_without_conflict_gets_no_row_but_both_sides_do() {
     let (repo, _) = repo_with_doc(DOC);
     repo.git(&["checkout", "-q", "-b", "backups"]);
-    edit_commit(
-        &repo,
-        DOC,
-        (BACKUP, NIGHTLY),
-        "Set nightly full backups",
-        BOB,
-        "2026-03-10T10:00:00+00:00",
-    );
+    set_nightly_backups(&repo, DOC, BOB, "2026-03-10T10:00:00+00:00");
     repo.git(&["checkout", "-q", "main"]);
-    edit_commit(
-        &repo,
-        DOC,
-        (OVERVIEW, REPLICAS),
-        "Describe the replicas",
-        ALICE,
-        "2026-03-12T09:00:00+01:00",
-    );
-    git_at(
-        &repo,
-        ALICE,
-        "2026-03-15T11:00:00+01:00",
-        &[
-            "merge",
-            "-q",
-            "--no-ff",
-            "-m",
-            "Merge branch 'backups'",
-            "backups",
-        ],
-    );
+    describe_replicas(&repo, DOC, ALICE, "2026-03-12T09:00:00+01:00");
+    merge_no_ff(&repo, "backups", ALICE, "2026-03-15T11:00:00+01:00");
     assert_eq!(
         repo.read(DOC),
         edited(&edited(BASE, BACKUP, NIGHTLY), OVERVIEW, REPLICAS)
     );
-    sync(&repo, &[]);
-    let doc = repo.read(DOC);
+    let doc = sync_and_read(&repo);
     assert_eq!(
         rows(&doc),
         vec![
             first_row(),
-            row(
-                "2026-03-10",
-                "Set nightly full backups",
-                "Bob Example",
-                "Low"
-            ),
-            row(
-                "2026-03-12",
-                "Describe the replicas",
-                "Alice Example",
-                "Low"
-            ),
+            low_row("2026-03-10", "Set nightly full backups", "Bob Example"),
+            low_row("2026-03-12", "Describe the replicas", "Alice Example"),
         ]
     );
     assert_eq!(field(&doc, "Last Updated"), "2026-03-12");
@@ -584,14 +562,7 @@ fn merge_without_conflict_gets_no_row_but_both_sides_do() {
 fn merge_with_a_conflict_resolved_in_the_document_gets_a_row() {
     let (repo, _) = repo_with_doc(DOC);
     repo.git(&["checkout", "-q", "-b", "replicas"]);
-    edit_commit(
-        &repo,
-        DOC,
-        (OVERVIEW, REPLICAS),
-        "Describe the replicas",
-        BOB,
-        "2026-03-10T10:00:00+00:00",
-    );
+    describe_replicas(&repo, DOC, BOB, "2026-03-10T10:00:00+00:00");
     repo.git(&["checkout", "-q", "main"]);
     edit_commit(
         &repo,
@@ -625,25 +596,14 @@ fn merge_with_a_conflict_resolved_in_the_document_gets_a_row() {
             .count(),
         3
     );
-    sync(&repo, &[]);
-    let doc = repo.read(DOC);
+    let doc = sync_and_read(&repo);
     assert_eq!(
         rows(&doc),
         vec![
             first_row(),
-            row("2026-03-10", "Describe the replicas", "Bob Example", "Low"),
-            row(
-                "2026-03-12",
-                "Move to PostgreSQL 17",
-                "Alice Example",
-                "Low"
-            ),
-            row(
-                "2026-03-15",
-                "Merge branch 'replicas'",
-                "Alice Example",
-                "Low"
-            ),
+            low_row("2026-03-10", "Describe the replicas", "Bob Example"),
+            low_row("2026-03-12", "Move to PostgreSQL 17", "Alice Example"),
+            low_row("2026-03-15", "Merge branch 'replicas'", "Alice Example"),
         ]
     );
     assert_eq!(field(&doc, "Last Updated"), "2026-03-15");
@@ -652,17 +612,7 @@ fn merge_with_a_conflict_resolved_in_the_document_gets_a_row() {
 #[test]
 fn squash_merge_of_a_branch_whose_rows_were_written_adds_no_row() {
     let (repo, _) = repo_with_doc(DOC);
-    sync_and_commit(&repo, ALICE, "2026-03-02T09:05:00+01:00");
-    repo.git(&["checkout", "-q", "-b", "replicas"]);
-    edit_commit(
-        &repo,
-        DOC,
-        (OVERVIEW, REPLICAS),
-        "feat: add read replicas",
-        BOB,
-        "2026-03-10T10:00:00+00:00",
-    );
-    sync_and_commit(&repo, BOB, "2026-03-10T10:05:00+00:00");
+    synced_replicas_branch(&repo);
     let written = rows(&repo.read(DOC));
     assert_eq!(
         written,
@@ -680,8 +630,7 @@ fn squash_merge_of_a_branch_whose_rows_were_written_adds_no_row() {
         "2026-03-14T12:00:00+01:00",
     );
 
-    sync(&repo, &[]);
-    let doc = repo.read(DOC);
+    let doc = sync_and_read(&repo);
     assert_eq!(rows(&doc), written, "the squash commit documented itself");
     // The change reached main with the squash commit: that is when main's document changed.
     assert_eq!(field(&doc, "Last Updated"), "2026-03-14");
@@ -691,34 +640,11 @@ fn squash_merge_of_a_branch_whose_rows_were_written_adds_no_row() {
 #[test]
 fn rebased_commit_whose_row_was_written_is_not_doubled() {
     let (repo, _) = repo_with_doc(DOC);
-    sync_and_commit(&repo, ALICE, "2026-03-02T09:05:00+01:00");
-    repo.git(&["checkout", "-q", "-b", "replicas"]);
-    let before = edit_commit(
-        &repo,
-        DOC,
-        (OVERVIEW, REPLICAS),
-        "feat: add read replicas",
-        BOB,
-        "2026-03-10T10:00:00+00:00",
-    );
-    sync_and_commit(&repo, BOB, "2026-03-10T10:05:00+00:00");
+    let before = synced_replicas_branch(&repo);
     // Main moves on (an edit made without the hook).
     repo.git(&["checkout", "-q", "main"]);
-    edit_commit(
-        &repo,
-        DOC,
-        (BACKUP, NIGHTLY),
-        "Set nightly full backups",
-        ALICE,
-        "2026-03-12T09:00:00+01:00",
-    );
-    repo.git(&["checkout", "-q", "replicas"]);
-    git_at(
-        &repo,
-        BOB,
-        "2026-03-13T08:00:00+00:00",
-        &["rebase", "-q", "main"],
-    );
+    set_nightly_backups(&repo, DOC, ALICE, "2026-03-12T09:00:00+01:00");
+    rebase_replicas_onto_main(&repo);
     let after = repo.git(&["rev-parse", "HEAD~1"]).trim().to_string();
     assert_ne!(before, after, "the rebase rewrote the commit");
     assert_eq!(
@@ -728,19 +654,13 @@ fn rebased_commit_whose_row_was_written_is_not_doubled() {
         "the rebase kept the author date"
     );
 
-    sync(&repo, &[]);
-    let doc = repo.read(DOC);
+    let doc = sync_and_read(&repo);
     assert_eq!(
         rows(&doc),
         vec![
             first_row(),
             row("2026-03-10", "Add read replicas", "Bob Example", "Medium"),
-            row(
-                "2026-03-12",
-                "Set nightly full backups",
-                "Alice Example",
-                "Low"
-            ),
+            low_row("2026-03-12", "Set nightly full backups", "Alice Example"),
         ]
     );
     assert_eq!(field(&doc, "Last Updated"), "2026-03-12");
@@ -759,8 +679,7 @@ fn amended_commit_whose_row_was_written_is_not_doubled() {
         BOB,
         "2026-03-10T10:00:00+00:00",
     );
-    sync(&repo, &[]);
-    let synced = repo.read(DOC);
+    let synced = sync_and_read(&repo);
     // Fix the typo in the commit (amend), leaving the row in the work tree.
     let committed = repo.git(&["show", &format!("HEAD:{DOC}")]);
     repo.write(DOC, edited(&committed, typo, REPLICAS));
@@ -791,23 +710,10 @@ fn cherry_picked_commit_whose_row_was_written_is_not_doubled() {
     let (repo, _) = repo_with_doc(DOC);
     sync_and_commit(&repo, ALICE, "2026-03-02T09:05:00+01:00");
     repo.git(&["checkout", "-q", "-b", "hotfix"]);
-    let fix = edit_commit(
-        &repo,
-        DOC,
-        (BACKUP, NIGHTLY),
-        "Set nightly full backups",
-        BOB,
-        "2026-03-10T10:00:00+00:00",
-    );
+    let fix = set_nightly_backups(&repo, DOC, BOB, "2026-03-10T10:00:00+00:00");
     let fix_rows = sync_and_commit(&repo, BOB, "2026-03-10T10:05:00+00:00");
     repo.git(&["checkout", "-q", "main"]);
-    repo.write_commit(
-        "README.md",
-        "# Service\n",
-        "Add a README",
-        ALICE,
-        "2026-03-11T10:00:00+01:00",
-    );
+    add_readme(&repo, ALICE, "2026-03-11T10:00:00+01:00");
     git_at(
         &repo,
         ALICE,
@@ -819,12 +725,7 @@ fn cherry_picked_commit_whose_row_was_written_is_not_doubled() {
         rows(&picked),
         vec![
             first_row(),
-            row(
-                "2026-03-10",
-                "Set nightly full backups",
-                "Bob Example",
-                "Low"
-            ),
+            low_row("2026-03-10", "Set nightly full backups", "Bob Example"),
         ]
     );
     assert_eq!(sync(&repo, &[]), UP_TO_DATE);
@@ -848,16 +749,14 @@ fn two_co_authored_by_trailers_join_the_author_cell() {
         ALICE,
         "2026-03-10T10:00:00+00:00",
     );
-    sync(&repo, &[]);
     assert_eq!(
-        rows(&repo.read(DOC)),
+        rows(&sync_and_read(&repo)),
         vec![
             first_row(),
-            row(
+            low_row(
                 "2026-03-10",
                 "Describe the replicas",
-                "Alice Example, Bob Example, Carol Jones",
-                "Low"
+                "Alice Example, Bob Example, Carol Jones"
             ),
         ]
     );
@@ -875,8 +774,7 @@ fn author_not_committer_is_the_author() {
         ("GitHub", "noreply@github.com"),
         "2026-03-02T09:00:00+01:00",
     );
-    sync(&repo, &[]);
-    assert_eq!(rows(&repo.read(DOC)), vec![first_row()]);
+    assert_eq!(rows(&sync_and_read(&repo)), vec![first_row()]);
 }
 
 #[test]
@@ -902,16 +800,14 @@ fn mailmap_maps_an_old_email_to_the_canonical_name() {
         CAROL,
         "2026-03-10T10:00:00+00:00",
     );
-    sync(&repo, &[]);
     assert_eq!(
-        rows(&repo.read(DOC)),
+        rows(&sync_and_read(&repo)),
         vec![
             first_row(),
-            row(
+            low_row(
                 "2026-03-10",
                 "Describe the replicas",
-                "Carol Jones, Alice Example, Bob",
-                "Low"
+                "Carol Jones, Alice Example, Bob"
             ),
         ]
     );
@@ -932,11 +828,11 @@ fn commit_that_only_touched_the_change_log_and_header_is_bookkeeping() {
         BOB,
         "2026-03-05T10:00:00+00:00",
     );
-    let hand = row("2026-01-15", "Import from the wiki", "Carol Jones", "Low");
+    let hand = low_row("2026-01-15", "Import from the wiki", "Carol Jones");
     edit_commit(
         &repo,
         DOC,
-        ("| [DATE] | [CHANGE] | [AUTHOR] | [IMPACT] |", &hand),
+        (PLACEHOLDER_ROW, &hand),
         "Record the wiki import",
         CAROL,
         "2026-03-06T10:00:00+00:00",
@@ -967,8 +863,7 @@ fn whitespace_history() -> TestRepo {
 fn whitespace_only_commit_is_skipped_when_configured() {
     let repo = whitespace_history();
     repo.write("dbarch.toml", "[changelog]\nskip-whitespace-only = true\n");
-    sync(&repo, &[]);
-    let doc = repo.read(DOC);
+    let doc = sync_and_read(&repo);
     assert_eq!(rows(&doc), vec![first_row()]);
     assert_eq!(field(&doc, "Last Updated"), "2026-03-02");
 }
@@ -976,13 +871,12 @@ fn whitespace_only_commit_is_skipped_when_configured() {
 #[test]
 fn whitespace_only_commit_gets_a_row_by_default() {
     let repo = whitespace_history();
-    sync(&repo, &[]);
-    let doc = repo.read(DOC);
+    let doc = sync_and_read(&repo);
     assert_eq!(
         rows(&doc),
         vec![
             first_row(),
-            row("2026-03-10", "Reflow the overview", "Bob Example", "Low"),
+            low_row("2026-03-10", "Reflow the overview", "Bob Example"),
         ]
     );
     assert_eq!(field(&doc, "Last Updated"), "2026-03-10");
@@ -1000,8 +894,7 @@ fn skipped_by(message: &str, who: (&str, &str)) -> (Vec<String>, String) {
         who,
         "2026-03-10T10:00:00+00:00",
     );
-    sync(&repo, &[]);
-    let doc = repo.read(DOC);
+    let doc = sync_and_read(&repo);
     (rows(&doc), field(&doc, "Last Updated"))
 }
 
@@ -1030,29 +923,16 @@ fn commit_in_the_ignore_revs_file_gets_no_row() {
         BOB,
         "2026-03-10T10:00:00+00:00",
     );
-    edit_commit(
-        &repo,
-        DOC,
-        (BACKUP, NIGHTLY),
-        "Set nightly full backups",
-        CAROL,
-        "2026-03-11T10:00:00+00:00",
-    );
+    set_nightly_backups(&repo, DOC, CAROL, "2026-03-11T10:00:00+00:00");
     repo.write(
         ".git-blame-ignore-revs",
         format!("# mass reformat\n{reflow}\n"),
     );
-    sync(&repo, &[]);
     assert_eq!(
-        rows(&repo.read(DOC)),
+        rows(&sync_and_read(&repo)),
         vec![
             first_row(),
-            row(
-                "2026-03-11",
-                "Set nightly full backups",
-                "Carol Jones",
-                "Low"
-            ),
+            low_row("2026-03-11", "Set nightly full backups", "Carol Jones"),
         ]
     );
 }
@@ -1104,14 +984,7 @@ fn impact_rules_by_section_and_by_path() {
          path = \"migrations/**\"\n\
          impact = \"Critical\"\n",
     );
-    edit_commit(
-        &repo,
-        DOC,
-        (BACKUP, NIGHTLY),
-        "Set nightly full backups",
-        BOB,
-        "2026-03-10T10:00:00+00:00",
-    );
+    set_nightly_backups(&repo, DOC, BOB, "2026-03-10T10:00:00+00:00");
     repo.write(
         "migrations/0001_accounts.sql",
         "create table account (id bigint primary key);\n",
@@ -1123,17 +996,9 @@ fn impact_rules_by_section_and_by_path() {
         ALICE,
         "2026-03-11T10:00:00+01:00",
     );
-    edit_commit(
-        &repo,
-        DOC,
-        ("## Overview\n", "## Overview\nTwo regions.\n"),
-        "Mention the regions",
-        CAROL,
-        "2026-03-12T10:00:00+00:00",
-    );
-    sync(&repo, &[]);
+    mention_regions(&repo, DOC, CAROL, "2026-03-12T10:00:00+00:00");
     assert_eq!(
-        rows(&repo.read(DOC)),
+        rows(&sync_and_read(&repo)),
         vec![
             first_row(),
             row(
@@ -1148,7 +1013,7 @@ fn impact_rules_by_section_and_by_path() {
                 "Alice Example",
                 "Critical"
             ),
-            row("2026-03-12", "Mention the regions", "Carol Jones", "Low"),
+            low_row("2026-03-12", "Mention the regions", "Carol Jones"),
         ]
     );
 }
@@ -1166,47 +1031,36 @@ fn named_timezone_moves_dates_across_midnight() {
             ALICE,
             "2026-01-10T00:30:00+09:00",
         );
-        edit_commit(
-            &repo,
-            DOC,
-            (OVERVIEW, REPLICAS),
-            "Describe the replicas",
-            BOB,
-            "2026-07-14T23:30:00-04:00",
-        );
+        describe_replicas(&repo, DOC, BOB, "2026-07-14T23:30:00-04:00");
         repo
     }
     let own = history();
-    sync(&own, &[]);
-    let doc = own.read(DOC);
+    let doc = sync_and_read(&own);
     assert_eq!(
         rows(&doc),
         vec![
-            row(
+            low_row(
                 "2026-01-10",
                 "Add the database architecture document",
-                "Alice Example",
-                "Low"
+                "Alice Example"
             ),
-            row("2026-07-14", "Describe the replicas", "Bob Example", "Low"),
+            low_row("2026-07-14", "Describe the replicas", "Bob Example"),
         ]
     );
     assert_eq!(field(&doc, "Last Updated"), "2026-07-14");
 
     let lisbon = history();
     lisbon.write("dbarch.toml", "[changelog]\ntimezone = \"Europe/Lisbon\"\n");
-    sync(&lisbon, &[]);
-    let doc = lisbon.read(DOC);
+    let doc = sync_and_read(&lisbon);
     assert_eq!(
         rows(&doc),
         vec![
-            row(
+            low_row(
                 "2026-01-09",
                 "Add the database architecture document",
-                "Alice Example",
-                "Low"
+                "Alice Example"
             ),
-            row("2026-07-15", "Describe the replicas", "Bob Example", "Low"),
+            low_row("2026-07-15", "Describe the replicas", "Bob Example"),
         ]
     );
     assert_eq!(field(&doc, "Last Updated"), "2026-07-15");
@@ -1219,54 +1073,18 @@ fn named_timezone_moves_dates_across_midnight() {
 
 #[test]
 fn newest_first_table_gets_new_rows_on_top() {
-    let older = row("2026-01-05", "First hand-written row", "Carol Jones", "Low");
-    let newer = row(
-        "2026-02-10",
-        "Second hand-written row",
-        "Carol Jones",
-        "Low",
-    );
-    let doc = edited(
-        BASE,
-        "| [DATE] | [CHANGE] | [AUTHOR] | [IMPACT] |",
-        &format!("{newer}\n{older}"),
-    );
-    let repo = TestRepo::new();
-    repo.write_commit(
-        DOC,
-        doc,
-        "Import the document",
-        CAROL,
-        "2026-03-01T10:00:00+00:00",
-    );
-    edit_commit(
-        &repo,
-        DOC,
-        (OVERVIEW, REPLICAS),
-        "Describe the replicas",
-        BOB,
-        "2026-03-05T10:00:00+00:00",
-    );
-    edit_commit(
-        &repo,
-        DOC,
-        (BACKUP, NIGHTLY),
-        "Set nightly full backups",
-        ALICE,
-        "2026-04-01T10:00:00+02:00",
-    );
-    sync(&repo, &[]);
-    let doc = repo.read(DOC);
+    let older = low_row("2026-01-05", "First hand-written row", "Carol Jones");
+    let newer = low_row("2026-02-10", "Second hand-written row", "Carol Jones");
+    let doc = edited(BASE, PLACEHOLDER_ROW, &format!("{newer}\n{older}"));
+    let repo = import_doc(&doc, "2026-03-01T10:00:00+00:00");
+    describe_replicas(&repo, DOC, BOB, "2026-03-05T10:00:00+00:00");
+    set_nightly_backups(&repo, DOC, ALICE, "2026-04-01T10:00:00+02:00");
+    let doc = sync_and_read(&repo);
     assert_eq!(
         rows(&doc),
         vec![
-            row(
-                "2026-04-01",
-                "Set nightly full backups",
-                "Alice Example",
-                "Low"
-            ),
-            row("2026-03-05", "Describe the replicas", "Bob Example", "Low"),
+            low_row("2026-04-01", "Set nightly full backups", "Alice Example"),
+            low_row("2026-03-05", "Describe the replicas", "Bob Example"),
             newer,
             older,
         ]
@@ -1276,67 +1094,24 @@ fn newest_first_table_gets_new_rows_on_top() {
 
 #[test]
 fn month_year_table_gets_month_year_dates() {
-    let hand = row(
+    let hand = low_row(
         "October 2026",
         "Describe the primary cluster",
         "Carol Jones",
-        "Low",
     );
-    let doc = edited(
-        &edited(
-            &edited(
-                BASE,
-                "**Last Updated:** [DATE]",
-                "**Last Updated:** October 2026",
-            ),
-            "**Next Review:** [DATE]",
-            "**Next Review:** January 2027",
-        ),
-        "| [DATE] | [CHANGE] | [AUTHOR] | [IMPACT] |",
-        &hand,
-    );
-    let repo = TestRepo::new();
-    repo.write_commit(
-        DOC,
-        doc,
-        "Import the document",
-        CAROL,
-        "2026-10-20T10:00:00+00:00",
-    );
-    edit_commit(
-        &repo,
-        DOC,
-        (OVERVIEW, REPLICAS),
-        "Describe the replicas",
-        BOB,
-        "2026-11-03T10:00:00+00:00",
-    );
-    edit_commit(
-        &repo,
-        DOC,
-        (BACKUP, NIGHTLY),
-        "Set nightly full backups",
-        ALICE,
-        "2026-11-20T10:00:00+01:00",
-    );
-    sync(&repo, &[]);
-    let doc = repo.read(DOC);
+    let header = with_field(BASE, "Last Updated", "October 2026");
+    let header = with_field(&header, "Next Review", "January 2027");
+    let doc = edited(&header, PLACEHOLDER_ROW, &hand);
+    let repo = import_doc(&doc, "2026-10-20T10:00:00+00:00");
+    describe_replicas(&repo, DOC, BOB, "2026-11-03T10:00:00+00:00");
+    set_nightly_backups(&repo, DOC, ALICE, "2026-11-20T10:00:00+01:00");
+    let doc = sync_and_read(&repo);
     assert_eq!(
         rows(&doc),
         vec![
             hand,
-            row(
-                "November 2026",
-                "Describe the replicas",
-                "Bob Example",
-                "Low"
-            ),
-            row(
-                "November 2026",
-                "Set nightly full backups",
-                "Alice Example",
-                "Low"
-            ),
+            low_row("November 2026", "Describe the replicas", "Bob Example"),
+            low_row("November 2026", "Set nightly full backups", "Alice Example"),
         ]
     );
     assert_eq!(field(&doc, "Last Updated"), "November 2026");
@@ -1351,30 +1126,9 @@ fn month_year_table_gets_month_year_dates() {
 #[test]
 fn shallow_clone_cut_before_anything_recorded_fails_and_names_the_fix() {
     let (origin, _) = repo_with_doc(DOC);
-    edit_commit(
-        &origin,
-        DOC,
-        (OVERVIEW, REPLICAS),
-        "Describe the replicas",
-        BOB,
-        "2026-03-05T10:00:00+00:00",
-    );
-    edit_commit(
-        &origin,
-        DOC,
-        (BACKUP, NIGHTLY),
-        "Set nightly full backups",
-        CAROL,
-        "2026-03-10T10:00:00+00:00",
-    );
-    edit_commit(
-        &origin,
-        DOC,
-        ("## Overview\n", "## Overview\nTwo regions.\n"),
-        "Mention the regions",
-        ALICE,
-        "2026-03-12T10:00:00+01:00",
-    );
+    describe_replicas(&origin, DOC, BOB, "2026-03-05T10:00:00+00:00");
+    set_nightly_backups(&origin, DOC, CAROL, "2026-03-10T10:00:00+00:00");
+    mention_regions(&origin, DOC, ALICE, "2026-03-12T10:00:00+01:00");
     let clone = shallow_clone(&origin, 2);
     let before = clone.read_bytes(DOC);
     let (code, out, err) = run(&clone, &["sync"]);
@@ -1389,47 +1143,20 @@ fn shallow_clone_cut_before_anything_recorded_fails_and_names_the_fix() {
 #[test]
 fn shallow_clone_holding_the_last_recorded_commit_adds_only_newer_rows() {
     let (origin, _) = repo_with_doc(DOC);
-    edit_commit(
-        &origin,
-        DOC,
-        (OVERVIEW, REPLICAS),
-        "Describe the replicas",
-        BOB,
-        "2026-03-05T10:00:00+00:00",
-    );
+    describe_replicas(&origin, DOC, BOB, "2026-03-05T10:00:00+00:00");
     sync_and_commit(&origin, BOB, "2026-03-05T12:00:00+00:00");
-    edit_commit(
-        &origin,
-        DOC,
-        (BACKUP, NIGHTLY),
-        "Set nightly full backups",
-        CAROL,
-        "2026-03-10T10:00:00+00:00",
-    );
-    edit_commit(
-        &origin,
-        DOC,
-        ("## Overview\n", "## Overview\nTwo regions.\n"),
-        "Mention the regions",
-        ALICE,
-        "2026-03-12T10:00:00+01:00",
-    );
+    set_nightly_backups(&origin, DOC, CAROL, "2026-03-10T10:00:00+00:00");
+    mention_regions(&origin, DOC, ALICE, "2026-03-12T10:00:00+01:00");
     // Kept: "Describe the replicas" (the boundary) and everything after it.
     let clone = shallow_clone(&origin, 4);
-    sync(&clone, &[]);
-    let doc = clone.read(DOC);
+    let doc = sync_and_read(&clone);
     assert_eq!(
         rows(&doc),
         vec![
             first_row(),
-            row("2026-03-05", "Describe the replicas", "Bob Example", "Low"),
-            row(
-                "2026-03-10",
-                "Set nightly full backups",
-                "Carol Jones",
-                "Low"
-            ),
-            row("2026-03-12", "Mention the regions", "Alice Example", "Low"),
+            low_row("2026-03-05", "Describe the replicas", "Bob Example"),
+            low_row("2026-03-10", "Set nightly full backups", "Carol Jones"),
+            low_row("2026-03-12", "Mention the regions", "Alice Example"),
         ]
     );
     assert_eq!(field(&doc, "Last Updated"), "2026-03-12");
@@ -1469,14 +1196,7 @@ One Rust service.\n\
         ALICE,
         "2026-03-02T09:00:00+01:00",
     );
-    edit_commit(
-        &repo,
-        DOC,
-        (OVERVIEW, REPLICAS),
-        "Describe the replicas",
-        BOB,
-        "2026-03-05T10:00:00+00:00",
-    );
+    describe_replicas(&repo, DOC, BOB, "2026-03-05T10:00:00+00:00");
     edit_commit(
         &repo,
         backend_path,
@@ -1491,18 +1211,17 @@ One Rust service.\n\
         out.contains(&format!("{backend_path}: updated (2 rows")),
         "{out}"
     );
-    let first = row(
+    let first = low_row(
         "2026-03-02",
         "Add the architecture documents",
         "Alice Example",
-        "Low",
     );
     let db = repo.read(DOC);
     assert_eq!(
         rows(&db),
         vec![
             first.clone(),
-            row("2026-03-05", "Describe the replicas", "Bob Example", "Low"),
+            low_row("2026-03-05", "Describe the replicas", "Bob Example"),
         ]
     );
     assert_eq!(field(&db, "Last Updated"), "2026-03-05");
@@ -1511,7 +1230,7 @@ One Rust service.\n\
         rows(&be),
         vec![
             first,
-            row("2026-03-07", "Split the service", "Carol Jones", "Low"),
+            low_row("2026-03-07", "Split the service", "Carol Jones"),
         ]
     );
     assert_eq!(field(&be, "Last Updated"), "2026-03-07");
@@ -1520,14 +1239,7 @@ One Rust service.\n\
 /// Base, then an Overview edit by Bob on 2026-03-05.
 fn two_commits() -> TestRepo {
     let (repo, _) = repo_with_doc(DOC);
-    edit_commit(
-        &repo,
-        DOC,
-        (OVERVIEW, REPLICAS),
-        "feat: add read replicas",
-        BOB,
-        "2026-03-05T10:00:00+00:00",
-    );
+    add_read_replicas(&repo, DOC, BOB, "2026-03-05T10:00:00+00:00");
     repo
 }
 
@@ -1598,14 +1310,7 @@ fn dry_run_prints_a_unified_diff_and_writes_nothing() {
 #[test]
 fn json_lists_the_rows_with_their_commit_ids() {
     let (repo, first) = repo_with_doc(DOC);
-    let second = edit_commit(
-        &repo,
-        DOC,
-        (OVERVIEW, REPLICAS),
-        "feat: add read replicas",
-        BOB,
-        "2026-03-05T10:00:00+00:00",
-    );
+    let second = add_read_replicas(&repo, DOC, BOB, "2026-03-05T10:00:00+00:00");
     let out = sync(&repo, &["--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
     let expected = serde_json::json!({
@@ -1714,12 +1419,8 @@ fn crlf_document_with_bom_keeps_both_and_only_expected_lines_change() {
     );
     sync(&repo, &[]);
     let expected = edited(
-        &edited(
-            &edited_doc,
-            "**Last Updated:** [DATE]",
-            "**Last Updated:** 2026-03-05",
-        ),
-        "| [DATE] | [CHANGE] | [AUTHOR] | [IMPACT] |",
+        &with_field(&edited_doc, "Last Updated", "2026-03-05"),
+        PLACEHOLDER_ROW,
         &format!(
             "{}\r\n{}",
             first_row(),
@@ -1758,14 +1459,7 @@ PostgreSQL 16 for everything transactional.\n\
         BOB,
         "2026-07-01T10:00:00+00:00",
     );
-    edit_commit(
-        &repo,
-        DOC,
-        (BACKUP, NIGHTLY),
-        "Set nightly full backups",
-        CAROL,
-        "2026-09-15T10:00:00-07:00",
-    );
+    set_nightly_backups(&repo, DOC, CAROL, "2026-09-15T10:00:00-07:00");
 
     let (code, out, err) = run(&repo, &["adopt", DOC, "--reviewer", "DBA Team"]);
     assert_eq!(code, 0, "{out}{err}");
@@ -1773,24 +1467,15 @@ PostgreSQL 16 for everything transactional.\n\
         out,
         "docs/database-architecture.md: adopted (3 header fields added, 3 Change Log rows backfilled)\n"
     );
-    let expected = "# Database Architecture\n\
-\n\
-**Last Updated:** 2026-09-15  \n\
-**Reviewed By:** DBA Team  \n\
-**Next Review:** 2026-12-14  \n\
-\n\
-## Overview\n\
-PostgreSQL 16 with two streaming replicas.\n\
-\n\
-## Backup Strategy\n\
-- **Full Backups:** nightly at 01:00 UTC\n\
-\n\
-## Change Log\n\
-| Date | Change | Author | Impact |\n\
-|------|--------|--------|--------|\n\
-| 2026-06-01 | Write down the database notes | Alice Example | Low |\n\
-| 2026-07-01 | Move the notes and describe the replicas | Bob Example | Low |\n\
-| 2026-09-15 | Set nightly full backups | Carol Jones | Low |\n";
+    let expected = replicas_nightly_doc(
+        "2026-09-15",
+        "2026-12-14",
+        &[
+            "| 2026-06-01 | Write down the database notes | Alice Example | Low |",
+            "| 2026-07-01 | Move the notes and describe the replicas | Bob Example | Low |",
+            "| 2026-09-15 | Set nightly full backups | Carol Jones | Low |",
+        ],
+    );
     assert_eq!(repo.read(DOC), expected);
 
     let (code, out, err) = run(&repo, &["adopt", DOC]);
@@ -1816,29 +1501,15 @@ fn base_with_commit_column() -> String {
             "| Date | Change | Author | Impact |\n|------|--------|--------|--------|\n",
             "| Date | Change | Author | Impact | Commit |\n|------|--------|--------|--------|--------|\n",
         ),
-        "| [DATE] | [CHANGE] | [AUTHOR] | [IMPACT] |",
+        PLACEHOLDER_ROW,
         "| [DATE] | [CHANGE] | [AUTHOR] | [IMPACT] | [COMMIT] |",
     )
 }
 
 #[test]
 fn commit_column_gets_short_ids_and_json_keeps_full_ids() {
-    let repo = TestRepo::new();
-    let first = repo.write_commit(
-        DOC,
-        base_with_commit_column(),
-        "docs: add the database architecture document",
-        ALICE,
-        "2026-03-02T09:00:00+01:00",
-    );
-    let second = edit_commit(
-        &repo,
-        DOC,
-        (OVERVIEW, REPLICAS),
-        "feat: add read replicas",
-        BOB,
-        "2026-03-05T10:00:00+00:00",
-    );
+    let (repo, first) = repo_with_text(DOC, &base_with_commit_column());
+    let second = add_read_replicas(&repo, DOC, BOB, "2026-03-05T10:00:00+00:00");
     let out = sync(&repo, &["--format", "json"]);
     assert_eq!(
         rows(&repo.read(DOC)),
@@ -1867,40 +1538,11 @@ fn commit_column_gets_short_ids_and_json_keeps_full_ids() {
 
 #[test]
 fn rebased_commit_with_a_commit_column_is_not_doubled() {
-    let repo = TestRepo::new();
-    repo.write_commit(
-        DOC,
-        base_with_commit_column(),
-        "docs: add the database architecture document",
-        ALICE,
-        "2026-03-02T09:00:00+01:00",
-    );
-    sync_and_commit(&repo, ALICE, "2026-03-02T09:05:00+01:00");
-    repo.git(&["checkout", "-q", "-b", "replicas"]);
-    let before = edit_commit(
-        &repo,
-        DOC,
-        (OVERVIEW, REPLICAS),
-        "feat: add read replicas",
-        BOB,
-        "2026-03-10T10:00:00+00:00",
-    );
-    sync_and_commit(&repo, BOB, "2026-03-10T10:05:00+00:00");
+    let (repo, _) = repo_with_text(DOC, &base_with_commit_column());
+    let before = synced_replicas_branch(&repo);
     repo.git(&["checkout", "-q", "main"]);
-    repo.write_commit(
-        "README.md",
-        "# Service\n",
-        "Add a README",
-        ALICE,
-        "2026-03-12T09:00:00+01:00",
-    );
-    repo.git(&["checkout", "-q", "replicas"]);
-    git_at(
-        &repo,
-        BOB,
-        "2026-03-13T08:00:00+00:00",
-        &["rebase", "-q", "main"],
-    );
+    add_readme(&repo, ALICE, "2026-03-12T09:00:00+01:00");
+    rebase_replicas_onto_main(&repo);
     assert_ne!(repo.git(&["rev-parse", "HEAD~1"]).trim(), before);
     let rebased = repo.read(DOC);
     assert_eq!(rows(&rebased).len(), 2, "{rebased}");
@@ -1913,61 +1555,24 @@ fn rebased_commit_with_a_commit_column_is_not_doubled() {
 fn incremental_sync_after_merging_an_older_branch_adds_its_rows() {
     let (repo, _) = repo_with_doc(DOC);
     repo.git(&["checkout", "-q", "-b", "backups"]);
-    edit_commit(
-        &repo,
-        DOC,
-        (BACKUP, NIGHTLY),
-        "Set nightly full backups",
-        BOB,
-        "2026-03-05T10:00:00+00:00",
-    );
+    set_nightly_backups(&repo, DOC, BOB, "2026-03-05T10:00:00+00:00");
     repo.git(&["checkout", "-q", "main"]);
-    edit_commit(
-        &repo,
-        DOC,
-        (OVERVIEW, REPLICAS),
-        "Describe the replicas",
-        ALICE,
-        "2026-03-10T09:00:00+01:00",
-    );
+    describe_replicas(&repo, DOC, ALICE, "2026-03-10T09:00:00+01:00");
     // Synced on main (the sync state now points at main's tip), then the branch lands.
     sync_and_commit(&repo, ALICE, "2026-03-10T09:05:00+01:00");
     assert!(repo.exists(".git/dbarch/sync-state.json"));
-    git_at(
-        &repo,
-        ALICE,
-        "2026-03-12T11:00:00+01:00",
-        &[
-            "merge",
-            "-q",
-            "--no-ff",
-            "-m",
-            "Merge branch 'backups'",
-            "backups",
-        ],
-    );
+    merge_no_ff(&repo, "backups", ALICE, "2026-03-12T11:00:00+01:00");
     let expected = vec![
         first_row(),
-        row(
-            "2026-03-10",
-            "Describe the replicas",
-            "Alice Example",
-            "Low",
-        ),
-        row(
-            "2026-03-05",
-            "Set nightly full backups",
-            "Bob Example",
-            "Low",
-        ),
+        low_row("2026-03-10", "Describe the replicas", "Alice Example"),
+        low_row("2026-03-05", "Set nightly full backups", "Bob Example"),
     ];
-    sync(&repo, &[]);
-    let incremental = repo.read(DOC);
+    let incremental = sync_and_read(&repo);
     assert_eq!(rows(&incremental), expected);
     assert_eq!(field(&incremental, "Last Updated"), "2026-03-10");
 
     // A full walk (no state) agrees.
-    std::fs::remove_file(repo.abs(".git/dbarch/sync-state.json")).unwrap();
+    forget_sync_state(&repo);
     assert_eq!(sync(&repo, &[]), UP_TO_DATE);
     assert_eq!(repo.read(DOC), incremental);
 }
@@ -1996,7 +1601,7 @@ fn two_same_day_commits_with_the_same_subject_get_two_rows() {
         "2026-03-10T15:00:00+00:00",
     );
     sync(&repo, &[]);
-    let fix = row("2026-03-10", "Fix a typo", "Bob Example", "Low");
+    let fix = low_row("2026-03-10", "Fix a typo", "Bob Example");
     assert_eq!(rows(&repo.read(DOC)), vec![first_row(), fix.clone(), fix]);
 }
 
@@ -2014,11 +1619,10 @@ fn mailmap_added_after_rows_were_written_does_not_double_them() {
     let written = repo.read(DOC);
     assert_eq!(
         rows(&written),
-        vec![row(
+        vec![low_row(
             "2026-03-02",
             "Add the database architecture document",
-            "alice",
-            "Low"
+            "alice"
         )]
     );
     repo.write_commit(
@@ -2029,7 +1633,7 @@ fn mailmap_added_after_rows_were_written_does_not_double_them() {
         "2026-03-03T10:00:00+01:00",
     );
     // A fresh checkout (CI) has no sync state: a full walk.
-    std::fs::remove_file(repo.abs(".git/dbarch/sync-state.json")).unwrap();
+    forget_sync_state(&repo);
     assert_eq!(sync(&repo, &[]), UP_TO_DATE);
     assert_eq!(repo.read(DOC), written);
 }

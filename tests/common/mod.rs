@@ -105,6 +105,23 @@ pub fn git_command(dir: &Path) -> StdCommand {
     cmd
 }
 
+/// [`git_command`] with `author` and `committer` (`(name, email)`), both dated `date`.
+pub fn git_command_as(
+    dir: &Path,
+    author: (&str, &str),
+    committer: (&str, &str),
+    date: &str,
+) -> StdCommand {
+    let mut cmd = git_command(dir);
+    cmd.env("GIT_AUTHOR_NAME", author.0)
+        .env("GIT_AUTHOR_EMAIL", author.1)
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_NAME", committer.0)
+        .env("GIT_COMMITTER_EMAIL", committer.1)
+        .env("GIT_COMMITTER_DATE", date);
+    cmd
+}
+
 /// Runs git in `dir`, asserts success, returns stdout.
 pub fn run_git(dir: &Path, args: &[&str]) -> String {
     run_git_with(git_command(dir), args)
@@ -189,6 +206,14 @@ impl TestRepo {
         self.abs(rel).exists()
     }
 
+    /// Writes a `dbarch.toml` that manages [`DOC`], followed by `extra` (more TOML).
+    pub fn write_doc_config(&self, extra: &str) {
+        self.write(
+            "dbarch.toml",
+            format!("[[docs]]\npath = \"{DOC}\"\n{extra}"),
+        );
+    }
+
     /// Runs git here, asserts success, returns stdout.
     pub fn git(&self, args: &[&str]) -> String {
         run_git(self.path(), args)
@@ -228,13 +253,7 @@ impl TestRepo {
             args.extend_from_slice(rel_files);
             self.git(&args);
         }
-        let mut cmd = git_command(self.path());
-        cmd.env("GIT_AUTHOR_NAME", author.0)
-            .env("GIT_AUTHOR_EMAIL", author.1)
-            .env("GIT_AUTHOR_DATE", date)
-            .env("GIT_COMMITTER_NAME", committer.0)
-            .env("GIT_COMMITTER_EMAIL", committer.1)
-            .env("GIT_COMMITTER_DATE", date);
+        let cmd = git_command_as(self.path(), author, committer, date);
         let mut args = vec!["commit", "-q", "-m", message];
         if rel_files.is_empty() {
             args.push("--allow-empty");
@@ -299,27 +318,34 @@ pub fn template_with_header(last: Option<&str>, by: Option<&str>, next: Option<&
     s
 }
 
+/// A document's title and its three header fields (Last Updated on line 3, Reviewed By on
+/// line 4, Next Review on line 5), then a blank line.
+pub fn doc_header(last: &str, by: &str, next: &str) -> String {
+    format!(
+        "# Database Architecture\n\
+         \n\
+         **Last Updated:** {last}  \n\
+         **Reviewed By:** {by}  \n\
+         **Next Review:** {next}  \n\
+         \n"
+    )
+}
+
 /// A small, fully filled document: lint finds nothing in it.
 pub fn filled_doc() -> String {
-    "# Database Architecture\n\
-     \n\
-     **Last Updated:** 2026-11-20  \n\
-     **Reviewed By:** DBA Team  \n\
-     **Next Review:** 2027-02-18  \n\
-     \n\
-     ## Overview\n\
-     PostgreSQL 16 for everything transactional.\n\
-     \n\
-     ### Backup Strategy\n\
-     - **Full Backups:** nightly\n\
-     - **Point-in-Time Recovery:** 14 days\n\
-     \n\
-     ## Change Log\n\
-     | Date | Change | Author | Impact |\n\
-     |------|--------|--------|--------|\n\
-     | 2026-11-20 | First version | Alice Example | Low |\n\
-     \n\
-     ## References\n\
-     - [Backend Architecture](backend.md)\n"
-        .to_string()
+    doc_header("2026-11-20", "DBA Team", "2027-02-18")
+        + "## Overview\n\
+           PostgreSQL 16 for everything transactional.\n\
+           \n\
+           ### Backup Strategy\n\
+           - **Full Backups:** nightly\n\
+           - **Point-in-Time Recovery:** 14 days\n\
+           \n\
+           ## Change Log\n\
+           | Date | Change | Author | Impact |\n\
+           |------|--------|--------|--------|\n\
+           | 2026-11-20 | First version | Alice Example | Low |\n\
+           \n\
+           ## References\n\
+           - [Backend Architecture](backend.md)\n"
 }
