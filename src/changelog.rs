@@ -279,6 +279,15 @@ pub fn apply_plan(
     plan: &Plan,
     s: &Settings,
 ) -> std::result::Result<Option<String>, crate::doc::DocError> {
+    Ok(apply_plan_parsed(doc, plan, s)?.map(|(text, _)| text))
+}
+
+/// [`apply_plan`], with the new text parsed (the editor parses its result anyway).
+pub fn apply_plan_parsed(
+    doc: &Document,
+    plan: &Plan,
+    s: &Settings,
+) -> std::result::Result<Option<(String, Document)>, crate::doc::DocError> {
     let mut doc = doc.clone();
     if let Some(t) = doc.changelog.as_mut().and_then(|c| c.table.as_mut()) {
         match s.changelog.order {
@@ -305,8 +314,8 @@ pub fn apply_plan(
     if edits.is_empty() {
         return Ok(None);
     }
-    let (new, _) = doc.apply(&edits)?;
-    Ok((new != doc.text.src).then_some(new))
+    let (new, parsed) = doc.apply(&edits)?;
+    Ok((new != doc.text.src).then_some((new, parsed)))
 }
 
 /// The date of the newest row whose Impact is `Review`.

@@ -206,18 +206,18 @@ fn report(
     head: Option<git2::Oid>,
     plan: changelog::Plan,
 ) -> Result<DocReport> {
-    let labels = settings.labels;
-    let new =
-        changelog::apply_plan(&document, &plan, settings).map_err(|e| e.into_error(&d.abs))?;
-    let after = match &new {
-        Some(text) => doc::Document::parse_str(text, labels).map_err(|e| e.into_error(&d.abs))?,
-        None => document.clone(),
+    let (new, parsed) = match changelog::apply_plan_parsed(&document, &plan, settings)
+        .map_err(|e| e.into_error(&d.abs))?
+    {
+        Some((text, parsed)) => (Some(text), Some(parsed)),
+        None => (None, None),
     };
+    let after = parsed.as_ref().unwrap_or(&document);
     let state = head.map(|h| syncstate::DocState {
         head: h.to_string(),
         last_substantive: plan.last_substantive,
         settings: print,
-        rows: syncstate::row_prints(&after),
+        rows: syncstate::row_prints(after),
     });
     let old_lu = document
         .field(doc::FieldKind::LastUpdated)
