@@ -32,13 +32,11 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
     let docs = ws.documents(&args.docs)?;
     // The documents' histories from one walk (each document on its own if that fails).
     let all: Vec<&ManagedDoc> = docs.iter().collect();
-    let mut histories = status::histories(ws, &all)
-        .map(|h| h.into_iter().map(Some).collect::<Vec<_>>())
-        .unwrap_or_default();
+    let mut histories = status::histories(ws, &all);
     let jobs: Vec<DocJob> = docs
         .iter()
         .enumerate()
-        .map(|(i, d)| job(ws, d, modes, histories.get_mut(i).and_then(Option::take)))
+        .map(|(i, d)| job(ws, d, modes, histories[i].take()))
         .collect::<Result<_>>()?;
     let env = Env::from_env(&|k| std::env::var(k).ok(), ws.repo.as_ref())?;
     let labels = ws.config.github.labels.clone();

@@ -117,10 +117,9 @@ pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
         summary: Summary::default(),
     };
     let all: Vec<&ManagedDoc> = docs.iter().collect();
-    let mut histories = histories(ws, &all).map(|h| h.into_iter().map(Some).collect::<Vec<_>>());
+    let mut histories = histories(ws, &all);
     for (i, d) in docs.iter().enumerate() {
-        let history = histories.as_mut().and_then(|h| h[i].take());
-        let result = match history {
+        let result = match histories[i].take() {
             Some(h) => one_from(ws, d, Some(&h)),
             // No repository, or the shared walk failed: each document on its own (and
             // its own error).
@@ -158,10 +157,14 @@ pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
     report
 }
 
-/// The compared histories of `docs` from one walk; `None` without a repository or when
-/// the walk fails.
-pub fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Option<Vec<ComparedHistory>> {
-    let repo = ws.repo.as_ref()?;
+/// The compared histories of `docs` from one walk, one per document; all `None` without
+/// a repository or when the walk fails (each document then walks on its own and reports
+/// its own error).
+pub fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Vec<Option<ComparedHistory>> {
+    let none = || docs.iter().map(|_| None).collect();
+    let Some(repo) = ws.repo.as_ref() else {
+        return none();
+    };
     let labels = ws.labels();
     let paths: Vec<&std::path::Path> = docs.iter().map(|d| std::path::Path::new(&d.rel)).collect();
     let options: Vec<CompareOptions> = docs
@@ -170,7 +173,10 @@ pub fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Option<Vec<ComparedHis
             Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels).compare_options()
         })
         .collect();
-    compared_histories(repo, &paths, &HistoryOptions::default(), &labels, &options).ok()
+    match compared_histories(repo, &paths, &HistoryOptions::default(), &labels, &options) {
+        Ok(all) => all.into_iter().map(Some).collect(),
+        Err(_) => none(),
+    }
 }
 
 /// One document's history with its changes compared (`None` without a repository): what
@@ -194,8 +200,8 @@ pub fn compared(ws: &Workspace, d: &ManagedDoc) -> Result<Option<ComparedHistory
 /// One document's status.
 pub fn one(ws: &Workspace, d: &ManagedDoc) -> Result<DocStatus> {
     // The document first: a missing one is reported as such, not as a history error.
-    doc::load(&d.abs, &ws.labels())?;
-    one_from(ws, d, compared(ws, d)?.as_ref())
+    let document = doc::load(&d.abs, &ws.labels())?;
+    status_of(ws, d, document, compared(ws, d)?.as_ref())
 }
 
 /// One document's status, from its compared history (see [`compared`]).
@@ -204,8 +210,17 @@ pub fn one_from(
     d: &ManagedDoc,
     compared: Option<&ComparedHistory>,
 ) -> Result<DocStatus> {
+    let document = doc::load(&d.abs, &ws.labels())?;
+    status_of(ws, d, document, compared)
+}
+
+fn status_of(
+    ws: &Workspace,
+    d: &ManagedDoc,
+    document: doc::Document,
+    compared: Option<&ComparedHistory>,
+) -> Result<DocStatus> {
     let labels = ws.labels();
-    let document = doc::load(&d.abs, &labels)?;
     let mut unrecorded = Vec::new();
     let mut first_commit = None;
     let mut drift = Vec::new();

@@ -50,14 +50,25 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
     let docs = ws.documents(&args.docs)?;
     let writing = !args.dry_run && !args.check;
     let _lock = if writing { Some(ws.lock()?) } else { None };
-    let git_dir = ws.repo()?.git().path().to_path_buf();
+    let repo = ws.repo()?;
+    let git_dir = repo.git().path().to_path_buf();
     let mut state = SyncState::load(&git_dir);
-    let mut full = full_walks(ws, &docs, &state);
+    let head = repo.head_id()?;
+    let labels = ws.labels();
+    // Each document is read once; one that cannot be read fails the run at its turn.
+    let mut prepared: Vec<Option<Result<Prepared>>> = docs
+        .iter()
+        .map(|d| Some(prepare(ws, d, &labels, &state, head)))
+        .collect();
+    let mut full = full_walks(ws, &docs, &prepared);
     let mut reports = Vec::new();
     for (i, d) in docs.iter().enumerate() {
+        let p = prepared[i]
+            .take()
+            .ok_or_else(|| Error::Internal("a document was prepared twice".into()))??;
         let r = match full.get_mut(i).and_then(Option::take) {
-            Some(compared) => sync_one_from(ws, d, &compared)?,
-            None => sync_one(ws, d, &state)?,
+            Some(compared) => sync_with(ws, d, p.document, History::Compared(&compared))?,
+            None => sync_with(ws, d, p.document, History::Since(p.since))?,
         };
         ui.detail(&format!("{}: read {} commits of history", d.rel, r.walked));
         if r.walked >= LONG_WALK {
@@ -94,20 +105,36 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
     })
 }
 
-/// Plans and renders one document; writes nothing. `state` lets it read only the commits
-/// made since the last sync (see [`crate::syncstate`]).
-pub fn sync_one(ws: &Workspace, d: &ManagedDoc, state: &SyncState) -> Result<DocReport> {
-    sync_with(ws, d, History::Walk(state))
-}
-
-/// [`sync_one`] of a full walk already made and compared (`remind` has it from the
-/// document's status).
+/// [`run`]'s sync of one document from a full walk already made and compared (`remind`
+/// has it from the document's status); writes nothing.
 pub fn sync_one_from(
     ws: &Workspace,
     d: &ManagedDoc,
     compared: &ComparedHistory,
 ) -> Result<DocReport> {
-    sync_with(ws, d, History::Compared(compared))
+    let document = doc::load(&d.abs, &ws.labels())?;
+    sync_with(ws, d, document, History::Compared(compared))
+}
+
+/// A document read, and where its history walk may start.
+struct Prepared {
+    document: doc::Document,
+    /// From the sync state (see [`since`]); `None`: a full walk.
+    since: Option<changelog::Since>,
+}
+
+fn prepare(
+    ws: &Workspace,
+    d: &ManagedDoc,
+    labels: &doc::Labels,
+    state: &SyncState,
+    head: Option<git2::Oid>,
+) -> Result<Prepared> {
+    let repo = ws.repo()?;
+    let document = doc::load(&d.abs, labels)?;
+    let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, labels);
+    let since = since(repo, d, &document, &settings, state, head);
+    Ok(Prepared { document, since })
 }
 
 /// For the documents that need a full walk (no usable sync state: a first sync, a
@@ -117,35 +144,21 @@ pub fn sync_one_from(
 fn full_walks(
     ws: &Workspace,
     docs: &[ManagedDoc],
-    state: &SyncState,
+    prepared: &[Option<Result<Prepared>>],
 ) -> Vec<Option<ComparedHistory>> {
-    let Some(repo) = ws.repo.as_ref().filter(|_| docs.len() > 1) else {
-        return Vec::new();
-    };
-    let Ok(head) = repo.head_id() else {
-        return Vec::new();
-    };
-    let labels = ws.labels();
     let needs: Vec<usize> = (0..docs.len())
-        .filter(|&i| {
-            let d = &docs[i];
-            let Ok(document) = doc::load(&d.abs, &labels) else {
-                return false; // its own sync reports the error
-            };
-            let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
-            since(repo, d, &document, &settings, state, head).is_none()
-        })
+        .filter(|&i| matches!(&prepared[i], Some(Ok(p)) if p.since.is_none()))
         .collect();
     if needs.len() < 2 {
         return Vec::new();
     }
     let subset: Vec<&ManagedDoc> = needs.iter().map(|&i| &docs[i]).collect();
-    let Some(histories) = crate::commands::status::histories(ws, &subset) else {
-        return Vec::new();
-    };
     let mut out: Vec<Option<ComparedHistory>> = (0..docs.len()).map(|_| None).collect();
-    for (i, h) in needs.into_iter().zip(histories) {
-        out[i] = Some(h);
+    for (i, h) in needs
+        .into_iter()
+        .zip(crate::commands::status::histories(ws, &subset))
+    {
+        out[i] = h;
     }
     out
 }
@@ -172,16 +185,21 @@ fn since(
 
 /// Where [`sync_with`] gets the document's history.
 enum History<'a> {
-    /// A walk of its own, since the sync state's commit when it can be used.
-    Walk(&'a SyncState),
+    /// A walk of its own, from the sync state's commit when there is one.
+    Since(Option<changelog::Since>),
     /// A full walk already made.
     Compared(&'a ComparedHistory),
 }
 
-fn sync_with(ws: &Workspace, d: &ManagedDoc, history: History<'_>) -> Result<DocReport> {
+/// Plans and renders one document; writes nothing.
+fn sync_with(
+    ws: &Workspace,
+    d: &ManagedDoc,
+    document: doc::Document,
+    history: History<'_>,
+) -> Result<DocReport> {
     let repo = ws.repo()?;
     let labels = ws.labels();
-    let document = doc::load(&d.abs, &labels)?;
     let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
     let print = settings.fingerprint();
     let head = repo.head_id()?;
@@ -189,10 +207,7 @@ fn sync_with(ws: &Workspace, d: &ManagedDoc, history: History<'_>) -> Result<Doc
         History::Compared(compared) => {
             changelog::plan_from_history(repo, &d.rel, &document, compared, &settings)?
         }
-        History::Walk(state) => {
-            let since = since(repo, d, &document, &settings, state, head);
-            changelog::plan(repo, &d.rel, &document, &settings, since)?
-        }
+        History::Since(since) => changelog::plan(repo, &d.rel, &document, &settings, since)?,
     };
     report(d, document, &settings, print, head, plan)
 }
