@@ -69,12 +69,9 @@ case $graph in
 esac
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
-if [ -z "$bin" ]; then
-  (cd "$here" && cargo build --release --locked --quiet)
-  bin="$here/target/release/dbarch"
-fi
-bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
-[ -x "$bin" ] || { echo "no dbarch binary at $bin" >&2; exit 2; }
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$here/benches/lib.sh"
+bin="$(bench_binary "$here" "$bin")" || exit 2
 if [ -z "$dir" ]; then
   dir="$(mktemp -d "${TMPDIR:-/tmp}/dbarch-bench.XXXXXX")"
   [ "$keep" = 1 ] || trap 'rm -rf "$dir"' EXIT
@@ -82,8 +79,6 @@ fi
 mkdir -p "$dir"
 dir="$(cd "$dir" && pwd)"
 
-# shellcheck source=lib.sh source-path=SCRIPTDIR
-. "$here/benches/lib.sh"
 bench_hermetic_git
 export DBARCH_NOW=2026-11-26 NO_COLOR=1
 export BENCH_LOG="$dir/stderr.log" BENCH_HOOK_LOG="$dir/hook-stderr.log"

@@ -43,12 +43,9 @@ while [ $# -gt 0 ]; do
 done
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
-if [ -z "$bin" ]; then
-  (cd "$here" && cargo build --release --locked --quiet)
-  bin="$here/target/release/dbarch"
-fi
-bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
-[ -x "$bin" ] || { echo "no dbarch binary at $bin" >&2; exit 2; }
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$here/benches/lib.sh"
+bin="$(bench_binary "$here" "$bin")" || exit 2
 
 if [ -z "$dir" ]; then
   dir="$(mktemp -d "${TMPDIR:-/tmp}/dbarch-hook-bench.XXXXXX")"
@@ -58,8 +55,6 @@ repo="$dir/repo"
 rm -rf "$repo"
 : > "$dir/hook-stderr.log"
 
-# shellcheck source=lib.sh source-path=SCRIPTDIR
-. "$here/benches/lib.sh"
 bench_hermetic_git
 BENCH_HOOK_LOG="$dir/hook-stderr.log"
 

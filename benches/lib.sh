@@ -9,6 +9,20 @@ bench_hermetic_git() {
   unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE DBARCH_HOOK_MODE DBARCH_BIN DBARCH_HOOK_RUNNING
 }
 
+# The dbarch binary to measure, as an absolute path: BIN when given, else the release
+# build of the checkout at HERE (built now). Exit status 2 when there is no binary.
+#   bin="$(bench_binary HERE BIN)"
+bench_binary() {
+  local here=$1 bin=$2
+  if [ -z "$bin" ]; then
+    (cd "$here" && cargo build --release --locked --quiet) || return 2
+    bin="$here/target/release/dbarch"
+  fi
+  bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+  [ -x "$bin" ] || { echo "no dbarch binary at $bin" >&2; return 2; }
+  echo "$bin"
+}
+
 # Milliseconds between two $EPOCHREALTIME readings.
 bench_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) * 1000 }'; }
 
