@@ -184,7 +184,7 @@ struct Tracked {
     pending: HashMap<Oid, DocState, OidHash>,
     newest_first: Vec<DocChange>,
     truncated: bool,
-    /// The path whose changed-path filter keys were looked up last, and where they are.
+    /// Its last [`FilterKeys::of`] lookup.
     key: Option<(Rc<Path>, usize)>,
 }
 
@@ -240,8 +240,41 @@ impl std::hash::Hasher for OidHasher {
     }
 }
 
-/// Blob contents by id, for one walk: a document's version is usually read twice (as
-/// one change's `after` and the next one's `before`), and merges read four.
+/// Changed-path filter keys of each path a document had, for one walk.
+/// (Paths are few and change rarely: a list, compared bytewise, is cheapest.)
+#[derive(Default)]
+struct FilterKeys(Vec<(String, Option<graph::BloomKeys>)>);
+
+impl FilterKeys {
+    /// The keys of `path` (`None`: the filters cannot answer for it). `last` is the
+    /// document's last lookup: while its path stays the same `Rc`, no path is compared.
+    fn of(
+        &mut self,
+        g: &graph::CommitGraph,
+        path: &Rc<Path>,
+        last: &mut Option<(Rc<Path>, usize)>,
+    ) -> Option<&graph::BloomKeys> {
+        let at = match last {
+            Some((p, at)) if Rc::ptr_eq(p, path) => *at,
+            _ => {
+                let text = path.to_string_lossy();
+                let at = match self.0.iter().position(|(p, _)| *p == text) {
+                    Some(at) => at,
+                    None => {
+                        self.0.push((text.to_string(), g.keys(path)));
+                        self.0.len() - 1
+                    }
+                };
+                *last = Some((path.clone(), at));
+                at
+            }
+        };
+        self.0[at].1.as_ref()
+    }
+}
+
+/// Blob contents by id, for one walk's clean-merge checks (a merge reads both parents'
+/// versions and the merge base's; neighbouring merges share some).
 #[derive(Default)]
 struct Blobs(HashMap<Oid, Vec<u8>>);
 
@@ -543,9 +576,7 @@ impl Repo {
         let shallow = self.shallow_boundaries()?;
         let mut walked = 0;
         let mut blobs = Blobs::default();
-        // Changed-path filter keys of each path a document had.
-        // (Paths are few and change rarely: a list, compared bytewise, is cheapest.)
-        let mut keys: Vec<(String, Option<graph::BloomKeys>)> = Vec::new();
+        let mut keys = FilterKeys::default();
 
         let mut owned: Node;
         // Reused from commit to commit.
@@ -628,26 +659,9 @@ impl Repo {
                 // The first parent's changed-path filter may say the path did not change.
                 let unchanged = match (graph, node.pos) {
                     (Some(g), Some(pos)) if !parents.is_empty() => {
-                        let at = match &doc.key {
-                            Some((path, at)) if Rc::ptr_eq(path, &state.path) => *at,
-                            _ => {
-                                let text = state.path.to_string_lossy();
-                                let at = match keys.iter().position(|(p, _)| *p == text) {
-                                    Some(at) => at,
-                                    None => {
-                                        keys.push((text.to_string(), g.keys(&state.path)));
-                                        keys.len() - 1
-                                    }
-                                };
-                                doc.key = Some((state.path.clone(), at));
-                                at
-                            }
-                        };
+                        let k = keys.of(g, &state.path, &mut doc.key);
                         let filter = filter.get_or_insert_with(|| g.filter(pos));
-                        match (filter, &keys[at].1) {
-                            (Some(f), Some(k)) => f.not_changed(k),
-                            _ => false,
-                        }
+                        matches!((filter, k), (Some(f), Some(k)) if f.not_changed(k))
                     }
                     _ => false,
                 };
