@@ -21,8 +21,9 @@ pub enum Error {
         col: usize,
         msg: String,
     },
-    /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    /// Reading or writing a file failed. Shown in words ("no such file"), never as an
+    /// OS error number; the source keeps the details for `-v` and the cause chain.
+    #[error("{}: {}", path.display(), plain_io(source))]
     Io {
         path: PathBuf,
         #[source]
@@ -38,6 +39,9 @@ pub enum Error {
     /// History the operation needs is not in this clone.
     #[error("{0}")]
     History(String),
+    /// A person stopped the command (Ctrl-C at a prompt). Nothing was written.
+    #[error("cancelled; nothing was written")]
+    Cancelled,
     /// A bug or an environment failure we cannot explain to the user.
     #[error("internal error: {0}")]
     Internal(String),
@@ -48,6 +52,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Internal(_) => crate::exit::INTERNAL,
+            Error::Cancelled => crate::exit::CANCELLED,
             _ => crate::exit::USAGE,
         }
     }
@@ -64,5 +69,53 @@ impl Error {
             context: context.into(),
             source,
         }
+    }
+}
+
+/// An I/O error in words a person reads without knowing the OS: "no such file",
+/// "permission denied", ... The OS error number (`(os error 2)`) never reaches them.
+pub fn plain_io(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let words = match e.kind() {
+        K::NotFound => "no such file or directory",
+        K::PermissionDenied => "permission denied",
+        K::AlreadyExists => "already exists",
+        K::IsADirectory => "is a directory, not a file",
+        K::NotADirectory => "a part of the path is not a directory",
+        K::InvalidData => "not valid text (UTF-8)",
+        K::StorageFull => "the disk is full",
+        K::ReadOnlyFilesystem => "the file system is read-only",
+        K::Interrupted => "interrupted",
+        K::UnexpectedEof => "the file ended early",
+        K::WriteZero | K::BrokenPipe => "the output was closed",
+        K::FileTooLarge => "the file is too large",
+        K::InvalidFilename => "the file name is not valid",
+        _ => "",
+    };
+    if !words.is_empty() {
+        return words.to_string();
+    }
+    // Another kind: the OS text without its number.
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(i) => text[..i].to_lowercase(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_are_words_without_os_numbers() {
+        let e = Error::io(
+            "docs/db.md",
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        );
+        assert_eq!(e.to_string(), "docs/db.md: no such file or directory");
+        let raw = std::io::Error::from_raw_os_error(28);
+        assert_eq!(plain_io(&raw), "the disk is full");
+        assert!(!plain_io(&std::io::Error::from_raw_os_error(5)).contains("os error"));
     }
 }

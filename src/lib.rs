@@ -41,6 +41,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// Internal error (a bug, or the environment failed us).
     pub const INTERNAL: u8 = 3;
+    /// Cancelled by the person (Ctrl-C at a prompt): 128 + SIGINT, the shell convention.
+    pub const CANCELLED: u8 = 130;
 }
 
 /// Entry point shared by the binary and the tests.

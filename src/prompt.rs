@@ -28,7 +28,7 @@ impl TerminalPrompter {
         let _ = ctrlc::set_handler(|| {
             let _ = console::Term::stderr().show_cursor();
             eprintln!("\ncancelled; nothing was written");
-            std::process::exit(i32::from(crate::exit::USAGE));
+            std::process::exit(i32::from(crate::exit::CANCELLED));
         });
         TerminalPrompter {
             theme: dialoguer::theme::ColorfulTheme::default(),
@@ -46,7 +46,9 @@ fn cancelled(e: dialoguer::Error) -> Error {
     let _ = console::Term::stderr().show_cursor();
     match e {
         dialoguer::Error::IO(io) if io.kind() == std::io::ErrorKind::Interrupted => {
-            Error::Usage("cancelled; nothing was written".into())
+            // The cursor is still on the prompt's line: the message starts on a new one.
+            let _ = console::Term::stderr().write_line("");
+            Error::Cancelled
         }
         dialoguer::Error::IO(io) => Error::Usage(format!("cannot ask on the terminal: {io}")),
     }

@@ -135,6 +135,11 @@ impl Ui {
 
     /// Prints an error and its cause chain on stderr.
     pub fn error(&mut self, err: &crate::Error) {
+        if matches!(err, crate::Error::Cancelled) {
+            // The person asked for it: no "error:" head.
+            let _ = writeln!(self.err, "{err}");
+            return;
+        }
         let head = self.red("error:");
         let _ = writeln!(self.err, "{head} {}", sanitize(&err.to_string()));
         let mut source = std::error::Error::source(err);

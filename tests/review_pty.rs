@@ -71,6 +71,29 @@ fn finish(s: &mut PtySession) -> (String, i32) {
     (rest, code)
 }
 
+/// `text` without ANSI escape sequences (CSI `ESC [ ... letter`) and carriage returns
+/// that only redraw the line.
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    // What a line shows after its last carriage return.
+    out.rsplit('\r').find(|s| !s.is_empty()).unwrap_or("").to_string()
+}
+
 fn send(s: &mut PtySession, keys: &str) {
     s.send(keys).expect("write to the terminal");
     s.flush().expect("flush the terminal");
@@ -254,8 +277,9 @@ fn a_mistyped_date_is_asked_again() {
     );
 }
 
-/// Ctrl-C at `prompt` (after answering what comes before it with `answers`): exit
-/// non-zero, the document byte for byte as it was, and the cursor shown again.
+/// Ctrl-C at `prompt` (after answering what comes before it with `answers`): exit 130
+/// (the shell's code for SIGINT), the message on a line of its own, the document byte for
+/// byte as it was, and the cursor shown again.
 fn ctrl_c_at(repo: &TestRepo, args: &[&str], prompt: &str, docs: &[&str]) {
     let before: Vec<Vec<u8>> = docs.iter().map(|d| repo.read_bytes(d)).collect();
     let mut s = spawn_review(repo, args);
@@ -263,9 +287,18 @@ fn ctrl_c_at(repo: &TestRepo, args: &[&str], prompt: &str, docs: &[&str]) {
     send(&mut s, "partial");
     s.send_control('c').expect("send Ctrl-C");
     let (rest, code) = finish(&mut s);
-    assert_ne!(
-        code, 0,
-        "Ctrl-C at {prompt:?} exited 0; output after it:\n{rest:?}"
+    assert_eq!(
+        code, 130,
+        "Ctrl-C at {prompt:?} exited {code}; output after it:\n{rest:?}"
+    );
+    let line = rest
+        .split('\n')
+        .find(|l| l.contains("cancelled"))
+        .map(|l| strip_ansi(l).trim_matches('\r').to_string())
+        .unwrap_or_default();
+    assert_eq!(
+        line, "cancelled; nothing was written",
+        "Ctrl-C at {prompt:?}: the message is not on a line of its own:\n{rest:?}"
     );
     assert!(
         rest.contains(SHOW_CURSOR),
