@@ -39,7 +39,8 @@ pub struct Global {
     /// Say more about what happens.
     #[arg(short, long, global = true)]
     pub verbose: bool,
-    /// When to colour output (never with NO_COLOR set).
+    /// When to colour output and prompts. `auto`: on a terminal, unless NO_COLOR is set;
+    /// `always` and `never` win over NO_COLOR.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }

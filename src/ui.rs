@@ -28,13 +28,14 @@ pub fn sanitize(text: &str) -> String {
     out
 }
 
-/// Colour for `choice` on a stream that is (or is not) a terminal; never with `NO_COLOR`.
+/// Colour for `choice` on a stream that is (or is not) a terminal. `auto` colours a
+/// terminal unless `NO_COLOR` is set; an explicit `--color always` or `never` beats the
+/// variable (no-color.org: a flag the user typed wins).
 fn wants_color(choice: ColorChoice, terminal: bool) -> bool {
-    let allowed = std::env::var_os("NO_COLOR").is_none();
     match choice {
         ColorChoice::Never => false,
-        ColorChoice::Always => allowed,
-        ColorChoice::Auto => allowed && terminal,
+        ColorChoice::Always => true,
+        ColorChoice::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     }
 }
 
@@ -66,8 +67,13 @@ impl Ui {
         }
     }
 
+    /// Sets colour for our output and for the prompts (dialoguer paints through
+    /// `console`, whose switch is global), so `--color never` reaches both.
     pub fn set_color(&mut self, choice: ColorChoice) {
         self.color = wants_color(choice, std::io::stdout().is_terminal());
+        let prompts = wants_color(choice, std::io::stderr().is_terminal());
+        console::set_colors_enabled(self.color);
+        console::set_colors_enabled_stderr(prompts);
     }
 
     pub fn set_verbose(&mut self, verbose: bool) {

@@ -30,6 +30,12 @@ const SHOW_CURSOR: &str = "\x1b[?25h";
 /// `dbarch review ARGS` in `repo`, on a new pseudo-terminal, with the hermetic
 /// environment of the other tests and a known terminal type.
 fn spawn_review(repo: &TestRepo, args: &[&str]) -> PtySession {
+    spawn_review_with(repo, &[], args)
+}
+
+/// As [`spawn_review`], with global flags (`--color never`) before `review`, and
+/// `NO_COLOR` removed so that only the flag decides.
+fn spawn_review_with(repo: &TestRepo, global: &[&str], args: &[&str]) -> PtySession {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("dbarch"));
     for (k, v) in hermetic_env() {
         match v {
@@ -37,8 +43,12 @@ fn spawn_review(repo: &TestRepo, args: &[&str]) -> PtySession {
             None => cmd.env_remove(k),
         };
     }
+    if !global.is_empty() {
+        cmd.env_remove("NO_COLOR");
+    }
     cmd.env("TERM", "xterm-256color")
         .current_dir(repo.path())
+        .args(global)
         .arg("review")
         .args(args);
     rexpect::session::spawn_with_options(
@@ -350,4 +360,40 @@ fn ctrl_c_at_the_pick_list_writes_nothing() {
         "Which document did you review?",
         &["docs/a.md", "docs/b.md"],
     );
+}
+
+/// Whether `text` holds an SGR (colour or style) escape: `ESC [ digits ; ... m`.
+fn has_sgr(text: &str) -> bool {
+    text.split('\x1b').skip(1).any(|rest| {
+        rest.strip_prefix('[').is_some_and(|r| {
+            let end = r.find(|c: char| !(c.is_ascii_digit() || c == ';'));
+            end.is_some_and(|i| i > 0 && r[i..].starts_with('m'))
+        })
+    })
+}
+
+#[test]
+fn color_never_also_turns_colour_off_in_the_prompts() {
+    let repo = one_due();
+    let mut s = spawn_review_with(&repo, &["--color", "never"], &[]);
+    let before = expect(&mut s, "Who reviewed it?");
+    send(&mut s, "Ana Lima");
+    send(&mut s, ENTER);
+    let shown = expect(&mut s, "Review date");
+    assert!(
+        !has_sgr(&before) && !has_sgr(&shown),
+        "--color never still coloured the prompt: {before:?} {shown:?}"
+    );
+    s.send_control('c').expect("send Ctrl-C");
+    let _ = finish(&mut s);
+
+    // The same prompt with `--color always` is coloured: the check above can fail.
+    let mut s = spawn_review_with(&repo, &["--color", "always"], &[]);
+    expect(&mut s, "Who reviewed it?");
+    send(&mut s, "Ana Lima");
+    send(&mut s, ENTER);
+    let shown = expect(&mut s, "Review date");
+    assert!(has_sgr(&shown), "--color always: no colour in {shown:?}");
+    s.send_control('c').expect("send Ctrl-C");
+    let _ = finish(&mut s);
 }

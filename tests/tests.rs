@@ -14,4 +14,5 @@ mod remind;
 mod review;
 mod review_pty;
 mod status;
+mod surface;
 mod sync;

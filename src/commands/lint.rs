@@ -148,7 +148,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: LintArgs) -> Result<u8> {
             Err(Error::Io { source, .. }) => (
                 vec![Finding::nowhere(
                     "unreadable",
-                    format!("cannot read the file: {source}"),
+                    format!("cannot read the file: {}", crate::error::plain_io(&source)),
                 )],
                 Vec::new(),
             ),
