@@ -27,7 +27,10 @@ fn init_writes_document_and_config_without_git() {
     assert!(doc.contains("**Last Updated:** 2026-11-26  \n"));
     assert!(doc.contains("**Reviewed By:** [TEAM]  \n"));
     assert!(doc.contains("**Next Review:** 2027-02-24  \n"));
-    assert!(!doc.ends_with('\n'), "the template has no final newline");
+    assert!(
+        doc.ends_with(")\n") && !doc.ends_with("\n\n"),
+        "the document ends with one newline, as an editor would save it"
+    );
     assert_eq!(repo.read("dbarch.toml"), CONFIG_TEMPLATE);
 }
 
@@ -282,4 +285,41 @@ fn init_refuses_a_path_that_dbarch_toml_would_read_as_a_glob() {
         .code(2);
     assert!(stderr_of(&a).contains("glob"), "{}", stderr_of(&a));
     assert_eq!(std::fs::read_dir(repo.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn init_from_a_subdirectory_prints_git_add_paths_that_work_there() {
+    let repo = TestRepo::new();
+    std::fs::create_dir_all(repo.abs("src/deep")).unwrap();
+    let out = repo
+        .dbarch()
+        .current_dir(repo.abs("src/deep"))
+        .arg("init")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = String::from_utf8(out.stdout).unwrap();
+    let line = out
+        .lines()
+        .find(|l| l.contains("git add"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.contains("git add ../../docs/database-architecture.md ../../dbarch.toml"),
+        "{line}"
+    );
+    // And the command works from there.
+    let paths: Vec<&str> = line
+        .split("git add ")
+        .nth(1)
+        .unwrap()
+        .split(" && ")
+        .next()
+        .unwrap()
+        .split(' ')
+        .collect();
+    let mut add = vec!["add"];
+    add.extend(paths);
+    crate::common::run_git(&repo.abs("src/deep"), &add);
+    let staged = repo.git(&["diff", "--cached", "--name-only"]);
+    assert_eq!(staged, "dbarch.toml\ndocs/database-architecture.md\n");
 }

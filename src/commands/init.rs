@@ -2,8 +2,9 @@
 //! document template and a commented `dbarch.toml`.
 //!
 //! The document is the embedded template with its header filled in by the document
-//! engine (an edit of three value spans), so every other byte stays as in the template,
-//! including the absent final newline:
+//! engine (an edit of three value spans), so every other byte stays as in the template.
+//! The shipped template ends with one newline (the user's seed had none, and every editor
+//! adds one on the first save, which would make a first diff of its own):
 //!
 //! - Last Updated = today ([`Workspace::today`], so `DBARCH_NOW` applies), ISO 8601;
 //! - Next Review = today + the document's `review-every` (from the configuration in
@@ -247,7 +248,25 @@ fn render_config(rel: &str) -> Result<String> {
     Ok(text)
 }
 
+/// `rel` (from the repository root) as a path that works from the directory the command
+/// was started in: `../../docs/x.md` from `src/deep`; the absolute path when that directory
+/// is outside the repository.
+fn from_cwd(ws: &Workspace, rel: &str) -> String {
+    let root = ws.root.canonicalize().unwrap_or_else(|_| ws.root.clone());
+    let Some(below) = std::env::current_dir()
+        .ok()
+        .and_then(|c| c.canonicalize().ok())
+        .and_then(|c| c.strip_prefix(&root).ok().map(|p| p.to_path_buf()))
+    else {
+        return ws.root.join(rel).display().to_string();
+    };
+    let ups = below.components().count();
+    format!("{}{rel}", "../".repeat(ups))
+}
+
 fn next_steps(ui: &mut Ui, ws: &Workspace, rel: &str) {
+    let shown = ui::sanitize(&from_cwd(ws, rel));
+    let toml = ui::sanitize(&from_cwd(ws, config::FILE_NAME));
     let rel = ui::sanitize(rel);
     ui.line("");
     ui.line(&ui.bold("Next steps:"));
@@ -257,8 +276,7 @@ fn next_steps(ui: &mut Ui, ws: &Workspace, rel: &str) {
     ui.line("  2. Run `dbarch lint` until it reports 0 findings.");
     if ws.repo.is_some() {
         ui.line(&format!(
-            "  3. Commit: git add {rel} {} && git commit",
-            config::FILE_NAME
+            "  3. Commit: git add {shown} {toml} && git commit"
         ));
     } else {
         ui.line(
@@ -273,10 +291,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn template_has_the_header_and_no_final_newline() {
+    fn template_has_the_header_and_one_final_newline() {
         let doc = Document::parse_str(TEMPLATE, &Labels::default()).unwrap();
         assert_eq!(doc.fields.len(), 3);
-        assert!(!TEMPLATE.ends_with('\n'));
+        assert!(TEMPLATE.ends_with(")\n") && !TEMPLATE.ends_with("\n\n"));
     }
 
     #[test]
