@@ -183,12 +183,30 @@ pub struct AdoptArgs {
     pub reviewer: Option<String>,
 }
 
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum StatusFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// For programs (a stable schema, documented in the README).
+    Json,
+    /// A shields.io endpoint badge (`schemaVersion`, `label`, `message`, `color`) for the
+    /// most urgent document.
+    Shields,
+}
+
 #[derive(Args, Debug)]
 pub struct StatusArgs {
     /// Documents to show (default: the configured or discovered ones).
     pub docs: Vec<String>,
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub format: StatusFormat,
+    /// Print only the summary line (and errors).
+    #[arg(short, long, conflicts_with = "wide")]
+    pub quiet: bool,
+    /// Do not shorten the table to the terminal's width.
+    #[arg(long)]
+    pub wide: bool,
     /// Exit 1 when any document is due or overdue.
     #[arg(long)]
     pub check: bool,

@@ -39,6 +39,23 @@ fn wants_color(choice: ColorChoice, terminal: bool) -> bool {
     }
 }
 
+/// The width tables must fit: `COLUMNS` when set (a person's or a test's explicit
+/// choice), else the terminal's width on a terminal; `None` in a pipe (no limit).
+pub fn terminal_width() -> Option<usize> {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        return Some(n);
+    }
+    let term = console::Term::stdout();
+    if !term.is_term() {
+        return None;
+    }
+    term.size_checked().map(|(_, cols)| usize::from(cols))
+}
+
 /// One line of a cell-like value: escapes removed, whitespace collapsed.
 pub fn one_line(text: &str) -> String {
     strip_escapes(text)

@@ -101,7 +101,10 @@ fn strip_ansi(text: &str) -> String {
         out.push(c);
     }
     // What a line shows after its last carriage return.
-    out.rsplit('\r').find(|s| !s.is_empty()).unwrap_or("").to_string()
+    out.rsplit('\r')
+        .find(|s| !s.is_empty())
+        .unwrap_or("")
+        .to_string()
 }
 
 fn send(s: &mut PtySession, keys: &str) {

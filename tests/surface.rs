@@ -21,14 +21,22 @@ fn color_always_wins_over_no_color_and_never_wins_over_a_terminal() {
             .args(["--color", choice, "status"])
             .output()
             .unwrap();
-        assert!(!out.stdout.contains(&0x1b), "--color {choice}: {:?}", out.stdout);
+        assert!(
+            !out.stdout.contains(&0x1b),
+            "--color {choice}: {:?}",
+            out.stdout
+        );
     }
 }
 
 #[test]
 fn a_missing_document_is_named_in_words_without_os_jargon() {
     let repo = TestRepo::new();
-    let out = repo.dbarch().args(["status", "docs/nope.md"]).output().unwrap();
+    let out = repo
+        .dbarch()
+        .args(["status", "docs/nope.md"])
+        .output()
+        .unwrap();
     let all = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -38,4 +46,129 @@ fn a_missing_document_is_named_in_words_without_os_jargon() {
     assert!(all.contains("no such file"), "{all}");
     assert!(!all.contains("os error"), "{all}");
     let _ = DOC;
+}
+
+/// A repository with three documents: one ok, one due soon, one overdue, with long
+/// paths and reviewer lists (what makes an 80-column table wrap).
+fn three_documents() -> TestRepo {
+    let repo = TestRepo::new();
+    let doc = |next: &str, by: &str| {
+        crate::common::template_with_header(Some("2026-11-01"), Some(by), Some(next))
+    };
+    repo.write(
+        "docs/architecture/storage/database-architecture.md",
+        doc(
+            "2027-02-01",
+            "Database Platform Team, Storage Guild, Ana Lima",
+        ),
+    );
+    repo.write("docs/b.md", doc("2026-12-01", "DBA Team"));
+    repo.write("docs/c.md", doc("2026-10-01", "DBA Team"));
+    repo.write(
+        "dbarch.toml",
+        "[[docs]]\npath = \"docs/architecture/storage/database-architecture.md\"\n\
+         [[docs]]\npath = \"docs/b.md\"\n[[docs]]\npath = \"docs/c.md\"\n",
+    );
+    repo.commit_all_as_alice("Add documents");
+    repo
+}
+
+trait CommitAll {
+    fn commit_all_as_alice(&self, msg: &str);
+}
+
+impl CommitAll for TestRepo {
+    fn commit_all_as_alice(&self, msg: &str) {
+        self.git(&["add", "-A"]);
+        crate::common::run_git(
+            self.path(),
+            &[
+                "-c",
+                "user.name=Alice Example",
+                "-c",
+                "user.email=alice@example.com",
+                "commit",
+                "-q",
+                "-m",
+                msg,
+            ],
+        );
+    }
+}
+
+#[test]
+fn status_fits_80_columns_without_cutting_a_word_and_wide_does_not() {
+    let repo = three_documents();
+    let out = repo
+        .dbarch()
+        .env("COLUMNS", "80")
+        .arg("status")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let table: Vec<&str> = text.lines().take(4).collect();
+    for line in &table {
+        assert!(line.chars().count() <= 80, "{} > 80: {line:?}", line.len());
+    }
+    assert!(text.contains("…/database-architecture.md"), "{text}");
+    // No word is cut in two: every word shown is a whole word of a cell, or `…`.
+    let whole = "DOCUMENT UPDATED BY NEXT DAYS STATE TODO UNREC DRIFT \
+        docs/b.md docs/c.md Database Platform Team, Storage Guild, Ana Lima DBA Team \
+        ok due-soon overdue 2027-02-01 2026-12-01 2026-10-01 -";
+    for w in table.iter().flat_map(|l| l.split_whitespace()) {
+        let known = whole.split_whitespace().any(|k| k == w)
+            || w.chars().all(|c| c.is_ascii_digit() || c == '-')
+            || w == "…"
+            || w.ends_with(",…")
+            || w == "…/database-architecture.md";
+        assert!(known, "a word was cut: {w:?}\n{text}");
+    }
+    let wide = repo
+        .dbarch()
+        .env("COLUMNS", "80")
+        .args(["status", "--wide"])
+        .output()
+        .unwrap();
+    let wide = String::from_utf8(wide.stdout).unwrap();
+    assert!(wide.contains("docs/architecture/storage/database-architecture.md"));
+    assert!(wide.contains("Database Platform Team, Storage Guild, Ana Lima"));
+}
+
+#[test]
+fn status_quiet_prints_the_summary_line_only() {
+    let repo = three_documents();
+    let out = repo.dbarch().args(["status", "--quiet"]).output().unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "3 documents: 1 ok, 1 due soon, 1 overdue\n"
+    );
+}
+
+#[test]
+fn status_format_shields_is_a_badge_for_the_most_urgent_document() {
+    let repo = three_documents();
+    let out = repo
+        .dbarch()
+        .args(["status", "--format", "shields"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"schemaVersion": 1, "label": "architecture review",
+            "message": "review overdue", "color": "red"})
+    );
+    let ok = repo
+        .dbarch()
+        .args([
+            "status",
+            "--format",
+            "shields",
+            "docs/architecture/storage/database-architecture.md",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(v["message"], "review in 67 days");
+    assert_eq!(v["color"], "brightgreen");
 }

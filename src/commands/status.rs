@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::changelog::{self, Settings};
-use crate::cli::{Format, StatusArgs};
+use crate::cli::{StatusArgs, StatusFormat};
 use crate::compare::{compared_histories, compared_history, CompareOptions, ComparedHistory};
 use crate::doc::{self, FieldKind};
 use crate::history::HistoryOptions;
@@ -79,12 +79,17 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: StatusArgs) -> Result<u8> {
     let docs = ws.documents(&args.docs)?;
     let report = collect(ws, &docs);
     match args.format {
-        Format::Json => ui.json(&report),
-        Format::Text => print_table(ui, &report),
+        StatusFormat::Json => ui.json(&report),
+        StatusFormat::Shields => ui.json(&shields(&report)),
+        StatusFormat::Text if args.quiet => print_quiet(ui, &report),
+        StatusFormat::Text => {
+            let width = (!args.wide).then(ui::terminal_width).flatten();
+            print_table(ui, &report, width)
+        }
     }
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         // Workflow commands go on stdout, which JSON output must keep to itself.
-        if args.format == Format::Text {
+        if args.format == StatusFormat::Text {
             github_annotations(ui, &report);
         }
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
@@ -288,18 +293,180 @@ fn next_text(s: &DocStatus) -> String {
     }
 }
 
-fn print_table(ui: &mut Ui, r: &Report) {
-    let header = [
-        "DOCUMENT",
-        "LAST UPDATED",
-        "REVIEWED BY",
-        "NEXT REVIEW",
-        "DAYS",
-        "STATE",
-        "TODO",
-        "UNRECORDED",
-        "DRIFT",
+/// A shields.io endpoint (<https://shields.io/badges/endpoint-badge>) for the most
+/// urgent document: "review in 12 days" (green), "review due in 3 days" (yellow, due
+/// soon), "review due" (orange), "review overdue" (red), "unreadable" (grey).
+#[derive(Serialize, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Shields {
+    pub schema_version: u8,
+    pub label: String,
+    pub message: String,
+    pub color: String,
+}
+
+pub fn shields(r: &Report) -> Shields {
+    let badge = |message: String, color: &str| Shields {
+        schema_version: 1,
+        label: "architecture review".into(),
+        message,
+        color: color.into(),
+    };
+    if r.documents.is_empty() {
+        return badge("no documents".into(), "lightgrey");
+    }
+    if r.documents.iter().any(|d| d.state.is_none()) {
+        return badge("unreadable".into(), "lightgrey");
+    }
+    // The most urgent: the highest state, then the fewest days left.
+    let worst = r
+        .documents
+        .iter()
+        .max_by_key(|d| (d.state, std::cmp::Reverse(d.days_left.unwrap_or(i64::MIN))))
+        .expect("not empty");
+    let days = worst.days_left.unwrap_or(0);
+    let in_days = |n: i64| match n {
+        0 => "today".to_string(),
+        1 => "in 1 day".to_string(),
+        n => format!("in {n} days"),
+    };
+    match worst.state {
+        Some(State::Ok) => badge(format!("review {}", in_days(days)), "brightgreen"),
+        Some(State::DueSoon) => badge(format!("review due {}", in_days(days)), "yellow"),
+        Some(State::Due) => badge("review due".into(), "orange"),
+        Some(State::Overdue) | None => badge("review overdue".into(), "red"),
+    }
+}
+
+/// `--quiet`: the errors and the summary line only.
+fn print_quiet(ui: &mut Ui, r: &Report) {
+    for s in &r.documents {
+        if let Some(e) = &s.error {
+            ui.line(&format!("{}: {}", ui::one_line(&s.path), ui::one_line(e)));
+        }
+    }
+    ui.line(&summary_line(r));
+}
+
+/// How the table is laid out: which columns (by index into [`HEADER`]) with which
+/// headers, and what goes between them.
+struct Layout {
+    columns: Vec<usize>,
+    headers: &'static [&'static str],
+    sep: &'static str,
+}
+
+/// Fits the table into `width` columns, so the terminal never wraps a line in the middle
+/// of a word. In order, until it fits: short headers (`UPDATED`, `BY`, `NEXT`, `UNREC`)
+/// and one space between columns; DRIFT and REVIEWED BY shortened at a word boundary
+/// (`DBA Team, …`); LAST UPDATED left out; DOCUMENT shortened to its last path components
+/// (`…/architecture.md`). `--wide` and `--format json` always show everything.
+fn fit(rows: &mut [Vec<String>], widths: &mut [usize], width: usize) -> Layout {
+    const SHORT: [&str; 9] = [
+        "DOCUMENT", "UPDATED", "BY", "NEXT", "DAYS", "STATE", "TODO", "UNREC", "DRIFT",
     ];
+    let total = |w: &[usize], cols: &[usize], sep: usize| {
+        cols.iter().map(|&c| w[c]).sum::<usize>() + sep * (cols.len() - 1)
+    };
+    let mut columns: Vec<usize> = (0..HEADER.len()).collect();
+    if total(widths, &columns, 2) <= width {
+        return Layout {
+            columns,
+            headers: &HEADER,
+            sep: "  ",
+        };
+    }
+    let measure = |rows: &[Vec<String>], col: usize| {
+        rows.iter()
+            .map(|r| r[col].chars().count())
+            .chain([SHORT[col].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    for (i, w) in widths.iter_mut().enumerate() {
+        *w = measure(rows, i);
+    }
+    let shrink = |rows: &mut [Vec<String>],
+                  widths: &mut [usize],
+                  columns: &[usize],
+                  col: usize,
+                  min: usize| {
+        let over = total(widths, columns, 1).saturating_sub(width);
+        let to = widths[col].saturating_sub(over).max(min);
+        if over == 0 || to >= widths[col] {
+            return;
+        }
+        for r in rows.iter_mut() {
+            r[col] = if col == 0 {
+                elide_start(&r[col], to)
+            } else {
+                elide_end(&r[col], to)
+            };
+        }
+        widths[col] = measure(rows, col);
+    };
+    shrink(rows, widths, &columns, 8, 5);
+    shrink(rows, widths, &columns, 2, 9);
+    if total(widths, &columns, 1) > width {
+        columns.retain(|&c| c != 1);
+    }
+    shrink(rows, widths, &columns, 0, 12);
+    Layout {
+        columns,
+        headers: &SHORT,
+        sep: " ",
+    }
+}
+
+/// The table's headers at full width.
+const HEADER: [&str; 9] = [
+    "DOCUMENT",
+    "LAST UPDATED",
+    "REVIEWED BY",
+    "NEXT REVIEW",
+    "DAYS",
+    "STATE",
+    "TODO",
+    "UNRECORDED",
+    "DRIFT",
+];
+
+/// `text` in at most `max` characters, cut at a word boundary with `…` at the end.
+fn elide_end(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let budget = max.saturating_sub(1);
+    let mut out = String::new();
+    for word in text.split_inclusive([' ', ',']) {
+        if out.chars().count() + word.chars().count() > budget {
+            break;
+        }
+        out.push_str(word);
+    }
+    // No whole word fits: say only that there is more (`--wide` shows it).
+    format!("{}…", out.trim_end())
+}
+
+/// `text` (a path) in at most `max` characters, keeping whole components at its end:
+/// `…/architecture.md`. A file name longer than `max` is kept whole.
+fn elide_start(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let parts: Vec<&str> = text.split('/').collect();
+    let mut tail = parts.last().copied().unwrap_or(text).to_string();
+    for p in parts.iter().rev().skip(1) {
+        let longer = format!("{p}/{tail}");
+        if longer.chars().count() + 2 > max {
+            break;
+        }
+        tail = longer;
+    }
+    format!("…/{tail}")
+}
+
+fn print_table(ui: &mut Ui, r: &Report, width: Option<usize>) {
     let mut rows: Vec<Vec<String>> = Vec::new();
     for s in &r.documents {
         rows.push(vec![
@@ -324,33 +491,36 @@ fn print_table(ui: &mut Ui, r: &Report) {
             },
         ]);
     }
-    let widths: Vec<usize> = (0..header.len())
+    let mut widths: Vec<usize> = (0..HEADER.len())
         .map(|i| {
             rows.iter()
                 .map(|r| r[i].chars().count())
-                .chain([header[i].len()])
+                .chain([HEADER[i].len()])
                 .max()
                 .unwrap_or(0)
         })
         .collect();
+    let layout = match width {
+        Some(width) => fit(&mut rows, &mut widths, width),
+        None => Layout {
+            columns: (0..HEADER.len()).collect(),
+            headers: &HEADER,
+            sep: "  ",
+        },
+    };
     let pad = |cells: &[String], ui: &Ui, state: Option<Option<State>>| -> String {
         let mut out = Vec::new();
-        for (i, c) in cells.iter().enumerate() {
-            let padded = format!("{c:<w$}", w = widths[i]);
+        for &i in &layout.columns {
+            let c = &cells[i];
+            let fill = " ".repeat(widths[i].saturating_sub(c.chars().count()));
             out.push(match (i, state) {
-                (5, Some(s)) => {
-                    let colored = state_text(ui, s);
-                    format!(
-                        "{colored}{}",
-                        " ".repeat(widths[i].saturating_sub(c.chars().count()))
-                    )
-                }
-                _ => padded,
+                (5, Some(s)) => format!("{}{fill}", state_text(ui, s)),
+                _ => format!("{c}{fill}"),
             });
         }
-        out.join("  ").trim_end().to_string()
+        out.join(layout.sep).trim_end().to_string()
     };
-    let head: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let head: Vec<String> = layout.headers.iter().map(|h| h.to_string()).collect();
     let line = pad(&head, ui, None);
     ui.line(&ui.bold(&line));
     for (cells, s) in rows.iter().zip(&r.documents) {
@@ -407,6 +577,11 @@ fn print_table(ui: &mut Ui, r: &Report) {
             ));
         }
     }
+    ui.line(&summary_line(r));
+}
+
+/// "3 documents: 1 ok, 2 overdue".
+fn summary_line(r: &Report) -> String {
     let sm = &r.summary;
     let mut parts = vec![format!("{} ok", sm.ok)];
     for (n, what) in [
@@ -420,11 +595,11 @@ fn print_table(ui: &mut Ui, r: &Report) {
         }
     }
     let total = r.documents.len();
-    ui.line(&format!(
+    format!(
         "{total} document{}: {}",
         if total == 1 { "" } else { "s" },
         parts.join(", ")
-    ));
+    )
 }
 
 /// `::warning file=...,line=...,title=...::message` for due and overdue documents.

@@ -46,7 +46,7 @@ fn empty_home() -> &'static Path {
 ///
 /// Removed: every `GIT_*` (so `GIT_DIR`, `GIT_INDEX_FILE`, ... from a hook that runs the
 /// tests cannot point at this repository), every `DBARCH_*`, `GITHUB_*` and `GH_*`
-/// variable. Set: `GIT_CONFIG_GLOBAL=/dev/null`, `GIT_CONFIG_NOSYSTEM=1`, `NO_COLOR=1`,
+/// variable, and `COLUMNS`. Set: `GIT_CONFIG_GLOBAL=/dev/null`, `GIT_CONFIG_NOSYSTEM=1`, `NO_COLOR=1`,
 /// `DBARCH_NOW=2026-11-26`, `TZ=UTC`, `LC_ALL=C`, and an empty `HOME`.
 pub fn hermetic_env() -> Vec<(OsString, Option<OsString>)> {
     let mut ops: Vec<(OsString, Option<OsString>)> = Vec::new();
@@ -59,7 +59,8 @@ pub fn hermetic_env() -> Vec<(OsString, Option<OsString>)> {
             ops.push((k.clone(), None));
         }
     }
-    for k in ["GITHUB_ACTIONS", "GITHUB_TOKEN", "GH_TOKEN"] {
+    // COLUMNS: `status` fits its table to it; tests set it where they mean to.
+    for k in ["GITHUB_ACTIONS", "GITHUB_TOKEN", "GH_TOKEN", "COLUMNS"] {
         ops.push((k.into(), None));
     }
     let home = empty_home().as_os_str().to_os_string();
