@@ -1164,17 +1164,24 @@ impl<'a> Source<'a> {
             } else {
                 format!("expected one of: {}", names.join(", "))
             };
+            let help = closest(key, &names)
+                .map(|n| format!("did you mean `{n}`?"))
+                .unwrap_or_else(|| "remove the key, or check its table".to_string());
             return Error::Config(format!(
-                "{pos}: unknown key `{key}` {} ({expected})",
-                where_is(table)
+                "{pos}: unknown key `{key}` {} ({expected}){}",
+                where_is(table),
+                excerpt(self.text, &span, &help)
             ));
         }
-        // A value error: name the key and its table.
+        // A value error: name the key and its table, in words (no Rust type names).
+        let msg = plain_serde(msg);
+        let ex = excerpt(self.text, &span, "");
         match last_key(&path) {
-            Some((i, key)) => {
-                Error::Config(format!("{pos}: `{key}` {}: {msg}", where_is(&path[..i])))
-            }
-            None => Error::Config(format!("{pos}: {msg}")),
+            Some((i, key)) => Error::Config(format!(
+                "{pos}: `{key}` {}: {msg}{ex}",
+                where_is(&path[..i])
+            )),
+            None => Error::Config(format!("{pos}: {msg}{ex}")),
         }
     }
 
@@ -1285,6 +1292,78 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 fn line_col_of_bytes(bytes: &[u8], offset: usize) -> (usize, usize) {
     let valid = String::from_utf8_lossy(&bytes[..offset.min(bytes.len())]);
     line_col(&valid, valid.len())
+}
+
+/// The line of `span` with a caret under it, as cargo shows it, and an optional `= help:`
+/// line; the message's first line stays `file:line:col: what`.
+///
+/// ```text
+///   |
+/// 7 | reviewrs = ["@x"]
+///   | ^^^^^^^^
+///   = help: did you mean `reviewers`?
+/// ```
+fn excerpt(text: &str, span: &Range<usize>, help: &str) -> String {
+    let (line, col) = line_col(text, span.start);
+    let Some(src) = text.lines().nth(line - 1) else {
+        return String::new();
+    };
+    let src = src.trim_end_matches('\r');
+    let shown: String = src.chars().take(120).collect();
+    let span_chars = text
+        .get(span.clone())
+        .unwrap_or_default()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .count()
+        .max(1);
+    let width = span_chars.min(shown.chars().count().saturating_sub(col - 1).max(1));
+    let gutter = " ".repeat(line.to_string().len());
+    let mut out = format!(
+        "\n{gutter} |\n{line} | {}\n{gutter} | {}{}",
+        crate::ui::sanitize(&shown),
+        " ".repeat(col - 1),
+        "^".repeat(width)
+    );
+    if !help.is_empty() {
+        out.push_str(&format!("\n{gutter} = help: {help}"));
+    }
+    out
+}
+
+/// The known name closest to a mistyped `key` (edit distance at most 2, or a third of
+/// its length), for "did you mean".
+fn closest<'n>(key: &str, names: &[&'n str]) -> Option<&'n str> {
+    let limit = (key.chars().count() / 3).max(2);
+    names
+        .iter()
+        .map(|n| (strsim::damerau_levenshtein(key, n), *n))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+/// serde's type names in words a person reads: `expected a sequence` → `expected a list`.
+fn plain_serde(msg: &str) -> String {
+    let mut m = msg.to_string();
+    for (rust, words) in [
+        ("a sequence", "a list such as [\"a\", \"b\"]"),
+        ("a map", "a table"),
+        ("i64", "a whole number"),
+        ("u64", "a whole number"),
+        ("u32", "a whole number"),
+        ("u8", "a whole number"),
+        ("usize", "a whole number"),
+        ("f64", "a number"),
+        ("a boolean", "true or false"),
+    ] {
+        if let Some(rest) = m.strip_suffix(&format!("expected {rust}")) {
+            m = format!("{rest}expected {words}");
+        }
+    }
+    m.replace("invalid type: ", "")
 }
 
 /// The source text of a span, for messages (one line, bounded).
@@ -1420,12 +1499,41 @@ mod tests {
         Config::parse_str(text, FILE_NAME)
     }
 
+    /// The first line of the error (`file:line:col: what`); [`err_full`] has the excerpt.
     fn err(text: &str) -> String {
+        err_full(text)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn err_full(text: &str) -> String {
         match parse(text) {
             Ok(c) => panic!("expected an error for {text:?}, got {c:?}"),
             Err(Error::Config(m)) => m,
             Err(e) => panic!("expected a config error, got {e:?}"),
         }
+    }
+
+    #[test]
+    fn errors_show_the_line_with_a_caret_and_suggest_the_closest_key() {
+        assert_eq!(
+            err_full("[[docs]]\npath = \"a.md\"\nreviw-every = \"90d\"\n"),
+            "dbarch.toml:3:1: unknown key `reviw-every` in [[docs]] (expected one of: \
+             path, review-every, reviewers, remind-before, grace, sections)\n  |\n\
+             3 | reviw-every = \"90d\"\n  | ^^^^^^^^^^^\n  = help: did you mean `review-every`?"
+        );
+        assert_eq!(
+            err_full("[changelog]\nskip-whitespace-only = \"yes\"\n"),
+            "dbarch.toml:2:24: `skip-whitespace-only` in [changelog]: string \"yes\", \
+             expected true or false\n  |\n2 | skip-whitespace-only = \"yes\"\n  | "
+                .to_string()
+                + &" ".repeat(23)
+                + "^^^^^"
+        );
+        // Nothing close: no guess, a plain hint.
+        assert!(err_full("[hook]\nzzzzzzzz = 1\n").contains("= help: remove the key"));
     }
 
     fn without_source(mut c: Config) -> Config {
@@ -1635,18 +1743,18 @@ labels = ["architecture-review", "db"]
     fn error_wrong_type() {
         assert_eq!(
             err("[[docs]]\npath = \"a.md\"\nreview-every = 90\n"),
-            "dbarch.toml:3:16: `review-every` in [[docs]]: invalid type: integer `90`, \
+            "dbarch.toml:3:16: `review-every` in [[docs]]: integer `90`, \
              expected an interval string such as \"90d\", \"3mo\" or \"quarterly\""
         );
         assert_eq!(
             err("[changelog]\nskip-whitespace-only = \"yes\"\n"),
-            "dbarch.toml:2:24: `skip-whitespace-only` in [changelog]: invalid type: \
-             string \"yes\", expected a boolean"
+            "dbarch.toml:2:24: `skip-whitespace-only` in [changelog]: \
+             string \"yes\", expected true or false"
         );
         assert_eq!(
             err("[github]\nlabels = \"x\"\n"),
-            "dbarch.toml:2:10: `labels` in [github]: invalid type: string \"x\", \
-             expected a sequence"
+            "dbarch.toml:2:10: `labels` in [github]: string \"x\", \
+             expected a list such as [\"a\", \"b\"]"
         );
     }
 
@@ -1983,7 +2091,7 @@ labels = ["architecture-review", "db"]
         let e =
             Config::load(root.path(), Some(&explicit), &no_env, &Overrides::default()).unwrap_err();
         assert_eq!(
-            e.to_string(),
+            e.to_string().lines().next().unwrap(),
             format!(
                 "{}:2:8: `mode` in [hook]: unknown hook mode `nope` \
                  (expected one of: amend, worktree, off)",

@@ -172,3 +172,30 @@ fn status_format_shields_is_a_badge_for_the_most_urgent_document() {
     assert_eq!(v["message"], "review in 67 days");
     assert_eq!(v["color"], "brightgreen");
 }
+
+#[test]
+fn a_mistyped_key_shows_the_line_a_caret_and_the_closest_key() {
+    let repo = TestRepo::new();
+    repo.write(
+        "dbarch.toml",
+        "[[docs]]\npath = \"docs/database-architecture.md\"\nreviw-every = \"90d\"\n",
+    );
+    let out = repo.dbarch().arg("status").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(
+            "  |\n3 | reviw-every = \"90d\"\n  | ^^^^^^^^^^^\n  = help: did you mean `review-every`?"
+        ),
+        "{err}"
+    );
+    // A wrong type is said in words, not in Rust's.
+    repo.write("dbarch.toml", "[github]\nlabels = \"x\"\n");
+    let out = repo.dbarch().arg("status").output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("expected a list such as"), "{err}");
+    assert!(
+        !err.contains("sequence") && !err.contains("invalid type"),
+        "{err}"
+    );
+}
