@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// and the review cycle.
 ///
 /// Exit codes: 0 ok, 1 findings (lint problems, out of date, due), 2 usage, config or
-/// document error, 3 internal error.
+/// document error, 3 internal error, 130 cancelled (Ctrl-C at a prompt).
 #[derive(Parser, Debug)]
 #[command(
     name = "dbarch",
@@ -64,38 +64,102 @@ pub enum Format {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Write the document template and a commented dbarch.toml.
+    #[command(after_help = "\
+Examples:
+  dbarch init                          docs/database-architecture.md and dbarch.toml
+  dbarch init --path docs/db.md --reviewer \"DBA Team\" --hook
+  dbarch init --force                  overwrite both files")]
     Init(InitArgs),
     /// Check structure, dates and unfilled placeholders of the managed documents.
+    #[command(after_help = "\
+Examples:
+  dbarch lint                          every managed document
+  dbarch lint docs/db.md --format json
+  dbarch lint || echo 'fill in the placeholders first'   exit 1 on findings")]
     Lint(LintArgs),
     /// Add Change Log rows for commits not yet recorded, and set Last Updated.
+    #[command(after_help = "\
+Examples:
+  dbarch sync                          write the missing rows
+  dbarch sync --dry-run                show the diff, write nothing
+  dbarch sync --check                  in CI: exit 1 when a document is out of date
+  dbarch sync --timezone Europe/Berlin --format json")]
     Sync(SyncArgs),
     /// Bring an existing document under management: add the header and a Change Log
     /// backfilled from its whole history.
+    #[command(after_help = "\
+Examples:
+  dbarch adopt docs/ARCHITECTURE.md --dry-run
+  dbarch adopt docs/ARCHITECTURE.md --reviewer \"@acme/dba-team\"")]
     Adopt(AdoptArgs),
     /// Show each document's review state: dates, days left, placeholders, unrecorded
     /// commits, drifted sections.
+    #[command(after_help = "\
+Examples:
+  dbarch status                        a table that fits the terminal
+  dbarch status --wide                 every column, nothing shortened
+  dbarch status --check                exit 1 when a document is due or overdue
+  dbarch status --format shields > badge.json   a shields.io endpoint badge")]
     Status(StatusArgs),
     /// Record a review: shows what changed since the last one, asks who reviewed, then
     /// sets Reviewed By, Next Review and Last Updated and adds a Review row.
+    #[command(after_help = "\
+Examples:
+  dbarch review                        asks which document, who and when
+  dbarch review docs/db.md --reviewer \"Ana Lima\" --yes --commit
+  dbarch review --date 2026-11-20 --yes")]
     Review(ReviewArgs),
     /// Open, update, escalate and close GitHub review issues and pull requests (what the
     /// scheduled Action runs). Token from GITHUB_TOKEN or GH_TOKEN.
+    #[command(after_help = "\
+Examples:
+  dbarch remind --dry-run              the calls it would make, nothing written
+  GITHUB_TOKEN=... dbarch remind --mode both")]
     Remind(RemindArgs),
     /// Print the effective configuration (defaults < dbarch.toml < environment < flags).
+    #[command(after_help = "\
+Examples:
+  dbarch config                        the configuration in effect, as TOML
+  dbarch --config ci/dbarch.toml config")]
     Config,
     /// Run the whole cycle on a throwaway repository and show each step.
+    #[command(after_help = "\
+Examples:
+  dbarch demo                          in a new temporary directory (kept)
+  dbarch demo --dir /tmp/dbarch-demo")]
     Demo(DemoArgs),
     /// Install, remove or inspect the git post-commit hook that records each commit in
     /// the Change Log (`install` chains with an existing hook; `uninstall` restores it).
+    #[command(after_help = "\
+Examples:
+  dbarch hooks install
+  dbarch hooks status                  exit 1 when not installed
+  dbarch hooks uninstall               puts back the hook it replaced")]
     Hooks(HooksArgs),
     /// What git's hooks run: `dbarch hook post-commit` records the commit just made.
     /// Never fails a commit: a problem is one line on stderr, and the exit code is 0.
     Hook(HookArgs),
-    /// Print a shell completion script.
+    /// Print a shell completion script (see below for where each shell reads it).
+    #[command(after_help = "\
+Where to put the script:
+  bash        dbarch completions bash > ~/.local/share/bash-completion/completions/dbarch
+  zsh         dbarch completions zsh > ~/.zfunc/_dbarch
+              (with `fpath+=~/.zfunc; autoload -U compinit; compinit` in ~/.zshrc)
+  fish        dbarch completions fish > ~/.config/fish/completions/dbarch.fish
+  elvish      dbarch completions elvish >> ~/.config/elvish/rc.elv
+  powershell  dbarch completions powershell >> $PROFILE
+Open a new shell afterwards.")]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print the manual page (roff), generated from this help: `dbarch man > dbarch.1`,
+    /// or `dbarch man | man -l -`.
+    #[command(after_help = "\
+Examples:
+  dbarch man | man -l -                read it now
+  dbarch man > /usr/local/share/man/man1/dbarch.1   install it")]
+    Man,
 }
 
 #[derive(Args, Debug)]

@@ -199,3 +199,55 @@ fn a_mistyped_key_shows_the_line_a_caret_and_the_closest_key() {
         "{err}"
     );
 }
+
+/// `dbarch ARGS` with a fixed terminal width for clap's wrapping; stdout.
+fn help_of(args: &[&str]) -> String {
+    let out = crate::common::dbarch()
+        .env("COLUMNS", "100")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Help texts are part of the product: a wording change shows up as a snapshot diff to
+/// review (`tests/snapshots/`; `INSTA_UPDATE=always cargo test` rewrites them).
+#[test]
+fn help_texts_have_examples_and_are_snapshotted() {
+    let commands = [
+        "init",
+        "lint",
+        "sync",
+        "adopt",
+        "status",
+        "review",
+        "remind",
+        "config",
+        "demo",
+        "hooks",
+        "completions",
+        "man",
+    ];
+    insta::assert_snapshot!("help", help_of(&["--help"]));
+    for c in commands {
+        let text = help_of(&[c, "--help"]);
+        assert!(
+            text.contains("Examples:") || text.contains("Where to put the script:"),
+            "`dbarch {c} --help` has no examples:\n{text}"
+        );
+        insta::assert_snapshot!(format!("help-{c}"), text);
+    }
+}
+
+#[test]
+fn man_prints_a_manual_page_with_every_command() {
+    let page = help_of(&["man"]);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH dbarch 1"),
+        "{page}"
+    );
+    for c in ["init", "sync", "status", "review", "remind", "hooks"] {
+        assert!(page.contains(c), "the manual page lacks {c}");
+    }
+}

@@ -8,6 +8,7 @@ mod hook;
 mod hooks;
 mod init;
 mod lint;
+mod man;
 mod remind;
 mod review;
 mod status;
@@ -42,6 +43,7 @@ pub fn run(ui: &mut Ui, cli: Cli) -> Result<u8> {
         Command::Hooks(args) => hooks::run(ui, g, args),
         Command::Hook(args) => hook::run(ui, g, args),
         Command::Completions { shell } => completions::run(ui, shell),
+        Command::Man => man::run(ui),
     };
     ui.flush();
     code
