@@ -56,6 +56,11 @@ pub fn terminal_width() -> Option<usize> {
     term.size_checked().map(|(_, cols)| usize::from(cols))
 }
 
+/// `n` and the noun in the right number: `1 commit`, `4 placeholders`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// One line of a cell-like value: escapes removed, whitespace collapsed.
 pub fn one_line(text: &str) -> String {
     strip_escapes(text)
@@ -192,6 +197,13 @@ impl Ui {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn count_says_one_and_many() {
+        assert_eq!(count(1, "section", "sections"), "1 section");
+        assert_eq!(count(0, "commit", "commits"), "0 commits");
+        assert_eq!(count(4, "placeholder", "placeholders"), "4 placeholders");
+    }
 
     #[test]
     fn sanitize_makes_escapes_visible() {

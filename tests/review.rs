@@ -292,7 +292,7 @@ fn a_review_clears_drift() {
     let a = review_by_ana(&repo, &[]).assert().code(0);
     assert!(
         stdout_of(&a)
-            .contains("Drift: \"Indexing Strategy\" — 1 commit(s) changed migrations/**\n"),
+            .contains("Drift: \"Indexing Strategy\" — 1 commit changed migrations/**\n"),
         "{}",
         stdout_of(&a)
     );

@@ -8,7 +8,7 @@ use clap::Parser;
 use git2::{Repository, Signature, Time};
 
 use crate::cli::{Cli, DemoArgs};
-use crate::ui::Ui;
+use crate::ui::{self, Ui};
 use crate::{Error, Result};
 
 const TEMPLATE: &str = include_str!("../templates/database-architecture.md");
@@ -134,8 +134,9 @@ fn lint_summary(dir: &Path) -> Result<String> {
         .collect();
     let tokens: usize = groups.iter().map(|g| g.tokens.len()).sum();
     lines.push(format!(
-        "  … {tokens} placeholders in {} sections in all (`dbarch lint` lists each with its line)",
-        groups.len()
+        "  … {} in {} in all (`dbarch lint` lists each with its line)",
+        ui::count(tokens, "placeholder", "placeholders"),
+        ui::count(groups.len(), "section", "sections")
     ));
     Ok(lines.join("\n"))
 }

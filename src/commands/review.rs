@@ -242,9 +242,9 @@ fn show_changes(
     }
     for dr in &st.drift {
         ui.line(&format!(
-            "Drift: {:?} — {} commit(s) changed {}",
+            "Drift: {:?} — {} changed {}",
             ui::one_line(&dr.section),
-            dr.commits.len(),
+            ui::count(dr.commits.len(), "commit", "commits"),
             ui::one_line(&dr.paths.join(", "))
         ));
     }

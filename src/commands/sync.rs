@@ -70,7 +70,11 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
             Some(compared) => sync_with(ws, d, p.document, History::Compared(&compared))?,
             None => sync_with(ws, d, p.document, History::Since(p.since))?,
         };
-        ui.detail(&format!("{}: read {} commits of history", d.rel, r.walked));
+        ui.detail(&format!(
+            "{}: read {} of history",
+            d.rel,
+            ui::count(r.walked, "commit", "commits")
+        ));
         if r.walked >= LONG_WALK {
             if let Some(advice) = ws.repo.as_ref().and_then(|r| r.graph_advice()) {
                 ui.detail(&format!("tip: {advice}"));
