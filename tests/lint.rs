@@ -45,7 +45,8 @@ fn fresh_init_document_reports_placeholders_per_section() {
     let col = "- **Full Backups:** ".len() + 1;
     let expected = format!(
         "{DOC}:{line}:{col}: placeholders: Data Management > Backup Strategy: 4 of 4 lines \
-         unfilled ([SCHEDULE], [SCHEDULE], [RETENTION_PERIOD], [TESTING_SCHEDULE])"
+         unfilled ([SCHEDULE], [SCHEDULE], [RETENTION_PERIOD], [TESTING_SCHEDULE]); \
+         write the real value in place of each `[TOKEN]`, brackets included"
     );
     assert!(
         out.lines().any(|l| l == expected),
@@ -420,7 +421,7 @@ fn ten_megabyte_document_finishes_and_reports() {
         "{out}"
     );
     assert!(
-        f[0].ends_with(&format!(", … and {} more)", i - 12)),
+        f[0].contains(&format!(", … and {} more); ", i - 12)),
         "{out}"
     );
     assert!(out.len() < 10_000, "the report stays short");
@@ -496,4 +497,49 @@ fn lint_in_a_git_repository_finds_tracked_documents() {
     let (code, out, _) = lint(&repo, &[]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(out, "0 findings in 1 document\n");
+}
+
+#[test]
+fn lint_finds_every_placeholder_of_the_seed_template_and_says_how_to_fill_it() {
+    let repo = TestRepo::new();
+    repo.dbarch().arg("init").assert().success();
+    let (_, out, _) = lint(&repo, &[]);
+    for (section, token) in [
+        (
+            "Overview",
+            "[Database architecture strategy and design principles]",
+        ),
+        (
+            "Database Design > Table Structure",
+            "[Table creation examples with proper format placeholders]",
+        ),
+        (
+            "Indexing Strategy > Performance Indexes",
+            "[Index creation examples with format placeholders]",
+        ),
+        (
+            "Security Architecture > Compliance",
+            "[Compliance Standard 1]",
+        ),
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.contains(&format!("placeholders: {section}: ")))
+            .unwrap_or_else(|| panic!("no finding for {section}:\n{out}"));
+        assert!(line.contains(token), "{line}");
+        assert!(line.contains("brackets included"), "{line}");
+    }
+    // Filled in, they are gone.
+    let filled = repo
+        .read(DOC)
+        .replace(
+            "[Database architecture strategy and design principles]",
+            "PostgreSQL 16 is the system of record; see [the ADRs](adr/).",
+        )
+        .replace("[Compliance Standard 1]", "SOC 2");
+    repo.write(DOC, filled);
+    let (_, out, _) = lint(&repo, &[]);
+    assert!(!out.contains("placeholders: Overview:"), "{out}");
+    assert!(!out.contains("[Compliance Standard 1]"), "{out}");
+    assert!(out.contains("[Compliance Standard 2]"), "{out}");
 }

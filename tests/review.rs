@@ -291,8 +291,7 @@ fn a_review_clears_drift() {
     assert_eq!(d["drift"][0]["section"], "Indexing Strategy");
     let a = review_by_ana(&repo, &[]).assert().code(0);
     assert!(
-        stdout_of(&a)
-            .contains("Drift: \"Indexing Strategy\" — 1 commit changed migrations/**\n"),
+        stdout_of(&a).contains("Drift: \"Indexing Strategy\" — 1 commit changed migrations/**\n"),
         "{}",
         stdout_of(&a)
     );

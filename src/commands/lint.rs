@@ -380,18 +380,29 @@ pub fn check(doc: &Document) -> (Vec<Finding>, Vec<SectionPlaceholders>) {
             first.col,
             "placeholders",
             format!(
-                "{}: {} of {} line{} unfilled ({}{more_text})",
+                "{}: {} of {} unfilled ({}{more_text}); {}",
                 g.section,
                 g.unfilled,
-                g.lines,
-                if g.lines == 1 { "" } else { "s" },
-                listed.join(", ")
+                ui::count(g.lines, "line", "lines"),
+                listed.join(", "),
+                how_to_fill(&g.tokens)
             ),
         ));
     }
 
     out.sort_by_key(|f| (f.line.unwrap_or(0), f.col.unwrap_or(0)));
     (out, groups)
+}
+
+/// What to do about a section's placeholders, in one short clause.
+fn how_to_fill(tokens: &[crate::doc::Placeholder]) -> &'static str {
+    let prose = tokens.iter().any(|t| t.token.contains(' '));
+    let upper = tokens.iter().any(|t| !t.token.contains(' '));
+    match (upper, prose) {
+        (true, true) => "write the real value in place of each `[TOKEN]` and your own text in place of each bracketed description (brackets included)",
+        (false, true) => "replace each bracketed description, brackets included, with your own text (in a code block: with real examples)",
+        _ => "write the real value in place of each `[TOKEN]`, brackets included",
+    }
 }
 
 #[cfg(test)]
@@ -445,7 +456,7 @@ mod tests {
             "{}",
             f.message
         );
-        assert!(f.message.ends_with(", … and 8 more)"), "{}", f.message);
+        assert!(f.message.contains(", … and 8 more); "), "{}", f.message);
         assert_eq!(groups[0].tokens.len(), 20);
     }
 }

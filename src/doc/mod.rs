@@ -189,9 +189,16 @@ impl Document {
     }
 
     /// Per section name: lines with content that belong directly to it (not to a child
-    /// section), outside code blocks and headings.
+    /// section), outside code blocks and headings. A code block's line that is itself a
+    /// placeholder (the template's `[Table creation examples ...]`) counts.
     fn content_lines(&self) -> std::collections::HashMap<String, usize> {
         let mut counts = std::collections::HashMap::new();
+        let placeholder_lines: std::collections::HashSet<usize> = self
+            .outline
+            .placeholders
+            .iter()
+            .map(|p| p.line - 1)
+            .collect();
         for (i, l) in self.text.lines.iter().enumerate() {
             let t = self.text.line_text(i).trim();
             let rule = t.len() >= 3
@@ -201,7 +208,8 @@ impl Document {
             if t.is_empty()
                 || rule
                 || t.starts_with('#')
-                || self.outline.line_in_code_block(&self.text, i)
+                || (self.outline.line_in_code_block(&self.text, i)
+                    && !placeholder_lines.contains(&i))
             {
                 continue;
             }

@@ -31,7 +31,9 @@ pub struct Section {
     pub parent: Option<usize>,
 }
 
-/// An unfilled `[UPPER_SNAKE]` token.
+/// An unfilled placeholder: an `[UPPER_SNAKE]` token, bracketed prose that is not a
+/// link (`[Database architecture strategy and design principles]`), or a code block that
+/// holds nothing but such prose (the template's `[Table creation examples ...]`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Placeholder {
     pub token: String,
@@ -54,6 +56,9 @@ pub struct Outline {
     /// Byte ranges of fenced or indented code blocks only, sorted.
     pub code_blocks: Vec<Range<usize>>,
     pub placeholders: Vec<Placeholder>,
+    /// Links and images (their whole source), sorted: bracketed text in them is not a
+    /// placeholder.
+    pub links: Vec<Range<usize>>,
 }
 
 impl Outline {
@@ -145,9 +150,13 @@ pub fn scan(text: &Text, from: usize) -> Outline {
                 out.opaque.push(range);
             }
             Event::Start(Tag::HtmlBlock) => out.opaque.push(range),
+            Event::Start(Tag::Link { .. }) | Event::Start(Tag::Image { .. }) => {
+                out.links.push(range)
+            }
             _ => {}
         }
     }
+    out.links.sort_by_key(|r| r.start);
     out.opaque.sort_by_key(|r| r.start);
     out.code_blocks.sort_by_key(|r| r.start);
     out.sections = sections(&out.headings, text.src.len());
@@ -185,24 +194,45 @@ fn sections(headings: &[Heading], len: usize) -> Vec<Section> {
     out
 }
 
-/// `[UPPER_SNAKE]` tokens outside code and HTML. A token followed by `(` or `[` is link
-/// text, not a placeholder; one-letter tokens (`[X]`, a ticked task) are not either.
+/// Placeholders outside code and HTML: `[UPPER_SNAKE]` tokens, and bracketed prose
+/// (see [`prose_len`]) that is not part of a link. A bracket followed by `(`, `[` or `:`
+/// is link syntax, not a placeholder; one-letter tokens (`[X]`, a ticked task) are not
+/// either. A code block whose only content is bracketed prose is one placeholder too.
 fn placeholders(text: &Text, from: usize, outline: &Outline) -> Vec<Placeholder> {
     let src = &text.src;
     let bytes = src.as_bytes();
     let mut out = Vec::new();
     let mut i = from;
+    let mut blocks = outline.code_blocks.iter().peekable();
     while let Some(rel) = src[i..].find('[') {
         let start = i + rel;
         i = start + 1;
-        let Some(len) = token_len(&bytes[start + 1..]) else {
-            continue;
-        };
-        let end = start + 1 + len + 1;
-        if len < 2 || matches!(bytes.get(end), Some(b'(') | Some(b'[')) {
+        while blocks.peek().is_some_and(|b| b.end <= start) {
+            blocks.next();
+        }
+        if let Some(block) = blocks.peek().filter(|b| b.start <= start) {
+            if let Some(p) = code_block_placeholder(text, block, start, outline) {
+                i = p.span.end;
+                out.push(p);
+            }
             continue;
         }
-        if start > 0 && bytes[start - 1] == b'\\' {
+        let len = match token_len(&bytes[start + 1..]) {
+            Some(len) if len >= 2 => len,
+            Some(_) => continue,
+            None => match prose_len(&src[start + 1..]) {
+                Some(len) if !contains(&outline.links, start) => len,
+                _ => continue,
+            },
+        };
+        let end = start + 1 + len + 1;
+        // `[x](url)`, `[x][ref]`, and `[ref]: url` at the start of a line are link syntax.
+        let line_start = src[..start].rfind('\n').map_or(0, |n| n + 1);
+        let definition = bytes.get(end) == Some(&b':') && src[line_start..start].trim().is_empty();
+        if matches!(bytes.get(end), Some(b'(') | Some(b'[')) || definition {
+            continue;
+        }
+        if start > 0 && matches!(bytes[start - 1], b'\\' | b'!' | b']') {
             continue;
         }
         if outline.in_opaque(start) {
@@ -219,6 +249,52 @@ fn placeholders(text: &Text, from: usize, outline: &Outline) -> Vec<Placeholder>
         i = end;
     }
     out
+}
+
+/// A placeholder for the code block `block` when `start` (a `[` inside it) opens the
+/// block's only content: one line of bracketed prose between the fences.
+fn code_block_placeholder(
+    text: &Text,
+    block: &Range<usize>,
+    start: usize,
+    outline: &Outline,
+) -> Option<Placeholder> {
+    let src = &text.src;
+    let inner = src[block.clone()].lines().filter(|l| {
+        let t = l.trim();
+        !(t.starts_with("```") || t.starts_with("~~~") || t.is_empty())
+    });
+    let lines: Vec<&str> = inner.collect();
+    let [only] = lines.as_slice() else {
+        return None;
+    };
+    let t = only.trim();
+    let len = prose_len(t.get(1..)?)?;
+    if !t.starts_with('[') || len + 2 != t.len() || src[start..].find(t) != Some(0) {
+        return None;
+    }
+    let (line, col) = text.line_col(start);
+    Some(Placeholder {
+        token: t.to_string(),
+        span: start..start + t.len(),
+        line,
+        col,
+        section: outline.section_at(start),
+    })
+}
+
+/// Length of bracketed prose followed by `]`, if `rest` (after a `[`) starts with one:
+/// an upper-case letter, at least two words, no brackets, backticks or line breaks, at
+/// most 120 characters: `[Compliance Standard 1]`, `[Database architecture strategy]`.
+pub(crate) fn prose_len(rest: &str) -> Option<usize> {
+    let end = rest.find(']')?;
+    let inner = &rest[..end];
+    let ok = inner.starts_with(|c: char| c.is_ascii_uppercase())
+        && inner.contains(' ')
+        && inner.len() <= 120
+        && !inner.contains(['[', '\n', '\r', '`', '|'])
+        && !inner.ends_with(' ');
+    ok.then_some(end)
 }
 
 /// Length of `UPPER_SNAKE` followed by `]`, if `rest` starts with one.
@@ -272,6 +348,27 @@ mod tests {
                 ("[TWO_2]", Some("A > A1".to_string())),
                 ("[THREE]", Some("A > A1".to_string())),
                 ("[LINK]", Some("B".to_string())),
+            ]
+        );
+    }
+
+    #[test]
+    fn bracketed_prose_is_a_placeholder_unless_it_is_link_syntax() {
+        let src = "# T\n\n## A\n[Strategy and design principles]\n\
+            - **[Compliance Standard 1]:** done\n\
+            - [Backend Architecture](x.md) and [Data Contracts][dc] and [Design Notes]\n\
+            - [ ] task, [^1] note, [lower case words], [One]\n\
+            \n[Ref Label]: https://example.com\n[dc]: https://example.com\n\
+            [Design Notes]: https://example.com/notes\n\
+            ```sql\n[Table creation examples]\n```\n```\n[Not alone]\nSELECT 1;\n```\n";
+        let (_, o) = outline(src);
+        let found: Vec<&str> = o.placeholders.iter().map(|p| p.token.as_str()).collect();
+        assert_eq!(
+            found,
+            [
+                "[Strategy and design principles]",
+                "[Compliance Standard 1]",
+                "[Table creation examples]"
             ]
         );
     }

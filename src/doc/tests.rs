@@ -53,10 +53,35 @@ fn seed_template_parses() {
         .find(|s| s.section == "Data Management > Backup Strategy")
         .unwrap();
     assert_eq!((backup.unfilled, backup.lines), (4, 4));
-    // Code blocks hold no placeholders; the Change Log row's do count.
-    assert!(by_section
+    // A code block holds a placeholder only when its whole content is one (the
+    // template's `[Index creation examples with format placeholders]`); the Change Log
+    // row's do count.
+    let perf = by_section
         .iter()
-        .all(|s| !s.section.contains("Performance Indexes")));
+        .find(|s| s.section == "Indexing Strategy > Performance Indexes")
+        .unwrap();
+    assert_eq!((perf.unfilled, perf.lines), (1, 1));
+    assert_eq!(
+        perf.tokens[0].token,
+        "[Index creation examples with format placeholders]"
+    );
+    // Prose placeholders are found: the Overview, the compliance standards.
+    let overview = by_section.iter().find(|s| s.section == "Overview").unwrap();
+    assert_eq!(
+        overview.tokens[0].token,
+        "[Database architecture strategy and design principles]"
+    );
+    let compliance = by_section
+        .iter()
+        .find(|s| s.section == "Security Architecture > Compliance")
+        .unwrap();
+    assert_eq!(compliance.tokens.len(), 6, "{compliance:?}");
+    // Links are not placeholders: References lists its [LINK] targets only.
+    let refs = by_section
+        .iter()
+        .find(|s| s.section == "References")
+        .unwrap();
+    assert!(refs.tokens.iter().all(|t| t.token == "[LINK]"), "{refs:?}");
     let sections: Vec<_> = doc
         .outline
         .sections
