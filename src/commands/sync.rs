@@ -100,6 +100,9 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
             for r in &reports {
                 print_text(ui, r, &args);
             }
+            if reports.len() > 1 {
+                ui.line(&summary_line(&reports, &args));
+            }
         }
     }
     Ok(if args.check && changed {
@@ -269,6 +272,28 @@ pub fn write_checked(d: &ManagedDoc, old: &str, new: &str) -> Result<()> {
         )));
     }
     fsutil::write_atomic(&d.abs, new.as_bytes())
+}
+
+/// One line after many documents: "50 documents: 3 changed, 17 rows" (`--check`: "3 out
+/// of date"; `--dry-run`: "3 would change").
+fn summary_line(reports: &[DocReport], args: &SyncArgs) -> String {
+    let changed = reports.iter().filter(|r| r.new.is_some()).count();
+    let rows: usize = reports.iter().map(|r| r.rows.len()).sum();
+    let verb = if args.check {
+        "out of date"
+    } else if args.dry_run {
+        "would change"
+    } else {
+        "changed"
+    };
+    let mut line = format!(
+        "{}: {changed} {verb}",
+        ui::count(reports.len(), "document", "documents")
+    );
+    if rows > 0 {
+        line.push_str(&format!(", {}", ui::count(rows, "row", "rows")));
+    }
+    line
 }
 
 /// A unified diff of a document's change, for `--dry-run`.
