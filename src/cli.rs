@@ -120,8 +120,9 @@ Examples:
     #[command(after_help = "\
 Examples:
   dbarch config                        the configuration in effect, as TOML
+  dbarch config --show-origin          and where each value came from
   dbarch --config ci/dbarch.toml config")]
-    Config,
+    Config(ConfigArgs),
     /// Run the whole cycle on a throwaway repository and show each step.
     #[command(after_help = "\
 Examples:
@@ -160,6 +161,14 @@ Examples:
   dbarch man | man -l -                read it now
   dbarch man > /usr/local/share/man/man1/dbarch.1   install it")]
     Man,
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    /// Show where each value came from: `default`, `file:dbarch.toml:LINE`, `env:NAME`
+    /// (as `git config --show-origin` does), one `key = value` per line.
+    #[arg(long)]
+    pub show_origin: bool,
 }
 
 #[derive(Args, Debug)]

@@ -565,6 +565,36 @@ impl Config {
     }
 }
 
+/// The 1-based line of the key `path` (`["docs", "0", "review-every"]`: a number is an
+/// index into an array of tables) in the TOML `text`, for `dbarch config --show-origin`.
+pub fn key_line(text: &str, path: &[String]) -> Option<usize> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let src = Source::new(text, FILE_NAME).ok()?;
+    let segs: Vec<Seg> = path
+        .iter()
+        .map(|p| match p.parse::<usize>() {
+            Ok(i) => Seg::Index(i),
+            Err(_) => Seg::Key(p.clone()),
+        })
+        .collect();
+    src.line_of(&segs)
+}
+
+/// The `DBARCH_*` variable that sets the key `path` of the effective configuration, if
+/// the environment (`env`) sets it.
+pub fn env_origin(path: &[String], env: &dyn Fn(&str) -> Option<String>) -> Option<&'static str> {
+    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    let var = match p.as_slice() {
+        ["hook", "mode"] => ENV_HOOK_MODE,
+        ["github", "mode"] => ENV_GITHUB_MODE,
+        ["github", "labels", ..] => ENV_LABELS,
+        ["changelog", "timezone"] => ENV_TIMEZONE,
+        ["docs", _, "review-every"] => ENV_REVIEW_EVERY,
+        _ => return None,
+    };
+    env(var).filter(|v| !v.trim().is_empty()).map(|_| var)
+}
+
 /// Compiles a path glob the way dbarch matches them everywhere: `/`-separated, relative
 /// to the repository root, `*` and `?` stay within one directory, `**` crosses.
 pub fn compile_glob(pattern: &str) -> std::result::Result<globset::GlobMatcher, String> {

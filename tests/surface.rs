@@ -251,3 +251,63 @@ fn man_prints_a_manual_page_with_every_command() {
         assert!(page.contains(c), "the manual page lacks {c}");
     }
 }
+
+#[test]
+fn sync_over_many_documents_ends_with_one_summary_line() {
+    let repo = TestRepo::new();
+    let doc = crate::common::template_with_header(
+        Some("2026-11-01"),
+        Some("DBA Team"),
+        Some("2027-02-01"),
+    );
+    let mut config = String::new();
+    for i in 0..3 {
+        repo.write(&format!("docs/d{i}.md"), &doc);
+        config.push_str(&format!("[[docs]]\npath = \"docs/d{i}.md\"\n"));
+    }
+    repo.write("dbarch.toml", &config);
+    repo.commit_all_as_alice("Add three documents");
+    let out = repo.dbarch().args(["sync", "--dry-run"]).output().unwrap();
+    let out = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.lines().last(),
+        Some("3 documents: 3 would change, 3 rows"),
+        "{out}"
+    );
+    let out = repo.dbarch().arg("sync").output().unwrap();
+    let out = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.lines().last(),
+        Some("3 documents: 3 changed, 3 rows"),
+        "{out}"
+    );
+    let out = repo.dbarch().arg("sync").output().unwrap();
+    let out = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.lines().last(), Some("3 documents: 0 changed"), "{out}");
+}
+
+#[test]
+fn config_show_origin_names_default_file_line_and_variable() {
+    let repo = TestRepo::new();
+    repo.write(
+        "dbarch.toml",
+        "[[docs]]\npath = \"docs/db.md\"\nreview-every = \"30d\"\n\n[hook]\nmode = \"worktree\"\n",
+    );
+    let out = repo
+        .dbarch()
+        .env("DBARCH_LABELS", "a,b")
+        .args(["config", "--show-origin"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = String::from_utf8(out.stdout).unwrap();
+    for line in [
+        "file:dbarch.toml:3\tdocs[0].review-every = \"30d\"",
+        "file:dbarch.toml:6\thook.mode = \"worktree\"",
+        "env:DBARCH_LABELS\tgithub.labels = [\"a\", \"b\"]",
+        "default\tgithub.mode = \"issue\"",
+        "default\tdocs[0].grace = \"14d\"",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line:?} not in\n{out}");
+    }
+}

@@ -38,7 +38,7 @@ pub fn run(ui: &mut Ui, cli: Cli) -> Result<u8> {
         Command::Status(args) => status::run(ui, &Workspace::open(g, &Overrides::default())?, args),
         Command::Review(args) => review::run(ui, &Workspace::open(g, &Overrides::default())?, args),
         Command::Remind(args) => remind::run(ui, &Workspace::open(g, &Overrides::default())?, args),
-        Command::Config => config::run(ui, &Workspace::open(g, &Overrides::default())?),
+        Command::Config(args) => config::run(ui, &Workspace::open(g, &Overrides::default())?, args),
         Command::Demo(args) => demo::run(ui, args),
         Command::Hooks(args) => hooks::run(ui, g, args),
         Command::Hook(args) => hook::run(ui, g, args),
