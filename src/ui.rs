@@ -61,6 +61,27 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// A spinner on stderr while something long runs (reading a long history, many
+/// documents); cleared when dropped. Shown only on a terminal, never in a pipe, in CI
+/// (`CI` set) or under GitHub Actions, and never on a `dumb` terminal. It first draws after
+/// 100 ms, so quick commands never flicker.
+pub struct Progress(Option<indicatif::ProgressBar>);
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            p.finish_and_clear();
+        }
+    }
+}
+
+/// Whether a spinner may be drawn, given whether stderr is a terminal and the
+/// environment (`env` looks a variable up).
+fn progress_allowed(terminal: bool, env: &dyn Fn(&str) -> Option<String>) -> bool {
+    let set = |k: &str| env(k).is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
+    terminal && !set("CI") && !set("GITHUB_ACTIONS") && env("TERM").as_deref() != Some("dumb")
+}
+
 /// One line of a cell-like value: escapes removed, whitespace collapsed.
 pub fn one_line(text: &str) -> String {
     strip_escapes(text)
@@ -134,6 +155,22 @@ impl Ui {
         self.paint("2", text)
     }
 
+    /// A spinner with `message` until the returned value is dropped (see [`Progress`]).
+    pub fn progress(&self, message: &str) -> Progress {
+        let env = |k: &str| std::env::var(k).ok();
+        if !progress_allowed(std::io::stderr().is_terminal(), &env) {
+            return Progress(None);
+        }
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        let style = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+        bar.set_style(style);
+        bar.set_message(sanitize(message));
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        Progress(Some(bar))
+    }
+
     /// A line of the command's result on stdout. A broken pipe is not an error.
     pub fn line(&mut self, text: &str) {
         let _ = writeln!(self.out, "{text}");
@@ -197,6 +234,21 @@ impl Ui {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_only_on_a_terminal_outside_ci() {
+        let none = |_: &str| None;
+        assert!(progress_allowed(true, &none));
+        assert!(!progress_allowed(false, &none));
+        let ci = |k: &str| (k == "CI").then(|| "true".to_string());
+        assert!(!progress_allowed(true, &ci));
+        let actions = |k: &str| (k == "GITHUB_ACTIONS").then(|| "true".to_string());
+        assert!(!progress_allowed(true, &actions));
+        let dumb = |k: &str| (k == "TERM").then(|| "dumb".to_string());
+        assert!(!progress_allowed(true, &dumb));
+        let ci_off = |k: &str| (k == "CI").then(|| "false".to_string());
+        assert!(progress_allowed(true, &ci_off));
+    }
 
     #[test]
     fn count_says_one_and_many() {

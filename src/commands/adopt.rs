@@ -20,7 +20,9 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: AdoptArgs) -> Result<u8> {
     let labels = ws.labels();
     let original = doc::load(&d.abs, &labels)?;
     let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
+    let progress = ui.progress(&format!("reading the history of {}", d.rel));
     let plan = changelog::plan(repo, &d.rel, &original, &settings, None)?;
+    drop(progress);
     // The header first, so the rows land in a document that already has it.
     let last = plan.last_updated.unwrap_or_else(|| ws.today());
     let reviewer = args

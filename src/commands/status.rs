@@ -77,7 +77,12 @@ pub struct DocStatus {
 
 pub fn run(ui: &mut Ui, ws: &Workspace, args: StatusArgs) -> Result<u8> {
     let docs = ws.documents(&args.docs)?;
+    let progress = ui.progress(&format!(
+        "reading the history of {}",
+        ui::count(docs.len(), "document", "documents")
+    ));
     let report = collect(ws, &docs);
+    drop(progress);
     match args.format {
         StatusFormat::Json => ui.json(&report),
         StatusFormat::Shields => ui.json(&shields(&report)),

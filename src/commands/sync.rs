@@ -60,6 +60,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
         .iter()
         .map(|d| Some(prepare(ws, d, &labels, &state, head)))
         .collect();
+    let progress = ui.progress("reading the history");
     let mut full = full_walks(ws, &docs, &prepared);
     let mut reports = Vec::new();
     for (i, d) in docs.iter().enumerate() {
@@ -90,6 +91,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
         }
         reports.push(r);
     }
+    drop(progress);
     if writing {
         state.save(&git_dir);
     }
