@@ -7,6 +7,14 @@ use crate::{Error, Result};
 
 pub trait Prompter {
     fn input(&mut self, prompt: &str, default: Option<&str>) -> Result<String>;
+    /// Asks until `check` accepts the answer. On a terminal a refused answer is shown as
+    /// an error under the prompt and asked again, never echoed as accepted (✔) first.
+    fn input_checked(
+        &mut self,
+        prompt: &str,
+        default: Option<&str>,
+        check: &dyn Fn(&str) -> std::result::Result<(), String>,
+    ) -> Result<String>;
     fn select(&mut self, prompt: &str, items: &[String]) -> Result<usize>;
     fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool>;
 }
@@ -63,6 +71,21 @@ impl Prompter for TerminalPrompter {
         q.interact_text().map_err(cancelled)
     }
 
+    fn input_checked(
+        &mut self,
+        prompt: &str,
+        default: Option<&str>,
+        check: &dyn Fn(&str) -> std::result::Result<(), String>,
+    ) -> Result<String> {
+        let mut q = dialoguer::Input::<String>::with_theme(&self.theme)
+            .with_prompt(prompt)
+            .validate_with(|answer: &String| check(answer));
+        if let Some(d) = default {
+            q = q.default(d.to_string());
+        }
+        q.interact_text().map_err(cancelled)
+    }
+
     fn select(&mut self, prompt: &str, items: &[String]) -> Result<usize> {
         dialoguer::Select::with_theme(&self.theme)
             .with_prompt(prompt)
@@ -112,6 +135,20 @@ impl Prompter for Scripted {
         } else {
             a
         })
+    }
+
+    fn input_checked(
+        &mut self,
+        prompt: &str,
+        default: Option<&str>,
+        check: &dyn Fn(&str) -> std::result::Result<(), String>,
+    ) -> Result<String> {
+        loop {
+            let a = self.input(prompt, default)?;
+            if check(&a).is_ok() {
+                return Ok(a);
+            }
+        }
     }
 
     fn select(&mut self, prompt: &str, items: &[String]) -> Result<usize> {

@@ -278,9 +278,16 @@ fn a_mistyped_date_is_asked_again() {
     expect(&mut s, "Review date");
     send(&mut s, "2026-13-45");
     send(&mut s, ENTER);
+    // The refusal is shown under the prompt, and the bad answer never as accepted.
+    let shown = expect(&mut s, "is not a date such as");
+    assert!(
+        !shown.contains("✔"),
+        "the mistyped date was echoed as accepted: {shown:?}"
+    );
     send(&mut s, "2026-11-25");
     send(&mut s, ENTER);
-    expect(&mut s, "Write it?");
+    let shown = expect(&mut s, "Write it?");
+    assert!(!shown.contains("2026-13-45"), "{shown:?}");
     send(&mut s, "y");
     let (_, code) = finish(&mut s);
     assert_eq!(code, 0);

@@ -311,3 +311,30 @@ fn config_show_origin_names_default_file_line_and_variable() {
         assert!(out.lines().any(|l| l == line), "{line:?} not in\n{out}");
     }
 }
+
+#[test]
+fn a_bad_review_date_is_refused_before_anything_is_shown() {
+    let repo = TestRepo::new();
+    repo.dbarch().arg("init").assert().success();
+    repo.commit_all_as_alice("Add the document");
+    let out = repo
+        .dbarch()
+        .args([
+            "review",
+            "--yes",
+            "--reviewer",
+            "Ana",
+            "--date",
+            "2026-02-30",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "",
+        "no summary before the refusal"
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("`2026-02-30` is not a date"), "{err}");
+}

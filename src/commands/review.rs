@@ -57,6 +57,12 @@ pub fn review_with(
     p: &mut dyn Prompter,
     interactive: bool,
 ) -> Result<u8> {
+    // A bad --date is refused before anything is shown.
+    let given_date = args
+        .date
+        .as_deref()
+        .map(|x| parse_date(x, ws.today()))
+        .transpose()?;
     let d = pick_document(ui, ws, args, p, interactive)?;
     let labels = ws.labels();
     let document = doc::load(&d.abs, &labels)?;
@@ -79,17 +85,19 @@ pub fn review_with(
         ));
     }
     let today = ws.today().to_string();
-    let date = match (&args.date, interactive) {
-        (Some(x), _) => parse_date(x, ws.today())?,
+    let date = match (given_date, interactive) {
+        (Some(x), _) => x,
         (None, false) => ws.today(),
         // A mistyped date is asked again rather than ending the session.
-        (None, true) => loop {
-            let answer = p.input("Review date", Some(&today))?;
-            match parse_date(&answer, ws.today()) {
-                Ok(d) => break d,
-                Err(e) => ui.warning(&e.to_string().replace("--date: ", "")),
-            }
-        },
+        (None, true) => {
+            let check = |answer: &str| {
+                parse_date(answer, ws.today())
+                    .map(|_| ())
+                    .map_err(|e| e.to_string().replace("--date: ", ""))
+            };
+            let answer = p.input_checked("Review date", Some(&today), &check)?;
+            parse_date(&answer, ws.today())?
+        }
     };
     let next = d.settings.review_every.add_to(date);
     let new = review::record(
