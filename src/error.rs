@@ -38,6 +38,13 @@ pub enum Error {
     /// History the operation needs is not in this clone.
     #[error("{0}")]
     History(String),
+    /// GitHub (or the network to it) failed or refused a request, after the retries. The
+    /// message says what to do; `status` is the HTTP status when there was an answer.
+    #[error("{message}")]
+    Remote {
+        status: Option<u16>,
+        message: String,
+    },
     /// A bug or an environment failure we cannot explain to the user.
     #[error("internal error: {0}")]
     Internal(String),
@@ -48,6 +55,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Internal(_) => crate::exit::INTERNAL,
+            Error::Remote { .. } => crate::exit::REMOTE,
             _ => crate::exit::USAGE,
         }
     }

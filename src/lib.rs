@@ -41,6 +41,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// Internal error (a bug, or the environment failed us).
     pub const INTERNAL: u8 = 3;
+    /// GitHub or the network to it failed or refused a request (`remind`).
+    pub const REMOTE: u8 = 4;
 }
 
 /// Entry point shared by the binary and the tests.
