@@ -46,7 +46,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
     // The documents' histories from one walk (each document on its own if that fails).
     let all: Vec<&ManagedDoc> = docs.iter().collect();
     let mut histories = status::histories(ws, &all);
-    let jobs: Vec<DocJob> = docs
+    let mut jobs: Vec<DocJob> = docs
         .iter()
         .enumerate()
         .map(|(i, d)| job(ws, d, modes, changelog_pr, histories[i].take()))
@@ -77,6 +77,10 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
             }
             None => {
                 ui.status("dry run without a GitHub token: assuming no issues, branches or pull requests exist yet");
+                // An empty repository holds no document to compare the checkout with.
+                for j in &mut jobs {
+                    j.checkout = None;
+                }
                 offline = Memory::new(&[]);
                 if let Some(r) = &env.repo {
                     offline.repo = r.clone();
