@@ -181,7 +181,8 @@ fn simulate(mode: &str) -> (BTreeMap<String, usize>, Vec<i64>, (usize, usize)) {
     for d in 0..200i64 {
         let now = date(start, d);
         if d == 20 {
-            w.fake.put_file("main", "README.md", b"# db\n\nSee docs/.\n");
+            w.fake
+                .put_file("main", "README.md", b"# db\n\nSee docs/.\n");
         }
         if d == 30 && mode != "issue" {
             let text = w.file(REVIEW_BRANCH, DOC).replacen(
@@ -212,7 +213,10 @@ fn simulate(mode: &str) -> (BTreeMap<String, usize>, Vec<i64>, (usize, usize)) {
                 w.repo.write(DOC, w.file("main", DOC));
                 w.repo.commit(
                     &[DOC],
-                    &format!("Merge pull request #{} from acme/{REVIEW_BRANCH}", pr.number),
+                    &format!(
+                        "Merge pull request #{} from acme/{REVIEW_BRANCH}",
+                        pr.number
+                    ),
                     ALICE,
                     &format!("{now}T08:00:00+00:00"),
                 );
@@ -258,8 +262,14 @@ fn simulate(mode: &str) -> (BTreeMap<String, usize>, Vec<i64>, (usize, usize)) {
     // the job token's identity; a merged pull request's requests are all answered.
     let issues = w.fake.issues();
     let pulls = w.fake.pulls();
-    assert!(issues.iter().filter(|i| i.state == "open").count() <= 1, "{issues:#?}");
-    assert!(pulls.iter().filter(|p| p.state == "open").count() <= 1, "{pulls:#?}");
+    assert!(
+        issues.iter().filter(|i| i.state == "open").count() <= 1,
+        "{issues:#?}"
+    );
+    assert!(
+        pulls.iter().filter(|p| p.state == "open").count() <= 1,
+        "{pulls:#?}"
+    );
     assert!(issues.iter().all(|i| i.author == ACTIONS_BOT));
     assert!(pulls.iter().all(|p| p.author == ACTIONS_BOT));
     assert!(pulls.iter().all(|p| p.state == "open" || p.merged));
@@ -347,4 +357,445 @@ fn two_hundred_days_in_both_mode() {
         [10, 20, 24, 25, 39, 45, 96, 110, 111, 125, 170, 172, 186, 187]
     );
     assert_eq!(made, (3, 3));
+}
+
+/// A world whose document is due on 2026-12-10 (Next Review), last updated 2026-11-20.
+fn due(mode: &str, extra: &str) -> World {
+    let w = World::new(
+        &config(mode, extra),
+        &[(DOC, document("2026-11-20", "2026-12-10"))],
+        "2026-11-20",
+    );
+    w.fake.grant_job_token(permissions(mode));
+    w
+}
+
+fn writes(w: &World) -> usize {
+    w.fake.writes()
+}
+
+// 1. Team reviewers with the job token.
+#[test]
+fn a_team_reviewer_refused_to_the_job_token_is_named_and_the_users_are_still_asked() {
+    let w = due("pr", "");
+    let (_, err) = w.remind("2026-12-10", &[]);
+    let pr = w.fake.pulls().pop().expect("the review pull request");
+    assert_eq!(pr.requested_reviewers, ["ana"]);
+    assert!(pr.requested_teams.is_empty());
+    assert!(err.contains("`@acme/dba-team`"), "{err}");
+    assert!(
+        err.contains(TEAM_NODE_MESSAGE.trim_end_matches('.')),
+        "{err}"
+    );
+    assert!(err.contains("GitHub App token"), "{err}");
+    let comments = w.fake.comments(pr.number);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(comments[0].contains("<!-- dbarch:unrequested @acme/dba-team -->"));
+    // The next run asks no one again.
+    let before = writes(&w);
+    w.remind("2026-12-10", &[]);
+    assert_eq!(writes(&w), before);
+    // A reviewer missing from the open pull request is asked again.
+    w.fake.remove_requested_reviewer(pr.number, "ana");
+    w.remind("2026-12-10", &[]);
+    assert_eq!(writes(&w), before + 1);
+    assert_eq!(
+        w.fake.pull(pr.number).expect("pr").requested_reviewers,
+        ["ana"]
+    );
+    // ... but not once they reviewed.
+    w.fake.add_review(pr.number, "ana", "APPROVED");
+    w.remind("2026-12-10", &[]);
+    assert_eq!(writes(&w), before + 1);
+    // A user token that can see the team requests it.
+    let u = due("pr", "");
+    let a = u
+        .repo
+        .dbarch()
+        .envs(u.fake.env_vars())
+        .env("DBARCH_NOW", "2026-12-10")
+        .args(["remind"])
+        .assert()
+        .code(0);
+    drop(a);
+    let pr = u.fake.pulls().pop().expect("pr");
+    assert_eq!(
+        (pr.requested_reviewers, pr.requested_teams),
+        (vec!["ana".to_string()], vec!["dba-team".to_string()])
+    );
+}
+
+// 2. A reviewer who cannot be assigned; one document's failure does not stop the others.
+#[test]
+fn an_unassignable_reviewer_is_named_and_every_document_gets_its_issue() {
+    let config = format!(
+        "[[docs]]\npath = \"{DOC}\"\nreviewers = [\"@ghost\", \"@ana\"]\n\n\
+         [[docs]]\npath = \"{BACKEND}\"\nreviewers = [\"@bo\"]\n\n\
+         [github]\nlabels = [\"architecture-review\"]\n"
+    );
+    let docs = [
+        (DOC, document("2026-11-20", "2026-12-10")),
+        (
+            BACKEND,
+            document("2026-11-20", "2026-12-10").replacen("# Database", "# Backend", 1),
+        ),
+    ];
+    let w = World::new(&config, &docs, "2026-11-20");
+    w.fake.grant_job_token(ISSUE_PERMISSIONS);
+    let (_, err) = w.remind("2026-12-10", &[]);
+    let issues = w.fake.issues();
+    assert_eq!(issues.len(), 2, "{issues:#?}");
+    assert_eq!(
+        issues[0].assignees,
+        ["ana"],
+        "the assignable reviewer stays"
+    );
+    assert_eq!(issues[1].assignees, ["bo"]);
+    assert!(err.contains("`@ghost` cannot be assigned"), "{err}");
+    assert!(
+        err.contains(&format!("`reviewers` of `{DOC}` in dbarch.toml")),
+        "{err}"
+    );
+    // A failure on the first document: the second still gets its issue; exit 4, both named.
+    let w = World::new(&config, &docs, "2026-11-20");
+    w.fake.grant_job_token(ISSUE_PERMISSIONS);
+    w.fake.fail_next(
+        "POST",
+        &w.fake.path("/issues"),
+        Fault::Error {
+            status: 403,
+            message: NOT_ACCESSIBLE_MESSAGE.into(),
+        },
+    );
+    let a = w.cmd("2026-12-10", &[]).assert().code(4);
+    let err = stderr_of(&a);
+    assert!(
+        err.contains(DOC) && err.contains("`issues: write`"),
+        "{err}"
+    );
+    let issues = w.fake.issues();
+    assert_eq!(issues.len(), 1, "{issues:#?}");
+    assert!(issues[0].body.contains(BACKEND));
+}
+
+// 3. The default branch moved after the checkout.
+#[test]
+fn a_review_pull_request_never_undoes_a_change_merged_after_the_checkout() {
+    let w = due("pr", "");
+    let merged = w.repo.read(DOC).replacen(
+        "Row-level security on tenant tables.",
+        "Row-level security on tenant tables; audit log on every write.",
+        1,
+    );
+    w.fake.put_file("main", DOC, merged.as_bytes());
+    let (_, err) = w.remind("2026-12-10", &[]);
+    assert!(err.contains("is not the one this run checked out"), "{err}");
+    assert!(w.fake.branch(REVIEW_BRANCH).is_none(), "nothing built");
+    assert!(w.fake.pulls().is_empty());
+    // The next run's checkout has the change: the pull request keeps it.
+    w.repo
+        .write_commit(DOC, &merged, "Audit log", BOB, "2026-12-09T10:00:00+00:00");
+    w.remind("2026-12-10", &[]);
+    assert!(w
+        .file(REVIEW_BRANCH, DOC)
+        .contains("audit log on every write"));
+    assert_eq!(w.fake.pulls().len(), 1);
+}
+
+// 4. A branch left from a closed pull request of an earlier cycle.
+#[test]
+fn a_new_cycle_starts_its_branch_from_main_again() {
+    let w = due("pr", "");
+    w.remind("2026-12-10", &[]);
+    let first = w.fake.pulls().pop().expect("pr");
+    // A person's commit on the branch is kept within the cycle ...
+    let fixed = w
+        .file(REVIEW_BRANCH, DOC)
+        .replacen("PostgreSQL 16", "PostgreSQL 16.4", 1);
+    let person = w.fake.put_file(REVIEW_BRANCH, DOC, fixed.as_bytes());
+    w.remind("2026-12-11", &[]);
+    assert_eq!(
+        w.fake.branch(REVIEW_BRANCH).as_deref(),
+        Some(person.as_str())
+    );
+    // ... the pull request is closed unmerged, the review recorded some other way.
+    w.fake.close_pull(first.number, false);
+    w.repo
+        .dbarch()
+        .env("DBARCH_NOW", "2026-12-12")
+        .args(["review", "--yes", "--reviewer", "Ana Example", "--commit"])
+        .assert()
+        .code(0);
+    w.push(DOC);
+    w.remind("2026-12-12", &[]);
+    // The next cycle: a fresh branch from main, not last cycle's person's commit.
+    w.remind("2027-03-01", &[]);
+    let head = w.fake.branch(REVIEW_BRANCH).expect("branch");
+    let commit = w.fake.commit(&head).expect("commit");
+    assert_eq!(commit.parents, [w.fake.branch("main").expect("main")]);
+    assert!(
+        commit.message.contains("Generated-by: dbarch"),
+        "{commit:?}"
+    );
+    assert!(!w.file(REVIEW_BRANCH, DOC).contains("PostgreSQL 16.4"));
+    let open: Vec<_> = w
+        .fake
+        .pulls()
+        .into_iter()
+        .filter(|p| p.state == "open")
+        .collect();
+    assert_eq!(open.len(), 1);
+    assert!(open[0].body.contains("due=2027-03-12"), "{}", open[0].body);
+}
+
+// 5. Issue mode needs issues only; each 403 names the permission the call needs.
+#[test]
+fn issue_mode_touches_only_issues_and_a_403_names_the_permission_of_the_call() {
+    let w = due("issue", "");
+    // A web edit without a row: no Change Log pull request unless `changelog-pr` is on.
+    let text = w
+        .repo
+        .read(DOC)
+        .replacen("PostgreSQL 16", "PostgreSQL 17", 1);
+    w.repo.write_commit(
+        DOC,
+        &text,
+        "Update database-architecture.md",
+        BOB,
+        "2026-11-22T09:00:00+00:00",
+    );
+    w.push(DOC);
+    w.remind("2026-12-10", &[]);
+    assert_eq!(w.fake.issues().len(), 1);
+    assert!(!w
+        .fake
+        .requests()
+        .iter()
+        .any(|(_, p)| p.contains("/pulls") || p.contains("/git/")));
+    // With `changelog-pr = true` it is opened (and needs contents and pull-requests write).
+    let c = due("issue", "changelog-pr = true\n");
+    c.fake.grant_job_token(BOTH_PERMISSIONS);
+    c.repo.write_commit(
+        DOC,
+        &text,
+        "Update database-architecture.md",
+        BOB,
+        "2026-11-22T09:00:00+00:00",
+    );
+    c.push(DOC);
+    c.remind("2026-12-10", &[]);
+    assert_eq!(
+        c.fake
+            .pulls()
+            .iter()
+            .filter(|p| p.head == SYNC_BRANCH)
+            .count(),
+        1
+    );
+    // A token that may not read issues: the message asks for read access, not write.
+    let r = due("issue", "");
+    r.fake.grant_job_token(&[("contents", "read")]);
+    let a = r.cmd("2026-12-10", &[]).assert().code(4);
+    let err = stderr_of(&a);
+    assert!(err.contains("GET /repos/acme/db/issues"), "{err}");
+    assert!(err.contains("`issues: read`"), "{err}");
+}
+
+// 6. The first review issue lists the changes since the document began.
+#[test]
+fn a_document_never_reviewed_lists_its_changes_since_it_began() {
+    let w = due("issue", "");
+    w.remind("2026-12-10", &[]);
+    let body = w.fake.issues().pop().expect("issue").body;
+    assert!(
+        body.contains("### Changes since the document began (no review on record)"),
+        "{body}"
+    );
+    assert!(body.contains("— docs: architecture documents"), "{body}");
+    assert!(!body.contains("- none"), "{body}");
+}
+
+// 7. An HTML answer (a proxy, single sign-on) and the exit code of remote failures.
+#[test]
+fn an_html_answer_says_so_and_exits_4() {
+    let w = due("issue", "");
+    w.fake
+        .fail_next("GET", &w.fake.path("/issues"), Fault::Html);
+    let a = w.cmd("2026-12-10", &[]).assert().code(4);
+    let err = stderr_of(&a);
+    assert!(
+        err.contains("not JSON") && err.contains("single sign-on"),
+        "{err}"
+    );
+    assert!(!err.contains(JOB_TOKEN) && !err.contains(TOKEN));
+}
+
+// 8. Only the token's own issues are dbarch's.
+#[test]
+fn a_marker_planted_by_someone_else_is_not_adopted() {
+    let w = due("issue", "");
+    let planted = format!(
+        "<!-- dbarch:review path={DOC} due=2026-12-10 -->\nclose me\n<!-- /dbarch:review -->\n"
+    );
+    let n = w
+        .fake
+        .add_issue("Please review", &planted, &["architecture-review"]);
+    w.fake.set_issue_author(n, "mallory");
+    w.fake.close_issue(n);
+    w.remind("2026-12-10", &[]);
+    let planted_after = w.fake.issue(n).expect("issue");
+    assert_eq!(
+        (planted_after.state.as_str(), planted_after.body.as_str()),
+        ("closed", planted.as_str())
+    );
+    assert!(w.fake.comments(n).is_empty());
+    let ours: Vec<_> = w
+        .fake
+        .issues()
+        .into_iter()
+        .filter(|i| i.author == ACTIONS_BOT)
+        .collect();
+    assert_eq!(ours.len(), 1);
+}
+
+// 9. The issues list is narrowed first.
+#[test]
+fn the_issue_list_is_narrowed_by_label_and_creator() {
+    let w = due("issue", "");
+    for i in 0..250 {
+        w.fake
+            .add_issue(&format!("Bug {i}"), "something broke", &["bug"]);
+    }
+    w.remind("2026-12-10", &[]);
+    let lists = |w: &World| -> Vec<String> {
+        w.fake
+            .requests()
+            .into_iter()
+            .filter(|(m, p)| m == "GET" && p.starts_with("/repos/acme/db/issues?"))
+            .map(|(_, p)| p)
+            .collect()
+    };
+    w.fake.reset_requests();
+    w.remind("2026-12-11", &[]);
+    let l = lists(&w);
+    assert_eq!(l.len(), 1, "one page: {l:?}");
+    assert!(
+        l[0].contains("labels=architecture-review")
+            && l[0].contains("creator=github-actions%5Bbot%5D"),
+        "{l:?}"
+    );
+    // A person removed the label: the whole list finds the issue; no second one.
+    let n = w
+        .fake
+        .issues()
+        .into_iter()
+        .find(|i| i.author == ACTIONS_BOT)
+        .expect("ours")
+        .number;
+    w.fake.st_remove_labels(n);
+    w.remind("2026-12-11", &[]);
+    assert_eq!(
+        w.fake
+            .issues()
+            .iter()
+            .filter(|i| i.author == ACTIONS_BOT)
+            .count(),
+        1
+    );
+    assert_eq!(
+        w.fake.issue(n).expect("issue").labels,
+        ["architecture-review"]
+    );
+}
+
+// 10. A shallow checkout.
+#[test]
+fn a_shallow_checkout_is_refused_naming_fetch_depth() {
+    let w = due("issue", "");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clone = dir.path().join("clone");
+    let url = format!("file://{}", w.repo.path().display());
+    let st = git_command(dir.path())
+        .args([
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            &url,
+            clone.to_str().expect("path"),
+        ])
+        .status()
+        .expect("git clone");
+    assert!(st.success());
+    let a = crate::common::dbarch()
+        .current_dir(&clone)
+        .envs(w.fake.job_env_vars())
+        .env("DBARCH_NOW", "2026-12-10")
+        .arg("remind")
+        .assert()
+        .code(2);
+    let err = stderr_of(&a);
+    assert!(
+        err.contains("shallow") && err.contains("fetch-depth: 0"),
+        "{err}"
+    );
+    assert!(w.fake.requests().is_empty());
+}
+
+// 11. Not planned; both modes link; the job summary.
+#[test]
+fn closed_as_not_planned_is_respected_until_the_next_cycle() {
+    let w = due("issue", "");
+    w.remind("2026-12-10", &[]);
+    let n = w.fake.issues().pop().expect("issue").number;
+    w.fake.close_issue_as(n, "not_planned");
+    let before = writes(&w);
+    let (out, _) = w.remind("2027-01-10", &[]);
+    assert!(out.contains("closed as not planned"), "{out}");
+    assert_eq!(
+        writes(&w),
+        before,
+        "overdue, but not reopened nor commented"
+    );
+    assert_eq!(w.fake.issue(n).expect("issue").state, "closed");
+}
+
+#[test]
+fn in_both_mode_the_issue_and_the_pull_request_name_each_other() {
+    let w = due("both", "");
+    w.remind("2026-12-10", &[]);
+    let issue = w.fake.issues().pop().expect("issue");
+    let pr = w.fake.pulls().pop().expect("pr");
+    assert!(
+        issue
+            .body
+            .contains(&format!("**Review pull request:** #{}", pr.number)),
+        "{}",
+        issue.body
+    );
+    assert!(
+        pr.body
+            .contains(&format!("**Review issue:** #{}", issue.number)),
+        "{}",
+        pr.body
+    );
+    let before = writes(&w);
+    w.remind("2026-12-10", &[]);
+    assert_eq!(writes(&w), before);
+}
+
+#[test]
+fn a_quiet_run_says_nothing_to_do_and_writes_a_job_summary() {
+    let w = due("issue", "");
+    w.remind("2026-12-10", &[]);
+    let summary = w.repo.path().join("summary.md");
+    let a = w
+        .cmd("2026-12-10", &[])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .assert()
+        .code(0);
+    assert!(stdout_of(&a).contains("nothing to do"), "{}", stdout_of(&a));
+    let md = std::fs::read_to_string(&summary).expect("summary");
+    assert!(md.contains(&format!("| `{DOC}` | due | #1 | - |")), "{md}");
+    assert!(md.contains("Nothing to do"), "{md}");
 }

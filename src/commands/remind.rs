@@ -153,26 +153,32 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
     if !args.dry_run {
         write_summary(&checked, &done, &warnings, &failed)?;
     }
-    match failed.len() {
-        0 => Ok(crate::exit::OK),
-        1 => Err(failed.remove(0).1),
-        n => {
-            // Every failure but the last is printed here; the last is the run's error.
-            let (last_path, last) = failed.pop().expect("n > 1");
-            for (path, e) in &failed {
-                ui.error(&crate::Error::Remote {
-                    status: None,
-                    message: format!("{path}: {e}"),
-                });
-            }
-            let message = format!("{n} documents failed; the last, {last_path}: {last}");
-            Err(match last {
-                crate::Error::Remote { status, .. } => crate::Error::Remote { status, message },
-                crate::Error::Usage(_) => crate::Error::Usage(message),
-                crate::Error::Config(_) => crate::Error::Config(message),
-                _ => crate::Error::Internal(message),
-            })
-        }
+    // Every failure is printed; the last is the run's error (and its exit code).
+    let Some((last_path, last)) = failed.pop() else {
+        return Ok(crate::exit::OK);
+    };
+    for (path, e) in &failed {
+        ui.error(&with_path(path, e, e.to_string()));
+    }
+    let message = if failed.is_empty() {
+        last.to_string()
+    } else {
+        format!("{} documents failed; the last: {last}", failed.len() + 1)
+    };
+    Err(with_path(&last_path, &last, message))
+}
+
+/// `e`'s kind (and so its exit code) with `message` about the document at `path`.
+fn with_path(path: &str, e: &crate::Error, message: String) -> crate::Error {
+    let message = format!("{path}: {message}");
+    match e {
+        crate::Error::Remote { status, .. } => crate::Error::Remote {
+            status: *status,
+            message,
+        },
+        crate::Error::Usage(_) => crate::Error::Usage(message),
+        crate::Error::Internal(_) => crate::Error::Internal(message),
+        _ => crate::Error::Config(message),
     }
 }
 
@@ -211,7 +217,11 @@ fn write_summary(
         md.push_str(&format!("- warning: {}\n", cell(w)));
     }
     for (p, e) in failed {
-        md.push_str(&format!("- failed: `{}`: {}\n", cell(p), cell(&e.to_string())));
+        md.push_str(&format!(
+            "- failed: `{}`: {}\n",
+            cell(p),
+            cell(&e.to_string())
+        ));
     }
     md.push('\n');
     let mut f = std::fs::OpenOptions::new()

@@ -871,7 +871,10 @@ impl GitHub for Client {
             Ok(v) => Ok(v.get("login").and_then(Value::as_str).map(str::to_string)),
             // The job token and GitHub App installation tokens have no user.
             Err(Failed {
-                failure: Failure::Status { status: 403 | 404, .. },
+                failure:
+                    Failure::Status {
+                        status: 403 | 404, ..
+                    },
                 ..
             }) => Ok(None),
             Err(f) => Err(self.error(&call, f)),

@@ -243,7 +243,13 @@ fn one(
     // A review recorded some other way (`dbarch review`) makes the review pull request
     // moot; rows recorded some other way (the hook, `sync`) the Change Log one.
     if modes.pr && !attention {
-        close_pulls(gh, job, &review_branch, "the review is recorded", &mut out.done)?;
+        close_pulls(
+            gh,
+            job,
+            &review_branch,
+            "the review is recorded",
+            &mut out.done,
+        )?;
     }
     if s.changelog_pr && job.sync_text.is_none() {
         close_pulls(
@@ -256,7 +262,8 @@ fn one(
     }
     if modes.pr && attention {
         if let Some(text) = &job.review_text {
-            let link = issue_number.map_or(String::new(), |n| format!("**Review issue:** #{n}\n\n"));
+            let link =
+                issue_number.map_or(String::new(), |n| format!("**Review issue:** #{n}\n\n"));
             let pull = Pull {
                 branch: review_branch.clone(),
                 title: format!("Architecture review: {path}"),
@@ -378,11 +385,21 @@ fn issue_for(
         }
         return Ok(None);
     }
-    let link = pull.map_or(String::new(), |n| format!("**Review pull request:** #{n}\n\n"));
+    let link = pull.map_or(String::new(), |n| {
+        format!("**Review pull request:** #{n}\n\n")
+    });
     let wanted_block = block_with(job, &link);
-    let mut existing = all.get(gh, s)?.iter().find(|i| i.body.contains(&mark)).cloned();
+    let mut existing = all
+        .get(gh, s)?
+        .iter()
+        .find(|i| i.body.contains(&mark))
+        .cloned();
     if existing.is_none() && all.widen(gh, s)? {
-        existing = all.get(gh, s)?.iter().find(|i| i.body.contains(&mark)).cloned();
+        existing = all
+            .get(gh, s)?
+            .iter()
+            .find(|i| i.body.contains(&mark))
+            .cloned();
     }
     if let Some(i) = existing.as_ref().filter(|i| {
         i.state == IssueState::Closed && i.state_reason.as_deref() == Some("not_planned")
@@ -717,7 +734,10 @@ fn pull_for(
     let base = gh.default_branch()?;
     let base_sha = gh.get_branch(&base)?.ok_or_else(|| crate::Error::Remote {
         status: None,
-        message: format!("GitHub: the default branch {base} of {} has no commit", gh.repo()),
+        message: format!(
+            "GitHub: the default branch {base} of {} has no commit",
+            gh.repo()
+        ),
     })?;
     let current = gh.get_branch(branch)?;
     let open = gh
@@ -839,12 +859,20 @@ fn request_reviewers(
         let r = r.trim_start_matches('@');
         match r.split_once('/') {
             Some((_, slug)) => {
-                if !pr.requested_teams.iter().any(|t| t.eq_ignore_ascii_case(slug)) {
+                if !pr
+                    .requested_teams
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case(slug))
+                {
                     teams.push((r.to_string(), slug.to_string()));
                 }
             }
             None => {
-                if !pr.requested_reviewers.iter().any(|u| u.eq_ignore_ascii_case(r)) {
+                if !pr
+                    .requested_reviewers
+                    .iter()
+                    .any(|u| u.eq_ignore_ascii_case(r))
+                {
                     users.push(r.to_string());
                 }
             }

@@ -991,8 +991,10 @@ impl State {
             if s != issue.state {
                 issue.closed_at = (s == "closed").then(|| now.clone());
             }
-            issue.state_reason = (s == "closed")
-                .then(|| req.str_field("state_reason").unwrap_or_else(|| "completed".into()));
+            issue.state_reason = (s == "closed").then(|| {
+                req.str_field("state_reason")
+                    .unwrap_or_else(|| "completed".into())
+            });
             issue.state = s;
         }
         if let Some(l) = labels {
@@ -1965,14 +1967,31 @@ impl FakeGitHub {
 
     /// Sets the author of an issue (someone else opened it).
     pub fn set_issue_author(&self, number: u64, login: &str) {
-        self.st().issues.get_mut(&number).expect("no such issue").author = login.into();
+        self.st()
+            .issues
+            .get_mut(&number)
+            .expect("no such issue")
+            .author = login.into();
+    }
+
+    /// A person removes every label of an issue.
+    pub fn st_remove_labels(&self, number: u64) {
+        self.st()
+            .issues
+            .get_mut(&number)
+            .expect("no such issue")
+            .labels
+            .clear();
     }
 
     /// Closes an issue as a person would, with GitHub's `state_reason` (`not_planned`).
     pub fn close_issue_as(&self, number: u64, reason: &str) {
         self.close_issue(number);
-        self.st().issues.get_mut(&number).expect("no such issue").state_reason =
-            Some(reason.into());
+        self.st()
+            .issues
+            .get_mut(&number)
+            .expect("no such issue")
+            .state_reason = Some(reason.into());
     }
 
     /// Closes an issue (as a person would).
@@ -2066,6 +2085,13 @@ impl FakeGitHub {
             },
         );
         number
+    }
+
+    /// A person removes `login`'s review request.
+    pub fn remove_requested_reviewer(&self, number: u64, login: &str) {
+        let mut st = self.st();
+        let p = st.pulls.get_mut(&number).expect("no such pull request");
+        p.requested_reviewers.retain(|u| u != login);
     }
 
     /// `login` submits a review (`APPROVED`, ...): as on GitHub, their request is dropped.
