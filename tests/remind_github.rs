@@ -799,3 +799,20 @@ fn a_quiet_run_says_nothing_to_do_and_writes_a_job_summary() {
     assert!(md.contains(&format!("| `{DOC}` | due | #1 | - |")), "{md}");
     assert!(md.contains("Nothing to do"), "{md}");
 }
+
+/// The permissions these tests grant per mode are the ones the README states.
+#[test]
+fn the_readme_states_the_permissions_the_tests_grant() {
+    let readme = include_str!("../README.md");
+    for mode in ["issue", "pr", "both"] {
+        let perms: Vec<String> = permissions(mode)
+            .iter()
+            .map(|(p, l)| format!("`{p}: {l}`"))
+            .collect();
+        let row = format!("| `{mode}` | {} |", perms.join(", "));
+        assert!(readme.contains(&row), "README lacks {row}");
+    }
+    let workflow = include_str!("../.github/workflows/example-review-reminders.yml");
+    assert!(workflow.contains("mode issue: contents: read, issues: write"));
+    assert!(workflow.contains("mode pr:    contents: write, pull-requests: write"));
+}
