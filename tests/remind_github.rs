@@ -656,6 +656,23 @@ fn a_marker_planted_by_someone_else_is_not_adopted() {
         .filter(|i| i.author == ACTIONS_BOT)
         .collect();
     assert_eq!(ours.len(), 1);
+    // An issue of a GitHub App (an earlier App token; an installation token is not told
+    // its own identity) is dbarch's: adopted, not duplicated.
+    let w = due("issue", "");
+    let body =
+        format!("<!-- dbarch:review path={DOC} due=2026-12-10 -->\nold\n<!-- /dbarch:review -->\n");
+    let n = w
+        .fake
+        .add_issue("Architecture review due", &body, &["architecture-review"]);
+    w.fake.set_issue_author(n, "dbarch-app[bot]");
+    w.remind("2026-12-10", &[]);
+    assert_eq!(w.fake.issues().len(), 1);
+    assert!(w
+        .fake
+        .issue(n)
+        .expect("issue")
+        .body
+        .contains("## Architecture review"));
 }
 
 // 9. The issues list is narrowed first.

@@ -57,12 +57,19 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
         modes,
         changelog_pr,
         trusted: ws.config.github.login.clone(),
+        creator: ws.config.github.login.clone(),
     };
     // Only the token's own issues are dbarch's: the configured login, else the token's
-    // user, else (the job token, which has none) github-actions[bot].
+    // user, else (the job token or a GitHub App token, which have none) any `…[bot]`
+    // login, listed as github-actions[bot] first.
     let trusted = |gh: &mut dyn GitHub, settings: &mut Settings| -> Result<()> {
         if settings.trusted.is_none() {
-            settings.trusted = Some(gh.viewer()?.unwrap_or_else(|| ACTIONS_LOGIN.to_string()));
+            let (trusted, creator) = match gh.viewer()? {
+                Some(login) => (login.clone(), login),
+                None => (remind::ANY_BOT.to_string(), ACTIONS_LOGIN.to_string()),
+            };
+            settings.trusted = Some(trusted);
+            settings.creator = Some(creator);
         }
         Ok(())
     };

@@ -100,9 +100,26 @@ pub struct Settings {
     /// pull requests are never read or written.
     pub changelog_pr: bool,
     /// Only issues opened by this login are dbarch's (`None`: any issue, for in-memory
-    /// tests). An issue by anyone else is never adopted, edited, reopened or closed,
+    /// tests; [`ANY_BOT`]: any GitHub App's `…[bot]` login, when the token's identity is
+    /// unknown). An issue by anyone else is never adopted, edited, reopened or closed,
     /// whatever marker its body carries.
     pub trusted: Option<String>,
+    /// The `creator` the issues list is narrowed by first (the whole list is read when a
+    /// document's issue is not in the narrow one).
+    pub creator: Option<String>,
+}
+
+/// [`Settings::trusted`] for a token whose identity GitHub does not tell (`GET /user`
+/// answers 403 for the job token and GitHub App tokens): issues by any `…[bot]` login,
+/// which only GitHub Apps have (a person's login cannot contain brackets).
+pub const ANY_BOT: &str = "*[bot]";
+
+fn trusts(trusted: &str, author: &str) -> bool {
+    if trusted == ANY_BOT {
+        author.ends_with("[bot]")
+    } else {
+        author.eq_ignore_ascii_case(trusted)
+    }
 }
 
 /// What the run saw of one document (the job summary's row).
@@ -143,6 +160,7 @@ pub fn run(
         modes,
         changelog_pr: true,
         trusted: None,
+        creator: None,
     };
     let mut out = run_with(gh, jobs, &s);
     if out.failed.is_empty() {
@@ -162,17 +180,13 @@ struct Issues {
 impl Issues {
     fn trusted(s: &Settings, list: Vec<Issue>) -> Vec<Issue> {
         list.into_iter()
-            .filter(|i| {
-                s.trusted
-                    .as_ref()
-                    .is_none_or(|t| i.author.eq_ignore_ascii_case(t))
-            })
+            .filter(|i| s.trusted.as_ref().is_none_or(|t| trusts(t, &i.author)))
             .collect()
     }
 
     fn get(&mut self, gh: &mut dyn GitHub, s: &Settings) -> Result<&mut Vec<Issue>> {
         if self.list.is_none() {
-            let list = gh.list_issues_by(&s.labels, s.trusted.as_deref())?;
+            let list = gh.list_issues_by(&s.labels, s.creator.as_deref())?;
             self.list = Some(Self::trusted(s, list));
         }
         Ok(self.list.as_mut().expect("listed"))
@@ -181,7 +195,7 @@ impl Issues {
     /// The whole list (an issue whose label a person removed, a server that does not
     /// filter by creator), once per run.
     fn widen(&mut self, gh: &mut dyn GitHub, s: &Settings) -> Result<bool> {
-        if self.full || (s.labels.is_empty() && s.trusted.is_none()) {
+        if self.full || (s.labels.is_empty() && s.creator.is_none()) {
             return Ok(false);
         }
         self.full = true;
