@@ -49,12 +49,15 @@
 //!
 //! # Errors
 //!
-//! 401, 403 (not a rate limit) and 404 are [`Error::Usage`] naming what to fix: the token,
-//! the permission the call needs (`issues: write`, `contents: write`,
-//! `pull-requests: write`), or the repository setting "Allow GitHub Actions to create and
-//! approve pull requests". Anything else is [`Error::Internal`]
-//! (`GitHub METHOD PATH: STATUS MESSAGE`). Every message goes through [`redact`], and
-//! [`Client`]'s `Debug` never shows the token.
+//! Every failure from GitHub or the network is [`Error::Remote`] (exit code 4), with the
+//! HTTP status when there was one, `GitHub METHOD PATH: STATUS MESSAGE` and what to do:
+//! for 401 the token; for 403 (not a rate limit) the permission the call needs (`read` for
+//! a GET, `write` otherwise: `issues: read`, `contents: write`, `pull-requests: write`,
+//! ...) or the repository setting "Allow GitHub Actions to create and approve pull
+//! requests"; for 404 what the token must see; for 5xx, rate limits and the network to run
+//! again later; for an answer that is not JSON (an HTML proxy or single sign-on page) to
+//! check `GITHUB_API_URL`. Every message goes through [`redact`], and [`Client`]'s `Debug`
+//! never shows the token.
 use std::fmt;
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

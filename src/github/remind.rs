@@ -15,6 +15,14 @@
 //!   reviewers); missing labels are added on every run.
 //! - Pull requests: the branch is committed through the Git Data API on top of the
 //!   default branch; when the branch already holds the wanted document, no write happens.
+//! - Only issues by dbarch's own identity are trusted ([`Settings::trusted`]); the list
+//!   is narrowed by labels and creator first, the whole list read only when needed.
+//! - A pull request is built only when the default branch holds the document this
+//!   checkout has (so it never undoes a later merge); a person's commit on its branch is
+//!   kept only under an open pull request of the same cycle.
+//! - Reviewers: users and teams in separate calls; a refused one (422) is named and
+//!   recorded on the pull request, never asked again there.
+//! - One document's failure does not stop the others ([`Outcome::failed`]).
 use chrono::NaiveDate;
 use serde::Serialize;
 
