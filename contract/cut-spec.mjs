@@ -19,7 +19,9 @@ const require = createRequire(import.meta.url);
 
 /** The operations dbarch calls: path → methods. Keep in step with src/github/mod.rs. */
 export const OPERATIONS = {
+  "/user": ["get"],
   "/repos/{owner}/{repo}": ["get"],
+  "/repos/{owner}/{repo}/assignees/{assignee}": ["get"],
   "/repos/{owner}/{repo}/issues": ["get", "post"],
   "/repos/{owner}/{repo}/issues/{issue_number}": ["patch"],
   "/repos/{owner}/{repo}/issues/{issue_number}/labels": ["post"],
@@ -35,6 +37,8 @@ export const OPERATIONS = {
   "/repos/{owner}/{repo}/pulls": ["get", "post"],
   "/repos/{owner}/{repo}/pulls/{pull_number}": ["patch"],
   "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers": ["post"],
+  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews": ["get"],
+  "/repos/{owner}/{repo}/git/blobs/{file_sha}": ["get"],
 };
 
 /**

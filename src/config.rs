@@ -180,6 +180,12 @@ pub struct HookConfig {
 pub struct GithubConfig {
     pub mode: GithubMode,
     pub labels: Vec<String>,
+    /// `changelog-pr`: open a Change Log pull request for commits the Change Log does not
+    /// record (needs `contents: write` and `pull-requests: write`). Off by default.
+    pub changelog_pr: bool,
+    /// `login`: the GitHub login whose review issues `remind` trusts (its own). Unset: the
+    /// token's identity (`GET /user`), or `github-actions[bot]` for the job token.
+    pub login: Option<String>,
 }
 
 /// Which clock Change Log dates are written in.
@@ -406,6 +412,8 @@ impl Default for GithubConfig {
         GithubConfig {
             mode: GithubMode::Issue,
             labels: vec!["architecture-review".to_string()],
+            changelog_pr: false,
+            login: None,
         }
     }
 }
@@ -787,6 +795,8 @@ struct FileHook {
 struct FileGithub {
     mode: Option<GithubMode>,
     labels: Option<Vec<Text>>,
+    changelog_pr: Option<bool>,
+    login: Option<Text>,
 }
 
 /// A string visitor that runs a parser, so a bad value's error carries its span.
@@ -1121,6 +1131,13 @@ fn resolve(file: FileConfig, src: &Source<'_>) -> Result<Config> {
     }
     if let Some(v) = file.github.labels {
         config.github.labels = texts(v);
+    }
+    if let Some(v) = file.github.changelog_pr {
+        config.github.changelog_pr = v;
+    }
+    if let Some(v) = file.github.login {
+        config.github.login =
+            Some(v.0.trim().trim_start_matches('@').to_string()).filter(|l| !l.is_empty());
     }
     Ok(config)
 }

@@ -42,6 +42,13 @@ pub enum Error {
     /// A person stopped the command (Ctrl-C at a prompt). Nothing was written.
     #[error("cancelled; nothing was written")]
     Cancelled,
+    /// GitHub (or the network to it) failed or refused a request, after the retries. The
+    /// message says what to do; `status` is the HTTP status when there was an answer.
+    #[error("{message}")]
+    Remote {
+        status: Option<u16>,
+        message: String,
+    },
     /// A bug or an environment failure we cannot explain to the user.
     #[error("internal error: {0}")]
     Internal(String),
@@ -53,6 +60,7 @@ impl Error {
         match self {
             Error::Internal(_) => crate::exit::INTERNAL,
             Error::Cancelled => crate::exit::CANCELLED,
+            Error::Remote { .. } => crate::exit::REMOTE,
             _ => crate::exit::USAGE,
         }
     }

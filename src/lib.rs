@@ -43,6 +43,8 @@ pub mod exit {
     pub const INTERNAL: u8 = 3;
     /// Cancelled by the person (Ctrl-C at a prompt): 128 + SIGINT, the shell convention.
     pub const CANCELLED: u8 = 130;
+    /// GitHub or the network to it failed or refused a request (`remind`).
+    pub const REMOTE: u8 = 4;
 }
 
 /// Entry point shared by the binary and the tests.

@@ -50,7 +50,9 @@ fn usage(err: Error) -> String {
     assert_hidden(&err);
     match err {
         Error::Usage(m) => m,
-        other => panic!("expected a usage error, got {other:?}"),
+        // GitHub refused: a remote failure (exit 4) whose message says what to fix.
+        Error::Remote { message, .. } => message,
+        other => panic!("expected a usage or remote error, got {other:?}"),
     }
 }
 
@@ -58,7 +60,8 @@ fn internal(err: Error) -> String {
     assert_hidden(&err);
     match err {
         Error::Internal(m) => m,
-        other => panic!("expected an internal error, got {other:?}"),
+        Error::Remote { message, .. } => message,
+        other => panic!("expected an internal or remote error, got {other:?}"),
     }
 }
 

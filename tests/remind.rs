@@ -35,8 +35,8 @@ const OVERDUE_MARK: &str = "<!-- dbarch:overdue -->";
 const CLOSED_MARK: &str = "<!-- dbarch:reviewed -->";
 const BLOCK_END: &str = "<!-- /dbarch:review -->";
 
-/// Reviewers (a user and a team), a section with related code paths (drift), and two
-/// labels.
+/// Reviewers (a user and a team), a section with related code paths (drift), two
+/// labels, and the Change Log pull request switched on.
 const CONFIG: &str = r#"[[docs]]
 path = "docs/database-architecture.md"
 reviewers = ["@ana", "@acme/dba-team"]
@@ -46,6 +46,7 @@ paths = ["migrations/**"]
 
 [github]
 labels = ["architecture-review", "docs"]
+changelog-pr = true
 "#;
 
 /// [`doc_with`] last updated (and first recorded) on `last`, with `next` as the Next
@@ -254,7 +255,8 @@ fn issue_lifecycle_across_scheduled_runs() {
     for want in [
         "**State:** due-soon — Next Review is **2026-12-10**.".to_string(),
         "**Last review:** 2026-11-20 · **Reviewed By:** DBA Team".to_string(),
-        "### Changes since the last review\n".to_string(),
+        // No Review row yet: the changes since the document began.
+        "### Changes since the document began (no review on record)\n".to_string(),
         format!(
             "- `{}` 2026-11-23 Bob Example — feat: PostgreSQL 17\n",
             short(&change)
@@ -678,12 +680,16 @@ fn dry_run_lists_the_calls_and_writes_nothing() {
         "POST /repos/acme/db/git/commits — docs: record architecture review",
         "POST /repos/acme/db/git/refs — refs/heads/dbarch/review/docs-database-architecture",
         "POST /repos/acme/db/pulls — \"Architecture review: docs/database-architecture.md\" dbarch/review/docs-database-architecture → main",
-        "/requested_reviewers — users [\"ana\"] teams [\"dba-team\"]",
+        // Users and teams in separate calls (the job token cannot request teams).
+        "/requested_reviewers — users [\"ana\"] teams []",
+        "/requested_reviewers — users [] teams [\"dba-team\"]",
+        // The issue names the new pull request.
+        "PATCH /repos/acme/db/issues/",
     ] {
         assert!(out.contains(call), "missing {call:?} in:\n{out}");
     }
     assert!(
-        out.starts_with("dry run: 7 write call(s) would be made\n"),
+        out.starts_with("dry run: 9 write call(s) would be made\n"),
         "{out}"
     );
     // JSON for programs.
@@ -726,7 +732,7 @@ fn dry_run_without_a_token_works_offline() {
         "{err}"
     );
     assert!(
-        out.starts_with("dry run: 7 write call(s) would be made\n"),
+        out.starts_with("dry run: 9 write call(s) would be made\n"),
         "{out}"
     );
     assert!(out.contains("POST /repos/acme/db/issues — "), "{out}");
@@ -796,7 +802,7 @@ fn a_hundred_scheduled_runs_under_faults_leave_no_duplicate() {
     let config = format!(
         "[[docs]]\npath = \"{DOC}\"\nreviewers = [\"@ana\", \"@acme/dba-team\"]\n\n\
          [[docs]]\npath = \"{BACKEND}\"\n\n\
-         [github]\nmode = \"both\"\nlabels = [\"architecture-review\"]\n"
+         [github]\nmode = \"both\"\nlabels = [\"architecture-review\"]\nchangelog-pr = true\n"
     );
     // DOC: Next Review 2026-11-25 → ok on day 0, due-soon days 1-14, due 15-29 (past
     // the date from day 16), overdue from day 30. BACKEND: ok throughout.
@@ -1106,7 +1112,9 @@ fn an_answer_slower_than_the_timeout_variable_times_out() {
     hidden(run(), 0, &[TOKEN]);
     assert_eq!(w.fake.pending_faults(), 0);
     assert_eq!(w.fake.count("POST"), 1, "the create was not replayed");
-    assert_eq!(lists(), 2, "listed again after the create timed out");
+    // The narrow list (label, creator), the whole list (no issue in the narrow one), and
+    // the list again after the create timed out.
+    assert_eq!(lists(), 3, "listed again after the create timed out");
     w.only_issue();
 
     w.fake
@@ -1114,7 +1122,7 @@ fn an_answer_slower_than_the_timeout_variable_times_out() {
     let writes = w.fake.writes();
     hidden(run(), 0, &[TOKEN]);
     assert_eq!(w.fake.pending_faults(), 0);
-    assert_eq!(lists(), 4, "the list that timed out was retried");
+    assert_eq!(lists(), 5, "the list that timed out was retried");
     assert_eq!(w.fake.writes(), writes, "nothing new to write");
     w.only_issue();
 }
@@ -1160,18 +1168,18 @@ fn the_token_never_shows_even_when_calls_fail() {
         "--verbose lists the calls:\n{shown}"
     );
 
-    // A wrong token: 401, exit 2; neither token shows.
+    // A wrong token: 401, exit 4 (GitHub refused); neither token shows.
     let wrong = "ghp_WRONG_token_also_secret_5678";
     let mut cmd = verbose("2026-12-10", &["--mode", "both"]);
     cmd.env("GITHUB_TOKEN", wrong);
-    let err = hidden(cmd, 2, &[TOKEN, wrong]);
+    let err = hidden(cmd, 4, &[TOKEN, wrong]);
     assert!(err.contains("401"), "{err}");
     assert!(err.contains("GITHUB_TOKEN or GH_TOKEN"), "{err}");
 
     // Through GH_TOKEN as well.
     let mut cmd = verbose("2026-12-10", &[]);
     cmd.env_remove("GITHUB_TOKEN").env("GH_TOKEN", wrong);
-    hidden(cmd, 2, &[TOKEN, wrong]);
+    hidden(cmd, 4, &[TOKEN, wrong]);
 
     // 403 (permission), on a write (the day after the Next Review date: the block's
     // "Next Review is" becomes "was").
@@ -1183,15 +1191,15 @@ fn the_token_never_shows_even_when_calls_fail() {
             message: NOT_ACCESSIBLE_MESSAGE.into(),
         },
     );
-    let err = hidden(verbose("2026-12-11", &[]), 2, &[TOKEN]);
+    let err = hidden(verbose("2026-12-11", &[]), 4, &[TOKEN]);
     assert!(err.contains("403"), "{err}");
 
-    // A 500 on a create is not retried (it may have landed): exit 3.
+    // A 500 on a create is not retried (it may have landed): exit 4.
     w.fake
         .fail_next("POST", &w.fake.path("/git/refs"), Fault::AfterEffect(500));
     w.fake
         .fail_next("POST", &w.fake.path("/pulls"), Fault::Status(500));
-    let err = hidden(verbose("2026-12-11", &["--mode", "pr"]), 3, &[TOKEN]);
+    let err = hidden(verbose("2026-12-11", &["--mode", "pr"]), 4, &[TOKEN]);
     assert!(err.contains("500"), "{err}");
 
     // Rate limits until the retries are spent (Retry-After: 0 keeps it fast).
@@ -1201,7 +1209,7 @@ fn the_token_never_shows_even_when_calls_fail() {
         Fault::RateLimited { retry_after: 0 },
         5,
     );
-    let err = hidden(verbose("2026-12-11", &[]), 3, &[TOKEN]);
+    let err = hidden(verbose("2026-12-11", &[]), 4, &[TOKEN]);
     assert!(err.contains("gave up after 5 attempts"), "{err}");
 
     // 500 until the retries are spent (the one path that formats "gave up" for a server
@@ -1209,7 +1217,7 @@ fn the_token_never_shows_even_when_calls_fail() {
     let started = Instant::now();
     w.fake
         .fail_times("GET", &w.fake.path("/issues"), Fault::Status(500), 5);
-    let err = hidden(verbose("2026-12-11", &[]), 3, &[TOKEN]);
+    let err = hidden(verbose("2026-12-11", &[]), 4, &[TOKEN]);
     assert!(
         err.contains("500") && err.contains("gave up after 5 attempts"),
         "{err}"
@@ -1275,7 +1283,7 @@ fn a_forbidden_issue_create_names_the_permission() {
             message: NOT_ACCESSIBLE_MESSAGE.into(),
         },
     );
-    let a = w.cmd("2026-12-10", &[]).assert().code(2);
+    let a = w.cmd("2026-12-10", &[]).assert().code(4);
     let err = stderr_of(&a);
     assert!(err.contains("POST /repos/acme/db/issues"), "{err}");
     assert!(err.contains(NOT_ACCESSIBLE_MESSAGE), "{err}");
@@ -1298,7 +1306,7 @@ fn forbidden_pull_request_calls_name_what_to_fix() {
             message: NOT_ACCESSIBLE_MESSAGE.into(),
         },
     );
-    let a = w.cmd("2026-12-10", &["--mode", "pr"]).assert().code(2);
+    let a = w.cmd("2026-12-10", &["--mode", "pr"]).assert().code(4);
     assert!(
         stderr_of(&a).contains("`contents: write`"),
         "{}",
@@ -1313,7 +1321,7 @@ fn forbidden_pull_request_calls_name_what_to_fix() {
             message: ACTIONS_PR_MESSAGE.into(),
         },
     );
-    let a = w.cmd("2026-12-10", &["--mode", "pr"]).assert().code(2);
+    let a = w.cmd("2026-12-10", &["--mode", "pr"]).assert().code(4);
     assert!(
         stderr_of(&a).contains("Allow GitHub Actions to create and approve pull requests"),
         "{}",

@@ -11,6 +11,7 @@ mod hook;
 mod init;
 mod lint;
 mod remind;
+mod remind_github;
 mod review;
 mod review_pty;
 mod status;

@@ -5,8 +5,10 @@
 //! Change Log pull request. See [`crate::github::remind`] for the rules.
 //!
 //! Exit 0 when the run did what it should (due documents are reported on GitHub, not by
-//! the exit code, so the scheduled workflow stays green); 2 on configuration, permission
-//! or GitHub errors.
+//! the exit code, so the scheduled workflow stays green); 2 on configuration errors (a
+//! shallow clone included); 4 when GitHub or the network failed or refused a call. A
+//! document that fails does not stop the others: every failure is printed, the last is
+//! the run's error.
 use crate::changelog;
 use crate::cli::{Format, RemindArgs};
 use crate::commands::status;
@@ -16,12 +18,15 @@ use crate::config::GithubMode;
 use crate::doc;
 use crate::github::dry_run::DryRun;
 use crate::github::memory::Memory;
-use crate::github::remind::{self, DocJob, DocStatusView, Modes};
+use crate::github::remind::{self, DocJob, DocStatusView, Modes, Outcome, Settings};
 use crate::github::{self, Env, GitHub};
 use crate::review;
 use crate::ui::{self, Ui};
 use crate::workspace::{ManagedDoc, Workspace};
 use crate::Result;
+
+/// The login the job token acts as: what `GET /user` cannot tell for it.
+pub const ACTIONS_LOGIN: &str = "github-actions[bot]";
 
 pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
     let mode = args.mode.unwrap_or(ws.config.github.mode);
@@ -29,27 +34,60 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
         issue: matches!(mode, GithubMode::Issue | GithubMode::Both),
         pr: matches!(mode, GithubMode::Pr | GithubMode::Both),
     };
+    // A shallow clone hides commits: the unrecorded ones and the changes since the last
+    // review would silently be missing.
+    if ws.repo.as_ref().is_some_and(|r| r.is_shallow()) {
+        return Err(crate::Error::History(
+            "this is a shallow clone: `remind` needs the documents' whole history (the changes since the last review, commits the Change Log does not record); check out with `fetch-depth: 0` (actions/checkout) or run `git fetch --unshallow`".into(),
+        ));
+    }
+    let changelog_pr = ws.config.github.changelog_pr;
     let docs = ws.documents(&args.docs)?;
     // The documents' histories from one walk (each document on its own if that fails).
     let all: Vec<&ManagedDoc> = docs.iter().collect();
     let mut histories = status::histories(ws, &all);
-    let jobs: Vec<DocJob> = docs
+    let mut jobs: Vec<DocJob> = docs
         .iter()
         .enumerate()
-        .map(|(i, d)| job(ws, d, modes, histories[i].take()))
+        .map(|(i, d)| job(ws, d, modes, changelog_pr, histories[i].take()))
         .collect::<Result<_>>()?;
     let env = Env::from_env(&|k| std::env::var(k).ok(), ws.repo.as_ref())?;
-    let labels = ws.config.github.labels.clone();
-    let (done, calls) = if args.dry_run {
+    let mut settings = Settings {
+        labels: ws.config.github.labels.clone(),
+        modes,
+        changelog_pr,
+        trusted: ws.config.github.login.clone(),
+        creator: ws.config.github.login.clone(),
+    };
+    // Only the token's own issues are dbarch's: the configured login, else the token's
+    // user, else (the job token or a GitHub App token, which have none) any `…[bot]`
+    // login, listed as github-actions[bot] first.
+    let trusted = |gh: &mut dyn GitHub, settings: &mut Settings| -> Result<()> {
+        if settings.trusted.is_none() {
+            let (trusted, creator) = match gh.viewer()? {
+                Some(login) => (login.clone(), login),
+                None => (remind::ANY_BOT.to_string(), ACTIONS_LOGIN.to_string()),
+            };
+            settings.trusted = Some(trusted);
+            settings.creator = Some(creator);
+        }
+        Ok(())
+    };
+    let (outcome, calls) = if args.dry_run {
         let mut offline;
         let mut online;
         let inner: &mut dyn GitHub = match &env.token {
             Some(_) => {
                 online = github::client::Client::new(&env)?;
+                trusted(&mut online, &mut settings)?;
                 &mut online
             }
             None => {
                 ui.status("dry run without a GitHub token: assuming no issues, branches or pull requests exist yet");
+                // An empty repository holds no document to compare the checkout with.
+                for j in &mut jobs {
+                    j.checkout = None;
+                }
                 offline = Memory::new(&[]);
                 if let Some(r) = &env.repo {
                     offline.repo = r.clone();
@@ -58,22 +96,37 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
             }
         };
         let mut dry = DryRun::new(inner);
-        let done = remind::run(&mut dry, &jobs, &labels, modes)?;
-        (done, dry.calls)
+        let outcome = remind::run_with(&mut dry, &jobs, &settings);
+        (outcome, dry.calls)
     } else {
         let mut client = github::client::Client::new(&env)?;
-        let done = remind::run(&mut client, &jobs, &labels, modes)?;
+        trusted(&mut client, &mut settings)?;
+        let outcome = remind::run_with(&mut client, &jobs, &settings);
         let calls = client
             .calls()
             .into_iter()
             .map(|(m, p)| format!("{m} {p}"))
             .collect();
-        (done, calls)
+        (outcome, calls)
     };
+    let Outcome {
+        done,
+        warnings,
+        checked,
+        mut failed,
+    } = outcome;
+    for w in &warnings {
+        ui.warning(&ui::one_line(w));
+    }
     match args.format {
-        Format::Json => {
-            ui.json(&serde_json::json!({ "done": done, "calls": calls, "dry_run": args.dry_run }))
-        }
+        Format::Json => ui.json(&serde_json::json!({
+            "done": done,
+            "calls": calls,
+            "dry_run": args.dry_run,
+            "checked": checked,
+            "warnings": warnings,
+            "failed": failed.iter().map(|(p, e)| serde_json::json!({"path": p, "error": e.to_string()})).collect::<Vec<_>>(),
+        })),
         Format::Text => {
             if args.dry_run {
                 ui.line(&format!(
@@ -87,17 +140,104 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
                 for c in &calls {
                     ui.detail(&format!("  {}", ui::one_line(c)));
                 }
-                if done.is_empty() {
+                if done.is_empty() && failed.is_empty() {
                     ui.line("nothing to do: every issue and pull request is up to date");
                 }
                 for d in &done {
                     let url = d.url.as_deref().map_or(String::new(), |u| format!(" {u}"));
                     ui.line(&ui::one_line(&format!("{}: {}{url}", d.path, d.what)));
                 }
+                for c in checked.iter().filter(|c| c.note.is_some()) {
+                    ui.line(&ui::one_line(&format!(
+                        "{}: {}",
+                        c.path,
+                        c.note.as_deref().unwrap_or_default()
+                    )));
+                }
             }
         }
     }
-    Ok(crate::exit::OK)
+    if !args.dry_run {
+        write_summary(&checked, &done, &warnings, &failed)?;
+    }
+    // Every failure is printed; the last is the run's error (and its exit code).
+    let Some((last_path, last)) = failed.pop() else {
+        return Ok(crate::exit::OK);
+    };
+    for (path, e) in &failed {
+        ui.error(&with_path(path, e, e.to_string()));
+    }
+    let message = if failed.is_empty() {
+        last.to_string()
+    } else {
+        format!("{} documents failed; the last: {last}", failed.len() + 1)
+    };
+    Err(with_path(&last_path, &last, message))
+}
+
+/// `e`'s kind (and so its exit code) with `message` about the document at `path`.
+fn with_path(path: &str, e: &crate::Error, message: String) -> crate::Error {
+    let message = format!("{path}: {message}");
+    match e {
+        crate::Error::Remote { status, .. } => crate::Error::Remote {
+            status: *status,
+            message,
+        },
+        crate::Error::Usage(_) => crate::Error::Usage(message),
+        crate::Error::Internal(_) => crate::Error::Internal(message),
+        _ => crate::Error::Config(message),
+    }
+}
+
+/// Appends what the run checked and did to `$GITHUB_STEP_SUMMARY` (when set).
+fn write_summary(
+    checked: &[remind::Checked],
+    done: &[remind::Done],
+    warnings: &[String],
+    failed: &[(String, crate::Error)],
+) -> Result<()> {
+    use std::io::Write as _;
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let cell = |t: &str| crate::doc::table::escape_cell(t, 200);
+    let mut md = String::from("## dbarch remind\n\n| document | state | issue | pull request | note |\n|---|---|---|---|---|\n");
+    for c in checked {
+        let num = |n: Option<u64>| n.map_or("-".to_string(), |n| format!("#{n}"));
+        md.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            cell(&c.path),
+            c.state,
+            num(c.issue),
+            num(c.pull),
+            cell(c.note.as_deref().unwrap_or(""))
+        ));
+    }
+    md.push('\n');
+    if done.is_empty() && failed.is_empty() {
+        md.push_str("Nothing to do: every issue and pull request is up to date.\n");
+    }
+    for d in done {
+        md.push_str(&format!("- `{}`: {}\n", cell(&d.path), cell(&d.what)));
+    }
+    for w in warnings {
+        md.push_str(&format!("- warning: {}\n", cell(w)));
+    }
+    for (p, e) in failed {
+        md.push_str(&format!(
+            "- failed: `{}`: {}\n",
+            cell(p),
+            cell(&e.to_string())
+        ));
+    }
+    md.push('\n');
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| crate::Error::io(&path, e))?;
+    f.write_all(md.as_bytes())
+        .map_err(|e| crate::Error::io(&path, e))
 }
 
 /// Everything the reminder needs to know about one document.
@@ -105,6 +245,7 @@ fn job(
     ws: &Workspace,
     d: &ManagedDoc,
     modes: Modes,
+    changelog_pr: bool,
     compared: Option<ComparedHistory>,
 ) -> Result<DocJob> {
     // One walk of the document's history serves the status, the list of changes and
@@ -115,8 +256,13 @@ fn job(
     };
     let st = status::one_from(ws, d, compared.as_ref())?;
     let labels = ws.labels();
+    let document = doc::load(&d.abs, &labels)?;
+    // With no review on record (no Review row) the changes go back to the start: Last
+    // Updated, which the hook moves forward, is no review.
+    let never_reviewed = changelog::last_review(&document).is_none();
+    let since = if never_reviewed { None } else { st.last_review };
     let changes = match &compared {
-        Some(compared) => review::changes_since(compared, st.last_review)
+        Some(compared) => review::changes_since(compared, since)
             .into_iter()
             .map(|(c, _)| c)
             .collect(),
@@ -132,6 +278,7 @@ fn job(
         reviewed_by: st.reviewed_by.clone(),
         changes,
         unrecorded: st.unrecorded.len(),
+        never_reviewed,
         drift: st.drift.clone(),
         placeholders: st
             .placeholder_sections
@@ -139,7 +286,6 @@ fn job(
             .map(|g| (g.section.clone(), g.unfilled, g.lines))
             .collect(),
     };
-    let document = doc::load(&d.abs, &labels)?;
     let review_text = if modes.pr && st.state.is_some_and(|s| s.needs_attention()) {
         let who = if d.settings.reviewers.is_empty() {
             "[TEAM]".to_string()
@@ -159,7 +305,10 @@ fn job(
     } else {
         None
     };
-    let (sync_text, sync_rows) = match compared.as_ref().filter(|_| !st.unrecorded.is_empty()) {
+    let (sync_text, sync_rows) = match compared
+        .as_ref()
+        .filter(|_| changelog_pr && !st.unrecorded.is_empty())
+    {
         Some(compared) => {
             let r = sync_one_from(ws, d, compared)?;
             (r.new.filter(|_| !r.rows.is_empty()), r.rows.len())
@@ -173,5 +322,6 @@ fn job(
         review_text,
         sync_text,
         sync_rows,
+        checkout: Some(std::fs::read(&d.abs).map_err(|e| crate::Error::io(&d.abs, e))?),
     })
 }

@@ -49,12 +49,15 @@
 //!
 //! # Errors
 //!
-//! 401, 403 (not a rate limit) and 404 are [`Error::Usage`] naming what to fix: the token,
-//! the permission the call needs (`issues: write`, `contents: write`,
-//! `pull-requests: write`), or the repository setting "Allow GitHub Actions to create and
-//! approve pull requests". Anything else is [`Error::Internal`]
-//! (`GitHub METHOD PATH: STATUS MESSAGE`). Every message goes through [`redact`], and
-//! [`Client`]'s `Debug` never shows the token.
+//! Every failure from GitHub or the network is [`Error::Remote`] (exit code 4), with the
+//! HTTP status when there was one, `GitHub METHOD PATH: STATUS MESSAGE` and what to do:
+//! for 401 the token; for 403 (not a rate limit) the permission the call needs (`read` for
+//! a GET, `write` otherwise: `issues: read`, `contents: write`, `pull-requests: write`,
+//! ...) or the repository setting "Allow GitHub Actions to create and approve pull
+//! requests"; for 404 what the token must see; for 5xx, rate limits and the network to run
+//! again later; for an answer that is not JSON (an HTML proxy or single sign-on page) to
+//! check `GITHUB_API_URL`. Every message goes through [`redact`], and [`Client`]'s `Debug`
+//! never shows the token.
 use std::fmt;
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -68,6 +71,7 @@ use serde_json::{json, Value};
 
 use super::{
     redact, Comment, Env, GitCommit, GitHub, Issue, IssueFields, IssueState, PullRequest, RepoId,
+    Review,
 };
 use crate::{Error, Result};
 
@@ -170,12 +174,18 @@ enum Scope {
 }
 
 impl Scope {
-    fn permission(self) -> &'static str {
-        match self {
-            Scope::Repo => "contents: read",
-            Scope::Issues => "issues: write",
-            Scope::Contents => "contents: write",
-            Scope::Pulls => "pull-requests: write",
+    /// The permission `method` on this scope needs (GitHub's names, as a workflow's
+    /// `permissions:` spells them): reads need `read`, everything else `write`.
+    fn permission(self, method: Method) -> &'static str {
+        let read = method == Method::Get;
+        match (self, read) {
+            (Scope::Repo, _) => "metadata: read",
+            (Scope::Issues, true) => "issues: read",
+            (Scope::Issues, false) => "issues: write",
+            (Scope::Contents, true) => "contents: read",
+            (Scope::Contents, false) => "contents: write",
+            (Scope::Pulls, true) => "pull-requests: read",
+            (Scope::Pulls, false) => "pull-requests: write",
         }
     }
 }
@@ -393,6 +403,17 @@ fn issue_from(i: models::issues::Issue) -> Issue {
         labels: i.labels.into_iter().map(|l| l.name).collect(),
         assignees: i.assignees.into_iter().map(|a| a.login).collect(),
         url: i.html_url.to_string(),
+        author: i.user.login,
+        state_reason: i.state_reason.map(|r| {
+            match r {
+                models::issues::IssueStateReason::Completed => "completed",
+                models::issues::IssueStateReason::NotPlanned => "not_planned",
+                models::issues::IssueStateReason::Reopened => "reopened",
+                models::issues::IssueStateReason::Duplicate => "duplicate",
+                _ => "other",
+            }
+            .to_string()
+        }),
     }
 }
 
@@ -404,7 +425,26 @@ fn pull_from(p: models::pulls::PullRequest) -> PullRequest {
         head: p.head.ref_field,
         state: p.state.as_ref().map(state_from).unwrap_or(IssueState::Open),
         url: p.html_url.map(|u| u.to_string()).unwrap_or(p.url),
+        requested_reviewers: p
+            .requested_reviewers
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| a.login)
+            .collect(),
+        requested_teams: p
+            .requested_teams
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| t.slug)
+            .collect(),
     }
+}
+
+/// Whether a response that could not be read failed because it is not JSON at all (an
+/// HTML page starts with `<`): serde's "expected value at line 1 column 1" and the like.
+fn not_json(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("expected value") || m.contains("<!doctype") || m.contains("<html")
 }
 
 fn epoch_now() -> u64 {
@@ -642,15 +682,17 @@ impl Client {
         } else {
             String::new()
         };
-        let perm = call.scope.permission();
+        let perm = call.scope.permission(call.method);
         let maybe_applied =
             "not retried, because the request may have been applied: list before trying again";
+        let remote = |status: Option<u16>, message: String| Error::Remote { status, message };
+        let network = "check the runner's network and GITHUB_API_URL, then run again";
         let err = match failed.failure {
             Failure::Status {
                 status: 401,
                 message,
                 ..
-            } => Error::Usage(format!(
+            } => remote(Some(401), format!(
                 "{head}: 401 {message}: the token (GITHUB_TOKEN or GH_TOKEN) is invalid or has expired"
             )),
             Failure::Status {
@@ -661,7 +703,7 @@ impl Client {
             } if call.scope == Scope::Pulls
                 && message.contains("not permitted to create or approve pull requests") =>
             {
-                Error::Usage(format!(
+                remote(Some(403), format!(
                     "{head}: 403 {message}: turn on the repository setting \"Allow GitHub Actions to create and approve pull requests\" (Settings > Actions > General > Workflow permissions), or use a token that may open pull requests"
                 ))
             }
@@ -670,14 +712,14 @@ impl Client {
                 message,
                 rate_limited: false,
                 ..
-            } => Error::Usage(format!(
+            } => remote(Some(403), format!(
                 "{head}: 403 {message}: the token needs the `{perm}` permission (in a workflow, grant it under the job's `permissions:`)"
             )),
             Failure::Status {
                 status: 404,
                 message,
                 ..
-            } => Error::Usage(format!(
+            } => remote(Some(404), format!(
                 "{head}: 404 {message}: it does not exist, or the token cannot see it (it needs `{perm}` on {})",
                 self.repo
             )),
@@ -686,33 +728,45 @@ impl Client {
                 message,
                 rate_limited: true,
                 ..
-            } => Error::Internal(format!("{head}: {status} {message}: rate limited{tries}")),
+            } => remote(Some(status), format!("{head}: {status} {message}: rate limited{tries}: run again later")),
             Failure::Status {
                 status, message, ..
             } if status >= 500 && call.replay == Replay::Once => {
-                Error::Internal(format!("{head}: {status} {message}: {maybe_applied}"))
+                remote(Some(status), format!("{head}: {status} {message}: {maybe_applied}"))
             }
             Failure::Status {
                 status, message, ..
-            } => Error::Internal(format!("{head}: {status} {message}{tries}")),
-            Failure::Timeout if call.replay == Replay::Once => Error::Internal(format!(
+            } if status >= 500 => remote(Some(status), format!(
+                "{head}: {status} {message}{tries}: GitHub is failing; run again later (https://www.githubstatus.com)"
+            )),
+            Failure::Status {
+                status, message, ..
+            } => remote(Some(status), format!("{head}: {status} {message}{tries}")),
+            Failure::Timeout if call.replay == Replay::Once => remote(None, format!(
                 "{head}: no response within {:?}: {maybe_applied}",
                 self.options.timeout
             )),
-            Failure::Timeout => Error::Internal(format!(
-                "{head}: no response within {:?}{tries}",
+            Failure::Timeout => remote(None, format!(
+                "{head}: no response within {:?}{tries}: {network}",
                 self.options.timeout
             )),
             Failure::Transport { message, unsent } if call.replay == Replay::Once && !unsent => {
-                Error::Internal(format!("{head}: {message}: {maybe_applied}"))
+                remote(None, format!("{head}: {message}: {maybe_applied}"))
             }
-            Failure::Transport { message, .. } => Error::Internal(format!("{head}: {message}{tries}")),
-            Failure::Other(message) => Error::Internal(format!("{head}: unexpected response: {message}")),
+            Failure::Transport { message, .. } => remote(None, format!("{head}: {message}{tries}: {network}")),
+            Failure::Other(message) if not_json(&message) => remote(None, format!(
+                "{head}: the answer is not JSON (an HTML page from a proxy or a single sign-on login?): check GITHUB_API_URL (GitHub Enterprise: https://HOST/api/v3) and the runner's network: {message}"
+            )),
+            Failure::Other(message) => remote(None, format!("{head}: unexpected response: {message}")),
         };
         let token = Some(self.token.as_str());
         match err {
             Error::Usage(m) => Error::Usage(redact(&m, token)),
             Error::Internal(m) => Error::Internal(redact(&m, token)),
+            Error::Remote { status, message } => Error::Remote {
+                status,
+                message: redact(&message, token),
+            },
             other => other,
         }
     }
@@ -779,9 +833,16 @@ impl GitHub for Client {
     }
 
     fn list_issues(&mut self, labels: &[String]) -> Result<Vec<Issue>> {
+        self.list_issues_by(labels, None)
+    }
+
+    fn list_issues_by(&mut self, labels: &[String], creator: Option<&str>) -> Result<Vec<Issue>> {
         let mut tail = "/issues?state=all".to_string();
         if !labels.is_empty() {
             tail.push_str(&format!("&labels={}", encode(&labels.join(","))));
+        }
+        if let Some(c) = creator {
+            tail.push_str(&format!("&creator={}", encode(c)));
         }
         tail.push_str("&per_page=100");
         let call = self.call(Method::Get, &tail, Scope::Issues, Replay::Safe);
@@ -794,12 +855,61 @@ impl GitHub for Client {
             if !labels.is_empty() {
                 list = list.labels(labels);
             }
+            if let Some(c) = creator {
+                list = list.creator(c);
+            }
             list.send().await
         })?;
         Ok(items
             .into_iter()
             .filter(|i| i.pull_request.is_none())
             .map(issue_from)
+            .filter(|i| creator.is_none_or(|c| i.author.eq_ignore_ascii_case(c)))
+            .collect())
+    }
+
+    fn viewer(&mut self) -> Result<Option<String>> {
+        let call = Call::new(Method::Get, "/user".into(), Scope::Repo, Replay::Safe);
+        match self.send(&call, |api| api.json::<Value>(&call, None)) {
+            Ok(v) => Ok(v.get("login").and_then(Value::as_str).map(str::to_string)),
+            // The job token and GitHub App installation tokens have no user.
+            Err(Failed {
+                failure:
+                    Failure::Status {
+                        status: 403 | 404, ..
+                    },
+                ..
+            }) => Ok(None),
+            Err(f) => Err(self.error(&call, f)),
+        }
+    }
+
+    fn is_assignable(&mut self, login: &str) -> Result<bool> {
+        let tail = format!("/assignees/{}", encode(login));
+        let call = self.call(Method::Get, &tail, Scope::Issues, Replay::Safe);
+        let route = call.path.clone();
+        let found = self.run_optional(&call, |api| {
+            let route = route.clone();
+            async move {
+                let resp = api.crab._get(route.as_str()).await?;
+                octocrab::map_github_error(resp).await.map(|_| ())
+            }
+        })?;
+        Ok(found.is_some())
+    }
+
+    fn list_reviews(&mut self, number: u64) -> Result<Vec<Review>> {
+        let tail = format!("/pulls/{number}/reviews?per_page=100");
+        let call = self.call(Method::Get, &tail, Scope::Pulls, Replay::Safe);
+        let items: Vec<Value> = self.paginate(&call, |api| api.json(&call, None))?;
+        Ok(items
+            .iter()
+            .filter_map(|r| {
+                Some(Review {
+                    login: r.pointer("/user/login")?.as_str()?.to_string(),
+                    state: r.get("state")?.as_str()?.to_string(),
+                })
+            })
             .collect())
     }
 

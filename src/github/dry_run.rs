@@ -1,7 +1,9 @@
 //! `--dry-run`: reads go to the real client (or, without a token, to an empty in-memory
 //! repository, and the output says so); writes are only recorded, as the REST calls
 //! they would be, and answered with placeholders so the run can go on.
-use super::{Comment, GitCommit, GitHub, Issue, IssueFields, IssueState, PullRequest, RepoId};
+use super::{
+    Comment, GitCommit, GitHub, Issue, IssueFields, IssueState, PullRequest, RepoId, Review,
+};
 use crate::Result;
 
 pub struct DryRun<'a> {
@@ -42,6 +44,18 @@ impl GitHub for DryRun<'_> {
     fn list_issues(&mut self, labels: &[String]) -> Result<Vec<Issue>> {
         self.inner.list_issues(labels)
     }
+    fn list_issues_by(&mut self, labels: &[String], creator: Option<&str>) -> Result<Vec<Issue>> {
+        self.inner.list_issues_by(labels, creator)
+    }
+    fn viewer(&mut self) -> Result<Option<String>> {
+        self.inner.viewer()
+    }
+    fn is_assignable(&mut self, login: &str) -> Result<bool> {
+        self.inner.is_assignable(login)
+    }
+    fn list_reviews(&mut self, number: u64) -> Result<Vec<Review>> {
+        self.inner.list_reviews(number)
+    }
     fn create_issue(
         &mut self,
         title: &str,
@@ -63,6 +77,8 @@ impl GitHub for DryRun<'_> {
             labels: labels.to_vec(),
             assignees: assignees.to_vec(),
             url: "(dry run)".into(),
+            author: String::new(),
+            state_reason: None,
         })
     }
     fn update_issue(&mut self, number: u64, f: &IssueFields) -> Result<Issue> {
@@ -86,6 +102,8 @@ impl GitHub for DryRun<'_> {
             labels: Vec::new(),
             assignees: Vec::new(),
             url: "(dry run)".into(),
+            author: String::new(),
+            state_reason: None,
         })
     }
     fn add_labels(&mut self, number: u64, labels: &[String]) -> Result<()> {
@@ -163,6 +181,8 @@ impl GitHub for DryRun<'_> {
             head: head.into(),
             state: IssueState::Open,
             url: "(dry run)".into(),
+            requested_reviewers: Vec::new(),
+            requested_teams: Vec::new(),
         })
     }
     fn update_pull(&mut self, number: u64, _title: &str, _body: &str) -> Result<()> {

@@ -116,6 +116,8 @@ impl GitHub for Memory {
             labels: labels.to_vec(),
             assignees: assignees.to_vec(),
             url: format!("https://github.com/acme/db/issues/{number}"),
+            author: "dbarch-bot".into(),
+            state_reason: None,
         };
         self.issues.push(issue.clone());
         Ok(issue)
@@ -246,6 +248,8 @@ impl GitHub for Memory {
             head: head.into(),
             state: IssueState::Open,
             url: format!("https://github.com/acme/db/pull/{number}"),
+            requested_reviewers: Vec::new(),
+            requested_teams: Vec::new(),
         };
         self.pulls.push(pr.clone());
         Ok(pr)
@@ -276,8 +280,13 @@ impl GitHub for Memory {
 
     fn request_reviewers(&mut self, number: u64, users: &[String], teams: &[String]) -> Result<()> {
         self.write(format!("request reviewers on #{number}"));
-        self.requested
-            .insert(number, (users.to_vec(), teams.to_vec()));
+        let entry = self.requested.entry(number).or_default();
+        entry.0.extend(users.iter().cloned());
+        entry.1.extend(teams.iter().cloned());
+        if let Some(p) = self.pulls.iter_mut().find(|p| p.number == number) {
+            p.requested_reviewers.extend(users.iter().cloned());
+            p.requested_teams.extend(teams.iter().cloned());
+        }
         Ok(())
     }
 }

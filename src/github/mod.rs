@@ -84,6 +84,10 @@ pub struct Issue {
     pub labels: Vec<String>,
     pub assignees: Vec<String>,
     pub url: String,
+    /// The login that opened it.
+    pub author: String,
+    /// Why it was closed: `completed`, `not_planned`, ... (`None` when open or unknown).
+    pub state_reason: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -101,6 +105,19 @@ pub struct PullRequest {
     pub head: String,
     pub state: IssueState,
     pub url: String,
+    /// Users whose review is requested and still outstanding (GitHub drops a user from
+    /// the list once they review).
+    pub requested_reviewers: Vec<String>,
+    /// Team slugs whose review is requested.
+    pub requested_teams: Vec<String>,
+}
+
+/// A submitted review of a pull request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Review {
+    pub login: String,
+    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`.
+    pub state: String,
 }
 
 /// A commit as the Git Data API shows it.
@@ -175,6 +192,27 @@ pub trait GitHub {
     fn close_pull(&mut self, number: u64) -> Result<()>;
     /// `POST /repos/{o}/{r}/pulls/{n}/requested_reviewers`.
     fn request_reviewers(&mut self, number: u64, users: &[String], teams: &[String]) -> Result<()>;
+    /// `GET /repos/{o}/{r}/issues?state=all&labels=...&creator=...`: [`GitHub::list_issues`]
+    /// narrowed to the issues `creator` opened (GitHub filters; so does the caller).
+    fn list_issues_by(&mut self, labels: &[String], creator: Option<&str>) -> Result<Vec<Issue>> {
+        let _ = creator;
+        self.list_issues(labels)
+    }
+    /// `GET /user` → the token's own login; `None` when the token has no user (the job
+    /// token and GitHub App tokens answer 403).
+    fn viewer(&mut self) -> Result<Option<String>> {
+        Ok(None)
+    }
+    /// `GET /repos/{o}/{r}/assignees/{login}` → whether issues can be assigned to `login`.
+    fn is_assignable(&mut self, login: &str) -> Result<bool> {
+        let _ = login;
+        Ok(true)
+    }
+    /// `GET /repos/{o}/{r}/pulls/{n}/reviews`.
+    fn list_reviews(&mut self, number: u64) -> Result<Vec<Review>> {
+        let _ = number;
+        Ok(Vec::new())
+    }
 }
 
 /// Settings read from the environment (see the module doc).

@@ -15,10 +15,18 @@
 //!   reviewers); missing labels are added on every run.
 //! - Pull requests: the branch is committed through the Git Data API on top of the
 //!   default branch; when the branch already holds the wanted document, no write happens.
+//! - Only issues by dbarch's own identity are trusted ([`Settings::trusted`]); the list
+//!   is narrowed by labels and creator first, the whole list read only when needed.
+//! - A pull request is built only when the default branch holds the document this
+//!   checkout has (so it never undoes a later merge); a person's commit on its branch is
+//!   kept only under an open pull request of the same cycle.
+//! - Reviewers: users and teams in separate calls; a refused one (422) is named and
+//!   recorded on the pull request, never asked again there.
+//! - One document's failure does not stop the others ([`Outcome::failed`]).
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{GitHub, Issue, IssueFields, IssueState};
+use super::{GitHub, Issue, IssueFields, IssueState, PullRequest};
 use crate::review::{CommitRef, Drift, State};
 use crate::Result;
 
@@ -35,6 +43,8 @@ pub struct DocStatusView {
     /// Commits that changed the document since the last review, oldest first.
     pub changes: Vec<CommitRef>,
     pub unrecorded: usize,
+    /// No review is on record (no Review row): `changes` go back to the document's start.
+    pub never_reviewed: bool,
     pub drift: Vec<Drift>,
     /// (section, unfilled lines, lines)
     pub placeholders: Vec<(String, usize, usize)>,
@@ -59,6 +69,9 @@ pub struct DocJob {
     /// The document with the unrecorded rows added (for the Change Log pull request).
     pub sync_text: Option<String>,
     pub sync_rows: usize,
+    /// The document's bytes in the checkout the texts above were made from; a pull
+    /// request is built only when the default branch holds the same (`None`: unchecked).
+    pub checkout: Option<Vec<u8>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,90 +99,293 @@ fn path_marker(path: &str) -> String {
     format!("<!-- dbarch:review path={path} ")
 }
 
-/// Runs the reminder for every job.
+/// How a run goes: what it may touch and whose issues it trusts.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub labels: Vec<String>,
+    pub modes: Modes,
+    /// Keep Change Log pull requests (`[github] changelog-pr`); off: their branches and
+    /// pull requests are never read or written.
+    pub changelog_pr: bool,
+    /// Only issues opened by this login are dbarch's (`None`: any issue, for in-memory
+    /// tests; [`ANY_BOT`]: any GitHub App's `…[bot]` login, when the token's identity is
+    /// unknown). An issue by anyone else is never adopted, edited, reopened or closed,
+    /// whatever marker its body carries.
+    pub trusted: Option<String>,
+    /// The `creator` the issues list is narrowed by first (the whole list is read when a
+    /// document's issue is not in the narrow one).
+    pub creator: Option<String>,
+}
+
+/// [`Settings::trusted`] for a token whose identity GitHub does not tell (`GET /user`
+/// answers 403 for the job token and GitHub App tokens): issues by any `…[bot]` login,
+/// which only GitHub Apps have (a person's login cannot contain brackets).
+pub const ANY_BOT: &str = "*[bot]";
+
+fn trusts(trusted: &str, author: &str) -> bool {
+    if trusted == ANY_BOT {
+        author.ends_with("[bot]")
+    } else {
+        author.eq_ignore_ascii_case(trusted)
+    }
+}
+
+/// What the run saw of one document (the job summary's row).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Checked {
+    pub path: String,
+    pub state: String,
+    pub issue: Option<u64>,
+    pub pull: Option<u64>,
+    pub note: Option<String>,
+}
+
+/// Everything a run did, warned about and failed at. A failure of one document does not
+/// stop the others.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub done: Vec<Done>,
+    pub warnings: Vec<String>,
+    pub checked: Vec<Checked>,
+    /// `(document, error)`.
+    pub failed: Vec<(String, crate::Error)>,
+}
+
+/// The marker line of a comment on a pull request that records a reviewer GitHub refused
+/// (`<!-- dbarch:unrequested @login -->`): that reviewer is not asked again.
+pub const UNREQUESTED_MARK: &str = "<!-- dbarch:unrequested ";
+
+/// Runs the reminder for every job with the Change Log pull request on and every issue
+/// trusted; the first failure is the error (the in-memory tests' entry point).
 pub fn run(
     gh: &mut dyn GitHub,
     jobs: &[DocJob],
     labels: &[String],
     modes: Modes,
 ) -> Result<Vec<Done>> {
-    let mut done = Vec::new();
-    let mut issues: Option<Vec<Issue>> = None;
+    let s = Settings {
+        labels: labels.to_vec(),
+        modes,
+        changelog_pr: true,
+        trusted: None,
+        creator: None,
+    };
+    let mut out = run_with(gh, jobs, &s);
+    if out.failed.is_empty() {
+        Ok(out.done)
+    } else {
+        Err(out.failed.remove(0).1)
+    }
+}
+
+/// The issues list, read once per run: first narrowed (labels, creator), the whole list
+/// only when a document's issue is not in the narrow one.
+struct Issues {
+    list: Option<Vec<Issue>>,
+    full: bool,
+}
+
+impl Issues {
+    fn trusted(s: &Settings, list: Vec<Issue>) -> Vec<Issue> {
+        list.into_iter()
+            .filter(|i| s.trusted.as_ref().is_none_or(|t| trusts(t, &i.author)))
+            .collect()
+    }
+
+    fn get(&mut self, gh: &mut dyn GitHub, s: &Settings) -> Result<&mut Vec<Issue>> {
+        if self.list.is_none() {
+            let list = gh.list_issues_by(&s.labels, s.creator.as_deref())?;
+            self.list = Some(Self::trusted(s, list));
+        }
+        Ok(self.list.as_mut().expect("listed"))
+    }
+
+    /// The whole list (an issue whose label a person removed, a server that does not
+    /// filter by creator), once per run.
+    fn widen(&mut self, gh: &mut dyn GitHub, s: &Settings) -> Result<bool> {
+        if self.full || (s.labels.is_empty() && s.creator.is_none()) {
+            return Ok(false);
+        }
+        self.full = true;
+        let list = gh.list_issues_by(&[], None)?;
+        self.list = Some(Self::trusted(s, list));
+        Ok(true)
+    }
+}
+
+/// Runs the reminder for every job; see [`Outcome`].
+pub fn run_with(gh: &mut dyn GitHub, jobs: &[DocJob], s: &Settings) -> Outcome {
+    let mut out = Outcome::default();
+    let mut issues = Issues {
+        list: None,
+        full: false,
+    };
     for job in jobs {
-        if modes.issue {
-            if issues.is_none() {
-                issues = Some(gh.list_issues(&[])?);
+        let mut checked = Checked {
+            path: job.status.path.clone(),
+            state: job.status.state.map_or("unknown", |x| x.as_str()).into(),
+            ..Default::default()
+        };
+        if let Err(e) = one(gh, job, s, &mut issues, &mut checked, &mut out) {
+            out.failed.push((job.status.path.clone(), e));
+        }
+        out.checked.push(checked);
+    }
+    out
+}
+
+fn one(
+    gh: &mut dyn GitHub,
+    job: &DocJob,
+    s: &Settings,
+    issues: &mut Issues,
+    checked: &mut Checked,
+    out: &mut Outcome,
+) -> Result<()> {
+    let modes = s.modes;
+    let path = &job.status.path;
+    let review_branch = format!("dbarch/review/{}", super::slug(path));
+    let sync_branch = format!("dbarch/sync/{}", super::slug(path));
+    let attention = job.status.state.is_some_and(|s| s.needs_attention());
+    // In mode `both` the issue and the review pull request name each other: the pull
+    // request is looked up first.
+    let mut pr_number = None;
+    if modes.pr && modes.issue && attention && job.review_text.is_some() {
+        pr_number = gh
+            .list_pulls(&review_branch)?
+            .iter()
+            .find(|p| p.state == IssueState::Open)
+            .map(|p| p.number);
+    }
+    let mut issue_number = None;
+    if modes.issue {
+        issue_number = issue_for(gh, job, s, issues, pr_number, checked, out)?;
+        checked.issue = issue_number;
+    }
+    // A review recorded some other way (`dbarch review`) makes the review pull request
+    // moot; rows recorded some other way (the hook, `sync`) the Change Log one.
+    if modes.pr && !attention {
+        close_pulls(
+            gh,
+            job,
+            &review_branch,
+            "the review is recorded",
+            &mut out.done,
+        )?;
+    }
+    if s.changelog_pr && job.sync_text.is_none() {
+        close_pulls(
+            gh,
+            job,
+            &sync_branch,
+            "the Change Log records every commit",
+            &mut out.done,
+        )?;
+    }
+    if modes.pr && attention {
+        if let Some(text) = &job.review_text {
+            let link =
+                issue_number.map_or(String::new(), |n| format!("**Review issue:** #{n}\n\n"));
+            let pull = Pull {
+                branch: review_branch.clone(),
+                title: format!("Architecture review: {path}"),
+                body: format!(
+                    "{}\n\n{link}Merging this pull request records the review: it sets Reviewed By, Last Updated and Next Review and adds a Review row. Edit the document on this branch if the review changes it.\n",
+                    block(job)
+                ),
+                message: "docs: record architecture review",
+                request_review: true,
+                cycle: Some(marker(path, job.status.next_review)),
+            };
+            let n = pull_for(gh, job, &pull, text, checked, out)?;
+            checked.pull = n;
+            if modes.issue && n.is_some() && n != pr_number {
+                // A new review pull request: the issue names it.
+                issue_for(gh, job, s, issues, n, checked, out)?;
             }
-            let list = issues.as_mut().expect("listed");
-            issue_for(gh, job, labels, list, &mut done)?;
         }
-        let review_branch = format!("dbarch/review/{}", super::slug(&job.status.path));
-        let sync_branch = format!("dbarch/sync/{}", super::slug(&job.status.path));
-        let attention = job.status.state.is_some_and(|s| s.needs_attention());
-        // A review recorded some other way (`dbarch review`) makes the review pull request
-        // moot; rows recorded some other way (the hook, `sync`) the Change Log one.
-        if modes.pr && !attention {
-            close_pulls(gh, job, &review_branch, "the review is recorded", &mut done)?;
-        }
-        if job.sync_text.is_none() {
-            close_pulls(
-                gh,
-                job,
-                &sync_branch,
-                "the Change Log records every commit",
-                &mut done,
-            )?;
-        }
-        if modes.pr && attention {
-            if let Some(text) = &job.review_text {
-                let pull = Pull {
-                    branch: review_branch.clone(),
-                    title: format!("Architecture review: {}", job.status.path),
-                    body: format!(
-                        "{}\n\nMerging this pull request records the review: it sets Reviewed By, Last Updated and Next Review and adds a Review row. Edit the document on this branch if the review changes it.\n",
-                        block(job)
-                    ),
-                    message: "docs: record architecture review",
-                    request_review: true,
-                };
-                pull_for(gh, job, &pull, text, &mut done)?;
-            }
-        }
+    }
+    if s.changelog_pr {
         if let Some(text) = &job.sync_text {
             let n = job.sync_rows;
             let pull = Pull {
                 branch: sync_branch.clone(),
                 title: format!(
-                    "Change Log: record {n} commit{} in {}",
+                    "Change Log: record {n} commit{} in {path}",
                     if n == 1 { "" } else { "s" },
-                    job.status.path
                 ),
                 body: format!(
-                    "The default branch has commits that changed `{}` without a Change Log row (web-editor edits, or clones without the dbarch hook). This pull request adds the rows; `dbarch sync` made them.\n\n<!-- dbarch:sync path={} -->\n",
-                    job.status.path, job.status.path
+                    "The default branch has commits that changed `{path}` without a Change Log row (web-editor edits, or clones without the dbarch hook). This pull request adds the rows; `dbarch sync` made them.\n\n<!-- dbarch:sync path={path} -->\n",
                 ),
                 message: "docs: record Change Log rows",
                 request_review: false,
+                cycle: None,
             };
-            pull_for(gh, job, &pull, text, &mut done)?;
+            pull_for(gh, job, &pull, text, checked, out)?;
         }
     }
-    Ok(done)
+    Ok(())
+}
+
+/// Opens an issue; when GitHub refuses an assignee (422 `assignees`), names the ones that
+/// cannot be assigned and opens it without them.
+fn create_issue(
+    gh: &mut dyn GitHub,
+    job: &DocJob,
+    title: &str,
+    body: &str,
+    labels: &[String],
+    assignees: &[String],
+    out: &mut Outcome,
+) -> Result<Issue> {
+    match gh.create_issue(title, body, labels, assignees) {
+        Err(crate::Error::Remote {
+            status: Some(422),
+            message,
+        }) if !assignees.is_empty() && message.to_ascii_lowercase().contains("assignee") => {
+            let path = &job.status.path;
+            let mut ok = Vec::new();
+            for a in assignees {
+                if gh.is_assignable(a)? {
+                    ok.push(a.clone());
+                } else {
+                    out.warnings.push(format!(
+                        "{path}: `@{a}` cannot be assigned issues in {}: the review issue is opened without them; give them access to the repository, or remove them from `reviewers` of `{path}` in dbarch.toml",
+                        gh.repo()
+                    ));
+                }
+            }
+            if ok.len() == assignees.len() {
+                out.warnings.push(format!(
+                    "{path}: GitHub refused the assignees {}: the review issue is opened without them ({message})",
+                    assignees.iter().map(|a| format!("`@{a}`")).collect::<Vec<_>>().join(", ")
+                ));
+                ok.clear();
+            }
+            gh.create_issue(title, body, labels, &ok)
+        }
+        other => other,
+    }
 }
 
 fn issue_for(
     gh: &mut dyn GitHub,
     job: &DocJob,
-    labels: &[String],
-    issues: &mut Vec<Issue>,
-    done: &mut Vec<Done>,
-) -> Result<()> {
-    let s = &job.status;
-    let path = &s.path;
-    let mark = marker(path, s.next_review);
-    let attention = s.state.is_some_and(|x| x.needs_attention());
+    s: &Settings,
+    all: &mut Issues,
+    pull: Option<u64>,
+    checked: &mut Checked,
+    out: &mut Outcome,
+) -> Result<Option<u64>> {
+    let labels = &s.labels;
+    let st = &job.status;
+    let path = &st.path;
+    let mark = marker(path, st.next_review);
+    let attention = st.state.is_some_and(|x| x.needs_attention());
+    let done = &mut out.done;
     if !attention {
         // Reviewed (or not yet due): close what is still open for this document.
+        let issues = all.get(gh, s)?;
         let open: Vec<u64> = issues
             .iter()
             .filter(|i| i.state == IssueState::Open && i.body.contains(&path_marker(path)))
@@ -177,9 +393,9 @@ fn issue_for(
             .collect();
         let msg = format!(
             "{CLOSED_MARK}\nThe review of `{path}` is recorded (Last Updated {}, Reviewed By {}); the next review is due {}. Closing.",
-            s.last_updated.as_deref().unwrap_or("-"),
-            s.reviewed_by.as_deref().unwrap_or("-"),
-            s.next_review.map_or("-".into(), |d| d.to_string())
+            st.last_updated.as_deref().unwrap_or("-"),
+            st.reviewed_by.as_deref().unwrap_or("-"),
+            st.next_review.map_or("-".into(), |d| d.to_string())
         );
         for n in open {
             let closed = close_with_comment(gh, issues, n, CLOSED_MARK, &msg)?;
@@ -189,10 +405,34 @@ fn issue_for(
                 url: Some(closed.url),
             });
         }
-        return Ok(());
+        return Ok(None);
     }
-    let wanted_block = block(job);
-    let existing = issues.iter().find(|i| i.body.contains(&mark)).cloned();
+    let link = pull.map_or(String::new(), |n| {
+        format!("**Review pull request:** #{n}\n\n")
+    });
+    let wanted_block = block_with(job, &link);
+    let mut existing = all
+        .get(gh, s)?
+        .iter()
+        .find(|i| i.body.contains(&mark))
+        .cloned();
+    if existing.is_none() && all.widen(gh, s)? {
+        existing = all
+            .get(gh, s)?
+            .iter()
+            .find(|i| i.body.contains(&mark))
+            .cloned();
+    }
+    if let Some(i) = existing.as_ref().filter(|i| {
+        i.state == IssueState::Closed && i.state_reason.as_deref() == Some("not_planned")
+    }) {
+        // Closed as not planned by a person: respected until the next cycle.
+        checked.note = Some(format!(
+            "issue #{} was closed as not planned: left closed until the next review cycle",
+            i.number
+        ));
+        return Ok(Some(i.number));
+    }
     let issue = match existing {
         Some(i) => i,
         None => {
@@ -204,22 +444,24 @@ fn issue_for(
                 .map(|r| r.trim_start_matches('@').to_string())
                 .collect();
             let body = format!("{wanted_block}\n");
-            let created = match gh.create_issue(&title, &body, labels, &assignees) {
+            let created = match create_issue(gh, job, &title, &body, labels, &assignees, out) {
                 Ok(i) => i,
                 Err(e) => {
                     // It may have landed even though the call failed: look again.
-                    let again = gh.list_issues(&[])?;
-                    *issues = again;
-                    match issues.iter().find(|i| i.body.contains(&mark)) {
+                    let again = Issues::trusted(s, gh.list_issues_by(&[], None)?);
+                    all.list = Some(again);
+                    all.full = true;
+                    match all.get(gh, s)?.iter().find(|i| i.body.contains(&mark)) {
                         Some(i) => i.clone(),
                         None => return Err(e),
                     }
                 }
             };
+            let issues = all.get(gh, s)?;
             if !issues.iter().any(|i| i.number == created.number) {
                 issues.push(created.clone());
             }
-            done.push(Done {
+            out.done.push(Done {
                 path: path.clone(),
                 what: format!("opened issue #{}", created.number),
                 url: Some(created.url.clone()),
@@ -227,6 +469,8 @@ fn issue_for(
             created
         }
     };
+    let done = &mut out.done;
+    let issues = all.get(gh, s)?;
     let n = issue.number;
     // The Next Review date moved (postponed, or a review made it due again): the issues
     // of the old dates give way to this one.
@@ -243,7 +487,7 @@ fn issue_for(
     for old in stale {
         let msg = format!(
             "{SUPERSEDED_MARK}\nSuperseded by #{n}: the Next Review date of `{path}` is now {}.",
-            s.next_review.map_or("-".into(), |d| d.to_string())
+            st.next_review.map_or("-".into(), |d| d.to_string())
         );
         let closed = close_with_comment(gh, issues, old, SUPERSEDED_MARK, &msg)?;
         done.push(Done {
@@ -288,10 +532,10 @@ fn issue_for(
             url: Some(updated.url),
         });
     }
-    if s.state == Some(State::Overdue) {
+    if st.state == Some(State::Overdue) {
         let comments = gh.list_comments(n)?;
         if !comments.iter().any(|c| c.body.contains(OVERDUE_MARK)) {
-            let days = s.days_left.map_or(String::new(), |d| {
+            let days = st.days_left.map_or(String::new(), |d| {
                 format!(" ({} days past Next Review)", -d)
             });
             let who = if job.reviewers.is_empty() {
@@ -307,7 +551,7 @@ fn issue_for(
             });
         }
     }
-    Ok(())
+    Ok(Some(n))
 }
 
 /// Closes the open pull requests from one of dbarch's branches.
@@ -380,6 +624,12 @@ pub fn splice_block(body: &str, mark: &str, block: &str) -> String {
 /// The marked block: state, changes and drift since the last review, placeholders, and
 /// a checklist. Text from commits and documents is made table- and HTML-safe.
 pub fn block(job: &DocJob) -> String {
+    block_with(job, "")
+}
+
+/// [`block`] with `links` (lines naming the issue or pull request of the same review)
+/// before the changes.
+pub fn block_with(job: &DocJob, links: &str) -> String {
     let s = &job.status;
     let clean = |t: &str| crate::doc::table::escape_cell(t, 120);
     let mut out = String::new();
@@ -400,7 +650,12 @@ pub fn block(job: &DocJob) -> String {
         s.last_review.map_or("-".into(), |d| d.to_string()),
         clean(s.reviewed_by.as_deref().unwrap_or("-"))
     ));
-    out.push_str("### Changes since the last review\n");
+    out.push_str(links);
+    if s.never_reviewed {
+        out.push_str("### Changes since the document began (no review on record)\n");
+    } else {
+        out.push_str("### Changes since the last review\n");
+    }
     if s.changes.is_empty() {
         out.push_str("- none\n");
     }
@@ -466,60 +721,92 @@ pub fn block(job: &DocJob) -> String {
     out
 }
 
-/// A pull request to keep: its branch, title, body, commit message, and whether to
-/// request the reviewers.
+/// A pull request to keep: its branch, title, body, commit message, whether to request
+/// the reviewers, and the marker of its review cycle (a person's commits on the branch
+/// are kept only while the open pull request is of the same cycle).
 struct Pull {
     branch: String,
     title: String,
     body: String,
     message: &'static str,
     request_review: bool,
+    cycle: Option<String>,
 }
 
 /// Keeps a branch holding `text` at the document's path, based on the default branch,
-/// and one open pull request from it.
+/// and one open pull request from it. Returns the open pull request's number.
 fn pull_for(
     gh: &mut dyn GitHub,
     job: &DocJob,
     pull: &Pull,
     text: &str,
-    done: &mut Vec<Done>,
-) -> Result<()> {
+    checked: &mut Checked,
+    out: &mut Outcome,
+) -> Result<Option<u64>> {
     let Pull {
         branch,
         title,
         body,
         message,
         request_review,
+        cycle,
     } = pull;
     let (branch, title, body) = (branch.as_str(), title.as_str(), body.as_str());
     let path = &job.status.path;
     let base = gh.default_branch()?;
-    let base_sha = gh.get_branch(&base)?.ok_or_else(|| {
-        crate::Error::Internal(format!("the default branch {base} has no commit"))
+    let base_sha = gh.get_branch(&base)?.ok_or_else(|| crate::Error::Remote {
+        status: None,
+        message: format!(
+            "GitHub: the default branch {base} of {} has no commit",
+            gh.repo()
+        ),
     })?;
     let current = gh.get_branch(branch)?;
-    // Rewrite the branch only when it is missing, or is dbarch's own commit on an older
-    // default branch. A person's commit on it is never replaced; dbarch's commit on the
-    // current default branch already holds what the document there needs (the only
-    // difference would be today's date in a review row), so it is left as it is.
+    let open = gh
+        .list_pulls(branch)?
+        .into_iter()
+        .find(|p| p.state == IssueState::Open);
+    // The open pull request is of this cycle (a Change Log pull request has no cycle).
+    let this_cycle = open
+        .as_ref()
+        .is_some_and(|p| cycle.as_ref().is_none_or(|m| p.body.contains(m.as_str())));
+    // Rewrite the branch when it is missing; when it is dbarch's own commit on an older
+    // default branch; and when nothing of this cycle is open from it (a closed pull
+    // request's branch, a person's commit left on it included, starts again from the
+    // default branch). A person's commit under this cycle's open pull request is never
+    // replaced; dbarch's commit on the current default branch already holds what the
+    // document there needs (the only difference would be today's date in a review row).
     let rewrite = match &current {
         None => true,
         Some(head) => {
             let c = gh.get_commit(head)?;
             if !c.message.contains(GENERATED) {
-                done.push(Done {
-                    path: path.clone(),
-                    what: format!("left {branch} alone: it has commits by people"),
-                    url: None,
-                });
-                false
+                if this_cycle {
+                    checked.note = Some(format!("left {branch} alone: it has commits by people"));
+                }
+                !this_cycle
+            } else if c.parents != [base_sha.clone()] {
+                true
+            } else if !this_cycle {
+                gh.get_file(head, path)?.as_deref() != Some(text.as_bytes())
             } else {
-                c.parents != [base_sha.clone()]
+                false
             }
         }
     };
     if rewrite {
+        // The document is built from this checkout: the default branch must hold the same
+        // document, or the commit would undo what was merged after the checkout.
+        if let Some(local) = &job.checkout {
+            let on_base = gh.get_file(&base_sha, path)?;
+            if on_base.as_deref() != Some(local.as_slice()) {
+                out.warnings.push(format!(
+                    "{path}: the document on {base} ({}) is not the one this run checked out: {branch} is left as it is, so that it cannot undo that change; the next run (on a checkout of the newest {base}) builds it",
+                    &base_sha[..base_sha.len().min(12)]
+                ));
+                return Ok(open.map(|p| p.number));
+            }
+        }
         let base_tree = gh.get_commit(&base_sha)?.tree;
         let blob = gh.create_blob(text.as_bytes())?;
         let tree = gh.create_tree(&base_tree, path, &blob)?;
@@ -529,27 +816,27 @@ fn pull_for(
             Some(_) => gh.update_branch(branch, &commit)?,
             None => gh.create_branch(branch, &commit)?,
         }
-        done.push(Done {
+        out.done.push(Done {
             path: path.clone(),
             what: format!("committed {branch}"),
             url: None,
         });
     }
-    let pulls = gh.list_pulls(branch)?;
-    match pulls.iter().find(|p| p.state == IssueState::Open) {
+    let (pr, fresh) = match open {
         Some(p) => {
             if p.body != body || p.title != title {
                 gh.update_pull(p.number, title, body)?;
-                done.push(Done {
+                out.done.push(Done {
                     path: path.clone(),
                     what: format!("updated pull request #{}", p.number),
                     url: Some(p.url.clone()),
                 });
             }
+            (p, false)
         }
         None => {
-            let pr = match gh.create_pull(title, body, branch, &base) {
-                Ok(pr) => pr,
+            let (pr, fresh) = match gh.create_pull(title, body, branch, &base) {
+                Ok(pr) => (pr, true),
                 // It may have landed even though the call failed (and then still needs
                 // its reviewers): look again.
                 Err(e) => match gh
@@ -557,30 +844,166 @@ fn pull_for(
                     .into_iter()
                     .find(|p| p.state == IssueState::Open)
                 {
-                    Some(p) => p,
+                    Some(p) => (p, false),
                     None => return Err(e),
                 },
             };
-            done.push(Done {
+            out.done.push(Done {
                 path: path.clone(),
                 what: format!("opened pull request #{}", pr.number),
                 url: Some(pr.url.clone()),
             });
-            if *request_review && !job.reviewers.is_empty() {
-                let (teams, users): (Vec<String>, Vec<String>) = job
-                    .reviewers
+            (pr, fresh)
+        }
+    };
+    if *request_review && !job.reviewers.is_empty() {
+        request_reviewers(gh, job, &pr, fresh, out)?;
+    }
+    Ok(Some(pr.number))
+}
+
+/// Asks the configured reviewers missing from an open pull request: users and teams in
+/// separate calls (the job token cannot request teams, and one refused name fails the
+/// whole call). A reviewer GitHub refuses (422) is named in a warning and in a comment on
+/// the pull request, which keeps later runs from asking again; users who already reviewed
+/// are not asked again, nor teams once the pull request has a review.
+fn request_reviewers(
+    gh: &mut dyn GitHub,
+    job: &DocJob,
+    pr: &PullRequest,
+    fresh: bool,
+    out: &mut Outcome,
+) -> Result<()> {
+    let mut users: Vec<String> = Vec::new();
+    // (`org/slug`, `slug`)
+    let mut teams: Vec<(String, String)> = Vec::new();
+    for r in &job.reviewers {
+        let r = r.trim_start_matches('@');
+        match r.split_once('/') {
+            Some((_, slug)) => {
+                if !pr
+                    .requested_teams
                     .iter()
-                    .map(|r| r.trim_start_matches('@').to_string())
-                    .partition(|r| r.contains('/'));
-                let teams: Vec<String> = teams
-                    .into_iter()
-                    .filter_map(|t| t.split_once('/').map(|(_, slug)| slug.to_string()))
-                    .collect();
-                gh.request_reviewers(pr.number, &users, &teams)?;
+                    .any(|t| t.eq_ignore_ascii_case(slug))
+                {
+                    teams.push((r.to_string(), slug.to_string()));
+                }
+            }
+            None => {
+                if !pr
+                    .requested_reviewers
+                    .iter()
+                    .any(|u| u.eq_ignore_ascii_case(r))
+                {
+                    users.push(r.to_string());
+                }
             }
         }
     }
+    if users.is_empty() && teams.is_empty() {
+        return Ok(());
+    }
+    if !fresh {
+        let reviews = gh.list_reviews(pr.number)?;
+        users.retain(|u| !reviews.iter().any(|r| r.login.eq_ignore_ascii_case(u)));
+        if !reviews.is_empty() {
+            teams.clear();
+        }
+        if users.is_empty() && teams.is_empty() {
+            return Ok(());
+        }
+        let refused: Vec<String> = gh
+            .list_comments(pr.number)?
+            .iter()
+            .flat_map(|c| {
+                c.body
+                    .lines()
+                    .filter_map(|l| l.trim().strip_prefix(UNREQUESTED_MARK))
+                    .filter_map(|l| l.strip_suffix("-->"))
+                    .map(|l| l.trim().trim_start_matches('@').to_ascii_lowercase())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        users.retain(|u| !refused.contains(&u.to_ascii_lowercase()));
+        teams.retain(|(t, _)| !refused.contains(&t.to_ascii_lowercase()));
+    }
+    let mut refused: Vec<(String, bool, String)> = Vec::new();
+    let users: Vec<(String, String)> = users.into_iter().map(|u| (u.clone(), u)).collect();
+    ask(gh, pr.number, &users, false, &mut refused)?;
+    ask(gh, pr.number, &teams, true, &mut refused)?;
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let path = &job.status.path;
+    let repo = gh.repo().clone();
+    let mut comment = String::new();
+    for (who, _, _) in &refused {
+        comment.push_str(&format!("{UNREQUESTED_MARK}@{who} -->\n"));
+    }
+    for (who, team, why) in &refused {
+        let (fix, short) = if *team {
+            (format!("the workflow's job token (GITHUB_TOKEN) cannot request team reviews: pass a GitHub App token (or a token of a user who can see the team) as the action's `token:`, or list the team's members in `reviewers` of `{path}` in dbarch.toml"),
+             "team reviews cannot be requested with this token")
+        } else {
+            (format!("only collaborators of {repo} can be asked: give `@{who}` access, or remove them from `reviewers` of `{path}` in dbarch.toml"),
+             "not a collaborator of the repository")
+        };
+        out.warnings.push(format!(
+            "{path}: pull request #{}: GitHub refused to request a review from `@{who}` ({why}): {fix}",
+            pr.number
+        ));
+        comment.push_str(&format!(
+            "dbarch could not request a review from `@{who}` ({short}); it will not ask again for this pull request.\n"
+        ));
+    }
+    gh.create_comment(pr.number, &comment)?;
     Ok(())
+}
+
+/// One review request for `names` (`(shown, sent)`); on 422 each name alone, and the
+/// refused ones go to `refused` as `(shown, team, why)`.
+fn ask(
+    gh: &mut dyn GitHub,
+    number: u64,
+    names: &[(String, String)],
+    team: bool,
+    refused: &mut Vec<(String, bool, String)>,
+) -> Result<()> {
+    let send = |gh: &mut dyn GitHub, sent: Vec<String>| {
+        if team {
+            gh.request_reviewers(number, &[], &sent)
+        } else {
+            gh.request_reviewers(number, &sent, &[])
+        }
+    };
+    if names.is_empty() {
+        return Ok(());
+    }
+    let all: Vec<String> = names.iter().map(|(_, s)| s.clone()).collect();
+    match send(gh, all) {
+        Ok(()) => Ok(()),
+        Err(crate::Error::Remote {
+            status: Some(422),
+            message,
+        }) => {
+            if names.len() == 1 {
+                refused.push((names[0].0.clone(), team, message));
+                return Ok(());
+            }
+            for (shown, sent) in names {
+                match send(gh, vec![sent.clone()]) {
+                    Ok(()) => {}
+                    Err(crate::Error::Remote {
+                        status: Some(422),
+                        message,
+                    }) => refused.push((shown.clone(), team, message)),
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]
@@ -604,6 +1027,7 @@ mod tests {
                 reviewed_by: Some("DBA Team".into()),
                 changes: Vec::new(),
                 unrecorded: 0,
+                never_reviewed: false,
                 drift: Vec::new(),
                 placeholders: vec![("Backup Strategy".into(), 4, 4)],
             },
@@ -611,6 +1035,7 @@ mod tests {
             review_text: Some("# reviewed\n".into()),
             sync_text: None,
             sync_rows: 0,
+            checkout: None,
         }
     }
 

@@ -39,8 +39,20 @@ use serde_json::{json, Value};
 pub const TOKEN: &str = "ghp_FAKE_TOKEN_do_not_print_1234";
 pub const OWNER: &str = "acme";
 pub const NAME: &str = "db";
-/// The login of the user every issue, comment and pull request is made by.
+/// The login of the user [`TOKEN`] belongs to: every issue, comment and pull request made
+/// with it is by this user.
 pub const BOT: &str = "dbarch-bot";
+/// A workflow's job token (`GITHUB_TOKEN`): an installation token of the GitHub Actions
+/// app, acting as [`ACTIONS_BOT`]. `GET /user` answers 403; team review requests 422
+/// ("Could not resolve to a node"); each call needs the permission GitHub documents for
+/// it, from what [`FakeGitHub::grant_job_token`] granted (none until then).
+pub const JOB_TOKEN: &str = "ghs_FAKE_JOB_TOKEN_do_not_print_5678";
+pub const ACTIONS_BOT: &str = "github-actions[bot]";
+/// GitHub's answer to a team review request made with the job token.
+pub const TEAM_NODE_MESSAGE: &str =
+    "Could not resolve to a node with the global id of 'T_kwDOAAAAAA'.";
+/// GitHub's answer to a review request for someone who is not a collaborator.
+pub const NOT_COLLABORATOR_MESSAGE: &str = "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the acme/db repository.";
 
 /// The binary's retry timing against the fake (part of [`FakeGitHub::env_vars`]): a 5 ms
 /// first backoff and waits of at most 50 ms, `Retry-After` included, so a retried fault
@@ -75,6 +87,8 @@ pub enum Fault {
     Timeout,
     /// Apply the request, then answer this status: "it was created but the response failed".
     AfterEffect(u16),
+    /// 200 with an HTML page (a proxy or single sign-on page), without applying the request.
+    Html,
 }
 
 /// An issue as the fake keeps it.
@@ -90,6 +104,10 @@ pub struct FakeIssue {
     pub created_at: String,
     pub updated_at: String,
     pub closed_at: Option<String>,
+    /// The login that opened it.
+    pub author: String,
+    /// `completed` / `not_planned` when closed.
+    pub state_reason: Option<String>,
 }
 
 /// A pull request as the fake keeps it.
@@ -108,6 +126,10 @@ pub struct FakePull {
     pub requested_teams: Vec<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// The login that opened it.
+    pub author: String,
+    /// Submitted reviews: `(login, state)`.
+    pub reviews: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,6 +173,17 @@ struct State {
     requests: Vec<(String, String)>,
     faults: Vec<PendingFault>,
     hold: Duration,
+    /// What the job token may do: `issues` / `contents` / `pull-requests` → `read` or
+    /// `write` (`metadata: read` always).
+    job_permissions: BTreeMap<String, String>,
+    /// Who may be assigned and asked for reviews (`None`: anyone).
+    collaborators: Option<Vec<String>>,
+    /// The organisation's team slugs (`None`: any team).
+    teams: Option<Vec<String>>,
+    /// The login of the token of the request being routed.
+    login: String,
+    /// Whether the request being routed carries the job token.
+    job: bool,
 }
 
 /// A running fake; it stops serving when dropped.
@@ -245,6 +278,8 @@ struct Resp {
     status: u16,
     headers: Vec<(String, String)>,
     body: Value,
+    /// Instead of `body`: an HTML page.
+    html: Option<String>,
 }
 
 impl Resp {
@@ -253,6 +288,7 @@ impl Resp {
             status,
             headers: Vec::new(),
             body,
+            html: None,
         }
     }
 
@@ -429,10 +465,10 @@ impl State {
             "html_url": format!("{}/issues/{}", self.web_url(), i.number),
             "number": i.number,
             "state": i.state,
-            "state_reason": if i.state == "closed" { json!("completed") } else { Value::Null },
+            "state_reason": if i.state == "closed" { json!(i.state_reason.clone().unwrap_or_else(|| "completed".into())) } else { Value::Null },
             "title": i.title,
             "body": i.body,
-            "user": self.user_json(BOT),
+            "user": self.user_json(&i.author),
             "labels": i.labels.iter().map(|l| self.label_json(l)).collect::<Vec<_>>(),
             "assignee": assignees.first().cloned().unwrap_or(Value::Null),
             "assignees": assignees,
@@ -459,6 +495,8 @@ impl State {
             created_at: p.created_at.clone(),
             updated_at: p.updated_at.clone(),
             closed_at: None,
+            author: p.author.clone(),
+            state_reason: None,
         });
         let url = format!("{}/pulls/{}", self.repo_url(), p.number);
         let html = format!("{}/pull/{}", self.web_url(), p.number);
@@ -532,7 +570,7 @@ impl State {
             "state": p.state,
             "locked": false,
             "title": p.title,
-            "user": self.user_json(BOT),
+            "user": self.user_json(&p.author),
             "body": p.body,
             "labels": [],
             "milestone": null,
@@ -672,6 +710,43 @@ impl State {
         false
     }
 
+    fn is_collaborator(&self, login: &str) -> bool {
+        self.collaborators
+            .as_ref()
+            .is_none_or(|cs| cs.iter().any(|c| c.eq_ignore_ascii_case(login)))
+    }
+
+    /// The permission GitHub documents for a request below `/repos/{o}/{r}` (`rest`):
+    /// `(name, level)`, or the alternatives when either will do.
+    fn needs(&self, method: &str, rest: &[String]) -> Vec<(&'static str, &'static str)> {
+        let level = if method == "GET" { "read" } else { "write" };
+        let first = rest.first().map(String::as_str).unwrap_or("");
+        let is_pull = |n: Option<&String>| {
+            n.and_then(|n| n.parse::<u64>().ok())
+                .is_some_and(|n| self.pulls.contains_key(&n))
+        };
+        match first {
+            "" => vec![("metadata", "read")],
+            // Comments on a pull request go through the issues API: either permission.
+            "issues" if is_pull(rest.get(1)) => vec![("issues", level), ("pull-requests", level)],
+            "issues" | "assignees" => vec![("issues", level)],
+            "git" | "contents" => vec![("contents", level)],
+            "pulls" => vec![("pull-requests", level)],
+            _ => vec![("metadata", "read")],
+        }
+    }
+
+    fn granted(&self, perm: &str, level: &str) -> bool {
+        if perm == "metadata" {
+            return true;
+        }
+        match self.job_permissions.get(perm).map(String::as_str) {
+            Some("write") => true,
+            Some("read") => level == "read",
+            _ => false,
+        }
+    }
+
     fn add_label_names(&mut self, names: &[String]) {
         for n in names {
             if !self.labels.contains_key(n) {
@@ -791,6 +866,37 @@ impl State {
             },
             ("PATCH", ["pulls", n]) => self.update_pull(n, req),
             ("POST", ["pulls", n, "requested_reviewers"]) => self.request_reviewers(n, req),
+            ("GET", ["pulls", n, "reviews"]) => {
+                match n.parse().ok().and_then(|n: u64| self.pulls.get(&n)) {
+                    Some(p) => {
+                        let items: Vec<Value> = p
+                            .reviews
+                            .iter()
+                            .enumerate()
+                            .map(|(i, (login, state))| {
+                                json!({
+                                    "id": 300_000 + i, "node_id": format!("PRR_{i}"),
+                                    "user": self.user_json(login), "body": "", "state": state,
+                                    "html_url": format!("{}/pull/{n}#review-{i}", self.web_url()),
+                                    "pull_request_url": format!("{}/pulls/{n}", self.repo_url()),
+                                    "commit_id": self.refs.get(&p.head).cloned().unwrap_or_default(),
+                                    "submitted_at": p.updated_at, "author_association": "COLLABORATOR",
+                                    "_links": { "html": { "href": "" }, "pull_request": { "href": "" } },
+                                })
+                            })
+                            .collect();
+                        self.page(req, items)
+                    }
+                    None => Resp::not_found(),
+                }
+            }
+            ("GET", ["assignees", login]) => {
+                if self.is_collaborator(login) {
+                    Resp::json(204, Value::Null)
+                } else {
+                    Resp::not_found()
+                }
+            }
             _ => Resp::not_found(),
         }
     }
@@ -807,15 +913,18 @@ impl State {
             })
             .unwrap_or_default();
         let state_ok = |s: &str| state == "all" || state == s;
+        let creator = req.param("creator");
         let mut rows: Vec<(u64, Value)> = Vec::new();
         for i in self.issues.values() {
             let has = |w: &String| i.labels.iter().any(|l| l.to_lowercase() == *w);
-            if state_ok(&i.state) && wanted.iter().all(has) {
+            let by = creator.is_none_or(|c| c.eq_ignore_ascii_case(&i.author));
+            if state_ok(&i.state) && wanted.iter().all(has) && by {
                 rows.push((i.number, self.issue_json(i)));
             }
         }
         for p in self.pulls.values() {
-            if state_ok(&p.state) && wanted.is_empty() {
+            let by = creator.is_none_or(|c| c.eq_ignore_ascii_case(&p.author));
+            if state_ok(&p.state) && wanted.is_empty() && by {
                 rows.push((p.number, self.pull_as_issue_json(p)));
             }
         }
@@ -832,6 +941,11 @@ impl State {
         };
         let labels = req.names("labels").unwrap_or_default();
         let assignees = req.names("assignees").unwrap_or_default();
+        if let Some(bad) = assignees.iter().find(|a| !self.is_collaborator(a)) {
+            return Resp::validation(json!({
+                "value": bad, "resource": "Issue", "field": "assignees", "code": "invalid",
+            }));
+        }
         self.add_label_names(&labels);
         self.next_number += 1;
         let now = self.tick();
@@ -845,6 +959,8 @@ impl State {
             created_at: now.clone(),
             updated_at: now,
             closed_at: None,
+            author: self.login.clone(),
+            state_reason: None,
         };
         let json = self.issue_json(&issue);
         self.issues.insert(issue.number, issue);
@@ -875,6 +991,10 @@ impl State {
             if s != issue.state {
                 issue.closed_at = (s == "closed").then(|| now.clone());
             }
+            issue.state_reason = (s == "closed").then(|| {
+                req.str_field("state_reason")
+                    .unwrap_or_else(|| "completed".into())
+            });
             issue.state = s;
         }
         if let Some(l) = labels {
@@ -1219,6 +1339,8 @@ impl State {
             requested_teams: Vec::new(),
             created_at: now.clone(),
             updated_at: now,
+            author: self.login.clone(),
+            reviews: Vec::new(),
         };
         let json = self.pull_json(&pull);
         self.pulls.insert(pull.number, pull);
@@ -1254,8 +1376,17 @@ impl State {
         };
         let users = req.names("reviewers").unwrap_or_default();
         let teams = req.names("team_reviewers").unwrap_or_default();
-        if users.iter().any(|u| u == BOT) {
+        let author = self.pulls[&number].author.clone();
+        if users.iter().any(|u| u.eq_ignore_ascii_case(&author)) {
             return Resp::invalid("Review cannot be requested from pull request author.");
+        }
+        // The job token cannot see the organisation's teams.
+        if !teams.is_empty() && self.job {
+            return Resp::invalid(TEAM_NODE_MESSAGE);
+        }
+        let known = |t: &String| self.teams.as_ref().is_none_or(|ts| ts.contains(t));
+        if users.iter().any(|u| !self.is_collaborator(u)) || !teams.iter().all(known) {
+            return Resp::invalid(NOT_COLLABORATOR_MESSAGE);
         }
         self.tick();
         let pull = self.pulls.get_mut(&number).expect("checked");
@@ -1328,15 +1459,29 @@ fn handle(
         .find(|(k, _)| k == "authorization")
         .map(|(_, v)| v.trim().to_string())
         .unwrap_or_default();
-    let authorised = match auth.split_once(' ') {
-        Some((scheme, credential)) => {
-            (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token"))
-                && credential.trim() == TOKEN
+    let credential = match auth.split_once(' ') {
+        Some((scheme, credential))
+            if scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token") =>
+        {
+            credential.trim()
         }
-        None => false,
+        _ => "",
     };
-    if !authorised {
+    if credential == TOKEN {
+        st.login = BOT.into();
+        st.job = false;
+    } else if credential == JOB_TOKEN {
+        st.login = ACTIONS_BOT.into();
+        st.job = true;
+    } else {
         return reply(Resp::message(401, "Bad credentials"));
+    }
+    if raw_path == "/user" && method == "GET" {
+        return reply(if st.job {
+            Resp::message(403, NOT_ACCESSIBLE_MESSAGE)
+        } else {
+            Resp::json(200, st.user_json(BOT))
+        });
     }
 
     let fault = st
@@ -1374,6 +1519,11 @@ fn handle(
                     .header("x-ratelimit-remaining", "4000"),
             )
         }
+        Some(Fault::Html) => {
+            let mut resp = Resp::json(200, Value::Null);
+            resp.html = Some("<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Single sign-on</body></html>\n".into());
+            return reply(resp);
+        }
         _ => {}
     }
 
@@ -1399,6 +1549,14 @@ fn handle(
                 query: parse_query(query),
                 body,
             };
+            let needs = st.needs(&req.method, &req.rest);
+            if st.job && !needs.iter().any(|(p, l)| st.granted(p, l)) {
+                let accepted: Vec<String> = needs.iter().map(|(p, l)| format!("{p}={l}")).collect();
+                return reply(
+                    Resp::message(403, NOT_ACCESSIBLE_MESSAGE)
+                        .header("x-accepted-github-permissions", accepted.join("; ")),
+                );
+            }
             st.route(&req)
         }
         _ => Resp::not_found(),
@@ -1488,11 +1646,18 @@ fn serve(stream: TcpStream, state: Arc<Mutex<State>>) {
         }
         let payload = if resp.status == 204 {
             String::new()
+        } else if let Some(html) = &resp.html {
+            html.clone()
         } else {
             resp.body.to_string()
         };
+        let kind = if resp.html.is_some() {
+            "text/html; charset=utf-8"
+        } else {
+            "application/json; charset=utf-8"
+        };
         let mut head = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nX-GitHub-Api-Version-Selected: 2022-11-28\r\n",
+            "HTTP/1.1 {} {}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nX-GitHub-Api-Version-Selected: 2022-11-28\r\n",
             resp.status,
             reason(resp.status),
             payload.len()
@@ -1534,6 +1699,11 @@ impl FakeGitHub {
             requests: Vec::new(),
             faults: Vec::new(),
             hold: Duration::from_secs(2),
+            job_permissions: BTreeMap::new(),
+            collaborators: None,
+            teams: None,
+            login: BOT.into(),
+            job: false,
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let fake = FakeGitHub {
@@ -1614,6 +1784,37 @@ impl FakeGitHub {
     /// How long [`Fault::Timeout`] holds a response (default 2 s).
     pub fn set_hold(&self, hold: Duration) {
         self.st().hold = hold;
+    }
+
+    /// Grants the job token ([`JOB_TOKEN`]) these permissions (`("issues", "write")`,
+    /// ...), as a workflow's `permissions:` would; everything else answers 403.
+    pub fn grant_job_token(&self, permissions: &[(&str, &str)]) {
+        self.st().job_permissions = permissions
+            .iter()
+            .map(|(p, l)| (p.to_string(), l.to_string()))
+            .collect();
+    }
+
+    /// Only these logins may be assigned and asked for reviews (the repository's
+    /// collaborators; [`BOT`] and [`ACTIONS_BOT`] need not be listed to act).
+    pub fn set_collaborators(&self, logins: &[&str]) {
+        self.st().collaborators = Some(logins.iter().map(|l| l.to_string()).collect());
+    }
+
+    /// The organisation's teams (slugs).
+    pub fn set_teams(&self, slugs: &[&str]) {
+        self.st().teams = Some(slugs.iter().map(|l| l.to_string()).collect());
+    }
+
+    /// [`FakeGitHub::env_vars`] with the job token instead of [`TOKEN`].
+    pub fn job_env_vars(&self) -> Vec<(&'static str, String)> {
+        let mut vars = self.env_vars();
+        for v in &mut vars {
+            if v.0 == "GITHUB_TOKEN" {
+                v.1 = JOB_TOKEN.to_string();
+            }
+        }
+        vars
     }
 
     /// Faults not yet triggered.
@@ -1757,9 +1958,40 @@ impl FakeGitHub {
                 created_at: now.clone(),
                 updated_at: now,
                 closed_at: None,
+                author: BOT.into(),
+                state_reason: None,
             },
         );
         number
+    }
+
+    /// Sets the author of an issue (someone else opened it).
+    pub fn set_issue_author(&self, number: u64, login: &str) {
+        self.st()
+            .issues
+            .get_mut(&number)
+            .expect("no such issue")
+            .author = login.into();
+    }
+
+    /// A person removes every label of an issue.
+    pub fn st_remove_labels(&self, number: u64) {
+        self.st()
+            .issues
+            .get_mut(&number)
+            .expect("no such issue")
+            .labels
+            .clear();
+    }
+
+    /// Closes an issue as a person would, with GitHub's `state_reason` (`not_planned`).
+    pub fn close_issue_as(&self, number: u64, reason: &str) {
+        self.close_issue(number);
+        self.st()
+            .issues
+            .get_mut(&number)
+            .expect("no such issue")
+            .state_reason = Some(reason.into());
     }
 
     /// Closes an issue (as a person would).
@@ -1770,6 +2002,7 @@ impl FakeGitHub {
         i.state = "closed".into();
         i.closed_at = Some(now.clone());
         i.updated_at = now;
+        i.state_reason = Some("completed".into());
     }
 
     pub fn reopen_issue(&self, number: u64) {
@@ -1847,9 +2080,26 @@ impl FakeGitHub {
                 requested_teams: Vec::new(),
                 created_at: now.clone(),
                 updated_at: now,
+                author: BOT.into(),
+                reviews: Vec::new(),
             },
         );
         number
+    }
+
+    /// A person removes `login`'s review request.
+    pub fn remove_requested_reviewer(&self, number: u64, login: &str) {
+        let mut st = self.st();
+        let p = st.pulls.get_mut(&number).expect("no such pull request");
+        p.requested_reviewers.retain(|u| u != login);
+    }
+
+    /// `login` submits a review (`APPROVED`, ...): as on GitHub, their request is dropped.
+    pub fn add_review(&self, number: u64, login: &str, state: &str) {
+        let mut st = self.st();
+        let p = st.pulls.get_mut(&number).expect("no such pull request");
+        p.requested_reviewers.retain(|u| u != login);
+        p.reviews.push((login.into(), state.into()));
     }
 
     /// Closes a pull request; `merged` also moves the base branch to the head's commit.
