@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// and the review cycle.
 ///
 /// Exit codes: 0 ok, 1 findings (lint problems, out of date, due), 2 usage, config or
-/// document error, 3 internal error, 130 cancelled (Ctrl-C at a prompt).
+/// document error, 3 internal error, 4 GitHub or the network failed (`remind`), 130
+/// cancelled (Ctrl-C at a prompt).
 #[derive(Parser, Debug)]
 #[command(
     name = "dbarch",
