@@ -145,6 +145,9 @@ class ActionTest(unittest.TestCase):
         v123 = publish(cls.www, "1.2.3", real=real)
         alias(cls.www, v123, OWN_VERSION)
         alias(cls.www, v123, "1.2.3", prefix="mirror/dbarch")
+        latest = cls.www / OWNER_REPO / "releases" / "latest" / "download"
+        latest.parent.mkdir(parents=True)
+        latest.symlink_to(v123, target_is_directory=True)
         # 9.9.9: the same archives, but checksum files that do not match them.
         bad = release_dir(cls.www, "9.9.9")
         bad.mkdir(parents=True)
@@ -398,6 +401,51 @@ class ActionTest(unittest.TestCase):
         (broken / "action.yml").write_text(text.replace("inputs.release-base-url", "inputs.release-base-uri"))
         with self.assertRaises(runner.ActionError):
             self.run_action({"version": "1.2.3"}, action_dir=broken)
+
+    # ---- install.sh (curl | sh) -----------------------------------------------------------
+
+    def install_sh(self, *args, stdin=False):
+        dest = self.run_dir / "bin"
+        env = {"PATH": os.environ["PATH"], "HOME": str(self.run_dir / "home"),
+               "DBARCH_GITHUB_URL": self.server.url, "DBARCH_REPO": OWNER_REPO}
+        script = (ROOT / "install.sh").read_text()
+        if stdin:  # as `curl ... | sh -s -- ARGS`
+            cmd = ["sh", "-s", "--", "--to", str(dest), *args]
+            p = subprocess.run(cmd, input=script, env=env, capture_output=True, text=True)
+        else:
+            p = subprocess.run(["sh", str(ROOT / "install.sh"), "--to", str(dest), *args],
+                               env=env, capture_output=True, text=True)
+        return p, dest / "dbarch"
+
+    def test_install_sh_installs_a_verified_release(self):
+        if (os.uname().sysname, os.uname().machine) != ("Linux", "x86_64"):
+            self.skipTest("the fake release's real binary is a Linux x86_64 one")
+        p, bin_ = self.install_sh("--version", "1.2.3")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(f"installed dbarch {OWN_VERSION} (commit ", p.stderr)
+        self.assertEqual(subprocess.run([str(bin_), "--version"], capture_output=True).returncode, 0)
+        self.assertIn(f"/{OWNER_REPO}/releases/download/v1.2.3/dbarch-x86_64-unknown-linux-musl.tar.gz",
+                      self.server.requests)
+        # Piped, and the latest release.
+        bin_.unlink()
+        self.server.requests.clear()
+        p, bin_ = self.install_sh(stdin=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(bin_.is_file())
+        self.assertIn(f"/{OWNER_REPO}/releases/latest/download/dbarch-x86_64-unknown-linux-musl.tar.gz",
+                      self.server.requests)
+
+    def test_install_sh_refuses_a_mismatch_and_an_unknown_version(self):
+        if (os.uname().sysname, os.uname().machine) != ("Linux", "x86_64"):
+            self.skipTest("asset names are per platform")
+        p, bin_ = self.install_sh("--version", "9.9.9")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("checksum mismatch", p.stderr)
+        self.assertFalse(bin_.exists())
+        p, bin_ = self.install_sh("--version", "7.7.7")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("is version '7.7.7' released?", p.stderr)
+        self.assertFalse(bin_.exists())
 
     def test_scripts_avoid_what_bash_3_2_lacks(self):
         """macOS runners' /bin/bash is 3.2: no associative arrays, case conversion, mapfile."""
