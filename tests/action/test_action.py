@@ -447,6 +447,47 @@ class ActionTest(unittest.TestCase):
         self.assertIn("is version '7.7.7' released?", p.stderr)
         self.assertFalse(bin_.exists())
 
+    def test_pre_commit_system_hook_runs_the_installed_release_binary(self):
+        """.pre-commit-hooks.yaml's `dbarch-system` with a binary from install.sh, no Rust."""
+        pre_commit = os.environ.get("DBARCH_PRE_COMMIT") or shutil.which("pre-commit")
+        if not pre_commit:
+            self.skipTest("pre-commit is not installed (.ci/run installs it; or set DBARCH_PRE_COMMIT)")
+        if (os.uname().sysname, os.uname().machine) != ("Linux", "x86_64"):
+            self.skipTest("the fake release's real binary is a Linux x86_64 one")
+        p, bin_ = self.install_sh("--version", "1.2.3")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+        repo = self.run_dir / "precommit-repo"
+        repo.mkdir()
+        env = {"PATH": f"{bin_.parent}{os.pathsep}{os.environ['PATH']}", "HOME": str(self.run_dir / "home"),
+               "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "LANG": "C.UTF-8",
+               "PRE_COMMIT_HOME": str(self.run_dir / "pre-commit-home"),
+               "GIT_AUTHOR_NAME": "Alice Example", "GIT_AUTHOR_EMAIL": "alice@example.com",
+               "GIT_COMMITTER_NAME": "Alice Example", "GIT_COMMITTER_EMAIL": "alice@example.com",
+               "GIT_AUTHOR_DATE": "2026-11-20T10:00:00+00:00", "GIT_COMMITTER_DATE": "2026-11-20T10:00:00+00:00"}
+
+        def sh(*cmd, **kw):
+            r = subprocess.run(list(cmd), cwd=repo, env={**env, **kw}, capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, f"{cmd}: {r.stdout}{r.stderr}")
+            return r.stdout + r.stderr
+
+        sh("git", "init", "-q", "-b", "main")
+        sh("dbarch", "init")
+        (repo / ".pre-commit-config.yaml").write_text(
+            f"repos:\n  - repo: {ROOT}\n    rev: {head}\n    hooks:\n      - id: dbarch-system\n")
+        sh("git", "add", "-A")
+        sh("git", "commit", "-q", "-m", "Add the architecture document")
+        sh(pre_commit, "install", "--hook-type", "post-commit")
+        doc = repo / "docs" / "database-architecture.md"
+        doc.write_text(doc.read_text() + "\nBackups run hourly.\n")
+        out = sh("git", "commit", "-q", "-am", "Back up hourly",
+                 GIT_AUTHOR_DATE="2026-11-24T09:30:00+00:00", GIT_COMMITTER_DATE="2026-11-24T09:30:00+00:00")
+        self.assertIn("installed binary", out)  # pre-commit's line for the dbarch-system hook
+        self.assertIn("| 2026-11-24 | Back up hourly | Alice Example |", doc.read_text())
+        # The row was amended into the commit: the work tree is clean.
+        self.assertEqual(sh("git", "status", "--porcelain"), "")
+
     def test_scripts_avoid_what_bash_3_2_lacks(self):
         """macOS runners' /bin/bash is 3.2: no associative arrays, case conversion, mapfile."""
         banned = re.compile(r"declare -A|local -A|typeset -A|\$\{[A-Za-z_][A-Za-z0-9_]*(,,|\^\^|,|\^)\}|"
