@@ -488,6 +488,35 @@ class ActionTest(unittest.TestCase):
         # The row was amended into the commit: the work tree is clean.
         self.assertEqual(sh("git", "status", "--porcelain"), "")
 
+    def test_binstall_metadata_names_the_release_assets(self):
+        """Cargo.toml's [package.metadata.binstall], expanded as cargo-binstall does, for each
+        target: the URL is a published asset and bin-dir is where the binary is in it."""
+        import tomllib
+
+        meta = tomllib.loads((ROOT / "Cargo.toml").read_text())["package"]
+        b = meta["metadata"]["binstall"]
+        repo_url = meta["repository"]
+        hosts = sorted(set(TARGETS.values()) | {"x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"})
+        for target in hosts:
+            with self.subTest(target=target):
+                o = {**b, **b.get("overrides", {}).get(target, {})}
+                exe = ".exe" if "windows" in target else ""
+                fill = lambda t: (t.replace("{ repo }", repo_url).replace("{ version }", "1.2.3")  # noqa: E731
+                                  .replace("{ target }", target).replace("{ bin }", "dbarch")
+                                  .replace("{ binary-ext }", exe))
+                url = fill(o["pkg-url"])
+                prefix = f"{repo_url}/releases/download/v1.2.3/"
+                self.assertTrue(url.startswith(prefix), url)
+                asset = release_dir(self.www, "1.2.3") / url[len(prefix):]
+                self.assertTrue(asset.is_file(), f"{url}: no such asset in the release layout")
+                self.assertEqual(o["pkg-fmt"], "zip" if asset.name.endswith(".zip") else "tgz")
+                inner = fill(o["bin-dir"])
+                if o["pkg-fmt"] == "zip":
+                    names = zipfile.ZipFile(asset).namelist()
+                else:
+                    names = tarfile.open(asset).getnames()
+                self.assertIn(inner, names)
+
     def test_scripts_avoid_what_bash_3_2_lacks(self):
         """macOS runners' /bin/bash is 3.2: no associative arrays, case conversion, mapfile."""
         banned = re.compile(r"declare -A|local -A|typeset -A|\$\{[A-Za-z_][A-Za-z0-9_]*(,,|\^\^|,|\^)\}|"
