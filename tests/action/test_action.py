@@ -343,8 +343,8 @@ class ActionTest(unittest.TestCase):
             run = r.step("run")
             figures.append(f"{label} cache: {run.started - r.started:.3f} s to the run step, "
                            f"{r.ended - r.started:.3f} s in all")
-        print(f"\n  action time to a running dbarch (loopback release server, binary {self.asset_size / 1e6:.1f} MB, "
-              "debug build without debug info): "
+        print(f"\n  action time to a running dbarch (loopback release server, {self.bin.name} from "
+              f"{self.bin.parent.name}/, {self.asset_size / 1e6:.1f} MB without debug info): "
               + "; ".join(figures), file=sys.stderr)
 
     # ---- source builds, the arguments, the action file itself ------------------------
