@@ -11,13 +11,23 @@ fn main() {
     let commit = std::env::var("DBARCH_BUILD_COMMIT")
         .ok()
         .filter(|c| !c.trim().is_empty())
-        .map(|c| c.trim().to_string())
+        .map(|c| short(c.trim()))
         .or_else(|| from_git(Path::new(&manifest)))
         .unwrap_or_else(|| "unknown".to_string());
     println!("cargo:rustc-env=DBARCH_GIT_COMMIT={commit}");
     // The target triple and profile, for `dbarch doctor`.
     let target = std::env::var("TARGET").unwrap_or_else(|_| "unknown".into());
     println!("cargo:rustc-env=DBARCH_TARGET={target}");
+}
+
+/// A full 40-hex commit id (e.g. `github.sha`) as the 12-digit form git gives; anything
+/// else as it is.
+fn short(c: &str) -> String {
+    if c.len() == 40 && c.bytes().all(|b| b.is_ascii_hexdigit()) {
+        c[..12].to_string()
+    } else {
+        c.to_string()
+    }
 }
 
 fn git(dir: &Path, args: &[&str]) -> Option<String> {
