@@ -97,6 +97,9 @@ pub fn run(ui: &mut Ui, global: &Global) -> Result<u8> {
         Ok(s) if s.installed => ui.line(
             "post-commit hook: installed but NOT executable (git skips it; run `dbarch hooks install`)",
         ),
+        Ok(s) if s.pre_commit_framework => ui.line(
+            "post-commit hook: the pre-commit framework's (dbarch runs when .pre-commit-config.yaml lists the dbarch or dbarch-system hook)",
+        ),
         Ok(_) => ui.line("post-commit hook: not installed (optional: `dbarch hooks install`)"),
         Err(e) => ui.line(&format!(
             "post-commit hook: unknown ({})",
