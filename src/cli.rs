@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Parser, Debug)]
 #[command(
     name = "dbarch",
-    version,
+    version = crate::VERSION,
     propagate_version = true,
     max_term_width = 100
 )]
@@ -141,6 +141,14 @@ Examples:
     /// What git's hooks run: `dbarch hook post-commit` records the commit just made.
     /// Never fails a commit: a problem is one line on stderr, and the exit code is 0.
     Hook(HookArgs),
+    /// Say which dbarch, git and libgit2 this is, with which features, and whether the
+    /// repository is fit for dbarch (full history, commit-graph, hook, merge driver).
+    /// Exit 1 when something is not as dbarch needs it.
+    #[command(after_help = "\
+Examples:
+  dbarch doctor                        in the repository to check
+  dbarch -C ../other-repo doctor")]
+    Doctor,
     /// Print a shell completion script (see below for where each shell reads it).
     #[command(after_help = "\
 Where to put the script:

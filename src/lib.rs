@@ -31,6 +31,15 @@ use clap::Parser;
 
 pub use error::{Error, Result};
 
+/// The version `--version` prints: the crate version and the commit it was built from
+/// (`unknown` outside a git checkout, e.g. from crates.io; see build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("DBARCH_GIT_COMMIT"),
+    ")"
+);
+
 /// Exit codes, documented in the README.
 pub mod exit {
     /// Everything is fine.

@@ -5,6 +5,7 @@ mod fake_github;
 
 mod config_cmd;
 mod contract;
+mod doctor;
 mod github_client;
 mod hardening;
 mod hook;

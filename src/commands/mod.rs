@@ -4,6 +4,7 @@ mod adopt;
 mod completions;
 mod config;
 mod demo;
+mod doctor;
 mod hook;
 mod hooks;
 mod init;
@@ -42,6 +43,7 @@ pub fn run(ui: &mut Ui, cli: Cli) -> Result<u8> {
         Command::Demo(args) => demo::run(ui, args),
         Command::Hooks(args) => hooks::run(ui, g, args),
         Command::Hook(args) => hook::run(ui, g, args),
+        Command::Doctor => doctor::run(ui, g),
         Command::Completions { shell } => completions::run(ui, shell),
         Command::Man => man::run(ui),
     };
