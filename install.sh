@@ -88,6 +88,13 @@ cp "$tmp/dbarch-$target/dbarch" "$dest/.dbarch.tmp.$$"
 chmod 755 "$dest/.dbarch.tmp.$$"
 mv -f "$dest/.dbarch.tmp.$$" "$dest/dbarch"
 say "installed $("$dest/dbarch" --version) to $dest/dbarch"
+# The manual page next to the binary's prefix (~/.local/bin -> ~/.local/share/man/man1).
+if [ -f "$tmp/dbarch-$target/dbarch.1" ]; then
+  man_dir="$(dirname "$dest")/share/man/man1"
+  if mkdir -p "$man_dir" 2>/dev/null && cp "$tmp/dbarch-$target/dbarch.1" "$man_dir/dbarch.1" 2>/dev/null; then
+    say "installed the manual page to $man_dir/dbarch.1 (man dbarch)"
+  fi
+fi
 case ":${PATH:-}:" in
   *":$dest:"*) ;;
   *) say "note: $dest is not on your PATH; add it, e.g. export PATH=\"$dest:\$PATH\"" ;;
