@@ -18,6 +18,7 @@ pub mod github;
 pub mod history;
 pub mod hook;
 pub mod interval;
+pub mod merge_driver;
 pub mod prompt;
 pub mod review;
 pub mod syncstate;
