@@ -420,6 +420,15 @@ fn split_markers(text: &str) -> Option<Split> {
     })
 }
 
+/// The 0-based line of the first `<<<<<<<` marker of a complete conflict region.
+pub fn first_conflict_line(text: &str) -> Option<usize> {
+    if !text.contains("<<<<<<<") || !text.contains(">>>>>>>") {
+        return None;
+    }
+    split_markers(text)?;
+    text.split_inclusive('\n').position(|l| marker(l, '<'))
+}
+
 /// Counts conflict regions (a `<<<<<<<` line followed by `=======` and `>>>>>>>`).
 pub fn conflict_regions(text: &str) -> usize {
     split_markers(text).map_or(0, |s| s.regions)

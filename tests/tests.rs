@@ -15,3 +15,4 @@ mod review;
 mod review_pty;
 mod status;
 mod sync;
+mod teams;

@@ -8,6 +8,7 @@ mod hook;
 mod hooks;
 mod init;
 mod lint;
+pub mod merge_driver;
 mod remind;
 mod review;
 mod status;
@@ -41,6 +42,10 @@ pub fn run(ui: &mut Ui, cli: Cli) -> Result<u8> {
         Command::Demo(args) => demo::run(ui, args),
         Command::Hooks(args) => hooks::run(ui, g, args),
         Command::Hook(args) => hook::run(ui, g, args),
+        Command::MergeDriver(args) => merge_driver::run_driver(ui, g, args),
+        Command::Resolve(args) => {
+            merge_driver::run_resolve(ui, &Workspace::open(g, &Overrides::default())?, args)
+        }
         Command::Completions { shell } => completions::run(ui, shell),
     };
     ui.flush();

@@ -1,0 +1,252 @@
+//! Teams: branches, merges, rebases, cherry-picks and reverts with the hook and the merge
+//! driver installed (`dbarch hooks install`), driven by the real git CLI. Each test
+//! builds two branches that both edit the document and merges them the way people do.
+use std::process::Output;
+
+use crate::common::{self, filled_doc, git_command, git_command_as, TestRepo, ALICE, BOB, DOC};
+
+const DAY1: &str = "2026-11-20T10:00:00+00:00";
+const DAY2: &str = "2026-11-22T09:30:00+00:00";
+const DAY3: &str = "2026-11-24T14:00:00+00:00";
+const DAY4: &str = "2026-11-25T16:00:00+00:00";
+
+/// The filled document committed by Alice on [`DAY1`], the hook and merge driver
+/// installed and `.gitattributes` committed.
+fn setup() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write_commit(DOC, filled_doc(), "First version", ALICE, DAY1);
+    let out = dbarch_ok(&repo, &["hooks", "install"]);
+    assert!(out.contains("registered the merge driver"), "{out}");
+    assert!(out.contains(".gitattributes"), "{out}");
+    repo.commit(&[".gitattributes"], "Merge the document by meaning", ALICE, DAY1);
+    repo
+}
+
+fn dbarch_ok(repo: &TestRepo, args: &[&str]) -> String {
+    let a = repo.dbarch().args(args).assert().success();
+    common::stdout_of(&a)
+}
+
+fn edit(repo: &TestRepo, from: &str, to: &str) {
+    let text = repo.read(DOC);
+    assert!(text.contains(from), "{from:?} not in the document");
+    repo.write(DOC, text.replacen(from, to, 1));
+}
+
+/// Edits the document and commits it (the hook records the commit).
+fn change(repo: &TestRepo, from: &str, to: &str, msg: &str, who: (&str, &str), date: &str) {
+    edit(repo, from, to);
+    repo.commit(&[DOC], msg, who, date);
+}
+
+/// `git args` as `who` on `date` (merges and rebases that make commits); not asserted.
+fn git_as(repo: &TestRepo, args: &[&str], who: (&str, &str), date: &str) -> Output {
+    git_command_as(repo.path(), who, who, date)
+        .args(args)
+        .output()
+        .expect("run git")
+}
+
+fn ok(out: &Output) -> String {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "git failed: {text}");
+    text
+}
+
+/// The Change Log rows of `text` (the table lines after the delimiter).
+fn rows(text: &str) -> Vec<String> {
+    let log = text.split("## Change Log").nth(1).unwrap_or("");
+    log.lines()
+        .skip_while(|l| !l.starts_with("|--"))
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .map(str::to_string)
+        .collect()
+}
+
+fn sync_check(repo: &TestRepo) {
+    let a = repo.dbarch().args(["sync", "--check"]).assert();
+    let out = a.get_output();
+    assert!(
+        out.status.success(),
+        "sync --check found work:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Two branches from the setup: `feature` (Bob edits Backup Strategy on DAY2) and `main`
+/// (Alice edits Overview on DAY3); `main` is checked out.
+fn two_branches(repo: &TestRepo) {
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    change(
+        repo,
+        "- **Full Backups:** nightly",
+        "- **Full Backups:** nightly at 02:00 UTC",
+        "Schedule the nightly backup",
+        BOB,
+        DAY2,
+    );
+    repo.git(&["checkout", "-q", "main"]);
+    change(
+        repo,
+        "PostgreSQL 16 for everything transactional.",
+        "PostgreSQL 17 for everything transactional.",
+        "Upgrade to PostgreSQL 17",
+        ALICE,
+        DAY3,
+    );
+}
+
+#[test]
+fn install_registers_the_driver_and_uninstall_removes_it() {
+    let repo = setup();
+    let attrs = repo.read(".gitattributes");
+    assert!(
+        attrs.contains(&format!("/{DOC} merge=dbarch\n")),
+        "{attrs}"
+    );
+    let driver = repo.git(&["config", "--local", "merge.dbarch.driver"]);
+    assert!(
+        driver.contains("merge-driver --marker-size %L %O %A %B %P"),
+        "{driver}"
+    );
+    // Idempotent: a second install adds nothing.
+    let again = dbarch_ok(&repo, &["hooks", "install"]);
+    assert!(again.contains("already registered"), "{again}");
+    assert_eq!(repo.read(".gitattributes"), attrs);
+    // Another attribute line survives uninstall.
+    repo.write(".gitattributes", format!("*.png binary\n{attrs}"));
+    let out = dbarch_ok(&repo, &["hooks", "uninstall"]);
+    assert!(out.contains("removed the merge driver"), "{out}");
+    assert_eq!(repo.read(".gitattributes"), "*.png binary\n");
+    let cfg = git_command(repo.path())
+        .args(["config", "--local", "--get-regexp", "^merge\\.dbarch"])
+        .output()
+        .unwrap();
+    assert!(cfg.stdout.is_empty(), "{:?}", cfg);
+}
+
+#[test]
+fn init_hook_registers_the_driver_too() {
+    let repo = TestRepo::new();
+    let out = dbarch_ok(&repo, &["init", "--hook"]);
+    assert!(out.contains("registered the merge driver"), "{out}");
+    assert!(repo
+        .read(".gitattributes")
+        .contains(&format!("/{DOC} merge=dbarch")));
+}
+
+#[test]
+fn a_two_branch_merge_keeps_both_edits_and_both_rows() {
+    let repo = setup();
+    two_branches(&repo);
+    let out = git_as(
+        &repo,
+        &["merge", "--no-edit", "feature"],
+        ALICE,
+        DAY4,
+    );
+    ok(&out);
+    let text = repo.read(DOC);
+    assert!(!text.contains("<<<<<<<"), "{text}");
+    assert!(text.contains("nightly at 02:00 UTC"));
+    assert!(text.contains("PostgreSQL 17"));
+    let r = rows(&text);
+    assert_eq!(r.len(), 3, "{r:?}");
+    assert!(r[0].contains("First version"));
+    assert!(r[1].contains("Schedule the nightly backup") && r[1].contains("2026-11-22"));
+    assert!(r[2].contains("Upgrade to PostgreSQL 17") && r[2].contains("2026-11-24"));
+    assert!(text.contains("**Last Updated:** 2026-11-24"), "{text}");
+    assert!(common::run_git(repo.path(), &["status", "--porcelain"]).is_empty());
+    sync_check(&repo);
+}
+
+#[test]
+fn a_real_body_conflict_is_left_as_markers_and_named_a_merge_conflict() {
+    let repo = setup();
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    change(&repo, "nightly", "hourly", "Hourly backups", BOB, DAY2);
+    repo.git(&["checkout", "-q", "main"]);
+    change(&repo, "nightly", "weekly", "Weekly backups", ALICE, DAY3);
+    let out = git_as(&repo, &["merge", "--no-edit", "feature"], ALICE, DAY4);
+    assert!(!out.status.success());
+    let text = repo.read(DOC);
+    // Exactly one conflict, in the body; the Change Log holds both rows, no markers.
+    assert_eq!(text.matches("<<<<<<<").count(), 1, "{text}");
+    assert!(text.contains("=======\n- **Full Backups:** hourly\n>>>>>>>"), "{text}");
+    let r = rows(&text);
+    assert_eq!(r.len(), 3, "{r:?}");
+    assert!(r.iter().any(|x| x.contains("Hourly backups")));
+    assert!(r.iter().any(|x| x.contains("Weekly backups")));
+    for cmd in ["status", "lint"] {
+        let a = repo.dbarch().arg(cmd).assert().failure();
+        let all = format!("{}{}", common::stdout_of(&a), common::stderr_of(&a));
+        assert!(all.contains("merge conflict"), "{cmd}: {all}");
+        assert!(!all.contains("duplicate header field"), "{cmd}: {all}");
+    }
+    // `resolve` cannot settle a body conflict: it says so and leaves it.
+    let a = repo.dbarch().arg("resolve").assert().code(1);
+    assert!(common::stdout_of(&a).contains("1 left in the body"));
+    assert_eq!(repo.read(DOC), text);
+}
+
+#[test]
+fn rebase_and_cherry_pick_use_the_driver() {
+    let repo = setup();
+    two_branches(&repo);
+    repo.git(&["checkout", "-q", "feature"]);
+    ok(&git_as(&repo, &["rebase", "main"], BOB, DAY4));
+    let text = repo.read(DOC);
+    assert!(!text.contains("<<<<<<<"), "{text}");
+    let r = rows(&text);
+    assert_eq!(r.len(), 3, "{r:?}");
+    assert!(r[2].contains("Upgrade to PostgreSQL 17"), "{r:?}");
+    assert!(r[1].contains("Schedule the nightly backup"), "{r:?}");
+    sync_check(&repo);
+
+    // Cherry-pick the other way round: main picks a later feature commit.
+    change(
+        &repo,
+        "- [Backend Architecture](backend.md)",
+        "- [Backend Architecture](backend-v2.md)",
+        "Link the new backend page",
+        BOB,
+        DAY4,
+    );
+    let pick = repo.head();
+    repo.git(&["checkout", "-q", "main"]);
+    ok(&git_as(&repo, &["cherry-pick", &pick], ALICE, DAY4));
+    let text = repo.read(DOC);
+    assert!(!text.contains("<<<<<<<"), "{text}");
+    assert!(text.contains("backend-v2.md"));
+    let r = rows(&text);
+    assert_eq!(r.len(), 3, "{r:?}");
+    assert!(r[2].contains("Link the new backend page"), "{r:?}");
+}
+
+#[test]
+fn resolve_finishes_a_merge_made_without_the_driver() {
+    let repo = setup();
+    two_branches(&repo);
+    // A fresh clone has .gitattributes but not the driver's config.
+    repo.git(&["config", "--local", "--remove-section", "merge.dbarch"]);
+    let out = git_as(&repo, &["merge", "--no-edit", "feature"], ALICE, DAY4);
+    assert!(!out.status.success(), "git merged the Change Log without conflict");
+    assert!(repo.read(DOC).contains("<<<<<<<"));
+    let a = repo.dbarch().arg("resolve").assert().success();
+    let said = common::stdout_of(&a);
+    assert!(said.contains("resolved") && said.contains("staged"), "{said}");
+    let text = repo.read(DOC);
+    assert!(!text.contains("<<<<<<<"), "{text}");
+    assert!(text.contains("PostgreSQL 17") && text.contains("02:00 UTC"));
+    let r = rows(&text);
+    assert_eq!(r.len(), 3, "{r:?}");
+    assert!(r[1].contains("Schedule the nightly backup"), "{r:?}");
+    ok(&git_as(&repo, &["commit", "--no-edit"], ALICE, DAY4));
+    sync_check(&repo);
+}
