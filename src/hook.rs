@@ -201,6 +201,23 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
     if config.hook.mode == HookMode::Off {
         return nothing("[hook] mode is off");
     }
+    if !config.hook.branches.is_empty() {
+        let branch = git
+            .head()
+            .ok()
+            .filter(|h| h.is_branch())
+            .and_then(|h| h.shorthand().ok().map(str::to_string));
+        let Some(branch) = branch else {
+            return nothing("HEAD is not on a branch listed in [hook] branches");
+        };
+        if !on_branch(&config.hook.branches, &branch) {
+            return nothing(format!(
+                "branch `{branch}` is not in [hook] branches; its commits get their rows \
+                 when they reach {}",
+                config.hook.branches.join(", ")
+            ));
+        }
+    }
     let labels = labels_of(&config);
     let mut touched: Vec<String> = Vec::new();
     let mut maybe_default = false;
@@ -251,6 +268,15 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
         }
     }
     record(&ws, head_id, parent_id, &touched, env)
+}
+
+/// Whether `branch` matches one of `[hook] branches` (a name or a glob).
+fn on_branch(patterns: &[String], branch: &str) -> bool {
+    patterns.iter().any(|p| {
+        p == branch
+            || (is_glob(p)
+                && config::compile_glob(p).is_ok_and(|g| g.is_match(branch)))
+    })
 }
 
 fn same_path(a: &Path, b: &Path) -> bool {

@@ -250,3 +250,46 @@ fn resolve_finishes_a_merge_made_without_the_driver() {
     ok(&git_as(&repo, &["commit", "--no-edit"], ALICE, DAY4));
     sync_check(&repo);
 }
+
+/// The setup for pull requests merged on GitHub, where no merge driver runs: rows only on
+/// `main` (`[hook] branches`), so branches leave the Change Log and the header alone and
+/// a plain `git merge` cannot conflict there; `sync` then records every merged commit.
+#[test]
+fn rows_on_the_default_branch_only_make_plain_merges_conflict_free() {
+    let repo = TestRepo::new();
+    repo.write_doc_config("[hook]\nbranches = [\"main\"]\n");
+    repo.write(DOC, filled_doc());
+    repo.commit(&["dbarch.toml", DOC], "First version", ALICE, DAY1);
+    dbarch_ok(&repo, &["hooks", "install"]);
+    // GitHub runs no merge driver.
+    repo.git(&["config", "--local", "--remove-section", "merge.dbarch"]);
+    let first = repo.read(DOC);
+
+    repo.git(&["checkout", "-q", "-b", "backup"]);
+    change(&repo, "nightly", "nightly at 02:00 UTC", "Schedule the backup", BOB, DAY2);
+    // On a branch the hook leaves the rows and the header alone.
+    assert_eq!(rows(&repo.read(DOC)), rows(&first));
+    assert!(repo.read(DOC).contains("**Last Updated:** 2026-11-20"));
+    repo.git(&["checkout", "-q", "-b", "overview", "main"]);
+    change(&repo, "PostgreSQL 16", "PostgreSQL 17", "Upgrade to PostgreSQL 17", ALICE, DAY3);
+    repo.git(&["checkout", "-q", "main"]);
+    for branch in ["backup", "overview"] {
+        ok(&git_as(&repo, &["merge", "--no-ff", "--no-edit", branch], ALICE, DAY4));
+    }
+    let text = repo.read(DOC);
+    assert!(text.contains("02:00 UTC") && text.contains("PostgreSQL 17"));
+    assert!(!text.contains("<<<<<<<"));
+    // What the push job or the scheduled Change Log pull request runs on main.
+    let a = repo.dbarch().args(["sync", "--check"]).assert().code(1);
+    assert!(common::stdout_of(&a).contains("out of date"));
+    dbarch_ok(&repo, &["sync"]);
+    let r = rows(&repo.read(DOC));
+    assert_eq!(r.len(), 3, "{r:?}");
+    assert!(r[1].contains("Schedule the backup") && r[1].contains("Bob Example"));
+    assert!(r[2].contains("Upgrade to PostgreSQL 17"));
+    assert!(repo.read(DOC).contains("**Last Updated:** 2026-11-24"));
+    // The sync commit on main records itself (the hook runs there).
+    repo.commit(&[DOC], "docs: record the merged changes", ALICE, DAY4);
+    sync_check(&repo);
+    assert_eq!(rows(&repo.read(DOC)).len(), 3);
+}
