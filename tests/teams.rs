@@ -293,3 +293,70 @@ fn rows_on_the_default_branch_only_make_plain_merges_conflict_free() {
     sync_check(&repo);
     assert_eq!(rows(&repo.read(DOC)).len(), 3);
 }
+
+/// `git clone` of `repo` into a fresh directory: no `.git/dbarch`, no hook, no driver.
+fn fresh_clone(repo: &TestRepo) -> TestRepo {
+    let clone = TestRepo::without_git();
+    let out = git_command(clone.path())
+        .args(["clone", "-q"])
+        .arg(repo.path())
+        .arg(".")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    clone
+}
+
+#[test]
+fn an_edited_row_still_vouches_for_its_commit_on_a_fresh_clone() {
+    let repo = setup();
+    change(&repo, "PostgreSQL 16", "PostgreSQL 17", "Upgrade to PG 17", BOB, DAY2);
+    // Someone fixes the wording of the row the hook wrote.
+    let text = repo.read(DOC);
+    assert!(text.contains("| Upgrade to PG 17 |"), "{text}");
+    repo.write(
+        DOC,
+        text.replace("| Upgrade to PG 17 |", "| Upgrade to PostgreSQL 17 (major version) |"),
+    );
+    repo.commit(&[DOC], "Reword the Change Log", ALICE, DAY3);
+    let rows_before = rows(&repo.read(DOC));
+    assert_eq!(rows_before.len(), 2, "{rows_before:?}");
+    let clone = fresh_clone(&repo);
+    sync_check(&clone);
+    dbarch_ok(&clone, &["sync"]);
+    assert_eq!(rows(&clone.read(DOC)), rows_before);
+}
+
+#[test]
+fn a_row_written_in_another_time_zone_is_not_written_again() {
+    let repo = setup();
+    // 23:30 in New York is the next day in UTC: the hook dates the row by the commit's
+    // own offset (the default), 2026-11-22.
+    change(
+        &repo,
+        "PostgreSQL 16",
+        "PostgreSQL 17",
+        "Upgrade to PostgreSQL 17",
+        BOB,
+        "2026-11-22T23:30:00-05:00",
+    );
+    assert!(rows(&repo.read(DOC))[1].starts_with("| 2026-11-22 |"));
+    let before = repo.read(DOC);
+    // Then the team settles on UTC; the row stays, nothing is added.
+    // (Last Updated follows the new zone: the last change was on the 23rd in UTC.)
+    let a = repo
+        .dbarch()
+        .args(["sync", "--dry-run", "--timezone", "UTC"])
+        .assert()
+        .success();
+    assert!(!common::stdout_of(&a).contains("+| "), "{}", common::stdout_of(&a));
+    repo.write_doc_config("[changelog]\ntimezone = \"UTC\"\n");
+    repo.commit(&["dbarch.toml"], "Dates in UTC", ALICE, DAY3);
+    let clone = fresh_clone(&repo);
+    for r in [&repo, &clone] {
+        dbarch_ok(r, &["sync"]);
+        assert_eq!(rows(&r.read(DOC)), rows(&before));
+        assert!(r.read(DOC).contains("**Last Updated:** 2026-11-23"));
+        sync_check(r);
+    }
+}
