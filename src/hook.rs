@@ -464,6 +464,7 @@ fn record(
         .tree()
         .map_err(|e| Error::git("reading HEAD's tree", e))?;
     let labels = ws.labels();
+    let reword = reworded(git, &commit);
     let mut state = SyncState::load(git.path());
     let mut work: Vec<DocWork> = Vec::new();
     let mut recorded: Vec<String> = Vec::new();
@@ -484,7 +485,12 @@ fn record(
             .map_err(|e| Error::git(format!("reading {rel} in HEAD"), e))?
             .content()
             .to_vec();
-        let doc_c = Document::parse(committed.clone(), &labels)
+        // `git commit --amend -m`: the row written for the commit before the amend takes
+        // the new subject (kept in place), and the commit is amended with it.
+        let renamed = reword
+            .as_ref()
+            .and_then(|r| reword_row(&committed, &labels, r));
+        let doc_c = Document::parse(renamed.clone().unwrap_or_else(|| committed.clone()), &labels)
             .map_err(|e| e.into_error(Path::new(&format!("{rel} (as committed)"))))?;
         let settings = Settings::new(&ws.root, &ws.config.changelog, &doc.settings, &labels);
         let print = settings.fingerprint();
@@ -504,7 +510,7 @@ fn record(
             last_substantive: floor,
         });
         let plan_c = plan_for(repo, rel, &doc_c, &settings, since, head, amend)?;
-        if plan_c.rows.is_empty() {
+        if plan_c.rows.is_empty() && renamed.is_none() {
             let why = plan_c
                 .recorded
                 .iter()
@@ -516,6 +522,7 @@ fn record(
         }
         let new_committed = changelog::apply_plan(&doc_c, &plan_c, &settings)
             .map_err(|e| e.into_error(Path::new(&format!("{rel} (as committed)"))))?
+            .or_else(|| renamed.as_ref().map(|r| String::from_utf8_lossy(r).into_owned()))
             .ok_or_else(|| Error::Internal(format!("{rel}: planned rows changed nothing")))?;
         let work_before = match fs::read(&doc.abs) {
             Ok(b) => Some(b),
@@ -535,8 +542,12 @@ fn record(
                 new_committed.clone(),
             ),
             Some(w) => {
+                let w = reword
+                    .as_ref()
+                    .and_then(|r| reword_row(w, &labels, r))
+                    .unwrap_or_else(|| w.clone());
                 let doc_w =
-                    Document::parse(w.clone(), &labels).map_err(|e| e.into_error(&doc.abs))?;
+                    Document::parse(w, &labels).map_err(|e| e.into_error(&doc.abs))?;
                 let plan_w = plan_for(repo, rel, &doc_w, &settings, since, head, amend)?;
                 let after = changelog::apply_plan(&doc_w, &plan_w, &settings)
                     .map_err(|e| e.into_error(&doc.abs))?;
@@ -603,6 +614,65 @@ fn record(
         state.save(git.path());
     }
     Ok(outcome)
+}
+
+/// A reword by `git commit --amend`: the Change text the commit before the amend had
+/// (its cleaned subject), the new one, and the author's name.
+struct Reword {
+    old: String,
+    new: String,
+    author: String,
+}
+
+/// When HEAD was made by `git commit --amend` (HEAD's newest reflog entry says so) with
+/// another subject than the commit it replaced.
+fn reworded(git: &Repository, head: &git2::Commit<'_>) -> Option<Reword> {
+    let log = git.reflog("HEAD").ok()?;
+    let entry = log.get(0)?;
+    if entry.id_new() != head.id() || !entry.message().ok().flatten()?.starts_with("commit (amend)") {
+        return None;
+    }
+    let old = git.find_commit(entry.id_old()).ok()?;
+    let (o, n) = (
+        changelog::clean_subject(old.summary().ok().flatten()?),
+        changelog::clean_subject(head.summary().ok().flatten()?),
+    );
+    (o != n).then(|| Reword {
+        old: o,
+        new: n,
+        author: head.author().name().unwrap_or_default().to_string(),
+    })
+}
+
+/// `bytes` with the newest row by the reword's author whose Change cell holds the old
+/// text changed to the new text; `None` when there is no such row.
+fn reword_row(bytes: &[u8], labels: &Labels, r: &Reword) -> Option<Vec<u8>> {
+    use crate::doc::{table::escape_cell, Column, Edit};
+    let d = Document::parse(bytes.to_vec(), labels).ok()?;
+    let t = d.table()?;
+    let (old, new) = (escape_cell(&r.old, 0), escape_cell(&r.new, 0));
+    let row = t
+        .real_rows()
+        .filter(|row| {
+            t.cell(row, Column::Change)
+                .is_some_and(|c| c == old || c.starts_with(&format!("{old} ")))
+                && t.cell(row, Column::Author)
+                    .is_none_or(|a| r.author.is_empty() || a.contains(&r.author))
+        })
+        .max_by_key(|row| row.line)?;
+    let line = d.text.lines[row.line];
+    let text = d.text.line_text(row.line);
+    let at = text.find(&format!("| {old}")).map(|i| i + 2).or_else(|| text.find(&old))?;
+    let start = line.start + at;
+    let edited = crate::doc::edit::splice(
+        &d.text.src,
+        &[Edit {
+            range: start..start + old.len(),
+            text: new,
+        }],
+    )
+    .ok()?;
+    Some(edited.into_bytes())
 }
 
 /// The plan for HEAD alone: only rows for `head` are kept, and in amend mode their Commit

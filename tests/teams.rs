@@ -360,3 +360,30 @@ fn a_row_written_in_another_time_zone_is_not_written_again() {
         sync_check(r);
     }
 }
+
+#[test]
+fn amend_with_a_new_message_updates_the_row_the_hook_wrote() {
+    let repo = setup();
+    change(&repo, "PostgreSQL 16", "PostgreSQL 17", "Upgade to PG 17", BOB, DAY2);
+    assert!(rows(&repo.read(DOC))[1].contains("| Upgade to PG 17 |"));
+    ok(&git_as(
+        &repo,
+        &["commit", "--amend", "-q", "-m", "Upgrade to PostgreSQL 17"],
+        BOB,
+        DAY2,
+    ));
+    let r = rows(&repo.read(DOC));
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert!(r[1].contains("| Upgrade to PostgreSQL 17 |"), "{r:?}");
+    assert!(r[1].contains("2026-11-22") && r[1].contains("Bob Example"), "{r:?}");
+    // The commit carries the updated row; nothing is left over.
+    let committed = repo.git(&["show", &format!("HEAD:{DOC}")]);
+    assert_eq!(committed, repo.read(DOC));
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s"]).trim(),
+        "Upgrade to PostgreSQL 17"
+    );
+    assert!(repo.git(&["status", "--porcelain"]).is_empty());
+    sync_check(&repo);
+    sync_check(&fresh_clone(&repo));
+}
