@@ -189,6 +189,14 @@ pub fn plan_from_history(
         (&ch.commit, local_date(&ch.commit, &s.changelog.timezone))
     }));
     let row_style = matcher.style;
+    // Commits a later commit reverts: the revert took their rows out with the change, so
+    // rule 2 (a commit that adds rows records itself) cannot vouch for them any more;
+    // their row must be in the table (or is written again). The log lists both.
+    let reverted: HashSet<Oid> = history
+        .changes
+        .iter()
+        .filter_map(|ch| reverted_commit(&ch.commit.body))
+        .collect();
     let mut plan = Plan::default();
     let mut newest: Option<NaiveDate> = None;
     let mut reached_recorded = false;
@@ -213,7 +221,7 @@ pub fn plan_from_history(
             continue;
         }
         newest = newest.max(Some(date));
-        if cmp.adds_rows {
+        if cmp.adds_rows && !reverted.contains(&c.id) {
             reached_recorded = true;
             plan.recorded.push((c.id, Recorded::AddsRows));
             continue;
@@ -353,6 +361,13 @@ fn format_row_date(d: NaiveDate, style: Option<DateStyle>, configured: &str) -> 
         return d.format(configured).to_string();
     }
     date::format(d, style.unwrap_or(DateStyle::Iso))
+}
+
+/// The commit a `git revert` message names ("This reverts commit <id>.").
+fn reverted_commit(body: &str) -> Option<Oid> {
+    let rest = body.split("This reverts commit ").nth(1)?;
+    let hex: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
+    (hex.len() == 40).then(|| Oid::from_str(&hex).ok()).flatten()
 }
 
 pub fn short(id: Oid) -> String {

@@ -5,10 +5,12 @@
 //! algorithm as `git merge-file`); the managed parts are merged by what they mean:
 //!
 //! - **Change Log rows**: the union of both sides, no row twice (rows compare by their
-//!   trimmed cells, so re-aligned columns are the same row). A row one side deleted or
-//!   edited relative to the merge base is dropped (the edit is kept); a row only the
-//!   other side added is placed by its date in the table's order (oldest or newest
-//!   first). The template's placeholder row goes once a real row exists.
+//!   trimmed cells, so re-aligned columns are the same row). A row one side edited
+//!   relative to the merge base (that side has a new row with the same Date and Author)
+//!   gives way to the edit; a row one side removed outright stays (a revert removes
+//!   its commit's row with the change; the log keeps both). A row only the other side
+//!   has is placed by its date in the table's order (oldest or newest first). The
+//!   template's placeholder row goes once a real row exists.
 //! - **Last Updated / Next Review**: the newest date of the two sides, written as that
 //!   side wrote it.
 //! - **Reviewed By**: the side that changed it relative to the base; when both did, the
@@ -64,6 +66,8 @@ impl Default for MarkerStyle {
 #[derive(Debug, Clone)]
 struct RowLine {
     key: String,
+    /// The Date and Author cells: an edited row keeps them.
+    who_when: (String, String),
     line: String,
     date: Option<NaiveDate>,
     placeholder: bool,
@@ -104,11 +108,18 @@ fn extract(d: &Document) -> Managed {
     let (rows, order) = match d.table() {
         Some(t) => {
             let date_col = t.index_of(Column::Date);
+            let cell = |r: &doc::Row, c| {
+                t.index_of(c)
+                    .and_then(|i| r.cells.get(i))
+                    .cloned()
+                    .unwrap_or_default()
+            };
             let rows = t
                 .rows
                 .iter()
                 .map(|r| RowLine {
                     key: row_key(&r.cells),
+                    who_when: (cell(r, Column::Date), cell(r, Column::Author)),
                     line: d.text.line_text(r.line).to_string(),
                     date: date_col
                         .and_then(|i| r.cells.get(i))
@@ -191,16 +202,29 @@ fn merge_rows(
     let keys = |rows: &[RowLine]| rows.iter().map(|r| r.key.clone()).collect::<HashSet<_>>();
     let in_base = base.map(keys).unwrap_or_default();
     let in_ours = keys(ours);
-    let in_theirs = keys(theirs);
+    // A base row one side no longer has is dropped only when that side edited it (it
+    // has a new row with the same Date and Author cells); a row removed outright — a
+    // revert takes its commit's row out with the change — is kept: the log keeps both.
+    let edited_away = |r: &RowLine, side: &[RowLine]| {
+        in_base.contains(&r.key)
+            && !side.iter().any(|x| x.key == r.key)
+            && side
+                .iter()
+                .any(|x| !in_base.contains(&x.key) && x.who_when == r.who_when)
+    };
     let mut seen = HashSet::new();
     let mut out: Vec<RowLine> = ours
         .iter()
-        .filter(|r| !(in_base.contains(&r.key) && !in_theirs.contains(&r.key)))
+        .filter(|r| !edited_away(r, theirs))
         .filter(|r| seen.insert(r.key.clone()))
         .cloned()
         .collect();
     for r in theirs {
-        if in_ours.contains(&r.key) || in_base.contains(&r.key) || !seen.insert(r.key.clone()) {
+        let ours_removed = in_base.contains(&r.key) && !in_ours.contains(&r.key);
+        if in_ours.contains(&r.key)
+            || (ours_removed && edited_away(r, ours))
+            || !seen.insert(r.key.clone())
+        {
             continue;
         }
         let pos = r.date.and_then(|d| {
@@ -529,6 +553,7 @@ mod tests {
     fn body_conflict_stays_and_edited_row_is_not_doubled() {
         let base = doc("2026-11-01", "a", &[R1]);
         let fixed = "| 2026-11-01 | First version | A | Low |";
+        // (the row is edited on our side, kept as it was on theirs)
         let ours = doc("2026-11-01", "ours", &[fixed]);
         let theirs = doc("2026-11-03", "theirs", &[R1, R3]);
         let m = merge3(

@@ -387,3 +387,44 @@ fn amend_with_a_new_message_updates_the_row_the_hook_wrote() {
     sync_check(&repo);
     sync_check(&fresh_clone(&repo));
 }
+
+/// Runs `dbarch sync` and commits what it wrote (as a push job on main would).
+fn sync_and_commit(repo: &TestRepo, date: &str) {
+    dbarch_ok(repo, &["sync"]);
+    if !repo.git(&["status", "--porcelain", DOC]).is_empty() {
+        repo.commit(&[DOC], "docs: record the Change Log", ALICE, date);
+    }
+    sync_check(repo);
+}
+
+#[test]
+fn a_revert_keeps_the_reverted_row_and_adds_its_own() {
+    for driver in [true, false] {
+        let repo = setup();
+        if !driver {
+            repo.git(&["config", "--local", "--remove-section", "merge.dbarch"]);
+        }
+        change(&repo, "PostgreSQL 16", "PostgreSQL 17", "Upgrade to PostgreSQL 17", BOB, DAY2);
+        let upgrade = repo.head();
+        if driver {
+            // A later commit, so the revert is a real three-way merge.
+            change(&repo, "14 days", "30 days", "Keep 30 days of WAL", ALICE, DAY3);
+        }
+        ok(&git_as(&repo, &["revert", "--no-edit", &upgrade], ALICE, DAY4));
+        let text = repo.read(DOC);
+        assert!(text.contains("PostgreSQL 16") && !text.contains("<<<<<<<"), "{text}");
+        sync_and_commit(&repo, DAY4);
+        let r = rows(&repo.read(DOC));
+        let want = if driver { 4 } else { 3 };
+        assert_eq!(r.len(), want, "driver {driver}: {r:?}");
+        assert!(
+            r.iter().any(|x| x.contains("| Upgrade to PostgreSQL 17 |")),
+            "driver {driver}: {r:?}"
+        );
+        assert!(
+            r.last().unwrap().contains("Revert \"Upgrade to PostgreSQL 17\""),
+            "driver {driver}: {r:?}"
+        );
+        sync_check(&fresh_clone(&repo));
+    }
+}
