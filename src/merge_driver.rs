@@ -5,12 +5,14 @@
 //! algorithm as `git merge-file`); the managed parts are merged by what they mean:
 //!
 //! - **Change Log rows**: the union of both sides, no row twice (rows compare by their
-//!   trimmed cells, so re-aligned columns are the same row). A row one side edited
-//!   relative to the merge base (that side has a new row with the same Date and Author)
-//!   gives way to the edit; a row one side removed outright stays (a revert removes
-//!   its commit's row with the change; the log keeps both). A row only the other side
-//!   has is placed by its date in the table's order (oldest or newest first). The
-//!   template's placeholder row goes once a real row exists.
+//!   trimmed cells, so re-aligned columns are the same row). Rows of the side being
+//!   merged into (ours) stay, unless the other side edited one relative to the merge base
+//!   (it has a new row with the same Date and Author instead): a row the other side
+//!   removed outright stays (a revert removes its commit's row with the change; the log
+//!   keeps both). Rows only the other side added are placed by their date in the
+//!   table's order (oldest or newest first); rows the base has but ours does not stay
+//!   out (a cherry-pick brings only the picked commit's row). The template's
+//!   placeholder row goes once a real row exists.
 //! - **Last Updated / Next Review**: the newest date of the two sides, written as that
 //!   side wrote it.
 //! - **Reviewed By**: the side that changed it relative to the base; when both did, the
@@ -202,9 +204,9 @@ fn merge_rows(
     let keys = |rows: &[RowLine]| rows.iter().map(|r| r.key.clone()).collect::<HashSet<_>>();
     let in_base = base.map(keys).unwrap_or_default();
     let in_ours = keys(ours);
-    // A base row one side no longer has is dropped only when that side edited it (it
-    // has a new row with the same Date and Author cells); a row removed outright — a
-    // revert takes its commit's row out with the change — is kept: the log keeps both.
+    // Our rows stay, unless their side edited one (it has a new row with the same Date
+    // and Author cells instead): a row their side removed outright stays — a revert
+    // takes its commit's row out with the change, and the log keeps both.
     let edited_away = |r: &RowLine, side: &[RowLine]| {
         in_base.contains(&r.key)
             && !side.iter().any(|x| x.key == r.key)
@@ -219,12 +221,10 @@ fn merge_rows(
         .filter(|r| seen.insert(r.key.clone()))
         .cloned()
         .collect();
+    // Their rows that the base has are ours to keep or not (a cherry-pick or rebase
+    // brings only the picked commit's row, not the rows before it).
     for r in theirs {
-        let ours_removed = in_base.contains(&r.key) && !in_ours.contains(&r.key);
-        if in_ours.contains(&r.key)
-            || (ours_removed && edited_away(r, ours))
-            || !seen.insert(r.key.clone())
-        {
+        if in_ours.contains(&r.key) || in_base.contains(&r.key) || !seen.insert(r.key.clone()) {
             continue;
         }
         let pos = r.date.and_then(|d| {
