@@ -197,7 +197,7 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
     if markdown.is_empty() && !config_file.exists() {
         return nothing("the commit changed no Markdown file");
     }
-    let config = Config::load(&root, global.config.as_deref(), env, &Overrides::default())?;
+    let mut config = Config::load(&root, global.config.as_deref(), env, &Overrides::default())?;
     if config.hook.mode == HookMode::Off {
         return nothing("[hook] mode is off");
     }
@@ -216,6 +216,46 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
                  when they reach {}",
                 config.hook.branches.join(", ")
             ));
+        }
+    }
+    // A managed document renamed in this commit (`git mv`): its `[[docs]] path` follows
+    // (dbarch.toml edited byte-surgically, then folded into the commit with the row).
+    let mut renamed_config: Option<(String, String)> = None;
+    let mut followed: Vec<String> = Vec::new();
+    if config.docs_explicit {
+        if let Some(pt) = parent_tree.as_ref() {
+            let mut text = fs::read_to_string(&config_file).ok();
+            for (old, new) in crate::rename::renames(&git, pt, &tree) {
+                if !config.docs.iter().any(|d| d.path == old) || configured(&config, &new) {
+                    continue;
+                }
+                if let Some(t) = text
+                    .as_deref()
+                    .and_then(|t| crate::rename::rewrite_docs_path(t, &old, &new))
+                {
+                    text = Some(t);
+                    followed.push(new);
+                }
+            }
+            if let (false, Some(t)) = (followed.is_empty(), text) {
+                fsutil::write_atomic(&config_file, t.as_bytes())?;
+                config = Config::load(&root, global.config.as_deref(), env, &Overrides::default())?;
+                let rel = config_file
+                    .strip_prefix(&root)
+                    .ok()
+                    .map(|p| p.to_string_lossy().replace('\\', "/"))
+                    .filter(|r| tree.get_path(Path::new(r)).is_ok());
+                if let Some(rel) = rel {
+                    renamed_config = Some((rel, t));
+                }
+                eprintln!(
+                    "dbarch: {} now names {} (the document was renamed)",
+                    config_file
+                        .file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                    followed.join(", ")
+                );
+            }
         }
     }
     let labels = labels_of(&config);
@@ -267,7 +307,7 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
             return nothing("the commit changed no managed document");
         }
     }
-    record(&ws, head_id, parent_id, &touched, env)
+    record(&ws, head_id, parent_id, &touched, renamed_config, env)
 }
 
 /// Whether `branch` matches one of `[hook] branches` (a name or a glob).
@@ -447,6 +487,7 @@ fn record(
     head: Oid,
     parent: Option<Oid>,
     touched: &[String],
+    config_edit: Option<(String, String)>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Outcome> {
     let repo = ws.repo()?;
@@ -580,6 +621,23 @@ fn record(
             work_after,
             state,
         });
+    }
+    if let Some((rel, text)) = config_edit {
+        if let Ok(entry) = tree.get_path(Path::new(&rel)) {
+            let abs = ws.root.join(&rel);
+            work.push(DocWork {
+                doc: ManagedDoc {
+                    settings: ws.config.doc_settings(&rel),
+                    abs: abs.clone(),
+                    rel,
+                },
+                mode: entry.filemode(),
+                work_before: fs::read(&abs).ok(),
+                work_after: Some(text.clone()),
+                new_committed: text,
+                state: None,
+            });
+        }
     }
     if work.is_empty() {
         return nothing(format!("already recorded ({})", recorded.join("; ")));

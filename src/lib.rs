@@ -20,6 +20,7 @@ pub mod hook;
 pub mod interval;
 pub mod merge_driver;
 pub mod prompt;
+pub mod rename;
 pub mod review;
 pub mod syncstate;
 pub mod ui;

@@ -428,3 +428,52 @@ fn a_revert_keeps_the_reverted_row_and_adds_its_own() {
         sync_check(&fresh_clone(&repo));
     }
 }
+
+const NEW_DOC: &str = "docs/db-architecture.md";
+
+#[test]
+fn the_hook_follows_a_renamed_document_in_dbarch_toml() {
+    let repo = TestRepo::new();
+    let config = format!("# Our documents\n[[docs]]\npath = \"{DOC}\"   # the main one\nreview-every = \"90d\"\n");
+    repo.write("dbarch.toml", &config);
+    repo.write(DOC, filled_doc());
+    repo.commit(&["dbarch.toml", DOC], "First version", ALICE, DAY1);
+    dbarch_ok(&repo, &["hooks", "install"]);
+    repo.git(&["mv", DOC, NEW_DOC]);
+    let out = git_as(&repo, &["commit", "-q", "-m", "Move the document"], BOB, DAY2);
+    let said = ok(&out);
+    assert!(said.contains("now names docs/db-architecture.md"), "{said}");
+    // Byte-surgical: only the path string changed, in the work tree and in the commit.
+    let want = config.replace(DOC, NEW_DOC);
+    assert_eq!(repo.read("dbarch.toml"), want);
+    assert_eq!(repo.git(&["show", "HEAD:dbarch.toml"]), want);
+    let st = repo.git(&["status", "--porcelain"]);
+    assert!(st.lines().all(|l| l.ends_with(".gitattributes")), "{st}");
+    dbarch_ok(&repo, &["status"]);
+    sync_check(&repo);
+    // Later edits of the moved document are recorded as before.
+    let text = repo.read(NEW_DOC);
+    repo.write(NEW_DOC, text.replace("PostgreSQL 16", "PostgreSQL 17"));
+    repo.commit(&[NEW_DOC], "Upgrade to PostgreSQL 17", ALICE, DAY3);
+    assert!(rows(&repo.read(NEW_DOC))
+        .iter()
+        .any(|r| r.contains("Upgrade to PostgreSQL 17")));
+    sync_check(&repo);
+}
+
+#[test]
+fn a_stale_path_names_the_new_one() {
+    let repo = TestRepo::new();
+    repo.write_doc_config("");
+    repo.write(DOC, filled_doc());
+    repo.commit(&["dbarch.toml", DOC], "First version", ALICE, DAY1);
+    repo.git(&["mv", DOC, NEW_DOC]);
+    let renamer = repo.commit(&[], "Move the document", BOB, DAY2);
+    for cmd in ["status", "sync"] {
+        let a = repo.dbarch().arg(cmd).assert().code(2);
+        let err = common::stderr_of(&a);
+        assert!(err.contains(NEW_DOC), "{cmd}: {err}");
+        assert!(err.contains(&renamer[..7]), "{cmd}: {err}");
+        assert!(!err.contains("os error"), "{cmd}: {err}");
+    }
+}
