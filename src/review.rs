@@ -176,19 +176,39 @@ impl CommitRef {
     }
 }
 
-/// Commits that changed the document after `since` (by author date), oldest first, each
+/// Commits that changed the document since the review of `since`, oldest first, each
 /// with the sections it touched (from the history `status` compared).
+///
+/// The review is an event, not a day: the boundary is the review's commit — the oldest
+/// bookkeeping change on the review day that adds a row (a review writes only the header
+/// and its Review row) — so commits later that same day count. Without such a commit
+/// (the review is not committed yet), commits after the review day count. Bookkeeping
+/// commits (only header values and rows changed: reviews, `sync` commits) are never
+/// listed. `None` (never reviewed): everything since the document's first commit.
 pub fn changes_since(
     compared: &ComparedHistory,
     since: Option<NaiveDate>,
 ) -> Vec<(CommitRef, Vec<String>)> {
-    compared
+    let changes: Vec<_> = compared
         .history
         .changes
         .iter()
         .zip(&compared.compared)
-        .filter(|(c, _)| since.is_none_or(|s| c.commit.author_time.date_naive() > s))
-        .map(|(c, cmp)| (CommitRef::of(&c.commit), cmp.sections.clone()))
+        .collect();
+    let boundary = since.and_then(|s| {
+        changes.iter().position(|(c, cmp)| {
+            cmp.bookkeeping && cmp.adds_rows && c.commit.author_time.date_naive() == s
+        })
+    });
+    changes
+        .iter()
+        .enumerate()
+        .filter(|(i, (c, _))| match (boundary, since) {
+            (Some(b), _) => *i > b,
+            (None, s) => s.is_none_or(|s| c.commit.author_time.date_naive() > s),
+        })
+        .filter(|(_, (_, cmp))| !cmp.bookkeeping)
+        .map(|(_, (c, cmp))| (CommitRef::of(&c.commit), cmp.sections.clone()))
         .collect()
 }
 

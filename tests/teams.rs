@@ -477,3 +477,82 @@ fn a_stale_path_names_the_new_one() {
         assert!(!err.contains("os error"), "{cmd}: {err}");
     }
 }
+
+// The review as an event.
+
+fn review(repo: &TestRepo, now: &str, args: &[&str]) -> assert_cmd::assert::Assert {
+    repo.dbarch()
+        .env("DBARCH_NOW", now)
+        .args(["review", "--yes"])
+        .args(args)
+        .assert()
+}
+
+fn due_repo() -> TestRepo {
+    crate::status::repo_with(&[(DOC, &crate::status::doc_due("2026-11-20"))])
+}
+
+#[test]
+fn a_second_identical_review_is_already_recorded_and_an_earlier_one_refused() {
+    let repo = due_repo();
+    review(&repo, "2026-11-26", &["--reviewer", "Ana Lima"]).success();
+    let after = repo.read(DOC);
+    assert_eq!(after.matches("| Review |").count(), 1);
+    let a = review(&repo, "2026-11-26", &["--reviewer", "Ana Lima"]).success();
+    assert!(common::stdout_of(&a).contains("already recorded"), "{}", common::stdout_of(&a));
+    assert_eq!(repo.read(DOC), after);
+    let a = review(&repo, "2026-11-26", &["--reviewer", "Ana Lima", "--date", "2026-11-24"]).code(2);
+    assert!(
+        common::stderr_of(&a).contains("the last recorded review is 2026-11-26"),
+        "{}",
+        common::stderr_of(&a)
+    );
+    assert_eq!(repo.read(DOC), after);
+}
+
+#[test]
+fn the_preview_shows_the_last_updated_that_is_written() {
+    let repo = due_repo();
+    // Backdated: Last Updated stays at the newer 2026-11-20, and the preview says so.
+    let a = review(&repo, "2026-11-26", &["--reviewer", "Ana Lima", "--date", "2026-11-18"]).success();
+    let out = common::stdout_of(&a);
+    assert!(out.contains("Last Updated 2026-11-20, Next Review 2027-02-16"), "{out}");
+    assert!(repo.read(DOC).contains("**Last Updated:** 2026-11-20"));
+}
+
+#[test]
+fn review_commit_commits_only_the_reviews_own_edits() {
+    let repo = due_repo();
+    let text = repo.read(DOC);
+    repo.write(DOC, text.replace("PostgreSQL 16", "PostgreSQL 17 (draft)"));
+    review(&repo, "2026-11-26", &["--reviewer", "Ana Lima", "--commit"]).success();
+    let committed = repo.git(&["show", &format!("HEAD:{DOC}")]);
+    assert!(committed.contains("| Review |") && committed.contains("Ana Lima"));
+    assert!(!committed.contains("(draft)"), "{committed}");
+    let work = repo.read(DOC);
+    assert!(work.contains("(draft)") && work.contains("| Review |"));
+    assert_eq!(repo.git(&["status", "--porcelain"]), format!(" M {DOC}\n"));
+    assert_eq!(
+        repo.git(&["diff", DOC]).lines().filter(|l| l.starts_with('+') && !l.starts_with("+++")).count(),
+        1
+    );
+}
+
+#[test]
+fn commits_after_the_review_on_the_same_day_count_and_bookkeeping_is_not_listed() {
+    let repo = due_repo();
+    review(&repo, "2026-11-26T09:00:00Z", &["--reviewer", "Ana Lima", "--commit"]).success();
+    let text = repo.read(DOC);
+    repo.write(DOC, text.replace("PostgreSQL 16", "PostgreSQL 17"));
+    repo.commit(&[DOC], "Upgrade to PostgreSQL 17", BOB, "2026-11-26T15:00:00+00:00");
+    let a = review(&repo, "2026-11-26T16:00:00Z", &["--reviewer", "Bob Example"]).success();
+    let out = common::stdout_of(&a);
+    let listed: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("Changes since the last review"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert_eq!(listed.len(), 1, "{out}");
+    assert!(listed[0].contains("Upgrade to PostgreSQL 17"), "{out}");
+}
