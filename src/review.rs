@@ -305,8 +305,33 @@ pub fn drift(repo: &Repo, s: &DocConfig, since: Option<NaiveDate>) -> Result<Vec
 }
 
 /// The edits that record a review on `date` by `reviewer`: Reviewed By, Next Review =
-/// date + interval, Last Updated = date (each in its field's own style), and a Change Log
+/// the earliest due date ([`next_due`]), Last Updated = date (each in its field's own style), and a Change Log
 /// row with Impact `Review`.
+/// The Next Review a review on `date` sets: the earliest due date of the document
+/// (`review-every`) and of its sections with their own interval (present in the
+/// document), with the section's name when one sets it — the date `status` enforces.
+pub fn next_due(doc: &Document, s: &DocConfig, date: NaiveDate) -> (NaiveDate, Option<String>) {
+    let mut best = (s.review_every.add_to(date), None);
+    for (name, sec) in &s.sections {
+        let Some(every) = sec.review_every else {
+            continue;
+        };
+        if !doc
+            .outline
+            .sections
+            .iter()
+            .any(|x| x.title.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
+        let due = every.add_to(date);
+        if due < best.0 {
+            best = (due, Some(name.clone()));
+        }
+    }
+    best
+}
+
 pub fn record(
     doc: &Document,
     s: &DocConfig,
@@ -314,7 +339,7 @@ pub fn record(
     date: NaiveDate,
     max_cell: usize,
 ) -> std::result::Result<String, crate::doc::DocError> {
-    let next = s.review_every.add_to(date);
+    let next = next_due(doc, s, date).0;
     // Last Updated is the later of the review and the newest change: a backdated review
     // does not move it back.
     let updated = doc

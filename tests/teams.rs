@@ -556,3 +556,29 @@ fn commits_after_the_review_on_the_same_day_count_and_bookkeeping_is_not_listed(
     assert_eq!(listed.len(), 1, "{out}");
     assert!(listed[0].contains("Upgrade to PostgreSQL 17"), "{out}");
 }
+
+#[test]
+fn one_next_review_everywhere_with_a_section_interval() {
+    let repo = TestRepo::new();
+    repo.write(DOC, crate::status::doc_due("2026-11-20"));
+    repo.write_doc_config(
+        "review-every = \"90d\"\n[docs.sections.\"Security Architecture\"]\nreview-every = \"30d\"\n",
+    );
+    repo.commit(&[DOC, "dbarch.toml"], "docs: architecture", ALICE, DAY1);
+    let a = review(&repo, "2026-11-26", &["--reviewer", "Ana Lima"]).success();
+    let out = common::stdout_of(&a);
+    // The section's 30 days come first: that is the date written, shown and enforced.
+    assert!(
+        out.contains("Next Review 2026-12-26 (section \"Security Architecture\" every 30d from 2026-11-26)"),
+        "{out}"
+    );
+    assert!(out.contains("next review 2026-12-26 (section \"Security Architecture\")"), "{out}");
+    assert!(repo.read(DOC).contains("**Next Review:** 2026-12-26"));
+    let a = repo.dbarch().env("DBARCH_NOW", "2026-12-27").arg("status").env("GITHUB_ACTIONS", "true").assert();
+    let out = common::stdout_of(&a);
+    assert!(
+        out.contains("Next Review 2026-12-26 (section \"Security Architecture\", every 30d)"),
+        "{out}"
+    );
+    assert!(!out.contains("2027-02-24"), "{out}");
+}

@@ -126,10 +126,23 @@ pub fn review_with(
             .unwrap_or_default()
     };
     let next = field(doc::FieldKind::NextReview);
+    let (_, section) = review::next_due(&document, &d.settings, date);
+    let every = match &section {
+        Some(name) => format!(
+            "section {:?} every {}",
+            ui::one_line(name),
+            d.settings
+                .sections
+                .get(name)
+                .and_then(|x| x.review_every)
+                .map(|x| x.to_string())
+                .unwrap_or_default()
+        ),
+        None => d.settings.review_every.to_string(),
+    };
     ui.line(&format!(
-        "Record the review: Reviewed By {reviewer}, Last Updated {}, Next Review {next} ({} from {date}).",
+        "Record the review: Reviewed By {reviewer}, Last Updated {}, Next Review {next} ({every} from {date}).",
         field(doc::FieldKind::LastUpdated),
-        d.settings.review_every
     ));
     let ok = args.yes || p.confirm("Write it?", true)?;
     if !ok {
@@ -140,7 +153,11 @@ pub fn review_with(
         let _lock = ws.lock()?;
         write_checked(&d, &document.text.src, &new)?;
     }
-    ui.line(&format!("{}: review recorded; next review {next}", d.rel));
+    ui.line(&format!(
+        "{}: review recorded; next review {next}{}",
+        d.rel,
+        section.map_or(String::new(), |n| format!(" (section {:?})", ui::one_line(&n)))
+    ));
     if args.commit {
         // Only the review's own edits are committed: applied to the committed version
         // when the working file holds other, uncommitted edits (which stay uncommitted).
