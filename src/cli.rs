@@ -213,6 +213,9 @@ pub struct AdoptArgs {
     /// Reviewed By for the header (default: the configured reviewers, else `[TEAM]`).
     #[arg(long)]
     pub reviewer: Option<String>,
+    /// Next Review for the header, YYYY-MM-DD (default: today + the review interval).
+    #[arg(long, value_name = "DATE")]
+    pub next_review: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -582,3 +582,32 @@ fn one_next_review_everywhere_with_a_section_interval() {
     );
     assert!(!out.contains("2027-02-24"), "{out}");
 }
+
+#[test]
+fn adopt_then_commit_leaves_sync_check_clean() {
+    let repo = TestRepo::new();
+    let plain = "# Database Architecture\n\n## Overview\nPostgreSQL 16.\n\n## Backups\nNightly.\n";
+    repo.write_commit(DOC, plain, "Write the architecture notes", ALICE, "2025-03-02T10:00:00+00:00");
+    repo.write_commit(
+        DOC,
+        plain.replace("Nightly.", "Nightly, kept 14 days."),
+        "Keep backups 14 days",
+        BOB,
+        "2025-06-10T10:00:00+00:00",
+    );
+    let out = dbarch_ok(&repo, &["adopt", DOC]);
+    // The cycle starts at the adoption (today + 90 days), said in the output.
+    assert!(out.contains("Next Review 2027-02-24 (today + 90d"), "{out}");
+    let text = repo.read(DOC);
+    assert!(text.contains("**Next Review:** 2027-02-24"), "{text}");
+    assert!(text.contains("**Last Updated:** 2025-06-10"), "{text}");
+    assert_eq!(rows(&text).len(), 2, "{text}");
+    repo.commit(&[DOC], "Adopt the document", ALICE, DAY3);
+    sync_check(&repo);
+    sync_check(&fresh_clone(&repo));
+    // Told otherwise.
+    let repo2 = TestRepo::new();
+    repo2.write_commit(DOC, plain, "Notes", ALICE, DAY1);
+    let out = dbarch_ok(&repo2, &["adopt", DOC, "--next-review", "2026-12-31"]);
+    assert!(out.contains("Next Review 2026-12-31 (from --next-review"), "{out}");
+}
