@@ -185,9 +185,12 @@ pub fn plan_from_history(
             .changes
             .first()
             .is_some_and(|c| c.kind == crate::history::ChangeKind::Added);
-    matcher.reserve(history.changes.iter().map(|ch| {
-        (&ch.commit, local_date(&ch.commit, &s.changelog.timezone))
-    }));
+    matcher.reserve(
+        history
+            .changes
+            .iter()
+            .map(|ch| (&ch.commit, local_date(&ch.commit, &s.changelog.timezone))),
+    );
     let row_style = matcher.style;
     // Commits a later commit reverts: the revert took their rows out with the change, so
     // rule 2 (a commit that adds rows records itself) cannot vouch for them any more;
@@ -367,7 +370,9 @@ fn format_row_date(d: NaiveDate, style: Option<DateStyle>, configured: &str) -> 
 fn reverted_commit(body: &str) -> Option<Oid> {
     let rest = body.split("This reverts commit ").nth(1)?;
     let hex: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
-    (hex.len() == 40).then(|| Oid::from_str(&hex).ok()).flatten()
+    (hex.len() == 40)
+        .then(|| Oid::from_str(&hex).ok())
+        .flatten()
 }
 
 pub fn short(id: Oid) -> String {

@@ -313,9 +313,7 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
 /// Whether `branch` matches one of `[hook] branches` (a name or a glob).
 fn on_branch(patterns: &[String], branch: &str) -> bool {
     patterns.iter().any(|p| {
-        p == branch
-            || (is_glob(p)
-                && config::compile_glob(p).is_ok_and(|g| g.is_match(branch)))
+        p == branch || (is_glob(p) && config::compile_glob(p).is_ok_and(|g| g.is_match(branch)))
     })
 }
 
@@ -531,8 +529,11 @@ fn record(
         let renamed = reword
             .as_ref()
             .and_then(|r| reword_row(&committed, &labels, r));
-        let doc_c = Document::parse(renamed.clone().unwrap_or_else(|| committed.clone()), &labels)
-            .map_err(|e| e.into_error(Path::new(&format!("{rel} (as committed)"))))?;
+        let doc_c = Document::parse(
+            renamed.clone().unwrap_or_else(|| committed.clone()),
+            &labels,
+        )
+        .map_err(|e| e.into_error(Path::new(&format!("{rel} (as committed)"))))?;
         let settings = Settings::new(&ws.root, &ws.config.changelog, &doc.settings, &labels);
         let print = settings.fingerprint();
         let prior = state
@@ -563,7 +564,11 @@ fn record(
         }
         let new_committed = changelog::apply_plan(&doc_c, &plan_c, &settings)
             .map_err(|e| e.into_error(Path::new(&format!("{rel} (as committed)"))))?
-            .or_else(|| renamed.as_ref().map(|r| String::from_utf8_lossy(r).into_owned()))
+            .or_else(|| {
+                renamed
+                    .as_ref()
+                    .map(|r| String::from_utf8_lossy(r).into_owned())
+            })
             .ok_or_else(|| Error::Internal(format!("{rel}: planned rows changed nothing")))?;
         let work_before = match fs::read(&doc.abs) {
             Ok(b) => Some(b),
@@ -587,8 +592,7 @@ fn record(
                     .as_ref()
                     .and_then(|r| reword_row(w, &labels, r))
                     .unwrap_or_else(|| w.clone());
-                let doc_w =
-                    Document::parse(w, &labels).map_err(|e| e.into_error(&doc.abs))?;
+                let doc_w = Document::parse(w, &labels).map_err(|e| e.into_error(&doc.abs))?;
                 let plan_w = plan_for(repo, rel, &doc_w, &settings, since, head, amend)?;
                 let after = changelog::apply_plan(&doc_w, &plan_w, &settings)
                     .map_err(|e| e.into_error(&doc.abs))?;
@@ -687,7 +691,13 @@ struct Reword {
 fn reworded(git: &Repository, head: &git2::Commit<'_>) -> Option<Reword> {
     let log = git.reflog("HEAD").ok()?;
     let entry = log.get(0)?;
-    if entry.id_new() != head.id() || !entry.message().ok().flatten()?.starts_with("commit (amend)") {
+    if entry.id_new() != head.id()
+        || !entry
+            .message()
+            .ok()
+            .flatten()?
+            .starts_with("commit (amend)")
+    {
         return None;
     }
     let old = git.find_commit(entry.id_old()).ok()?;
@@ -720,7 +730,10 @@ fn reword_row(bytes: &[u8], labels: &Labels, r: &Reword) -> Option<Vec<u8>> {
         .max_by_key(|row| row.line)?;
     let line = d.text.lines[row.line];
     let text = d.text.line_text(row.line);
-    let at = text.find(&format!("| {old}")).map(|i| i + 2).or_else(|| text.find(&old))?;
+    let at = text
+        .find(&format!("| {old}"))
+        .map(|i| i + 2)
+        .or_else(|| text.find(&old))?;
     let start = line.start + at;
     let edited = crate::doc::edit::splice(
         &d.text.src,

@@ -381,7 +381,11 @@ struct Split {
 
 fn marker(line: &str, c: char) -> bool {
     let n = line.chars().take_while(|&x| x == c).count();
-    n >= 7 && line[n..].chars().next().is_none_or(|x| matches!(x, ' ' | '\r' | '\n'))
+    n >= 7
+        && line[n..]
+            .chars()
+            .next()
+            .is_none_or(|x| matches!(x, ' ' | '\r' | '\n'))
 }
 
 fn split_markers(text: &str) -> Option<Split> {
@@ -488,7 +492,13 @@ pub fn resolve_markers(text: &str, labels: &Labels) -> Option<Resolution> {
             None => s.base.clone(),
         },
     };
-    let or = |l: &str, d: &str| if l.is_empty() { d.to_string() } else { l.to_string() };
+    let or = |l: &str, d: &str| {
+        if l.is_empty() {
+            d.to_string()
+        } else {
+            l.to_string()
+        }
+    };
     let style = MarkerStyle {
         diff3: s.base_complete,
         ours: or(&s.labels.0, "ours"),
@@ -580,7 +590,9 @@ mod tests {
         assert!(r
             .text
             .ends_with("| 2026-11-01 | First |\n| 2026-11-03 | Theirs |\n| 2026-11-05 | Ours |\n"));
-        assert!(r.text.contains("<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> b\n"));
+        assert!(r
+            .text
+            .contains("<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> b\n"));
         assert!(resolve_markers("no markers\n", &Labels::default()).is_none());
     }
 }

@@ -195,11 +195,7 @@ pub fn changes_since(
         .iter()
         .zip(&compared.compared)
         .collect();
-    let boundary = since.and_then(|s| {
-        changes.iter().position(|(c, cmp)| {
-            cmp.bookkeeping && cmp.adds_rows && c.commit.author_time.date_naive() == s
-        })
-    });
+    let boundary = review_commit(compared, since);
     changes
         .iter()
         .enumerate()
@@ -210,6 +206,28 @@ pub fn changes_since(
         .filter(|(_, (_, cmp))| !cmp.bookkeeping)
         .map(|(_, (c, cmp))| (CommitRef::of(&c.commit), cmp.sections.clone()))
         .collect()
+}
+
+/// The index (in `compared`'s changes) of the review's commit for a review on `since`:
+/// the oldest bookkeeping change on that day that adds a row.
+fn review_commit(compared: &ComparedHistory, since: Option<NaiveDate>) -> Option<usize> {
+    let s = since?;
+    compared
+        .history
+        .changes
+        .iter()
+        .zip(&compared.compared)
+        .position(|(c, cmp)| {
+            cmp.bookkeeping && cmp.adds_rows && c.commit.author_time.date_naive() == s
+        })
+}
+
+/// The author time of the review's commit (see [`changes_since`]), for [`drift`].
+pub fn review_time(
+    compared: &ComparedHistory,
+    since: Option<NaiveDate>,
+) -> Option<DateTime<FixedOffset>> {
+    review_commit(compared, since).map(|i| compared.history.changes[i].commit.author_time)
 }
 
 /// A section whose related code paths changed after the last review.
@@ -223,7 +241,15 @@ pub struct Drift {
 /// Commits of HEAD after `since` (by author date, exclusive of that day) that changed a
 /// file matching a section's `paths` globs. The walk stops at the first commit older
 /// than `since` by commit time, so it reads only recent history.
-pub fn drift(repo: &Repo, s: &DocConfig, since: Option<NaiveDate>) -> Result<Vec<Drift>> {
+///
+/// `after`: the review's commit time when known ([`review_time`]); commits after it count,
+/// those of the review day included.
+pub fn drift(
+    repo: &Repo,
+    s: &DocConfig,
+    since: Option<NaiveDate>,
+    after: Option<DateTime<FixedOffset>>,
+) -> Result<Vec<Drift>> {
     let watched: Vec<(&String, Vec<globset::GlobMatcher>, &Vec<String>)> = s
         .sections
         .iter()
@@ -270,7 +296,11 @@ pub fn drift(repo: &Repo, s: &DocConfig, since: Option<NaiveDate>) -> Result<Vec
             if committed.is_some_and(|d| d < since - chrono::Days::new(1)) {
                 break;
             }
-            if info.author_time.date_naive() <= since {
+            let before = match after {
+                Some(t) => info.author_time <= t,
+                None => info.author_time.date_naive() <= since,
+            };
+            if before {
                 continue;
             }
         }

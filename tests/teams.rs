@@ -18,7 +18,12 @@ fn setup() -> TestRepo {
     let out = dbarch_ok(&repo, &["hooks", "install"]);
     assert!(out.contains("registered the merge driver"), "{out}");
     assert!(out.contains(".gitattributes"), "{out}");
-    repo.commit(&[".gitattributes"], "Merge the document by meaning", ALICE, DAY1);
+    repo.commit(
+        &[".gitattributes"],
+        "Merge the document by meaning",
+        ALICE,
+        DAY1,
+    );
     repo
 }
 
@@ -106,10 +111,7 @@ fn two_branches(repo: &TestRepo) {
 fn install_registers_the_driver_and_uninstall_removes_it() {
     let repo = setup();
     let attrs = repo.read(".gitattributes");
-    assert!(
-        attrs.contains(&format!("/{DOC} merge=dbarch\n")),
-        "{attrs}"
-    );
+    assert!(attrs.contains(&format!("/{DOC} merge=dbarch\n")), "{attrs}");
     let driver = repo.git(&["config", "--local", "merge.dbarch.driver"]);
     assert!(
         driver.contains("merge-driver --marker-size %L %O %A %B %P"),
@@ -145,12 +147,7 @@ fn init_hook_registers_the_driver_too() {
 fn a_two_branch_merge_keeps_both_edits_and_both_rows() {
     let repo = setup();
     two_branches(&repo);
-    let out = git_as(
-        &repo,
-        &["merge", "--no-edit", "feature"],
-        ALICE,
-        DAY4,
-    );
+    let out = git_as(&repo, &["merge", "--no-edit", "feature"], ALICE, DAY4);
     ok(&out);
     let text = repo.read(DOC);
     assert!(!text.contains("<<<<<<<"), "{text}");
@@ -178,7 +175,10 @@ fn a_real_body_conflict_is_left_as_markers_and_named_a_merge_conflict() {
     let text = repo.read(DOC);
     // Exactly one conflict, in the body; the Change Log holds both rows, no markers.
     assert_eq!(text.matches("<<<<<<<").count(), 1, "{text}");
-    assert!(text.contains("=======\n- **Full Backups:** hourly\n>>>>>>>"), "{text}");
+    assert!(
+        text.contains("=======\n- **Full Backups:** hourly\n>>>>>>>"),
+        "{text}"
+    );
     let r = rows(&text);
     assert_eq!(r.len(), 3, "{r:?}");
     assert!(r.iter().any(|x| x.contains("Hourly backups")));
@@ -236,11 +236,17 @@ fn resolve_finishes_a_merge_made_without_the_driver() {
     // A fresh clone has .gitattributes but not the driver's config.
     repo.git(&["config", "--local", "--remove-section", "merge.dbarch"]);
     let out = git_as(&repo, &["merge", "--no-edit", "feature"], ALICE, DAY4);
-    assert!(!out.status.success(), "git merged the Change Log without conflict");
+    assert!(
+        !out.status.success(),
+        "git merged the Change Log without conflict"
+    );
     assert!(repo.read(DOC).contains("<<<<<<<"));
     let a = repo.dbarch().arg("resolve").assert().success();
     let said = common::stdout_of(&a);
-    assert!(said.contains("resolved") && said.contains("staged"), "{said}");
+    assert!(
+        said.contains("resolved") && said.contains("staged"),
+        "{said}"
+    );
     let text = repo.read(DOC);
     assert!(!text.contains("<<<<<<<"), "{text}");
     assert!(text.contains("PostgreSQL 17") && text.contains("02:00 UTC"));
@@ -266,15 +272,34 @@ fn rows_on_the_default_branch_only_make_plain_merges_conflict_free() {
     let first = repo.read(DOC);
 
     repo.git(&["checkout", "-q", "-b", "backup"]);
-    change(&repo, "nightly", "nightly at 02:00 UTC", "Schedule the backup", BOB, DAY2);
+    change(
+        &repo,
+        "nightly",
+        "nightly at 02:00 UTC",
+        "Schedule the backup",
+        BOB,
+        DAY2,
+    );
     // On a branch the hook leaves the rows and the header alone.
     assert_eq!(rows(&repo.read(DOC)), rows(&first));
     assert!(repo.read(DOC).contains("**Last Updated:** 2026-11-20"));
     repo.git(&["checkout", "-q", "-b", "overview", "main"]);
-    change(&repo, "PostgreSQL 16", "PostgreSQL 17", "Upgrade to PostgreSQL 17", ALICE, DAY3);
+    change(
+        &repo,
+        "PostgreSQL 16",
+        "PostgreSQL 17",
+        "Upgrade to PostgreSQL 17",
+        ALICE,
+        DAY3,
+    );
     repo.git(&["checkout", "-q", "main"]);
     for branch in ["backup", "overview"] {
-        ok(&git_as(&repo, &["merge", "--no-ff", "--no-edit", branch], ALICE, DAY4));
+        ok(&git_as(
+            &repo,
+            &["merge", "--no-ff", "--no-edit", branch],
+            ALICE,
+            DAY4,
+        ));
     }
     let text = repo.read(DOC);
     assert!(text.contains("02:00 UTC") && text.contains("PostgreSQL 17"));
@@ -310,13 +335,23 @@ fn fresh_clone(repo: &TestRepo) -> TestRepo {
 #[test]
 fn an_edited_row_still_vouches_for_its_commit_on_a_fresh_clone() {
     let repo = setup();
-    change(&repo, "PostgreSQL 16", "PostgreSQL 17", "Upgrade to PG 17", BOB, DAY2);
+    change(
+        &repo,
+        "PostgreSQL 16",
+        "PostgreSQL 17",
+        "Upgrade to PG 17",
+        BOB,
+        DAY2,
+    );
     // Someone fixes the wording of the row the hook wrote.
     let text = repo.read(DOC);
     assert!(text.contains("| Upgrade to PG 17 |"), "{text}");
     repo.write(
         DOC,
-        text.replace("| Upgrade to PG 17 |", "| Upgrade to PostgreSQL 17 (major version) |"),
+        text.replace(
+            "| Upgrade to PG 17 |",
+            "| Upgrade to PostgreSQL 17 (major version) |",
+        ),
     );
     repo.commit(&[DOC], "Reword the Change Log", ALICE, DAY3);
     let rows_before = rows(&repo.read(DOC));
@@ -349,7 +384,11 @@ fn a_row_written_in_another_time_zone_is_not_written_again() {
         .args(["sync", "--dry-run", "--timezone", "UTC"])
         .assert()
         .success();
-    assert!(!common::stdout_of(&a).contains("+| "), "{}", common::stdout_of(&a));
+    assert!(
+        !common::stdout_of(&a).contains("+| "),
+        "{}",
+        common::stdout_of(&a)
+    );
     repo.write_doc_config("[changelog]\ntimezone = \"UTC\"\n");
     repo.commit(&["dbarch.toml"], "Dates in UTC", ALICE, DAY3);
     let clone = fresh_clone(&repo);
@@ -364,7 +403,14 @@ fn a_row_written_in_another_time_zone_is_not_written_again() {
 #[test]
 fn amend_with_a_new_message_updates_the_row_the_hook_wrote() {
     let repo = setup();
-    change(&repo, "PostgreSQL 16", "PostgreSQL 17", "Upgade to PG 17", BOB, DAY2);
+    change(
+        &repo,
+        "PostgreSQL 16",
+        "PostgreSQL 17",
+        "Upgade to PG 17",
+        BOB,
+        DAY2,
+    );
     assert!(rows(&repo.read(DOC))[1].contains("| Upgade to PG 17 |"));
     ok(&git_as(
         &repo,
@@ -375,7 +421,10 @@ fn amend_with_a_new_message_updates_the_row_the_hook_wrote() {
     let r = rows(&repo.read(DOC));
     assert_eq!(r.len(), 2, "{r:?}");
     assert!(r[1].contains("| Upgrade to PostgreSQL 17 |"), "{r:?}");
-    assert!(r[1].contains("2026-11-22") && r[1].contains("Bob Example"), "{r:?}");
+    assert!(
+        r[1].contains("2026-11-22") && r[1].contains("Bob Example"),
+        "{r:?}"
+    );
     // The commit carries the updated row; nothing is left over.
     let committed = repo.git(&["show", &format!("HEAD:{DOC}")]);
     assert_eq!(committed, repo.read(DOC));
@@ -404,15 +453,37 @@ fn a_revert_keeps_the_reverted_row_and_adds_its_own() {
         if !driver {
             repo.git(&["config", "--local", "--remove-section", "merge.dbarch"]);
         }
-        change(&repo, "PostgreSQL 16", "PostgreSQL 17", "Upgrade to PostgreSQL 17", BOB, DAY2);
+        change(
+            &repo,
+            "PostgreSQL 16",
+            "PostgreSQL 17",
+            "Upgrade to PostgreSQL 17",
+            BOB,
+            DAY2,
+        );
         let upgrade = repo.head();
         if driver {
             // A later commit, so the revert is a real three-way merge.
-            change(&repo, "14 days", "30 days", "Keep 30 days of WAL", ALICE, DAY3);
+            change(
+                &repo,
+                "14 days",
+                "30 days",
+                "Keep 30 days of WAL",
+                ALICE,
+                DAY3,
+            );
         }
-        ok(&git_as(&repo, &["revert", "--no-edit", &upgrade], ALICE, DAY4));
+        ok(&git_as(
+            &repo,
+            &["revert", "--no-edit", &upgrade],
+            ALICE,
+            DAY4,
+        ));
         let text = repo.read(DOC);
-        assert!(text.contains("PostgreSQL 16") && !text.contains("<<<<<<<"), "{text}");
+        assert!(
+            text.contains("PostgreSQL 16") && !text.contains("<<<<<<<"),
+            "{text}"
+        );
         sync_and_commit(&repo, DAY4);
         let r = rows(&repo.read(DOC));
         let want = if driver { 4 } else { 3 };
@@ -422,7 +493,9 @@ fn a_revert_keeps_the_reverted_row_and_adds_its_own() {
             "driver {driver}: {r:?}"
         );
         assert!(
-            r.last().unwrap().contains("Revert \"Upgrade to PostgreSQL 17\""),
+            r.last()
+                .unwrap()
+                .contains("Revert \"Upgrade to PostgreSQL 17\""),
             "driver {driver}: {r:?}"
         );
         sync_check(&fresh_clone(&repo));
@@ -434,13 +507,20 @@ const NEW_DOC: &str = "docs/db-architecture.md";
 #[test]
 fn the_hook_follows_a_renamed_document_in_dbarch_toml() {
     let repo = TestRepo::new();
-    let config = format!("# Our documents\n[[docs]]\npath = \"{DOC}\"   # the main one\nreview-every = \"90d\"\n");
+    let config = format!(
+        "# Our documents\n[[docs]]\npath = \"{DOC}\"   # the main one\nreview-every = \"90d\"\n"
+    );
     repo.write("dbarch.toml", &config);
     repo.write(DOC, filled_doc());
     repo.commit(&["dbarch.toml", DOC], "First version", ALICE, DAY1);
     dbarch_ok(&repo, &["hooks", "install"]);
     repo.git(&["mv", DOC, NEW_DOC]);
-    let out = git_as(&repo, &["commit", "-q", "-m", "Move the document"], BOB, DAY2);
+    let out = git_as(
+        &repo,
+        &["commit", "-q", "-m", "Move the document"],
+        BOB,
+        DAY2,
+    );
     let said = ok(&out);
     assert!(said.contains("now names docs/db-architecture.md"), "{said}");
     // Byte-surgical: only the path string changed, in the work tree and in the commit.
@@ -499,9 +579,18 @@ fn a_second_identical_review_is_already_recorded_and_an_earlier_one_refused() {
     let after = repo.read(DOC);
     assert_eq!(after.matches("| Review |").count(), 1);
     let a = review(&repo, "2026-11-26", &["--reviewer", "Ana Lima"]).success();
-    assert!(common::stdout_of(&a).contains("already recorded"), "{}", common::stdout_of(&a));
+    assert!(
+        common::stdout_of(&a).contains("already recorded"),
+        "{}",
+        common::stdout_of(&a)
+    );
     assert_eq!(repo.read(DOC), after);
-    let a = review(&repo, "2026-11-26", &["--reviewer", "Ana Lima", "--date", "2026-11-24"]).code(2);
+    let a = review(
+        &repo,
+        "2026-11-26",
+        &["--reviewer", "Ana Lima", "--date", "2026-11-24"],
+    )
+    .code(2);
     assert!(
         common::stderr_of(&a).contains("the last recorded review is 2026-11-26"),
         "{}",
@@ -514,9 +603,17 @@ fn a_second_identical_review_is_already_recorded_and_an_earlier_one_refused() {
 fn the_preview_shows_the_last_updated_that_is_written() {
     let repo = due_repo();
     // Backdated: Last Updated stays at the newer 2026-11-20, and the preview says so.
-    let a = review(&repo, "2026-11-26", &["--reviewer", "Ana Lima", "--date", "2026-11-18"]).success();
+    let a = review(
+        &repo,
+        "2026-11-26",
+        &["--reviewer", "Ana Lima", "--date", "2026-11-18"],
+    )
+    .success();
     let out = common::stdout_of(&a);
-    assert!(out.contains("Last Updated 2026-11-20, Next Review 2027-02-16"), "{out}");
+    assert!(
+        out.contains("Last Updated 2026-11-20, Next Review 2027-02-16"),
+        "{out}"
+    );
     assert!(repo.read(DOC).contains("**Last Updated:** 2026-11-20"));
 }
 
@@ -533,7 +630,10 @@ fn review_commit_commits_only_the_reviews_own_edits() {
     assert!(work.contains("(draft)") && work.contains("| Review |"));
     assert_eq!(repo.git(&["status", "--porcelain"]), format!(" M {DOC}\n"));
     assert_eq!(
-        repo.git(&["diff", DOC]).lines().filter(|l| l.starts_with('+') && !l.starts_with("+++")).count(),
+        repo.git(&["diff", DOC])
+            .lines()
+            .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+            .count(),
         1
     );
 }
@@ -541,11 +641,26 @@ fn review_commit_commits_only_the_reviews_own_edits() {
 #[test]
 fn commits_after_the_review_on_the_same_day_count_and_bookkeeping_is_not_listed() {
     let repo = due_repo();
-    review(&repo, "2026-11-26T09:00:00Z", &["--reviewer", "Ana Lima", "--commit"]).success();
+    review(
+        &repo,
+        "2026-11-26T09:00:00Z",
+        &["--reviewer", "Ana Lima", "--commit"],
+    )
+    .success();
     let text = repo.read(DOC);
     repo.write(DOC, text.replace("PostgreSQL 16", "PostgreSQL 17"));
-    repo.commit(&[DOC], "Upgrade to PostgreSQL 17", BOB, "2026-11-26T15:00:00+00:00");
-    let a = review(&repo, "2026-11-26T16:00:00Z", &["--reviewer", "Bob Example"]).success();
+    repo.commit(
+        &[DOC],
+        "Upgrade to PostgreSQL 17",
+        BOB,
+        "2026-11-26T15:00:00+00:00",
+    );
+    let a = review(
+        &repo,
+        "2026-11-26T16:00:00Z",
+        &["--reviewer", "Bob Example"],
+    )
+    .success();
     let out = common::stdout_of(&a);
     let listed: Vec<&str> = out
         .lines()
@@ -569,12 +684,22 @@ fn one_next_review_everywhere_with_a_section_interval() {
     let out = common::stdout_of(&a);
     // The section's 30 days come first: that is the date written, shown and enforced.
     assert!(
-        out.contains("Next Review 2026-12-26 (section \"Security Architecture\" every 30d from 2026-11-26)"),
+        out.contains(
+            "Next Review 2026-12-26 (section \"Security Architecture\" every 30d from 2026-11-26)"
+        ),
         "{out}"
     );
-    assert!(out.contains("next review 2026-12-26 (section \"Security Architecture\")"), "{out}");
+    assert!(
+        out.contains("next review 2026-12-26 (section \"Security Architecture\")"),
+        "{out}"
+    );
     assert!(repo.read(DOC).contains("**Next Review:** 2026-12-26"));
-    let a = repo.dbarch().env("DBARCH_NOW", "2026-12-27").arg("status").env("GITHUB_ACTIONS", "true").assert();
+    let a = repo
+        .dbarch()
+        .env("DBARCH_NOW", "2026-12-27")
+        .arg("status")
+        .env("GITHUB_ACTIONS", "true")
+        .assert();
     let out = common::stdout_of(&a);
     assert!(
         out.contains("Next Review 2026-12-26 (section \"Security Architecture\", every 30d)"),
@@ -587,7 +712,13 @@ fn one_next_review_everywhere_with_a_section_interval() {
 fn adopt_then_commit_leaves_sync_check_clean() {
     let repo = TestRepo::new();
     let plain = "# Database Architecture\n\n## Overview\nPostgreSQL 16.\n\n## Backups\nNightly.\n";
-    repo.write_commit(DOC, plain, "Write the architecture notes", ALICE, "2025-03-02T10:00:00+00:00");
+    repo.write_commit(
+        DOC,
+        plain,
+        "Write the architecture notes",
+        ALICE,
+        "2025-03-02T10:00:00+00:00",
+    );
     repo.write_commit(
         DOC,
         plain.replace("Nightly.", "Nightly, kept 14 days."),
@@ -609,5 +740,40 @@ fn adopt_then_commit_leaves_sync_check_clean() {
     let repo2 = TestRepo::new();
     repo2.write_commit(DOC, plain, "Notes", ALICE, DAY1);
     let out = dbarch_ok(&repo2, &["adopt", DOC, "--next-review", "2026-12-31"]);
-    assert!(out.contains("Next Review 2026-12-31 (from --next-review"), "{out}");
+    assert!(
+        out.contains("Next Review 2026-12-31 (from --next-review"),
+        "{out}"
+    );
+}
+
+#[test]
+fn drift_counts_a_same_day_commit_after_the_review() {
+    let repo = TestRepo::new();
+    repo.write(DOC, crate::status::doc_due("2026-11-20"));
+    repo.write_doc_config(crate::status::DRIFT_SECTIONS);
+    repo.commit(&[DOC, "dbarch.toml"], "docs: architecture", ALICE, DAY1);
+    review(
+        &repo,
+        "2026-11-26T09:00:00Z",
+        &["--reviewer", "Ana Lima", "--commit"],
+    )
+    .success();
+    repo.write("migrations/001.sql", "create index i on t (a);\n");
+    repo.commit(
+        &["migrations/001.sql"],
+        "Index t.a",
+        BOB,
+        "2026-11-26T15:00:00+00:00",
+    );
+    let a = repo
+        .dbarch()
+        .env("DBARCH_NOW", "2026-11-26T16:00:00Z")
+        .arg("status")
+        .assert();
+    let out = common::stdout_of(&a);
+    assert!(
+        out.contains("\"Indexing Strategy\" drifted since the last review")
+            && out.contains("Index t.a"),
+        "{out}"
+    );
 }

@@ -283,7 +283,9 @@ fn shell_quote(s: &str) -> String {
 /// and says so.
 pub fn install(ui: &mut Ui, global: &Global, repo: &Repo, extra: &[String]) -> Result<()> {
     let mut docs: Vec<String> = match Workspace::open(global, &Overrides::default()) {
-        Ok(ws) if ws.config.docs_explicit => ws.config.docs.iter().map(|d| d.path.clone()).collect(),
+        Ok(ws) if ws.config.docs_explicit => {
+            ws.config.docs.iter().map(|d| d.path.clone()).collect()
+        }
         Ok(ws) => ws
             .documents(&[])
             .map(|v| v.into_iter().map(|d| d.rel).collect())

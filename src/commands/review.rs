@@ -156,7 +156,10 @@ pub fn review_with(
     ui.line(&format!(
         "{}: review recorded; next review {next}{}",
         d.rel,
-        section.map_or(String::new(), |n| format!(" (section {:?})", ui::one_line(&n)))
+        section.map_or(String::new(), |n| format!(
+            " (section {:?})",
+            ui::one_line(&n)
+        ))
     ));
     if args.commit {
         // Only the review's own edits are committed: applied to the committed version

@@ -245,7 +245,8 @@ fn status_of(
                 .collect();
         }
         sch = review::schedule(&document, &d.settings, ws.today(), first_commit);
-        drift = review::drift(repo, &d.settings, sch.last_review)?;
+        let after = review::review_time(compared, sch.last_review);
+        drift = review::drift(repo, &d.settings, sch.last_review, after)?;
     } else {
         sch = review::schedule(&document, &d.settings, ws.today(), first_commit);
     }
