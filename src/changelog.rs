@@ -744,7 +744,7 @@ impl RowMatcher {
             &|r| tolerant && free(r) && !r.reserved && !r.review && near_day(r.date, date, 1),
         ];
         for tier in tiers {
-            if let Some(i) = self.rows.iter().position(|r| tier(r)) {
+            if let Some(i) = self.rows.iter().position(tier) {
                 self.rows[i].used = true;
                 return true;
             }
