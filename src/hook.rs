@@ -220,8 +220,9 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
     }
     // A managed document renamed in this commit (`git mv`): its `[[docs]] path` follows
     // (dbarch.toml edited byte-surgically, then folded into the commit with the row).
-    let mut renamed_config: Option<(String, String)> = None;
+    let mut renamed_files: Vec<(String, String)> = Vec::new();
     let mut followed: Vec<String> = Vec::new();
+    let mut pairs: Vec<(String, String)> = Vec::new();
     if config.docs_explicit {
         if let Some(pt) = parent_tree.as_ref() {
             let mut text = fs::read_to_string(&config_file).ok();
@@ -234,7 +235,8 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
                     .and_then(|t| crate::rename::rewrite_docs_path(t, &old, &new))
                 {
                     text = Some(t);
-                    followed.push(new);
+                    followed.push(new.clone());
+                    pairs.push((old, new));
                 }
             }
             if let (false, Some(t)) = (followed.is_empty(), text) {
@@ -246,7 +248,25 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
                     .map(|p| p.to_string_lossy().replace('\\', "/"))
                     .filter(|r| tree.get_path(Path::new(r)).is_ok());
                 if let Some(rel) = rel {
-                    renamed_config = Some((rel, t));
+                    renamed_files.push((rel, t));
+                }
+                // The merge driver's `.gitattributes` line follows too.
+                let attrs = root.join(".gitattributes");
+                if let Ok(old_text) = fs::read_to_string(&attrs) {
+                    let mut new_text = old_text.clone();
+                    for (o, n) in &pairs {
+                        use crate::commands::merge_driver::{pattern, ATTR};
+                        new_text = new_text.replace(
+                            &format!("{} {ATTR}", pattern(o)),
+                            &format!("{} {ATTR}", pattern(n)),
+                        );
+                    }
+                    if new_text != old_text {
+                        fsutil::write_atomic(&attrs, new_text.as_bytes())?;
+                        if tree.get_path(Path::new(".gitattributes")).is_ok() {
+                            renamed_files.push((".gitattributes".into(), new_text));
+                        }
+                    }
                 }
                 eprintln!(
                     "dbarch: {} now names {} (the document was renamed)",
@@ -307,7 +327,7 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
             return nothing("the commit changed no managed document");
         }
     }
-    record(&ws, head_id, parent_id, &touched, renamed_config, env)
+    record(&ws, head_id, parent_id, &touched, renamed_files, env)
 }
 
 /// Whether `branch` matches one of `[hook] branches` (a name or a glob).
@@ -485,7 +505,7 @@ fn record(
     head: Oid,
     parent: Option<Oid>,
     touched: &[String],
-    config_edit: Option<(String, String)>,
+    extra_files: Vec<(String, String)>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Outcome> {
     let repo = ws.repo()?;
@@ -626,7 +646,7 @@ fn record(
             state,
         });
     }
-    if let Some((rel, text)) = config_edit {
+    for (rel, text) in extra_files {
         if let Ok(entry) = tree.get_path(Path::new(&rel)) {
             let abs = ws.root.join(&rel);
             work.push(DocWork {

@@ -514,6 +514,12 @@ fn the_hook_follows_a_renamed_document_in_dbarch_toml() {
     repo.write(DOC, filled_doc());
     repo.commit(&["dbarch.toml", DOC], "First version", ALICE, DAY1);
     dbarch_ok(&repo, &["hooks", "install"]);
+    repo.commit(
+        &[".gitattributes"],
+        "Merge the document by meaning",
+        ALICE,
+        DAY1,
+    );
     repo.git(&["mv", DOC, NEW_DOC]);
     let out = git_as(
         &repo,
@@ -527,8 +533,14 @@ fn the_hook_follows_a_renamed_document_in_dbarch_toml() {
     let want = config.replace(DOC, NEW_DOC);
     assert_eq!(repo.read("dbarch.toml"), want);
     assert_eq!(repo.git(&["show", "HEAD:dbarch.toml"]), want);
-    let st = repo.git(&["status", "--porcelain"]);
-    assert!(st.lines().all(|l| l.ends_with(".gitattributes")), "{st}");
+    // The merge driver's attribute follows, in the commit too.
+    let attrs = repo.git(&["show", "HEAD:.gitattributes"]);
+    assert!(
+        attrs.contains(&format!("/{NEW_DOC} merge=dbarch\n")),
+        "{attrs}"
+    );
+    assert!(!attrs.contains(&format!("/{DOC} ")), "{attrs}");
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
     dbarch_ok(&repo, &["status"]);
     sync_check(&repo);
     // Later edits of the moved document are recorded as before.

@@ -21,7 +21,8 @@ use crate::{fsutil, Error, Result};
 
 /// The name of the driver in `merge.<name>.*` and `merge=<name>`.
 pub const DRIVER: &str = "dbarch";
-const ATTR: &str = "merge=dbarch";
+/// The attribute `hooks install` writes for each managed document.
+pub const ATTR: &str = "merge=dbarch";
 const ATTR_COMMENT: &str =
     "# dbarch: merge managed documents by meaning (`dbarch hooks install` wrote these lines)";
 
@@ -157,7 +158,7 @@ pub struct Registered {
 
 /// The `.gitattributes` pattern of a document path: anchored at the root, special
 /// characters escaped.
-fn pattern(rel: &str) -> String {
+pub fn pattern(rel: &str) -> String {
     let mut p = String::from("/");
     for c in rel.chars() {
         if matches!(c, ' ' | '\t' | '\\' | '"' | '#' | '!') {
