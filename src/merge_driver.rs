@@ -453,8 +453,29 @@ pub fn first_conflict_line(text: &str) -> Option<usize> {
     if !text.contains("<<<<<<<") || !text.contains(">>>>>>>") {
         return None;
     }
-    split_markers(text)?;
-    text.split_inclusive('\n').position(|l| marker(l, '<'))
+    // Markers shown inside a fenced code block (a document about git) are text.
+    let mut fence: Option<&str> = None;
+    let outside: String = text
+        .split_inclusive('\n')
+        .map(|l| {
+            let t = l.trim_start();
+            let f = ["```", "~~~"].into_iter().find(|f| t.starts_with(f));
+            match (fence, f) {
+                (None, Some(f)) => {
+                    fence = Some(f);
+                    "\n"
+                }
+                (Some(open), Some(f)) if open == f => {
+                    fence = None;
+                    "\n"
+                }
+                (Some(_), _) => "\n",
+                (None, None) => l,
+            }
+        })
+        .collect();
+    split_markers(&outside)?;
+    outside.split_inclusive('\n').position(|l| marker(l, '<'))
 }
 
 /// Counts conflict regions (a `<<<<<<<` line followed by `=======` and `>>>>>>>`).
@@ -594,5 +615,9 @@ mod tests {
             .text
             .contains("<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> b\n"));
         assert!(resolve_markers("no markers\n", &Labels::default()).is_none());
+        // Markers in a fenced code block are not a conflict; outside one they are.
+        let shown = "# T\n```\n<<<<<<< HEAD\na\n=======\nb\n>>>>>>> x\n```\n";
+        assert_eq!(first_conflict_line(shown), None);
+        assert_eq!(first_conflict_line(text), Some(2));
     }
 }
