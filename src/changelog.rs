@@ -178,7 +178,28 @@ pub fn plan_from_history(
         .map(|c| c.commit.id.to_string())
         .collect();
     let mut matcher = RowMatcher::new(doc.table(), &walked);
+    // The tolerant match needs the whole history (an incremental or shallow walk does
+    // not see the commits older rows belong to).
+    matcher.tolerant = !history.truncated
+        && history
+            .changes
+            .first()
+            .is_some_and(|c| c.kind == crate::history::ChangeKind::Added);
+    matcher.reserve(
+        history
+            .changes
+            .iter()
+            .map(|ch| (&ch.commit, local_date(&ch.commit, &s.changelog.timezone))),
+    );
     let row_style = matcher.style;
+    // Commits a later commit reverts: the revert took their rows out with the change, so
+    // rule 2 (a commit that adds rows records itself) cannot vouch for them any more;
+    // their row must be in the table (or is written again). The log lists both.
+    let reverted: HashSet<Oid> = history
+        .changes
+        .iter()
+        .filter_map(|ch| reverted_commit(&ch.commit.body))
+        .collect();
     let mut plan = Plan::default();
     let mut newest: Option<NaiveDate> = None;
     let mut reached_recorded = false;
@@ -203,7 +224,7 @@ pub fn plan_from_history(
             continue;
         }
         newest = newest.max(Some(date));
-        if cmp.adds_rows {
+        if cmp.adds_rows && !reverted.contains(&c.id) {
             reached_recorded = true;
             plan.recorded.push((c.id, Recorded::AddsRows));
             continue;
@@ -343,6 +364,15 @@ fn format_row_date(d: NaiveDate, style: Option<DateStyle>, configured: &str) -> 
         return d.format(configured).to_string();
     }
     date::format(d, style.unwrap_or(DateStyle::Iso))
+}
+
+/// The commit a `git revert` message names ("This reverts commit <id>.").
+fn reverted_commit(body: &str) -> Option<Oid> {
+    let rest = body.split("This reverts commit ").nth(1)?;
+    let hex: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
+    (hex.len() == 40)
+        .then(|| Oid::from_str(&hex).ok())
+        .flatten()
 }
 
 pub fn short(id: Oid) -> String {
@@ -573,6 +603,8 @@ struct RowMatcher {
     bound_short: HashSet<String>,
     /// The date style of the table's newest dated row (new rows copy it).
     style: Option<DateStyle>,
+    /// Whether the walk saw the whole history (tier 3 of [`RowMatcher::refers`]).
+    tolerant: bool,
 }
 
 struct RowKey {
@@ -580,6 +612,10 @@ struct RowKey {
     commit: Option<String>,
     bound: bool,
     used: bool,
+    /// Claimed by a walked commit's subject (see [`RowMatcher::reserve`]).
+    reserved: bool,
+    /// A `Review` row (Impact = Review): a review, not a commit.
+    review: bool,
     date: Option<(NaiveDate, DateStyle)>,
     author: String,
     change: String,
@@ -602,6 +638,7 @@ impl RowMatcher {
             rows: Vec::new(),
             bound_short: HashSet::new(),
             style: None,
+            tolerant: false,
         };
         let Some(t) = table else { return m };
         let mut walked: Vec<&str> = walked.iter().map(|w| w.as_str()).collect();
@@ -627,6 +664,10 @@ impl RowMatcher {
                 commit,
                 bound,
                 used: false,
+                reserved: false,
+                review: t
+                    .cell(r, Column::Impact)
+                    .is_some_and(|i| i.trim().eq_ignore_ascii_case("review")),
                 date: date.map(|d| (d.date, d.style)),
                 author: norm(t.cell(r, Column::Author).unwrap_or("")),
                 change: norm(t.cell(r, Column::Change).unwrap_or("")),
@@ -642,13 +683,40 @@ impl RowMatcher {
             commit: Some(c.id.to_string()),
             bound: true,
             used: true,
+            reserved: false,
+            review: false,
             date: Some((date, DateStyle::Iso)),
             author: norm(&author_cell(c)),
             change: norm(&escape_cell(change, 0)),
         });
     }
 
+    /// Marks the rows that some walked commit claims by date + author + subject (or
+    /// another time zone's date), so the tolerant match of [`RowMatcher::refers`] cannot
+    /// hand them to another commit.
+    fn reserve<'c>(&mut self, commits: impl Iterator<Item = (&'c CommitInfo, NaiveDate)>) {
+        for (c, date) in commits {
+            let subject = norm(&clean_subject(&c.summary));
+            let names = author_names(c);
+            for r in self.rows.iter_mut().filter(|r| !r.bound && !r.reserved) {
+                if near_day(r.date, date, 1) && r.change == subject && r.by(&names) {
+                    r.reserved = true;
+                }
+            }
+        }
+    }
+
     /// Whether a row refers to `c`; a fuzzy match uses the row up.
+    ///
+    /// Tolerant, in this order (the first hit wins), so rows survive what people do to
+    /// them on a fresh clone (no `.git/dbarch`):
+    /// 1. same day, same Change text, same author (what dbarch wrote);
+    /// 2. a day apart, same text and author: written in another time zone (`[changelog]
+    ///    timezone` or `--timezone` changed since);
+    /// 3. a day apart, same author, any text: someone edited the Change cell, or the
+    ///    commit was reworded (`git commit --amend -m`). Only rows no walked commit
+    ///    claims by its subject (see [`RowMatcher::reserve`]), never a Review row, and
+    ///    only when the walk saw the whole history.
     fn refers(&mut self, c: &CommitInfo, change: &str, date: NaiveDate) -> bool {
         let id = c.id.to_string();
         if self.bound_short.contains(&id[..7])
@@ -661,38 +729,53 @@ impl RowMatcher {
         }
         let subject = norm(&clean_subject(&c.summary));
         let rendered = norm(&escape_cell(change, 0));
-        let names = [
-            c.author.name.to_lowercase(),
-            c.author_raw.name.to_lowercase(),
-        ];
-        let found = self.rows.iter_mut().find(|r| {
-            if r.bound || r.used {
-                return false;
-            }
-            let same_day = match r.date {
-                Some((d, DateStyle::MonthYear { .. })) => {
-                    d.format("%Y-%m").to_string() == date.format("%Y-%m").to_string()
-                }
-                Some((d, _)) => d == date,
-                None => false,
-            };
-            let same_text = !r.change.is_empty()
+        let names = author_names(c);
+        let same_text = |r: &RowKey| {
+            !r.change.is_empty()
                 && (r.change == rendered
                     || r.change == subject
-                    || (rendered.starts_with(&r.change) && r.change.len() >= 20));
-            same_day
-                && same_text
-                && names
-                    .iter()
-                    .any(|n| !n.is_empty() && r.author.contains(n.as_str()))
-        });
-        match found {
-            Some(r) => {
-                r.used = true;
-                true
+                    || (rendered.starts_with(&r.change) && r.change.len() >= 20))
+        };
+        let free = |r: &RowKey| !r.bound && !r.used && r.by(&names);
+        let tolerant = self.tolerant;
+        let tiers: [&dyn Fn(&RowKey) -> bool; 3] = [
+            &|r| free(r) && near_day(r.date, date, 0) && same_text(r),
+            &|r| free(r) && near_day(r.date, date, 1) && same_text(r),
+            &|r| tolerant && free(r) && !r.reserved && !r.review && near_day(r.date, date, 1),
+        ];
+        for tier in tiers {
+            if let Some(i) = self.rows.iter().position(tier) {
+                self.rows[i].used = true;
+                return true;
             }
-            None => false,
         }
+        false
+    }
+}
+
+impl RowKey {
+    fn by(&self, names: &[String; 2]) -> bool {
+        names
+            .iter()
+            .any(|n| !n.is_empty() && self.author.contains(n.as_str()))
+    }
+}
+
+fn author_names(c: &CommitInfo) -> [String; 2] {
+    [
+        c.author.name.to_lowercase(),
+        c.author_raw.name.to_lowercase(),
+    ]
+}
+
+/// Whether a row's date is within `days` of `date` (a month-only date: the same month).
+fn near_day(row: Option<(NaiveDate, DateStyle)>, date: NaiveDate, days: i64) -> bool {
+    match row {
+        Some((d, DateStyle::MonthYear { .. })) => {
+            d.format("%Y-%m").to_string() == date.format("%Y-%m").to_string()
+        }
+        Some((d, _)) => (d - date).num_days().abs() <= days,
+        None => false,
     }
 }
 

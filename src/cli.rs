@@ -141,6 +141,24 @@ Examples:
     /// What git's hooks run: `dbarch hook post-commit` records the commit just made.
     /// Never fails a commit: a problem is one line on stderr, and the exit code is 0.
     Hook(HookArgs),
+    /// What git runs to merge a managed document (`hooks install` registers it as
+    /// `merge.dbarch.driver`): the body by git's 3-way merge, the Change Log as the union
+    /// of both sides' rows, header dates the newest. Exit 1 when a body conflict is left
+    /// as conflict markers.
+    #[command(after_help = "\
+Examples (git runs it; you register it once):
+  dbarch hooks install                 sets merge.dbarch.driver and .gitattributes
+  git config merge.dbarch.driver 'dbarch merge-driver --marker-size %L %O %A %B %P'")]
+    MergeDriver(MergeDriverArgs),
+    /// Finish a conflicted merge of a managed document made without the merge driver:
+    /// resolves the conflicts in the Change Log and header, leaves those in the body.
+    /// Exit 1 when body conflicts remain.
+    #[command(after_help = "\
+Examples:
+  git merge topic                      conflicts in docs/database-architecture.md
+  dbarch resolve                       fixes the Change Log and header, stages the file
+  git commit                           when no body conflict is left")]
+    Resolve(ResolveArgs),
     /// Say which dbarch, git and libgit2 this is, with which features, and whether the
     /// repository is fit for dbarch (full history, commit-graph, hook, merge driver).
     /// Exit 1 when something is not as dbarch needs it.
@@ -206,9 +224,12 @@ pub struct HooksArgs {
 #[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HooksAction {
     /// Install the post-commit hook where git looks for it (`core.hooksPath` honoured).
-    /// An existing post-commit hook is kept and runs after dbarch's. Idempotent.
+    /// An existing post-commit hook is kept and runs after dbarch's. Also registers the
+    /// merge driver (`merge.dbarch.*` in .git/config, `merge=dbarch` in .gitattributes).
+    /// Idempotent.
     Install,
-    /// Remove the hook and put back, byte for byte, the one it replaced.
+    /// Remove the hook and put back, byte for byte, the one it replaced; unregister the
+    /// merge driver.
     Uninstall,
     /// Say whether the hook is installed, where, with which binary, and the mode in
     /// effect. Exit 1 when it is not installed.
@@ -226,6 +247,27 @@ pub enum HookEvent {
     /// Record HEAD in the Change Log of the managed documents it changed (`[hook] mode`:
     /// amend, worktree or off).
     PostCommit,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeDriverArgs {
+    /// Conflict marker size (git's `%L`).
+    #[arg(long, value_name = "N")]
+    pub marker_size: Option<u16>,
+    /// The merge base's version (git's `%O`).
+    pub base: PathBuf,
+    /// Our version, where the result is written (git's `%A`).
+    pub ours: PathBuf,
+    /// Their version (git's `%B`).
+    pub theirs: PathBuf,
+    /// The document's path in the repository (git's `%P`), for messages.
+    pub path: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ResolveArgs {
+    /// The conflicted document (default: every managed document with conflict markers).
+    pub doc: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -263,6 +305,9 @@ pub struct AdoptArgs {
     /// Reviewed By for the header (default: the configured reviewers, else `[TEAM]`).
     #[arg(long)]
     pub reviewer: Option<String>,
+    /// Next Review for the header, YYYY-MM-DD (default: today + the review interval).
+    #[arg(long, value_name = "DATE")]
+    pub next_review: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -396,11 +396,26 @@ impl<'a> Comparer<'a> {
 /// endings normalised.
 fn masked(d: &Document) -> String {
     let t = &d.text;
-    let mut cut: Vec<std::ops::Range<usize>> = d.fields.iter().map(|f| f.value.clone()).collect();
+    // Whole lines of the managed parts — the header fields, the Change Log heading and
+    // its table — so a commit that only adds them (`adopt` and its commit) is
+    // bookkeeping too, like one that only changes their values.
+    let whole = |i: usize| t.lines[i].start..t.lines[i].next;
+    let mut cut: Vec<std::ops::Range<usize>> = d
+        .fields
+        .iter()
+        .map(|f| match f.form {
+            crate::doc::FieldForm::Bold => whole(f.line),
+            crate::doc::FieldForm::FrontMatter => f.value.clone(),
+        })
+        .collect();
+    if let Some(cl) = &d.changelog {
+        if let Some(sec) = d.outline.sections.get(cl.section) {
+            cut.push(whole(sec.line));
+        }
+    }
     if let Some(table) = d.table() {
-        for r in &table.rows {
-            let l = t.lines[r.line];
-            cut.push(l.start..l.next);
+        for i in table.header_line..=table.last_line {
+            cut.push(whole(i));
         }
     }
     cut.sort_by_key(|r| r.start);
@@ -416,8 +431,18 @@ fn masked(d: &Document) -> String {
     if out.contains('\r') {
         out = out.replace("\r\n", "\n");
     }
-    out.truncate(out.trim_end().len());
-    out
+    // The blank lines around an inserted managed part do not count either.
+    let mut squeezed = String::with_capacity(out.len());
+    let mut blank = false;
+    for line in out.trim().split('\n') {
+        let is_blank = line.trim().is_empty();
+        if !(is_blank && blank) {
+            squeezed.push_str(line);
+            squeezed.push('\n');
+        }
+        blank = is_blank;
+    }
+    squeezed
 }
 
 /// Rule 2: the commit's version of the table has a real row the parent's lacks.

@@ -172,6 +172,9 @@ pub struct FieldLabels {
 #[serde(rename_all = "kebab-case")]
 pub struct HookConfig {
     pub mode: HookMode,
+    /// Branches (names or globs) the hook writes rows on; empty = every branch. The
+    /// conflict-free team setup sets it to the default branch (README: Working in a team).
+    pub branches: Vec<String>,
 }
 
 /// `[github]`.
@@ -403,6 +406,7 @@ impl Default for HookConfig {
     fn default() -> Self {
         HookConfig {
             mode: HookMode::Amend,
+            branches: Vec::new(),
         }
     }
 }
@@ -787,6 +791,7 @@ struct FileFields {
 #[serde(expecting = "the [hook] table")]
 struct FileHook {
     mode: Option<HookMode>,
+    branches: Option<Vec<Text>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1125,6 +1130,9 @@ fn resolve(file: FileConfig, src: &Source<'_>) -> Result<Config> {
     }
     if let Some(v) = file.hook.mode {
         config.hook.mode = v;
+    }
+    if let Some(v) = file.hook.branches {
+        config.hook.branches = v.into_iter().map(|t| t.0).collect();
     }
     if let Some(v) = file.github.mode {
         config.github.mode = v;
@@ -1782,7 +1790,7 @@ labels = ["architecture-review", "db"]
         );
         assert_eq!(
             err("[hook]\nmod = \"off\"\n"),
-            "dbarch.toml:2:1: unknown key `mod` in [hook] (expected one of: mode)"
+            "dbarch.toml:2:1: unknown key `mod` in [hook] (expected one of: mode, branches)"
         );
     }
 

@@ -197,9 +197,86 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
     if markdown.is_empty() && !config_file.exists() {
         return nothing("the commit changed no Markdown file");
     }
-    let config = Config::load(&root, global.config.as_deref(), env, &Overrides::default())?;
+    let mut config = Config::load(&root, global.config.as_deref(), env, &Overrides::default())?;
     if config.hook.mode == HookMode::Off {
         return nothing("[hook] mode is off");
+    }
+    if !config.hook.branches.is_empty() {
+        let branch = git
+            .head()
+            .ok()
+            .filter(|h| h.is_branch())
+            .and_then(|h| h.shorthand().ok().map(str::to_string));
+        let Some(branch) = branch else {
+            return nothing("HEAD is not on a branch listed in [hook] branches");
+        };
+        if !on_branch(&config.hook.branches, &branch) {
+            return nothing(format!(
+                "branch `{branch}` is not in [hook] branches; its commits get their rows \
+                 when they reach {}",
+                config.hook.branches.join(", ")
+            ));
+        }
+    }
+    // A managed document renamed in this commit (`git mv`): its `[[docs]] path` follows
+    // (dbarch.toml edited byte-surgically, then folded into the commit with the row).
+    let mut renamed_files: Vec<(String, String)> = Vec::new();
+    let mut followed: Vec<String> = Vec::new();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    if config.docs_explicit {
+        if let Some(pt) = parent_tree.as_ref() {
+            let mut text = fs::read_to_string(&config_file).ok();
+            for (old, new) in crate::rename::renames(&git, pt, &tree) {
+                if !config.docs.iter().any(|d| d.path == old) || configured(&config, &new) {
+                    continue;
+                }
+                if let Some(t) = text
+                    .as_deref()
+                    .and_then(|t| crate::rename::rewrite_docs_path(t, &old, &new))
+                {
+                    text = Some(t);
+                    followed.push(new.clone());
+                    pairs.push((old, new));
+                }
+            }
+            if let (false, Some(t)) = (followed.is_empty(), text) {
+                fsutil::write_atomic(&config_file, t.as_bytes())?;
+                config = Config::load(&root, global.config.as_deref(), env, &Overrides::default())?;
+                let rel = config_file
+                    .strip_prefix(&root)
+                    .ok()
+                    .map(|p| p.to_string_lossy().replace('\\', "/"))
+                    .filter(|r| tree.get_path(Path::new(r)).is_ok());
+                if let Some(rel) = rel {
+                    renamed_files.push((rel, t));
+                }
+                // The merge driver's `.gitattributes` line follows too.
+                let attrs = root.join(".gitattributes");
+                if let Ok(old_text) = fs::read_to_string(&attrs) {
+                    let mut new_text = old_text.clone();
+                    for (o, n) in &pairs {
+                        use crate::commands::merge_driver::{pattern, ATTR};
+                        new_text = new_text.replace(
+                            &format!("{} {ATTR}", pattern(o)),
+                            &format!("{} {ATTR}", pattern(n)),
+                        );
+                    }
+                    if new_text != old_text {
+                        fsutil::write_atomic(&attrs, new_text.as_bytes())?;
+                        if tree.get_path(Path::new(".gitattributes")).is_ok() {
+                            renamed_files.push((".gitattributes".into(), new_text));
+                        }
+                    }
+                }
+                eprintln!(
+                    "dbarch: {} now names {} (the document was renamed)",
+                    config_file
+                        .file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                    followed.join(", ")
+                );
+            }
+        }
     }
     let labels = labels_of(&config);
     let mut touched: Vec<String> = Vec::new();
@@ -250,7 +327,14 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
             return nothing("the commit changed no managed document");
         }
     }
-    record(&ws, head_id, parent_id, &touched, env)
+    record(&ws, head_id, parent_id, &touched, renamed_files, env)
+}
+
+/// Whether `branch` matches one of `[hook] branches` (a name or a glob).
+fn on_branch(patterns: &[String], branch: &str) -> bool {
+    patterns.iter().any(|p| {
+        p == branch || (is_glob(p) && config::compile_glob(p).is_ok_and(|g| g.is_match(branch)))
+    })
 }
 
 fn same_path(a: &Path, b: &Path) -> bool {
@@ -421,6 +505,7 @@ fn record(
     head: Oid,
     parent: Option<Oid>,
     touched: &[String],
+    extra_files: Vec<(String, String)>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Outcome> {
     let repo = ws.repo()?;
@@ -438,6 +523,7 @@ fn record(
         .tree()
         .map_err(|e| Error::git("reading HEAD's tree", e))?;
     let labels = ws.labels();
+    let reword = reworded(git, &commit);
     let mut state = SyncState::load(git.path());
     let mut work: Vec<DocWork> = Vec::new();
     let mut recorded: Vec<String> = Vec::new();
@@ -458,8 +544,16 @@ fn record(
             .map_err(|e| Error::git(format!("reading {rel} in HEAD"), e))?
             .content()
             .to_vec();
-        let doc_c = Document::parse(committed.clone(), &labels)
-            .map_err(|e| e.into_error(Path::new(&format!("{rel} (as committed)"))))?;
+        // `git commit --amend -m`: the row written for the commit before the amend takes
+        // the new subject (kept in place), and the commit is amended with it.
+        let renamed = reword
+            .as_ref()
+            .and_then(|r| reword_row(&committed, &labels, r));
+        let doc_c = Document::parse(
+            renamed.clone().unwrap_or_else(|| committed.clone()),
+            &labels,
+        )
+        .map_err(|e| e.into_error(Path::new(&format!("{rel} (as committed)"))))?;
         let settings = Settings::new(&ws.root, &ws.config.changelog, &doc.settings, &labels);
         let print = settings.fingerprint();
         let prior = state
@@ -478,7 +572,7 @@ fn record(
             last_substantive: floor,
         });
         let plan_c = plan_for(repo, rel, &doc_c, &settings, since, head, amend)?;
-        if plan_c.rows.is_empty() {
+        if plan_c.rows.is_empty() && renamed.is_none() {
             let why = plan_c
                 .recorded
                 .iter()
@@ -490,6 +584,11 @@ fn record(
         }
         let new_committed = changelog::apply_plan(&doc_c, &plan_c, &settings)
             .map_err(|e| e.into_error(Path::new(&format!("{rel} (as committed)"))))?
+            .or_else(|| {
+                renamed
+                    .as_ref()
+                    .map(|r| String::from_utf8_lossy(r).into_owned())
+            })
             .ok_or_else(|| Error::Internal(format!("{rel}: planned rows changed nothing")))?;
         let work_before = match fs::read(&doc.abs) {
             Ok(b) => Some(b),
@@ -509,8 +608,11 @@ fn record(
                 new_committed.clone(),
             ),
             Some(w) => {
-                let doc_w =
-                    Document::parse(w.clone(), &labels).map_err(|e| e.into_error(&doc.abs))?;
+                let w = reword
+                    .as_ref()
+                    .and_then(|r| reword_row(w, &labels, r))
+                    .unwrap_or_else(|| w.clone());
+                let doc_w = Document::parse(w, &labels).map_err(|e| e.into_error(&doc.abs))?;
                 let plan_w = plan_for(repo, rel, &doc_w, &settings, since, head, amend)?;
                 let after = changelog::apply_plan(&doc_w, &plan_w, &settings)
                     .map_err(|e| e.into_error(&doc.abs))?;
@@ -543,6 +645,23 @@ fn record(
             work_after,
             state,
         });
+    }
+    for (rel, text) in extra_files {
+        if let Ok(entry) = tree.get_path(Path::new(&rel)) {
+            let abs = ws.root.join(&rel);
+            work.push(DocWork {
+                doc: ManagedDoc {
+                    settings: ws.config.doc_settings(&rel),
+                    abs: abs.clone(),
+                    rel,
+                },
+                mode: entry.filemode(),
+                work_before: fs::read(&abs).ok(),
+                work_after: Some(text.clone()),
+                new_committed: text,
+                state: None,
+            });
+        }
     }
     if work.is_empty() {
         return nothing(format!("already recorded ({})", recorded.join("; ")));
@@ -577,6 +696,74 @@ fn record(
         state.save(git.path());
     }
     Ok(outcome)
+}
+
+/// A reword by `git commit --amend`: the Change text the commit before the amend had
+/// (its cleaned subject), the new one, and the author's name.
+struct Reword {
+    old: String,
+    new: String,
+    author: String,
+}
+
+/// When HEAD was made by `git commit --amend` (HEAD's newest reflog entry says so) with
+/// another subject than the commit it replaced.
+fn reworded(git: &Repository, head: &git2::Commit<'_>) -> Option<Reword> {
+    let log = git.reflog("HEAD").ok()?;
+    let entry = log.get(0)?;
+    if entry.id_new() != head.id()
+        || !entry
+            .message()
+            .ok()
+            .flatten()?
+            .starts_with("commit (amend)")
+    {
+        return None;
+    }
+    let old = git.find_commit(entry.id_old()).ok()?;
+    let (o, n) = (
+        changelog::clean_subject(old.summary().ok().flatten()?),
+        changelog::clean_subject(head.summary().ok().flatten()?),
+    );
+    (o != n).then(|| Reword {
+        old: o,
+        new: n,
+        author: head.author().name().unwrap_or_default().to_string(),
+    })
+}
+
+/// `bytes` with the newest row by the reword's author whose Change cell holds the old
+/// text changed to the new text; `None` when there is no such row.
+fn reword_row(bytes: &[u8], labels: &Labels, r: &Reword) -> Option<Vec<u8>> {
+    use crate::doc::{table::escape_cell, Column, Edit};
+    let d = Document::parse(bytes.to_vec(), labels).ok()?;
+    let t = d.table()?;
+    let (old, new) = (escape_cell(&r.old, 0), escape_cell(&r.new, 0));
+    let row = t
+        .real_rows()
+        .filter(|row| {
+            t.cell(row, Column::Change)
+                .is_some_and(|c| c == old || c.starts_with(&format!("{old} ")))
+                && t.cell(row, Column::Author)
+                    .is_none_or(|a| r.author.is_empty() || a.contains(&r.author))
+        })
+        .max_by_key(|row| row.line)?;
+    let line = d.text.lines[row.line];
+    let text = d.text.line_text(row.line);
+    let at = text
+        .find(&format!("| {old}"))
+        .map(|i| i + 2)
+        .or_else(|| text.find(&old))?;
+    let start = line.start + at;
+    let edited = crate::doc::edit::splice(
+        &d.text.src,
+        &[Edit {
+            range: start..start + old.len(),
+            text: new,
+        }],
+    )
+    .ok()?;
+    Some(edited.into_bytes())
 }
 
 /// The plan for HEAD alone: only rows for `head` are kept, and in amend mode their Commit

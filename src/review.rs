@@ -176,20 +176,58 @@ impl CommitRef {
     }
 }
 
-/// Commits that changed the document after `since` (by author date), oldest first, each
+/// Commits that changed the document since the review of `since`, oldest first, each
 /// with the sections it touched (from the history `status` compared).
+///
+/// The review is an event, not a day: the boundary is the review's commit — the oldest
+/// bookkeeping change on the review day that adds a row (a review writes only the header
+/// and its Review row) — so commits later that same day count. Without such a commit
+/// (the review is not committed yet), commits after the review day count. Bookkeeping
+/// commits (only header values and rows changed: reviews, `sync` commits) are never
+/// listed. `None` (never reviewed): everything since the document's first commit.
 pub fn changes_since(
     compared: &ComparedHistory,
     since: Option<NaiveDate>,
 ) -> Vec<(CommitRef, Vec<String>)> {
+    let changes: Vec<_> = compared
+        .history
+        .changes
+        .iter()
+        .zip(&compared.compared)
+        .collect();
+    let boundary = review_commit(compared, since);
+    changes
+        .iter()
+        .enumerate()
+        .filter(|(i, (c, _))| match (boundary, since) {
+            (Some(b), _) => *i > b,
+            (None, s) => s.is_none_or(|s| c.commit.author_time.date_naive() > s),
+        })
+        .filter(|(_, (_, cmp))| !cmp.bookkeeping)
+        .map(|(_, (c, cmp))| (CommitRef::of(&c.commit), cmp.sections.clone()))
+        .collect()
+}
+
+/// The index (in `compared`'s changes) of the review's commit for a review on `since`:
+/// the oldest bookkeeping change on that day that adds a row.
+fn review_commit(compared: &ComparedHistory, since: Option<NaiveDate>) -> Option<usize> {
+    let s = since?;
     compared
         .history
         .changes
         .iter()
         .zip(&compared.compared)
-        .filter(|(c, _)| since.is_none_or(|s| c.commit.author_time.date_naive() > s))
-        .map(|(c, cmp)| (CommitRef::of(&c.commit), cmp.sections.clone()))
-        .collect()
+        .position(|(c, cmp)| {
+            cmp.bookkeeping && cmp.adds_rows && c.commit.author_time.date_naive() == s
+        })
+}
+
+/// The author time of the review's commit (see [`changes_since`]), for [`drift`].
+pub fn review_time(
+    compared: &ComparedHistory,
+    since: Option<NaiveDate>,
+) -> Option<DateTime<FixedOffset>> {
+    review_commit(compared, since).map(|i| compared.history.changes[i].commit.author_time)
 }
 
 /// A section whose related code paths changed after the last review.
@@ -203,7 +241,15 @@ pub struct Drift {
 /// Commits of HEAD after `since` (by author date, exclusive of that day) that changed a
 /// file matching a section's `paths` globs. The walk stops at the first commit older
 /// than `since` by commit time, so it reads only recent history.
-pub fn drift(repo: &Repo, s: &DocConfig, since: Option<NaiveDate>) -> Result<Vec<Drift>> {
+///
+/// `after`: the review's commit time when known ([`review_time`]); commits after it count,
+/// those of the review day included.
+pub fn drift(
+    repo: &Repo,
+    s: &DocConfig,
+    since: Option<NaiveDate>,
+    after: Option<DateTime<FixedOffset>>,
+) -> Result<Vec<Drift>> {
     let watched: Vec<(&String, Vec<globset::GlobMatcher>, &Vec<String>)> = s
         .sections
         .iter()
@@ -250,7 +296,11 @@ pub fn drift(repo: &Repo, s: &DocConfig, since: Option<NaiveDate>) -> Result<Vec
             if committed.is_some_and(|d| d < since - chrono::Days::new(1)) {
                 break;
             }
-            if info.author_time.date_naive() <= since {
+            let before = match after {
+                Some(t) => info.author_time <= t,
+                None => info.author_time.date_naive() <= since,
+            };
+            if before {
                 continue;
             }
         }
@@ -285,8 +335,33 @@ pub fn drift(repo: &Repo, s: &DocConfig, since: Option<NaiveDate>) -> Result<Vec
 }
 
 /// The edits that record a review on `date` by `reviewer`: Reviewed By, Next Review =
-/// date + interval, Last Updated = date (each in its field's own style), and a Change Log
+/// the earliest due date ([`next_due`]), Last Updated = date (each in its field's own style), and a Change Log
 /// row with Impact `Review`.
+/// The Next Review a review on `date` sets: the earliest due date of the document
+/// (`review-every`) and of its sections with their own interval (present in the
+/// document), with the section's name when one sets it — the date `status` enforces.
+pub fn next_due(doc: &Document, s: &DocConfig, date: NaiveDate) -> (NaiveDate, Option<String>) {
+    let mut best = (s.review_every.add_to(date), None);
+    for (name, sec) in &s.sections {
+        let Some(every) = sec.review_every else {
+            continue;
+        };
+        if !doc
+            .outline
+            .sections
+            .iter()
+            .any(|x| x.title.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
+        let due = every.add_to(date);
+        if due < best.0 {
+            best = (due, Some(name.clone()));
+        }
+    }
+    best
+}
+
 pub fn record(
     doc: &Document,
     s: &DocConfig,
@@ -294,7 +369,7 @@ pub fn record(
     date: NaiveDate,
     max_cell: usize,
 ) -> std::result::Result<String, crate::doc::DocError> {
-    let next = s.review_every.add_to(date);
+    let next = next_due(doc, s, date).0;
     // Last Updated is the later of the review and the newest change: a backdated review
     // does not move it back.
     let updated = doc

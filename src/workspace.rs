@@ -163,6 +163,7 @@ impl Workspace {
                         push(f.clone(), &mut out)?;
                     }
                 } else {
+                    self.check_not_renamed(&d.path)?;
                     push(d.path.clone(), &mut out)?;
                 }
             }
@@ -192,6 +193,27 @@ impl Workspace {
             ));
         }
         Ok(out)
+    }
+
+    /// A configured path that is gone from the work tree because git renamed it: an
+    /// error naming the new path (instead of an OS error later).
+    fn check_not_renamed(&self, rel: &str) -> Result<()> {
+        let Some(repo) = &self.repo else {
+            return Ok(());
+        };
+        if std::fs::symlink_metadata(self.root.join(rel)).is_ok() {
+            return Ok(());
+        }
+        match crate::rename::renamed_to(repo.git(), rel, 10_000) {
+            Some((new, commit)) => Err(Error::Usage(format!(
+                "{rel} (a [[docs]] path in {}) does not exist: commit {} renamed it to {new}; \
+                 set `path = \"{new}\"` in {} (the post-commit hook does this when it sees the rename)",
+                config::FILE_NAME,
+                &commit.to_string()[..7],
+                config::FILE_NAME
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Tracked files in a repository; without one, the Markdown files under the root.

@@ -88,11 +88,14 @@ fn what_changed_since_the_last_review_is_shown() {
         BOB,
         "2026-11-23T10:00:00+00:00",
     );
+    let first = repo.git(&["rev-list", "--max-parents=0", "HEAD"]);
     let a = review_by_ana(&repo, &[]).assert().code(0);
     let out = stdout_of(&a);
+    // Never reviewed: the changes count from the document's first commit.
     assert!(
         out.starts_with(&format!(
-            "{DOC} — due (Next Review 2026-11-20)\nChanges since the last review (2026-11-20):\n  {} 2026-11-23 Bob Example — feat: PostgreSQL 17 [Overview]\n",
+            "{DOC} — due (Next Review 2026-11-20)\nChanges since the last review:\n  {} 2026-11-20 Alice Example — docs: architecture documents\n  {} 2026-11-23 Bob Example — feat: PostgreSQL 17 [Overview]\n",
+            &first[..7],
             &c[..7]
         )),
         "{out}"

@@ -1465,11 +1465,13 @@ PostgreSQL 16 for everything transactional.\n\
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(
         out,
-        "docs/database-architecture.md: adopted (3 header fields added, 3 Change Log rows backfilled)\n"
+        "docs/database-architecture.md: adopted (3 header fields added, 3 Change Log rows backfilled)\n\
+         Next Review 2027-02-24 (today + 90d; `--next-review DATE` sets another)\n"
     );
+    // The review cycle starts at the adoption (today + 90d), not at the last change.
     let expected = replicas_nightly_doc(
         "2026-09-15",
-        "2026-12-14",
+        "2027-02-24",
         &[
             "| 2026-06-01 | Write down the database notes | Alice Example | Low |",
             "| 2026-07-01 | Move the notes and describe the replicas | Bob Example | Low |",

@@ -18,3 +18,4 @@ mod review_pty;
 mod status;
 mod surface;
 mod sync;
+mod teams;

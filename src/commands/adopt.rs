@@ -1,6 +1,6 @@
 //! `dbarch adopt PATH`: bring an existing document under management. It adds the
-//! header fields it lacks (Last Updated from history, Reviewed By, Next Review = Last
-//! Updated + interval) and a Change Log backfilled from the document's whole history.
+//! header fields it lacks (Last Updated from history, Reviewed By, Next Review = today +
+//! interval or `--next-review`, said in the output) and a Change Log backfilled from the document's whole history.
 //! Existing fields and rows are kept as they are; a second run changes nothing.
 use crate::changelog::{self, Settings};
 use crate::cli::AdoptArgs;
@@ -30,7 +30,26 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: AdoptArgs) -> Result<u8> {
         .clone()
         .or_else(|| (!d.settings.reviewers.is_empty()).then(|| d.settings.reviewers.join(", ")))
         .unwrap_or_else(|| "[TEAM]".to_string());
-    let next = d.settings.review_every.add_to(last);
+    // The review cycle starts at the adoption, not at the last change found in history
+    // (which may be long past): today + interval, unless --next-review says otherwise.
+    let (next, next_why) = match &args.next_review {
+        Some(t) => (
+            doc::date::parse(t)
+                .filter(|d| !matches!(d.style, doc::DateStyle::MonthYear { .. }))
+                .map(|d| d.date)
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--next-review: `{}` is not a date such as 2027-02-24",
+                        ui::one_line(t)
+                    ))
+                })?,
+            "from --next-review".to_string(),
+        ),
+        None => (
+            d.settings.review_every.add_to(ws.today()),
+            format!("today + {}", d.settings.review_every),
+        ),
+    };
     let mut fields = Vec::new();
     for (kind, value) in [
         (
@@ -73,6 +92,11 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: AdoptArgs) -> Result<u8> {
         plan.rows.len(),
         if plan.rows.len() == 1 { "" } else { "s" },
     ));
+    if original.field(FieldKind::NextReview).is_none() {
+        ui.line(&format!(
+            "Next Review {next} ({next_why}; `--next-review DATE` sets another)"
+        ));
+    }
     if ws.config.docs_explicit && !ws.config.docs.iter().any(|c| c.path == d.rel) {
         ui.status(&format!(
             "hint: add it to dbarch.toml so every command manages it:\n\n[[docs]]\npath = \"{}\"",

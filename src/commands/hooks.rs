@@ -20,9 +20,16 @@ pub fn run(ui: &mut Ui, global: &Global, args: HooksArgs) -> Result<u8> {
     match args.action {
         HooksAction::Install => {
             install(ui, &repo)?;
+            super::merge_driver::install(ui, global, &repo, &[])?;
             Ok(crate::exit::OK)
         }
-        HooksAction::Uninstall => uninstall(ui, &repo),
+        HooksAction::Uninstall => {
+            let code = uninstall(ui, &repo)?;
+            if super::merge_driver::unregister(&repo)? {
+                ui.line("removed the merge driver (merge.dbarch.* and the merge=dbarch lines of .gitattributes)");
+            }
+            Ok(code)
+        }
         HooksAction::Status => status(ui, global, &repo),
     }
 }

@@ -94,6 +94,13 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: InitArgs) -> Result<u8> {
     }
     if let Some(repo) = hook_repo {
         super::hooks::install(ui, repo)?;
+        let global = crate::cli::Global {
+            repo: ws.root.clone(),
+            config: None,
+            verbose: false,
+            color: crate::cli::ColorChoice::Never,
+        };
+        super::merge_driver::install(ui, &global, repo, std::slice::from_ref(&rel))?;
     }
     next_steps(ui, ws, &rel);
     Ok(crate::exit::OK)

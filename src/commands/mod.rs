@@ -10,6 +10,7 @@ mod hooks;
 mod init;
 mod lint;
 mod man;
+pub mod merge_driver;
 mod remind;
 mod review;
 mod status;
@@ -44,6 +45,10 @@ pub fn run(ui: &mut Ui, cli: Cli) -> Result<u8> {
         Command::Hooks(args) => hooks::run(ui, g, args),
         Command::Hook(args) => hook::run(ui, g, args),
         Command::Doctor => doctor::run(ui, g),
+        Command::MergeDriver(args) => merge_driver::run_driver(ui, g, args),
+        Command::Resolve(args) => {
+            merge_driver::run_resolve(ui, &Workspace::open(g, &Overrides::default())?, args)
+        }
         Command::Completions { shell } => completions::run(ui, shell),
         Command::Man => man::run(ui),
     };

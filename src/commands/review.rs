@@ -99,7 +99,23 @@ pub fn review_with(
             parse_date(&answer, ws.today())?
         }
     };
-    let next = d.settings.review_every.add_to(date);
+    // A review is an event: one dated before the last recorded review is refused, and
+    // the same review recorded twice is the same event.
+    if let Some(last) = crate::changelog::last_review(&document) {
+        if date < last {
+            return Err(Error::Usage(format!(
+                "{}: the last recorded review is {last}; a review dated {date} would come before it (pass --date {last} or later)",
+                d.rel
+            )));
+        }
+        if date == last && already_recorded(&document, &reviewer, date) {
+            ui.line(&format!(
+                "{}: a review by {reviewer} on {date} is already recorded; nothing written",
+                d.rel
+            ));
+            return Ok(crate::exit::OK);
+        }
+    }
     let new = review::record(
         &document,
         &d.settings,
@@ -108,9 +124,33 @@ pub fn review_with(
         ws.config.changelog.max_cell_width,
     )
     .map_err(|e| e.into_error(&d.abs))?;
+    // The preview shows what will be written, read back from the new text.
+    let written = doc::Document::parse_str(&new, &labels).ok();
+    let field = |k: doc::FieldKind| {
+        written
+            .as_ref()
+            .and_then(|w| w.field(k))
+            .map(|f| f.raw.clone())
+            .unwrap_or_default()
+    };
+    let next = field(doc::FieldKind::NextReview);
+    let (_, section) = review::next_due(&document, &d.settings, date);
+    let every = match &section {
+        Some(name) => format!(
+            "section {:?} every {}",
+            ui::one_line(name),
+            d.settings
+                .sections
+                .get(name)
+                .and_then(|x| x.review_every)
+                .map(|x| x.to_string())
+                .unwrap_or_default()
+        ),
+        None => d.settings.review_every.to_string(),
+    };
     ui.line(&format!(
-        "Record the review: Reviewed By {reviewer}, Last Updated {date}, Next Review {next} ({} from {date}).",
-        d.settings.review_every
+        "Record the review: Reviewed By {reviewer}, Last Updated {}, Next Review {next} ({every} from {date}).",
+        field(doc::FieldKind::LastUpdated),
     ));
     let ok = args.yes || p.confirm("Write it?", true)?;
     if !ok {
@@ -121,12 +161,63 @@ pub fn review_with(
         let _lock = ws.lock()?;
         write_checked(&d, &document.text.src, &new)?;
     }
-    ui.line(&format!("{}: review recorded; next review {next}", d.rel));
+    ui.line(&format!(
+        "{}: review recorded; next review {next}{}",
+        d.rel,
+        section.map_or(String::new(), |n| format!(
+            " (section {:?})",
+            ui::one_line(&n)
+        ))
+    ));
     if args.commit {
-        let id = commit_review(ws, &d, &reviewer)?;
+        // Only the review's own edits are committed: applied to the committed version
+        // when the working file holds other, uncommitted edits (which stay uncommitted).
+        let repo = ws.repo()?;
+        let committed = match repo.head_id()? {
+            Some(h) => repo.blob_at(h, Path::new(&d.rel))?,
+            None => None,
+        };
+        let own = match committed {
+            Some(c) if c != document.text.src.as_bytes() => {
+                let head_doc = Document::parse(c, &labels)
+                    .map_err(|e| e.into_error(Path::new(&format!("{} (as committed)", d.rel))))?;
+                Some(
+                    review::record(
+                        &head_doc,
+                        &d.settings,
+                        &reviewer,
+                        date,
+                        ws.config.changelog.max_cell_width,
+                    )
+                    .map_err(|e| e.into_error(&d.abs))?,
+                )
+            }
+            _ => None,
+        };
+        let id = commit_review(ws, &d, &reviewer, own.as_deref())?;
         ui.line(&format!("committed {id}"));
     }
     Ok(crate::exit::OK)
+}
+
+/// The newest Review row is dated `date`, by `reviewer`, and Reviewed By names them.
+fn already_recorded(document: &Document, reviewer: &str, date: NaiveDate) -> bool {
+    use crate::doc::Column;
+    let by = document
+        .field(doc::FieldKind::ReviewedBy)
+        .is_some_and(|f| f.raw.trim() == reviewer.trim());
+    let Some(t) = document.table() else {
+        return false;
+    };
+    by && t.real_rows().any(|r| {
+        t.cell(r, Column::Impact)
+            .is_some_and(|i| i.trim().eq_ignore_ascii_case("review"))
+            && t.cell(r, Column::Date)
+                .and_then(doc::date::parse)
+                .is_some_and(|x| x.date == date)
+            && t.cell(r, Column::Author)
+                .is_some_and(|a| a.trim() == crate::doc::table::escape_cell(reviewer, 0))
+    })
 }
 
 /// A full date, not after today (a review in the future is a date known to be wrong).
@@ -216,7 +307,8 @@ fn show_changes(
     st: &status::DocStatus,
     compared: Option<&ComparedHistory>,
 ) -> Result<()> {
-    let since = st.last_review;
+    // Since the last Review row; a document never reviewed lists from its first commit.
+    let since = crate::changelog::last_review(document);
     ui.line(&ui.bold(&format!(
         "{} — {} (Next Review {})",
         ui::one_line(&d.rel),
@@ -277,7 +369,15 @@ fn show_changes(
 
 /// Commits only the document (other staged changes stay staged) with a `Reviewed-by:`
 /// trailer. With `commit.gpgsign` on, `git commit` does it so the commit is signed.
-fn commit_review(ws: &Workspace, d: &ManagedDoc, reviewer: &str) -> Result<String> {
+///
+/// `own`: the committed version with only the review's edits, when the working file also
+/// holds other edits; those stay in the working tree, unstaged.
+fn commit_review(
+    ws: &Workspace,
+    d: &ManagedDoc,
+    reviewer: &str,
+    own: Option<&str>,
+) -> Result<String> {
     let repo = ws.repo()?;
     let git = repo.git();
     let message = format!(
@@ -288,6 +388,13 @@ fn commit_review(ws: &Workspace, d: &ManagedDoc, reviewer: &str) -> Result<Strin
         .config()
         .and_then(|c| c.get_bool("commit.gpgsign"))
         .unwrap_or(false);
+    if signing && own.is_some() {
+        return Err(Error::Usage(format!(
+            "{} holds edits besides the review and commit.gpgsign is on: the review is written; \
+             commit it yourself (`git add -p {}`, `git commit`)",
+            d.rel, d.rel
+        )));
+    }
     if signing {
         let out = std::process::Command::new("git")
             .current_dir(&ws.root)
@@ -306,7 +413,10 @@ fn commit_review(ws: &Workspace, d: &ManagedDoc, reviewer: &str) -> Result<Strin
             .unwrap_or_default());
     }
     let g = |e| Error::git("committing the review", e);
-    let bytes = std::fs::read(&d.abs).map_err(|e| Error::io(&d.abs, e))?;
+    let bytes = match own {
+        Some(t) => t.as_bytes().to_vec(),
+        None => std::fs::read(&d.abs).map_err(|e| Error::io(&d.abs, e))?,
+    };
     let blob = git.blob(&bytes).map_err(g)?;
     let head = git.head().ok().and_then(|h| h.peel_to_commit().ok());
     let base = match &head {
@@ -335,7 +445,18 @@ fn commit_review(ws: &Workspace, d: &ManagedDoc, reviewer: &str) -> Result<Strin
         .map_err(g)?;
     // The index entry for the document now matches the commit; nothing else changes.
     let mut index = git.index().map_err(g)?;
-    index.add_path(Path::new(&d.rel)).map_err(g)?;
+    match (own, index.get_path(Path::new(&d.rel), 0)) {
+        (Some(_), Some(mut e)) => {
+            // The committed blob, with no stat data: git compares the working file's
+            // content, so the other edits show as unstaged changes.
+            e.id = blob;
+            e.file_size = bytes.len() as u32;
+            e.mtime = git2::IndexTime::new(0, 0);
+            e.ctime = git2::IndexTime::new(0, 0);
+            index.add(&e).map_err(g)?;
+        }
+        _ => index.add_path(Path::new(&d.rel)).map_err(g)?,
+    }
     index.write().map_err(g)?;
     Ok(crate::changelog::short(id))
 }

@@ -255,7 +255,8 @@ fn status_of(
                 .collect();
         }
         sch = review::schedule(&document, &d.settings, ws.today(), first_commit);
-        drift = review::drift(repo, &d.settings, sch.last_review)?;
+        let after = review::review_time(compared, sch.last_review);
+        drift = review::drift(repo, &d.settings, sch.last_review, after)?;
     } else {
         sch = review::schedule(&document, &d.settings, ws.today(), first_commit);
     }
@@ -290,7 +291,22 @@ fn state_text(ui: &Ui, s: Option<State>) -> String {
     }
 }
 
+/// The Next Review that is enforced: the earliest of the document's and of its sections
+/// with their own interval (the section named when it sets the date).
 fn next_text(s: &DocStatus) -> String {
+    let earliest = s
+        .sections
+        .iter()
+        .filter(|x| s.next_review.is_none_or(|n| x.next_review <= n))
+        .min_by_key(|x| x.next_review);
+    if let Some(sec) = earliest {
+        return format!(
+            "{} (section {:?}, every {})",
+            sec.next_review,
+            ui::one_line(&sec.section),
+            sec.interval
+        );
+    }
     match (&s.next_review, &s.next_review_from) {
         (Some(d), Some(NextFrom::Field)) | (Some(d), None) => d.to_string(),
         (Some(d), Some(_)) => format!("{d} (derived)"),

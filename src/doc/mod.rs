@@ -104,6 +104,15 @@ impl Document {
                 msg: "a carriage return (CR) that is not part of a CRLF line ending; dbarch edits documents with LF or CRLF line endings only".into(),
             });
         }
+        if let Some(line) = crate::merge_driver::first_conflict_line(&text.src) {
+            return Err(DocError {
+                line: line + 1,
+                col: 1,
+                msg: "merge conflict: the document holds conflict markers; finish the merge \
+                      (`dbarch resolve` resolves the conflicts in the Change Log and header)"
+                    .into(),
+            });
+        }
         let front_matter = FrontMatter::find(&text);
         let body = front_matter
             .as_ref()
