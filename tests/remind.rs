@@ -662,11 +662,21 @@ fn dry_run_lists_the_calls_and_writes_nothing() {
     let w = World::single("2026-11-20", "2026-12-10");
 
     let out = w.remind("2026-12-10", &["--dry-run"]);
-    assert_eq!(
-        out,
-        format!(
-            "dry run: 1 write call(s) would be made\n  POST /repos/acme/db/issues — open issue \"Architecture review due: {DOC}\" labels [\"architecture-review\", \"docs\"] assignees [\"ana\"]\n"
-        )
+    assert!(
+        out.starts_with(&format!(
+            "dry run for acme/db: 1 write call would be made\n  POST /repos/acme/db/issues — open issue \"Architecture review due: {DOC}\" labels [\"architecture-review\", \"docs\"] assignees [\"ana\"]\n      <!-- dbarch:review path={DOC} due=2026-12-10 -->\n      ## Architecture review: `{DOC}`\n"
+        )),
+        "{out}"
+    );
+    // The body it would post, indented under its call; then one line for the document.
+    assert!(
+        out.contains("\n      **State:** due — Next Review is **2026-12-10**.\n"),
+        "{out}"
+    );
+    assert!(out.contains("\n      <!-- /dbarch:review -->\n"), "{out}");
+    assert!(
+        out.ends_with(&format!("\n{DOC}: due today: would open issue #(new)\n")),
+        "{out}"
     );
     assert_eq!(w.fake.writes(), 0);
     assert!(w.fake.count("GET") > 0, "reads go to GitHub");
@@ -689,7 +699,15 @@ fn dry_run_lists_the_calls_and_writes_nothing() {
         assert!(out.contains(call), "missing {call:?} in:\n{out}");
     }
     assert!(
-        out.starts_with("dry run: 9 write call(s) would be made\n"),
+        out.starts_with("dry run for acme/db: 9 write calls would be made\n"),
+        "{out}"
+    );
+    // No made-up numbers: what would be created is `(new)`.
+    assert!(!out.contains("10000"), "{out}");
+    assert!(out.contains("PATCH /repos/acme/db/issues/(new) — body"), "{out}");
+    assert!(out.contains("\n      **Review pull request:** #(new)\n"), "{out}");
+    assert!(
+        out.contains(&format!("\n{DOC}: due today: would open issue #(new); would commit dbarch/review/docs-database-architecture; would open pull request #(new); would update issue #(new)\n")),
         "{out}"
     );
     // JSON for programs.
@@ -704,7 +722,10 @@ fn dry_run_lists_the_calls_and_writes_nothing() {
     w.remind("2026-12-10", &[]);
     let writes = w.fake.writes();
     let out = w.remind("2026-12-10", &["--dry-run"]);
-    assert_eq!(out, "dry run: 0 write call(s) would be made\n");
+    assert_eq!(
+        out,
+        format!("dry run for acme/db: 0 write calls would be made\n{DOC}: due today: issue #1 is up to date\n")
+    );
     // An update would be a PATCH.
     let out = w.remind("2026-12-12", &["--dry-run"]);
     assert!(
@@ -732,7 +753,7 @@ fn dry_run_without_a_token_works_offline() {
         "{err}"
     );
     assert!(
-        out.starts_with("dry run: 9 write call(s) would be made\n"),
+        out.starts_with("dry run for acme/db: 9 write calls would be made\n"),
         "{out}"
     );
     assert!(out.contains("POST /repos/acme/db/issues — "), "{out}");
@@ -742,6 +763,27 @@ fn dry_run_without_a_token_works_offline() {
         "offline: {:?}",
         w.fake.requests()
     );
+
+    // No repository known (no GITHUB_REPOSITORY, no GitHub origin): none is made up.
+    let a = w
+        .repo
+        .dbarch()
+        .env("DBARCH_NOW", "2026-12-10")
+        .env("GITHUB_API_URL", w.fake.url())
+        .args(["remind", "--dry-run"])
+        .assert()
+        .code(0);
+    let out = stdout_of(&a);
+    assert!(
+        out.starts_with("dry run (no repository known: set GITHUB_REPOSITORY=owner/name or add an `origin` remote on GitHub): 1 write call would be made\n  POST /repos/{owner}/{repo}/issues — open issue "),
+        "{out}"
+    );
+    assert!(!out.contains("acme"), "{out}");
+    assert!(
+        out.ends_with(&format!("\n{DOC}: due today: would open issue #(new)\n")),
+        "{out}"
+    );
+    assert!(w.fake.requests().is_empty());
 
     // Without a token and without --dry-run: a usage error naming the variable.
     let a = w
