@@ -208,7 +208,11 @@ fn per_document(
                 .iter()
                 .filter(|d| d.path == c.path)
                 .map(|d| {
-                    let what = if dry_run { would(&d.what) } else { d.what.clone() };
+                    let what = if dry_run {
+                        would(&d.what)
+                    } else {
+                        d.what.clone()
+                    };
                     match d.url.as_deref().filter(|_| !dry_run) {
                         Some(u) => format!("{what} {u}"),
                         None => what,
@@ -216,7 +220,8 @@ fn per_document(
                 })
                 .collect();
             if did.is_empty() {
-                let num = |n: Option<u64>, what: &str| n.map(|n| format!("{what} #{n} is up to date"));
+                let num =
+                    |n: Option<u64>, what: &str| n.map(|n| format!("{what} #{n} is up to date"));
                 did.extend(num(c.issue, "issue"));
                 did.extend(num(c.pull, "pull request"));
             }

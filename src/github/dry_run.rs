@@ -257,12 +257,7 @@ impl GitHub for DryRun<'_> {
         })
     }
     fn update_pull(&mut self, number: u64, _title: &str, body: &str) -> Result<()> {
-        self.record_body(
-            "PATCH",
-            &format!("/pulls/{number}"),
-            "title and body",
-            body,
-        );
+        self.record_body("PATCH", &format!("/pulls/{number}"), "title and body", body);
         Ok(())
     }
     fn close_pull(&mut self, number: u64) -> Result<()> {
@@ -287,7 +282,9 @@ mod tests {
     fn made_up_numbers_are_shown_as_new_and_real_ones_kept() {
         let n = INVENTED + 1;
         assert_eq!(
-            show(&format!("opened issue #{n}; PATCH /repos/a/b/issues/{n}/comments #12 /7")),
+            show(&format!(
+                "opened issue #{n}; PATCH /repos/a/b/issues/{n}/comments #12 /7"
+            )),
             "opened issue #(new); PATCH /repos/a/b/issues/(new)/comments #12 /7"
         );
         assert_eq!(show("# héllo / #"), "# héllo / #");

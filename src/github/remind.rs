@@ -1031,6 +1031,19 @@ fn ask(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_run_found_reads_as_words() {
+        assert_eq!(count(1, "day", "days"), "1 day");
+        assert_eq!(count(0, "day", "days"), "0 days");
+        assert_eq!(found("ok", Some(30)), "ok, next review in 30 days");
+        assert_eq!(found("due-soon", Some(1)), "due in 1 day");
+        assert_eq!(found("due", Some(0)), "due today");
+        assert_eq!(found("due", Some(-2)), "due, 2 days past Next Review");
+        assert_eq!(found("overdue", Some(-1)), "overdue by 1 day");
+        assert_eq!(found("due", None), "due");
+        assert_eq!(found("unknown", None), "review state unknown");
+    }
     use crate::github::memory::Memory;
 
     fn d(s: &str) -> NaiveDate {
