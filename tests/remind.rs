@@ -232,7 +232,11 @@ fn issue_lifecycle_across_scheduled_runs() {
 
     // ok: nothing to say, nothing written.
     let out = w.remind_writes("2026-11-24", &[], 0);
-    assert!(out.contains("nothing to do"), "{out}");
+    // One line per document, what it found; then that nothing was written.
+    assert_eq!(
+        out,
+        format!("{DOC}: ok, next review in 16 days\nnothing to do: every issue and pull request is up to date\n")
+    );
     assert!(w.fake.issues().is_empty());
     assert!(w.fake.count("GET") > 0, "the issue list was read");
 
@@ -240,7 +244,11 @@ fn issue_lifecycle_across_scheduled_runs() {
     let out = w.remind_writes("2026-11-26", &[], 1);
     let issue = w.only_issue();
     let n = issue.number;
-    assert!(out.contains(&format!("{DOC}: opened issue #{n} ")), "{out}");
+    assert!(
+        out.starts_with(&format!("{DOC}: due in 14 days: opened issue #{n} http")),
+        "{out}"
+    );
+    assert!(!out.contains("nothing to do"), "{out}");
     assert_eq!(w.fake.count("POST"), 1);
     assert_eq!(issue.title, format!("Architecture review due: {DOC}"));
     assert_eq!(issue.labels, ["architecture-review", "docs"]);
@@ -275,11 +283,17 @@ fn issue_lifecycle_across_scheduled_runs() {
 
     // The same day again: not a single write call.
     let out = w.remind_writes("2026-11-26", &[], 0);
-    assert!(out.contains("nothing to do"), "{out}");
+    assert_eq!(
+        out,
+        format!("{DOC}: due in 14 days: issue #{n} is up to date\nnothing to do: every issue and pull request is up to date\n")
+    );
 
     // due: the block is updated in place, in the same issue.
     let out = w.remind_writes("2026-12-10", &[], 1);
-    assert!(out.contains(&format!("updated issue #{n}")), "{out}");
+    assert!(
+        out.starts_with(&format!("{DOC}: due today: updated issue #{n} http")),
+        "{out}"
+    );
     let body = w.only_issue().body;
     assert!(
         body.contains("**State:** due — Next Review is **2026-12-10**"),
@@ -307,9 +321,16 @@ fn issue_lifecycle_across_scheduled_runs() {
     // overdue: the body is updated and one escalation comment posted, however many runs.
     let out = w.remind_writes("2026-12-25", &[], 2);
     assert!(
-        out.contains(&format!("escalated issue #{n} (overdue)")),
+        out.starts_with(&format!(
+            "{DOC}: overdue by 15 days: updated issue #{n} http"
+        )),
         "{out}"
     );
+    assert!(
+        out.contains(&format!("; escalated issue #{n} (overdue) http")),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 1, "one line per document: {out}");
     w.remind_writes("2026-12-25", &[], 0);
     // A later day with nothing new: the block shows dates, not day counts, so no write.
     w.remind_writes("2026-12-26", &[], 0);
@@ -336,7 +357,9 @@ fn issue_lifecycle_across_scheduled_runs() {
     w.push(DOC);
     let out = w.remind_writes("2026-12-27", &[], 2);
     assert!(
-        out.contains(&format!("closed issue #{n} (review recorded)")),
+        out.starts_with(&format!(
+            "{DOC}: ok, next review in 90 days: closed issue #{n} (review recorded) http"
+        )),
         "{out}"
     );
     let issue = w.only_issue();
@@ -559,6 +582,48 @@ fn a_person_s_commit_on_the_review_branch_is_kept() {
     assert_eq!(w.file(REVIEW_BRANCH, DOC), edited);
 }
 
+/// The issue counts the commits the Change Log lacks in words: "1 commit is", "2 commits
+/// are" (not "1 commit(s) are").
+#[test]
+fn the_issue_counts_unrecorded_commits_in_singular_and_plural() {
+    let w = World::single("2026-11-20", "2026-12-10");
+    let edit = |from: &str, to: &str, when: &str| {
+        let text = w.repo.read(DOC).replacen(from, to, 1);
+        w.repo
+            .write_commit(DOC, &text, "Update database-architecture.md", BOB, when);
+        w.push(DOC);
+    };
+    edit(
+        "B-tree indexes on every foreign key.",
+        "B-tree indexes on every foreign key; BRIN on events.",
+        "2026-11-22T09:00:00+00:00",
+    );
+    w.remind("2026-12-10", &[]);
+    let body = w.only_issue().body;
+    assert!(
+        body.contains("\n1 commit is not in the Change Log yet (`dbarch sync`).\n"),
+        "{body}"
+    );
+    assert!(!body.contains("(s)"), "{body}");
+    edit(
+        "BRIN on events",
+        "BRIN on events and logs",
+        "2026-11-23T09:00:00+00:00",
+    );
+    let out = w.remind("2026-12-11", &[]);
+    let body = w.only_issue().body;
+    assert!(
+        body.contains("\n2 commits are not in the Change Log yet (`dbarch sync`).\n"),
+        "{body}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{DOC}: due, 1 day past Next Review: updated issue #"
+        )),
+        "{out}"
+    );
+}
+
 /// A review pull request whose create call landed but whose response was lost still gets
 /// its reviewers.
 #[test]
@@ -662,11 +727,21 @@ fn dry_run_lists_the_calls_and_writes_nothing() {
     let w = World::single("2026-11-20", "2026-12-10");
 
     let out = w.remind("2026-12-10", &["--dry-run"]);
-    assert_eq!(
-        out,
-        format!(
-            "dry run: 1 write call(s) would be made\n  POST /repos/acme/db/issues — open issue \"Architecture review due: {DOC}\" labels [\"architecture-review\", \"docs\"] assignees [\"ana\"]\n"
-        )
+    assert!(
+        out.starts_with(&format!(
+            "dry run for acme/db: 1 write call would be made\n  POST /repos/acme/db/issues — open issue \"Architecture review due: {DOC}\" labels [\"architecture-review\", \"docs\"] assignees [\"ana\"]\n      <!-- dbarch:review path={DOC} due=2026-12-10 -->\n      ## Architecture review: `{DOC}`\n"
+        )),
+        "{out}"
+    );
+    // The body it would post, indented under its call; then one line for the document.
+    assert!(
+        out.contains("\n      **State:** due — Next Review is **2026-12-10**.\n"),
+        "{out}"
+    );
+    assert!(out.contains("\n      <!-- /dbarch:review -->\n"), "{out}");
+    assert!(
+        out.ends_with(&format!("\n{DOC}: due today: would open issue #(new)\n")),
+        "{out}"
     );
     assert_eq!(w.fake.writes(), 0);
     assert!(w.fake.count("GET") > 0, "reads go to GitHub");
@@ -689,7 +764,21 @@ fn dry_run_lists_the_calls_and_writes_nothing() {
         assert!(out.contains(call), "missing {call:?} in:\n{out}");
     }
     assert!(
-        out.starts_with("dry run: 9 write call(s) would be made\n"),
+        out.starts_with("dry run for acme/db: 9 write calls would be made\n"),
+        "{out}"
+    );
+    // No made-up numbers: what would be created is `(new)`.
+    assert!(!out.contains("10000"), "{out}");
+    assert!(
+        out.contains("PATCH /repos/acme/db/issues/(new) — body"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n      **Review pull request:** #(new)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("\n{DOC}: due today: would open issue #(new); would commit dbarch/review/docs-database-architecture; would open pull request #(new); would update issue #(new)\n")),
         "{out}"
     );
     // JSON for programs.
@@ -704,7 +793,10 @@ fn dry_run_lists_the_calls_and_writes_nothing() {
     w.remind("2026-12-10", &[]);
     let writes = w.fake.writes();
     let out = w.remind("2026-12-10", &["--dry-run"]);
-    assert_eq!(out, "dry run: 0 write call(s) would be made\n");
+    assert_eq!(
+        out,
+        format!("dry run for acme/db: 0 write calls would be made\n{DOC}: due today: issue #1 is up to date\n")
+    );
     // An update would be a PATCH.
     let out = w.remind("2026-12-12", &["--dry-run"]);
     assert!(
@@ -712,6 +804,29 @@ fn dry_run_lists_the_calls_and_writes_nothing() {
         "{out}"
     );
     assert_eq!(w.fake.writes(), writes);
+}
+
+/// The bodies a dry run prints carry text from commits: escape sequences never reach the
+/// terminal.
+#[test]
+fn dry_run_bodies_are_sanitized() {
+    let w = World::single("2026-11-20", "2026-12-10");
+    let text = w
+        .repo
+        .read(DOC)
+        .replacen("PostgreSQL 16", "PostgreSQL 17", 1);
+    w.repo.write_commit(
+        DOC,
+        &text,
+        "feat: \u{1b}]0;pwned\u{7}\u{1b}[2J PostgreSQL 17",
+        BOB,
+        "2026-11-23T10:00:00+00:00",
+    );
+    w.push(DOC);
+    let out = w.remind("2026-12-10", &["--dry-run"]);
+    assert!(out.contains("PostgreSQL 17"), "{out}");
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert_eq!(w.fake.writes(), 0);
 }
 
 #[test]
@@ -732,7 +847,7 @@ fn dry_run_without_a_token_works_offline() {
         "{err}"
     );
     assert!(
-        out.starts_with("dry run: 9 write call(s) would be made\n"),
+        out.starts_with("dry run for acme/db: 9 write calls would be made\n"),
         "{out}"
     );
     assert!(out.contains("POST /repos/acme/db/issues — "), "{out}");
@@ -742,6 +857,27 @@ fn dry_run_without_a_token_works_offline() {
         "offline: {:?}",
         w.fake.requests()
     );
+
+    // No repository known (no GITHUB_REPOSITORY, no GitHub origin): none is made up.
+    let a = w
+        .repo
+        .dbarch()
+        .env("DBARCH_NOW", "2026-12-10")
+        .env("GITHUB_API_URL", w.fake.url())
+        .args(["remind", "--dry-run"])
+        .assert()
+        .code(0);
+    let out = stdout_of(&a);
+    assert!(
+        out.starts_with("dry run (no repository known: set GITHUB_REPOSITORY=owner/name or add an `origin` remote on GitHub): 1 write call would be made\n  POST /repos/{owner}/{repo}/issues — open issue "),
+        "{out}"
+    );
+    assert!(!out.contains("acme"), "{out}");
+    assert!(
+        out.ends_with(&format!("\n{DOC}: due today: would open issue #(new)\n")),
+        "{out}"
+    );
+    assert!(w.fake.requests().is_empty());
 
     // Without a token and without --dry-run: a usage error naming the variable.
     let a = w

@@ -475,6 +475,22 @@ fn an_unassignable_reviewer_is_named_and_every_document_gets_its_issue() {
     );
     let issues = w.fake.issues();
     assert_eq!(issues.len(), 1, "{issues:#?}");
+    // One line per document on stdout: the failed one says so, the other what it did.
+    let out = stdout_of(&a);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(
+        lines[0],
+        format!("{DOC}: due today: failed (the error follows)"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with(&format!(
+            "{BACKEND}: due today: opened issue #{} http",
+            issues[0].number
+        )),
+        "{out}"
+    );
     assert!(issues[0].body.contains(BACKEND));
 }
 

@@ -16,7 +16,7 @@ use crate::commands::sync::sync_one_from;
 use crate::compare::ComparedHistory;
 use crate::config::GithubMode;
 use crate::doc;
-use crate::github::dry_run::DryRun;
+use crate::github::dry_run::{self, DryRun};
 use crate::github::memory::Memory;
 use crate::github::remind::{self, DocJob, DocStatusView, Modes, Outcome, Settings};
 use crate::github::{self, Env, GitHub};
@@ -73,6 +73,8 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
         }
         Ok(())
     };
+    let mut bodies = Vec::new();
+    let mut unknown_repo = false;
     let (outcome, calls) = if args.dry_run {
         let mut offline;
         let mut online;
@@ -89,15 +91,27 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
                     j.checkout = None;
                 }
                 offline = Memory::new(&[]);
-                if let Some(r) = &env.repo {
-                    offline.repo = r.clone();
+                match &env.repo {
+                    Some(r) => offline.repo = r.clone(),
+                    None => unknown_repo = true,
                 }
                 &mut offline
             }
         };
         let mut dry = DryRun::new(inner);
-        let outcome = remind::run_with(&mut dry, &jobs, &settings);
-        (outcome, dry.calls)
+        dry.unknown_repo = unknown_repo;
+        let mut outcome = remind::run_with(&mut dry, &jobs, &settings);
+        // What the dry run only pretended to create has no number yet.
+        for d in &mut outcome.done {
+            d.what = dry_run::show(&d.what);
+        }
+        for c in &mut outcome.checked {
+            c.issue = c.issue.filter(|&n| !dry_run::invented(n));
+            c.pull = c.pull.filter(|&n| !dry_run::invented(n));
+        }
+        bodies = dry.bodies;
+        let calls: Vec<String> = dry.calls.iter().map(|c| dry_run::show(c)).collect();
+        (outcome, calls)
     } else {
         let mut client = github::client::Client::new(&env)?;
         trusted(&mut client, &mut settings)?;
@@ -129,31 +143,34 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
         })),
         Format::Text => {
             if args.dry_run {
+                let repo = if unknown_repo {
+                    " (no repository known: set GITHUB_REPOSITORY=owner/name or add an `origin` remote on GitHub)".to_string()
+                } else {
+                    env.repo.as_ref().map_or(String::new(), |r| format!(" for {r}"))
+                };
                 ui.line(&format!(
-                    "dry run: {} write call(s) would be made",
-                    calls.len()
+                    "dry run{repo}: {} would be made",
+                    remind::count(calls.len() as i64, "write call", "write calls")
                 ));
-                for c in &calls {
+                for (i, c) in calls.iter().enumerate() {
                     ui.line(&format!("  {}", ui::one_line(c)));
+                    // The body it would post, as GitHub would show it, indented.
+                    if let Some(body) = bodies.get(i).and_then(Option::as_deref) {
+                        for l in ui::sanitize(&dry_run::show(body)).lines() {
+                            ui.line(format!("      {l}").trim_end());
+                        }
+                    }
                 }
             } else {
                 for c in &calls {
                     ui.detail(&format!("  {}", ui::one_line(c)));
                 }
-                if done.is_empty() && failed.is_empty() {
-                    ui.line("nothing to do: every issue and pull request is up to date");
-                }
-                for d in &done {
-                    let url = d.url.as_deref().map_or(String::new(), |u| format!(" {u}"));
-                    ui.line(&ui::one_line(&format!("{}: {}{url}", d.path, d.what)));
-                }
-                for c in checked.iter().filter(|c| c.note.is_some()) {
-                    ui.line(&ui::one_line(&format!(
-                        "{}: {}",
-                        c.path,
-                        c.note.as_deref().unwrap_or_default()
-                    )));
-                }
+            }
+            for line in per_document(&checked, &done, &failed, args.dry_run) {
+                ui.line(&line);
+            }
+            if !args.dry_run && done.is_empty() && failed.is_empty() {
+                ui.line("nothing to do: every issue and pull request is up to date");
             }
         }
     }
@@ -173,6 +190,70 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
         format!("{} documents failed; the last: {last}", failed.len() + 1)
     };
     Err(with_path(&last_path, &last, message))
+}
+
+/// One line per document: what the run found and what it did (or, with a dry run, would
+/// do), e.g. `docs/db.md: due in 5 days: opened issue #12 URL`,
+/// `docs/db.md: ok, next review in 30 days`.
+fn per_document(
+    checked: &[remind::Checked],
+    done: &[remind::Done],
+    failed: &[(String, crate::Error)],
+    dry_run: bool,
+) -> Vec<String> {
+    checked
+        .iter()
+        .map(|c| {
+            let mut did: Vec<String> = done
+                .iter()
+                .filter(|d| d.path == c.path)
+                .map(|d| {
+                    let what = if dry_run {
+                        would(&d.what)
+                    } else {
+                        d.what.clone()
+                    };
+                    match d.url.as_deref().filter(|_| !dry_run) {
+                        Some(u) => format!("{what} {u}"),
+                        None => what,
+                    }
+                })
+                .collect();
+            if did.is_empty() {
+                let num =
+                    |n: Option<u64>, what: &str| n.map(|n| format!("{what} #{n} is up to date"));
+                did.extend(num(c.issue, "issue"));
+                did.extend(num(c.pull, "pull request"));
+            }
+            did.extend(c.note.clone());
+            if failed.iter().any(|(p, _)| *p == c.path) {
+                did.push("failed (the error follows)".into());
+            }
+            let found = remind::found(&c.state, c.days_left);
+            let line = if did.is_empty() {
+                format!("{}: {found}", c.path)
+            } else {
+                format!("{}: {found}: {}", c.path, did.join("; "))
+            };
+            ui::one_line(&line)
+        })
+        .collect()
+}
+
+/// `opened issue #(new)` → `would open issue #(new)`.
+fn would(what: &str) -> String {
+    let (verb, rest) = what.split_once(' ').unwrap_or((what, ""));
+    let verb = match verb {
+        "opened" => "open",
+        "closed" => "close",
+        "reopened" => "reopen",
+        "updated" => "update",
+        "labelled" => "label",
+        "escalated" => "escalate",
+        "committed" => "commit",
+        other => return format!("would: {other} {rest}").trim_end().to_string(),
+    };
+    format!("would {verb} {rest}").trim_end().to_string()
 }
 
 /// `e`'s kind (and so its exit code) with `message` about the document at `path`.

@@ -1,16 +1,57 @@
 //! `--dry-run`: reads go to the real client (or, without a token, to an empty in-memory
 //! repository, and the output says so); writes are only recorded, as the REST calls
 //! they would be, and answered with placeholders so the run can go on.
+//!
+//! Nothing is invented where a user would see it: the issues and pull requests a dry run
+//! pretends to open get numbers from [`INVENTED`] up, which [`show`] prints as `(new)`;
+//! with no repository known, calls name `{owner}/{repo}` and the output says so.
 use super::{
     Comment, GitCommit, GitHub, Issue, IssueFields, IssueState, PullRequest, RepoId, Review,
 };
 use crate::Result;
 
+/// The first number a dry run gives what it pretends to create (2^53: no real issue
+/// number comes near it).
+pub const INVENTED: u64 = 1 << 53;
+
+/// Whether `n` is a number a dry run made up.
+pub fn invented(n: u64) -> bool {
+    n >= INVENTED
+}
+
+/// `text` with every made-up number after `#` or `/` (`#9007199254740993`,
+/// `/issues/9007199254740993/comments`) shown as `(new)`.
+pub fn show(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(['#', '/']) {
+        out.push_str(&rest[..=i]);
+        rest = &rest[i + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<u64>() {
+            Ok(n) if invented(n) => {
+                out.push_str("(new)");
+                rest = &rest[digits..];
+            }
+            _ => {}
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 pub struct DryRun<'a> {
     inner: &'a mut dyn GitHub,
     /// `METHOD /path — what`, in order.
     pub calls: Vec<String>,
+    /// The body each call would post (an issue's, a pull request's, a comment's), by
+    /// the index of its call.
+    pub bodies: Vec<Option<String>>,
+    /// No repository is known (offline, neither GITHUB_REPOSITORY nor an origin remote):
+    /// calls name `{owner}/{repo}` instead of a made-up one.
+    pub unknown_repo: bool,
     next: u64,
+    sha: u64,
 }
 
 impl<'a> DryRun<'a> {
@@ -18,19 +59,35 @@ impl<'a> DryRun<'a> {
         DryRun {
             inner,
             calls: Vec::new(),
-            next: 100_000,
+            bodies: Vec::new(),
+            unknown_repo: false,
+            next: INVENTED,
+            sha: 0,
         }
     }
 
     fn record(&mut self, method: &str, path: &str, what: &str) {
-        let r = self.inner.repo().clone();
+        let r = if self.unknown_repo {
+            "{owner}/{repo}".to_string()
+        } else {
+            self.inner.repo().to_string()
+        };
         self.calls
             .push(format!("{method} /repos/{r}{path} — {what}"));
+        self.bodies.push(None);
+    }
+
+    /// [`Self::record`] of a call that posts `body`.
+    fn record_body(&mut self, method: &str, path: &str, what: &str, body: &str) {
+        self.record(method, path, what);
+        if let Some(last) = self.bodies.last_mut() {
+            *last = Some(body.to_string());
+        }
     }
 
     fn fake_sha(&mut self) -> String {
-        self.next += 1;
-        format!("{:040x}", self.next)
+        self.sha += 1;
+        format!("{:040x}", self.sha)
     }
 }
 
@@ -54,6 +111,9 @@ impl GitHub for DryRun<'_> {
         self.inner.is_assignable(login)
     }
     fn list_reviews(&mut self, number: u64) -> Result<Vec<Review>> {
+        if invented(number) {
+            return Ok(Vec::new()); // a pull request this dry run only pretended to open
+        }
         self.inner.list_reviews(number)
     }
     fn create_issue(
@@ -63,10 +123,11 @@ impl GitHub for DryRun<'_> {
         labels: &[String],
         assignees: &[String],
     ) -> Result<Issue> {
-        self.record(
+        self.record_body(
             "POST",
             "/issues",
             &format!("open issue {title:?} labels {labels:?} assignees {assignees:?}"),
+            body,
         );
         self.next += 1;
         Ok(Issue {
@@ -93,7 +154,11 @@ impl GitHub for DryRun<'_> {
                 "close"
             });
         }
-        self.record("PATCH", &format!("/issues/{number}"), &what.join(", "));
+        let path = format!("/issues/{number}");
+        match &f.body {
+            Some(body) => self.record_body("PATCH", &path, &what.join(", "), body),
+            None => self.record("PATCH", &path, &what.join(", ")),
+        }
         Ok(Issue {
             number,
             title: f.title.clone().unwrap_or_default(),
@@ -115,17 +180,18 @@ impl GitHub for DryRun<'_> {
         Ok(())
     }
     fn list_comments(&mut self, number: u64) -> Result<Vec<Comment>> {
-        if number >= 100_000 {
+        if invented(number) {
             return Ok(Vec::new()); // an issue this dry run only pretended to open
         }
         self.inner.list_comments(number)
     }
     fn create_comment(&mut self, number: u64, body: &str) -> Result<()> {
         let first = body.lines().find(|l| !l.starts_with("<!--")).unwrap_or("");
-        self.record(
+        self.record_body(
             "POST",
             &format!("/issues/{number}/comments"),
             &crate::ui::one_line(first),
+            body,
         );
         Ok(())
     }
@@ -172,7 +238,12 @@ impl GitHub for DryRun<'_> {
         head: &str,
         base: &str,
     ) -> Result<PullRequest> {
-        self.record("POST", "/pulls", &format!("{title:?} {head} → {base}"));
+        self.record_body(
+            "POST",
+            "/pulls",
+            &format!("{title:?} {head} → {base}"),
+            body,
+        );
         self.next += 1;
         Ok(PullRequest {
             number: self.next,
@@ -185,8 +256,8 @@ impl GitHub for DryRun<'_> {
             requested_teams: Vec::new(),
         })
     }
-    fn update_pull(&mut self, number: u64, _title: &str, _body: &str) -> Result<()> {
-        self.record("PATCH", &format!("/pulls/{number}"), "title and body");
+    fn update_pull(&mut self, number: u64, _title: &str, body: &str) -> Result<()> {
+        self.record_body("PATCH", &format!("/pulls/{number}"), "title and body", body);
         Ok(())
     }
     fn close_pull(&mut self, number: u64) -> Result<()> {
@@ -200,5 +271,22 @@ impl GitHub for DryRun<'_> {
             &format!("users {users:?} teams {teams:?}"),
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn made_up_numbers_are_shown_as_new_and_real_ones_kept() {
+        let n = INVENTED + 1;
+        assert_eq!(
+            show(&format!(
+                "opened issue #{n}; PATCH /repos/a/b/issues/{n}/comments #12 /7"
+            )),
+            "opened issue #(new); PATCH /repos/a/b/issues/(new)/comments #12 /7"
+        );
+        assert_eq!(show("# héllo / #"), "# héllo / #");
     }
 }

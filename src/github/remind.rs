@@ -88,6 +88,25 @@ pub struct Done {
     pub url: Option<String>,
 }
 
+/// `1 day`, `2 days`: `n` with the singular or the plural word.
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What the run found of a document, in words: `ok, next review in 30 days`, `due in 5
+/// days`, `due today`, `overdue by 3 days`.
+pub fn found(state: &str, days_left: Option<i64>) -> String {
+    match (state, days_left) {
+        ("ok", Some(d)) => format!("ok, next review in {}", count(d, "day", "days")),
+        ("due-soon", Some(d)) if d > 0 => format!("due in {}", count(d, "day", "days")),
+        ("due", Some(0)) => "due today".into(),
+        ("due", Some(d)) if d < 0 => format!("due, {} past Next Review", count(-d, "day", "days")),
+        ("overdue", Some(d)) if d < 0 => format!("overdue by {}", count(-d, "day", "days")),
+        ("unknown", _) => "review state unknown".into(),
+        (other, _) => other.to_string(),
+    }
+}
+
 pub fn marker(path: &str, due: Option<NaiveDate>) -> String {
     match due {
         Some(d) => format!("<!-- dbarch:review path={path} due={d} -->"),
@@ -135,6 +154,8 @@ fn trusts(trusted: &str, author: &str) -> bool {
 pub struct Checked {
     pub path: String,
     pub state: String,
+    /// Days until Next Review (negative: past it).
+    pub days_left: Option<i64>,
     pub issue: Option<u64>,
     pub pull: Option<u64>,
     pub note: Option<String>,
@@ -224,6 +245,7 @@ pub fn run_with(gh: &mut dyn GitHub, jobs: &[DocJob], s: &Settings) -> Outcome {
         let mut checked = Checked {
             path: job.status.path.clone(),
             state: job.status.state.map_or("unknown", |x| x.as_str()).into(),
+            days_left: job.status.days_left,
             ..Default::default()
         };
         if let Err(e) = one(gh, job, s, &mut issues, &mut checked, &mut out) {
@@ -536,7 +558,7 @@ fn issue_for(
         let comments = gh.list_comments(n)?;
         if !comments.iter().any(|c| c.body.contains(OVERDUE_MARK)) {
             let days = st.days_left.map_or(String::new(), |d| {
-                format!(" ({} days past Next Review)", -d)
+                format!(" ({} past Next Review)", count(-d, "day", "days"))
             });
             let who = if job.reviewers.is_empty() {
                 String::new()
@@ -673,8 +695,8 @@ pub fn block_with(job: &DocJob, links: &str) -> String {
     }
     if s.unrecorded > 0 {
         out.push_str(&format!(
-            "\n{} commit(s) are not in the Change Log yet (`dbarch sync`).\n",
-            s.unrecorded
+            "\n{} not in the Change Log yet (`dbarch sync`).\n",
+            count(s.unrecorded as i64, "commit is", "commits are")
         ));
     }
     if !s.drift.is_empty() {
@@ -1009,6 +1031,19 @@ fn ask(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_run_found_reads_as_words() {
+        assert_eq!(count(1, "day", "days"), "1 day");
+        assert_eq!(count(0, "day", "days"), "0 days");
+        assert_eq!(found("ok", Some(30)), "ok, next review in 30 days");
+        assert_eq!(found("due-soon", Some(1)), "due in 1 day");
+        assert_eq!(found("due", Some(0)), "due today");
+        assert_eq!(found("due", Some(-2)), "due, 2 days past Next Review");
+        assert_eq!(found("overdue", Some(-1)), "overdue by 1 day");
+        assert_eq!(found("due", None), "due");
+        assert_eq!(found("unknown", None), "review state unknown");
+    }
     use crate::github::memory::Memory;
 
     fn d(s: &str) -> NaiveDate {
