@@ -575,11 +575,21 @@ pub fn compile_glob(pattern: &str) -> std::result::Result<globset::GlobMatcher, 
         .map_err(|e| format!("invalid glob `{pattern}`: {}", e.kind()))
 }
 
-/// Refuses a document path that leaves the repository: `..` components, absolute paths,
-/// or a path whose existing prefix is a symlink resolving outside `root` (including a
-/// dangling one). Returns `root.join(rel)`. Refusals are [`Error::Usage`]; `root` must
-/// exist.
+/// Refuses a document path that leaves the repository: `..` that climbs above the root,
+/// absolute paths, a path whose existing prefix is a symlink resolving outside `root`
+/// (including a dangling one), and a path that resolves into a git directory (`.git`,
+/// a submodule's `.git/modules/…`, any directory that holds `HEAD`, `objects` and
+/// `refs`). Returns `root.join(rel)`. Refusals are [`Error::Usage`]; `root` must exist.
 pub fn safe_doc_path(root: &Path, rel: &str) -> Result<PathBuf> {
+    resolve_doc_path(root, rel)?;
+    Ok(root.join(rel))
+}
+
+/// [`safe_doc_path`]'s checks, and the path the document really is: every symlink
+/// followed, `..` resolved, relative to the root and `/`-separated. A symlinked
+/// document is managed as its target (its history, its rows, its bytes), so a link
+/// and its target are one document.
+pub fn resolve_doc_path(root: &Path, rel: &str) -> Result<(String, PathBuf)> {
     let refuse = |why: String| Error::Usage(format!("refusing document path `{rel}`: {why}"));
     if rel.trim().is_empty() {
         return Err(Error::Usage("empty document path".to_string()));
@@ -590,17 +600,22 @@ pub fn safe_doc_path(root: &Path, rel: &str) -> Result<PathBuf> {
             "it must be relative to the repository root".to_string(),
         ));
     }
+    let mut depth = 0usize;
     for c in relp.components() {
         match c {
             Component::ParentDir => {
-                return Err(refuse("`..` leaves the repository".to_string()));
+                if depth == 0 {
+                    return Err(refuse("`..` leaves the repository".to_string()));
+                }
+                depth -= 1;
             }
             Component::Prefix(_) | Component::RootDir => {
                 return Err(refuse(
                     "it must be relative to the repository root".to_string(),
                 ));
             }
-            Component::CurDir | Component::Normal(_) => {}
+            Component::CurDir => {}
+            Component::Normal(_) => depth += 1,
         }
     }
     let root_real = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
@@ -608,13 +623,46 @@ pub fn safe_doc_path(root: &Path, rel: &str) -> Result<PathBuf> {
         Resolve::Io(p, e) => Error::io(p, e),
         Resolve::Loop => refuse("too many levels of symbolic links".to_string()),
     })?;
-    if !resolved.starts_with(&root_real) {
+    let Ok(inside) = resolved.strip_prefix(&root_real) else {
         return Err(refuse(format!(
             "it resolves to `{}`, outside the repository",
             resolved.display()
         )));
+    };
+    let inside_rel = inside.to_string_lossy().replace('\\', "/");
+    if inside_rel.is_empty() {
+        return Err(refuse("it is the repository root".to_string()));
     }
-    Ok(root.join(relp))
+    if let Some(git_dir) = git_dir_containing(&root_real, inside) {
+        return Err(refuse(format!(
+            "it resolves to `{inside_rel}`, inside the git directory `{git_dir}`; \
+             dbarch never reads or writes git's own files"
+        )));
+    }
+    Ok((inside_rel, root_real.join(inside)))
+}
+
+/// The first directory on the way from `root` to `root/inside` (or `inside` itself)
+/// that is a git directory: named `.git` (any case), or holding `HEAD`, `objects` and
+/// `refs` the way every git directory does. A `.git` file (a submodule's or worktree's
+/// link to its git directory) counts too.
+fn git_dir_containing(root: &Path, inside: &Path) -> Option<String> {
+    let mut cur = root.to_path_buf();
+    let mut shown = String::new();
+    for c in inside.components() {
+        cur.push(c);
+        if !shown.is_empty() {
+            shown.push('/');
+        }
+        shown.push_str(&c.as_os_str().to_string_lossy());
+        if c.as_os_str().eq_ignore_ascii_case(".git") {
+            return Some(shown);
+        }
+        if cur.join("HEAD").is_file() && cur.join("objects").is_dir() && cur.join("refs").is_dir() {
+            return Some(shown);
+        }
+    }
+    None
 }
 
 enum Resolve {
@@ -857,8 +905,30 @@ fn check_doc_path(p: &str) -> std::result::Result<String, String> {
             "document path `{p}` must be relative to the repository root"
         ));
     }
-    if n.split('/').any(|c| c == "..") {
-        return Err(format!("document path `{p}` leaves the repository (`..`)"));
+    // `..` is resolved where the path stays inside (`docs/sub/../x.md` is `docs/x.md`).
+    let mut parts: Vec<&str> = Vec::new();
+    for c in n.split('/') {
+        match c {
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err(format!("document path `{p}` leaves the repository (`..`)"));
+                }
+            }
+            "." | "" => {}
+            c => parts.push(c),
+        }
+    }
+    let n = if !n.split('/').any(|c| c == "..") {
+        n
+    } else if n.contains(['*', '?', '[', '{']) {
+        return Err(format!(
+            "document path `{p}`: `..` is not allowed in a glob"
+        ));
+    } else {
+        parts.join("/")
+    };
+    if n.is_empty() {
+        return Err(format!("document path `{p}` is the repository root"));
     }
     compile_glob(&n)?;
     Ok(n)

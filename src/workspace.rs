@@ -112,11 +112,24 @@ impl Workspace {
     /// root; refused when it leaves the repository.
     pub fn named_doc(&self, name: &str) -> Result<ManagedDoc> {
         let rel = self.relative(name);
-        let abs = config::safe_doc_path(&self.root, &rel)?;
+        self.managed(&rel)
+    }
+
+    /// The document at `rel`, resolved: a symlink is managed as its target (see
+    /// [`config::resolve_doc_path`]); its settings are those of the path it was named by.
+    /// Refused when it leaves the work tree or lands in a git directory.
+    pub fn managed(&self, rel: &str) -> Result<ManagedDoc> {
+        let (real, _) = config::resolve_doc_path(&self.root, rel)?;
+        let named = rel.trim_start_matches("./");
+        let settings = if real == named {
+            self.config.doc_settings(&real)
+        } else {
+            self.config.doc_settings(named)
+        };
         Ok(ManagedDoc {
-            settings: self.config.doc_settings(&rel),
-            rel,
-            abs,
+            abs: self.root.join(&real),
+            rel: real,
+            settings,
         })
     }
 
@@ -139,20 +152,23 @@ impl Workspace {
     /// it exists.
     pub fn documents(&self, named: &[String]) -> Result<Vec<ManagedDoc>> {
         if !named.is_empty() {
-            return named.iter().map(|n| self.named_doc(n)).collect();
+            let mut out: Vec<ManagedDoc> = Vec::new();
+            for n in named {
+                let d = self.named_doc(n)?;
+                if !out.iter().any(|o| o.rel == d.rel) {
+                    out.push(d);
+                }
+            }
+            return Ok(out);
         }
         let files = self.candidate_files()?;
         let mut out: Vec<ManagedDoc> = Vec::new();
         let push = |rel: String, out: &mut Vec<ManagedDoc>| -> Result<()> {
-            if out.iter().any(|d| d.rel == rel) {
+            let d = self.managed(&rel)?;
+            if out.iter().any(|o| o.rel == d.rel) {
                 return Ok(());
             }
-            let abs = config::safe_doc_path(&self.root, &rel)?;
-            out.push(ManagedDoc {
-                settings: self.config.doc_settings(&rel),
-                rel,
-                abs,
-            });
+            out.push(d);
             Ok(())
         };
         if self.config.docs_explicit {

@@ -13,5 +13,6 @@ mod lint;
 mod remind;
 mod review;
 mod review_pty;
+mod safety;
 mod status;
 mod sync;
