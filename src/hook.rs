@@ -626,7 +626,12 @@ fn write_working_files(work: &[DocWork]) -> Result<()> {
             )));
         }
         if after.as_bytes() != before.as_slice() {
-            fsutil::write_atomic(&w.doc.abs, after.as_bytes())?;
+            if !fsutil::replace_if_unchanged(&w.doc.abs, before, after.as_bytes())? {
+                return Err(Error::Usage(format!(
+                    "{} changed while the hook was working on it; run `dbarch sync`",
+                    w.doc.rel
+                )));
+            }
         }
     }
     Ok(())

@@ -238,3 +238,123 @@ fn dot_dot_that_stays_inside_is_accepted() {
     );
     assert_eq!(code, 0, "{out}");
 }
+
+// ---------------------------------------------------------------------------------------
+// 3. A concurrent save is never overwritten (compare-and-swap right before the rename)
+// ---------------------------------------------------------------------------------------
+
+/// [`repo_with_doc`] with a document of about `mb` MB (a long Overview).
+fn big_repo(mb: usize) -> TestRepo {
+    let repo = TestRepo::new();
+    let filler = "Lorem ipsum dolor sit amet, consectetur adipiscing elit.\n".repeat(mb * 18_000);
+    let text = doc_with(
+        "2026-03-02",
+        "DBA Team",
+        "2027-03-02",
+        &[("2026-03-02", "First version", "Alice Example", "Low")],
+    )
+    .replacen("## Change Log", &format!("{filler}\n## Change Log"), 1);
+    repo.write_commit(
+        DOC,
+        &text,
+        "docs: first version",
+        ALICE,
+        "2026-03-02T10:00:00+00:00",
+    );
+    let edited = text.replacen("## Change Log", "More words.\n\n## Change Log", 1);
+    repo.write_commit(
+        DOC,
+        edited,
+        "feat: add read replicas",
+        BOB,
+        "2026-04-10T10:00:00+00:00",
+    );
+    repo
+}
+
+fn temp_file_in(dir: &Path) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|e| {
+        let n = e.file_name().to_string_lossy().into_owned();
+        (n.starts_with(".dbarch-") && n.ends_with(".tmp")).then(|| e.path())
+    })
+}
+
+/// Starts `dbarch ARGS` in the background; when its temp file appears, the "editor"
+/// saves the document (a marker line appended); returns the run's exit code and output.
+fn race_an_editor(repo: &TestRepo, args: &[&str], delay_ms: Option<u64>) -> (i32, String) {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbarch"));
+    for (k, v) in crate::common::hermetic_env() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    if let Some(ms) = delay_ms {
+        cmd.env("DBARCH_TEST_WRITE_DELAY_MS", ms.to_string());
+    }
+    let mut child = cmd
+        .current_dir(repo.path())
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let docs = repo.abs("docs");
+    let start = std::time::Instant::now();
+    let mut saved = repo.read_bytes(DOC);
+    saved.extend_from_slice(b"\nEDITOR SAVE\n");
+    while temp_file_in(&docs).is_none() && start.elapsed() < Duration::from_secs(60) {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::hint::spin_loop();
+    }
+    std::fs::write(repo.abs(DOC), &saved).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap(), all)
+}
+
+#[test]
+fn a_save_during_the_write_window_is_kept_with_the_seam() {
+    let repo = repo_with_doc();
+    for args in [
+        &["sync"][..],
+        &["review", "--yes", "--reviewer", "DBA Team"][..],
+    ] {
+        let (code, all) = race_an_editor(&repo, args, Some(1500));
+        assert_eq!(code, 2, "dbarch {args:?}:\n{all}");
+        assert!(
+            all.contains("changed while dbarch was working on it"),
+            "{all}"
+        );
+        assert!(
+            repo.read(DOC).ends_with("\nEDITOR SAVE\n"),
+            "the save is kept"
+        );
+        assert!(
+            temp_file_in(&repo.abs("docs")).is_none(),
+            "no temp file left"
+        );
+        repo.git(&["checkout", "--", DOC]);
+    }
+}
+
+#[test]
+fn a_save_during_the_write_window_is_kept_without_the_seam() {
+    let repo = big_repo(5);
+    for round in 0..3 {
+        let (code, all) = race_an_editor(&repo, &["sync"], None);
+        assert!(code == 0 || code == 2, "round {round}:\n{all}");
+        let now = repo.read(DOC);
+        assert!(
+            now.contains("\nEDITOR SAVE\n"),
+            "round {round}: the editor's save was overwritten (exit {code}):\n{all}"
+        );
+        repo.git(&["checkout", "--", DOC]);
+    }
+}

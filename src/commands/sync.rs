@@ -264,7 +264,14 @@ pub fn write_checked(d: &ManagedDoc, old: &str, new: &str) -> Result<()> {
             d.rel
         )));
     }
-    fsutil::write_atomic(&d.abs, new.as_bytes())
+    // Compare-and-swap: checked again right before the rename.
+    if fsutil::replace_if_unchanged(&d.abs, old.as_bytes(), new.as_bytes())? {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "{} changed while dbarch was working on it; nothing written, run again",
+        d.rel
+    )))
 }
 
 /// A unified diff of a document's change, for `--dry-run`.
