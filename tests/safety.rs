@@ -358,3 +358,32 @@ fn a_save_during_the_write_window_is_kept_without_the_seam() {
         repo.git(&["checkout", "--", DOC]);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// 4. A token pasted into the wrong variable is never printed back
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_token_in_github_repository_or_labels_is_not_printed() {
+    let repo = repo_with_doc();
+    let fake = FakeGitHub::start();
+    for (var, value) in [
+        ("GITHUB_REPOSITORY", TOKEN.to_string()),
+        ("GITHUB_REPOSITORY", format!("{TOKEN} ")),
+        ("DBARCH_LABELS", format!("docs,{TOKEN}")),
+    ] {
+        for args in [&["remind"][..], &["remind", "--dry-run"][..]] {
+            let a = repo
+                .dbarch()
+                .envs(fake.env_vars())
+                .env(var, &value)
+                .args(args)
+                .assert();
+            let all = format!("{}{}", stdout_of(&a), stderr_of(&a));
+            assert_eq!(a.get_output().status.code(), Some(2), "{var} {args:?}:\n{all}");
+            assert!(!all.contains(TOKEN), "{var} {args:?} printed the token:\n{all}");
+            assert!(all.contains(var) || all.contains("label"), "{all}");
+        }
+    }
+    assert_eq!(fake.writes(), 0);
+}

@@ -40,6 +40,17 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
         .collect::<Result<_>>()?;
     let env = Env::from_env(&|k| std::env::var(k).ok(), ws.repo.as_ref())?;
     let labels = ws.config.github.labels.clone();
+    // A token pasted into `DBARCH_LABELS` (or `[github] labels`) would be printed and
+    // published as a label name: refused, and never shown.
+    if let Some(t) = env.token.as_deref().map(str::trim).filter(|t| t.len() >= 4) {
+        if labels.iter().any(|l| l.contains(t)) {
+            return Err(crate::Error::Config(
+                "a GitHub label (DBARCH_LABELS or [github] labels) contains the GitHub token; \
+                 remove it from the labels (and rotate the token)"
+                    .into(),
+            ));
+        }
+    }
     let (done, calls) = if args.dry_run {
         let mut offline;
         let mut online;
