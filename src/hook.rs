@@ -458,6 +458,9 @@ fn record(
             .map_err(|e| Error::git(format!("reading {rel} in HEAD"), e))?
             .content()
             .to_vec();
+        if let Some(why) = crate::guard::filter_refusal(git, rel, Some(&committed)) {
+            return Err(Error::Usage(why));
+        }
         let doc_c = Document::parse(committed.clone(), &labels)
             .map_err(|e| e.into_error(Path::new(&format!("{rel} (as committed)"))))?;
         let settings = Settings::new(&ws.root, &ws.config.changelog, &doc.settings, &labels);

@@ -15,6 +15,7 @@ pub mod doc;
 pub mod error;
 pub mod fsutil;
 pub mod github;
+pub mod guard;
 pub mod history;
 pub mod hook;
 pub mod interval;

@@ -119,7 +119,13 @@ impl Workspace {
     /// [`config::resolve_doc_path`]); its settings are those of the path it was named by.
     /// Refused when it leaves the work tree or lands in a git directory.
     pub fn managed(&self, rel: &str) -> Result<ManagedDoc> {
-        let (real, _) = config::resolve_doc_path(&self.root, rel)?;
+        let (real, abs) = config::resolve_doc_path(&self.root, rel)?;
+        if let Some(repo) = &self.repo {
+            let head = read_head(&abs);
+            if let Some(why) = crate::guard::filter_refusal(repo.git(), &real, head.as_deref()) {
+                return Err(Error::Usage(why));
+            }
+        }
         let named = rel.trim_start_matches("./");
         let settings = if real == named {
             self.config.doc_settings(&real)
@@ -224,6 +230,18 @@ impl Workspace {
         out.sort();
         Ok(out)
     }
+}
+
+/// The first bytes of a file (enough to recognise a git-lfs pointer).
+fn read_head(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::with_capacity(64);
+    std::fs::File::open(path)
+        .ok()?
+        .take(64)
+        .read_to_end(&mut buf)
+        .ok()?;
+    Some(buf)
 }
 
 fn is_glob(p: &str) -> bool {

@@ -380,10 +380,82 @@ fn a_token_in_github_repository_or_labels_is_not_printed() {
                 .args(args)
                 .assert();
             let all = format!("{}{}", stdout_of(&a), stderr_of(&a));
-            assert_eq!(a.get_output().status.code(), Some(2), "{var} {args:?}:\n{all}");
-            assert!(!all.contains(TOKEN), "{var} {args:?} printed the token:\n{all}");
+            assert_eq!(
+                a.get_output().status.code(),
+                Some(2),
+                "{var} {args:?}:\n{all}"
+            );
+            assert!(
+                !all.contains(TOKEN),
+                "{var} {args:?} printed the token:\n{all}"
+            );
             assert!(all.contains(var) || all.contains("label"), "{all}");
         }
     }
     assert_eq!(fake.writes(), 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. Documents stored through filters (git-lfs, `filter=`, `ident`) are refused
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn documents_behind_a_filter_are_refused_and_nothing_is_written() {
+    for attrs in [
+        "*.md filter=lfs diff=lfs merge=lfs -text\n",
+        "docs/*.md filter=crypt\n",
+        "*.md ident\n",
+    ] {
+        let repo = repo_with_doc();
+        repo.write(".gitattributes", attrs);
+        repo.write("dbarch.toml", format!("[[docs]]\npath = \"{DOC}\"\n"));
+        repo.commit(
+            &[".gitattributes", "dbarch.toml"],
+            "attrs",
+            ALICE,
+            "2026-05-01T10:00:00+00:00",
+        );
+        let before = repo.read_bytes(DOC);
+        for args in [&["sync"][..], &["review", "--yes"][..], &["status"][..]] {
+            let (code, all) = run(&repo, args);
+            assert_eq!(code, 2, "{attrs} dbarch {args:?}:\n{all}");
+            assert!(
+                all.contains("through a filter dbarch does not run"),
+                "{all}"
+            );
+            assert_eq!(
+                all.lines().filter(|l| l.contains("refusing")).count(),
+                1,
+                "{all}"
+            );
+            assert_eq!(repo.read_bytes(DOC), before);
+        }
+        // The hook writes nothing either: the commit stays as made.
+        let a = repo.dbarch().args(["hooks", "install"]).assert();
+        assert_eq!(a.get_output().status.code(), Some(0));
+        let edited = String::from_utf8(before.clone())
+            .unwrap()
+            .replace("More words.", "Other words.");
+        repo.write(DOC, &edited);
+        let head = repo.commit(&[DOC], "feat: edit", BOB, "2026-06-01T10:00:00+00:00");
+        assert_eq!(repo.head(), head, "{attrs}: the hook amended the commit");
+        assert_eq!(repo.read(DOC), edited);
+    }
+    // A git-lfs pointer checked out as the document (git-lfs not installed).
+    let repo = TestRepo::new();
+    let pointer = "version https://git-lfs.github.com/spec/v1\n\
+                   oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n\
+                   size 12345\n";
+    repo.write_commit(
+        DOC,
+        pointer,
+        "docs: lfs",
+        ALICE,
+        "2026-03-02T10:00:00+00:00",
+    );
+    repo.write("dbarch.toml", format!("[[docs]]\npath = \"{DOC}\"\n"));
+    let (code, all) = run(&repo, &["sync"]);
+    assert_eq!(code, 2, "{all}");
+    assert!(all.contains("git-lfs pointer"), "{all}");
+    assert_eq!(repo.read(DOC), pointer);
 }
