@@ -459,3 +459,252 @@ fn documents_behind_a_filter_are_refused_and_nothing_is_written() {
     assert!(all.contains("git-lfs pointer"), "{all}");
     assert_eq!(repo.read(DOC), pointer);
 }
+
+// ---------------------------------------------------------------------------------------
+// 5. Untrusted commit-graph files: rows identical with a good graph, a corrupt one, none
+// ---------------------------------------------------------------------------------------
+
+/// A document with an empty Change Log and 24 commits, 12 of which touch it (two on a
+/// merged branch); the rest touch other files.
+fn graph_repo() -> TestRepo {
+    let repo = TestRepo::new();
+    let mut text = doc_with("2026-01-01", "DBA Team", "2027-01-01", &[]);
+    repo.write_commit(
+        DOC,
+        &text,
+        "docs: start",
+        ALICE,
+        "2026-01-01T10:00:00+00:00",
+    );
+    for i in 0..22 {
+        let date = format!("2026-02-{:02}T10:00:00+00:00", i + 1);
+        if i == 10 {
+            repo.git(&["checkout", "-q", "-b", "side"]);
+        }
+        if i % 2 == 0 {
+            text = text.replacen("## Change Log", &format!("Note {i}.\n\n## Change Log"), 1);
+            repo.write_commit(DOC, &text, &format!("feat: note {i}"), BOB, &date);
+        } else {
+            repo.write_commit(
+                &format!("src/f{i}.rs"),
+                "x",
+                &format!("chore: {i}"),
+                ALICE,
+                &date,
+            );
+        }
+        if i == 14 {
+            repo.git(&["checkout", "-q", "main"]);
+            repo.write_commit("src/main.rs", "m", "chore: main", ALICE, &date);
+            crate::common::git_command_as(repo.path(), ALICE, ALICE, &date)
+                .args(["merge", "-q", "--no-edit", "side"])
+                .output()
+                .unwrap();
+            text = repo.read(DOC);
+        }
+    }
+    repo.write("dbarch.toml", format!("[[docs]]\npath = \"{DOC}\"\n"));
+    repo
+}
+
+/// The document after `sync` from scratch (no sync state), and `-v`'s output.
+fn synced(repo: &TestRepo, pristine: &str) -> (String, String) {
+    std::fs::write(repo.abs(DOC), pristine).unwrap();
+    let _ = std::fs::remove_dir_all(repo.abs(".git/dbarch"));
+    let (code, out) = run(repo, &["-v", "sync"]);
+    assert_eq!(code, 0, "{out}");
+    (repo.read(DOC), out)
+}
+
+/// Chunk table of a commit-graph file: (id, start, end).
+fn chunks(data: &[u8]) -> Vec<([u8; 4], usize, usize)> {
+    let n = data[6] as usize;
+    (0..n)
+        .map(|c| {
+            let at = 8 + 12 * c;
+            let off = |a: usize| u64::from_be_bytes(data[a..a + 8].try_into().unwrap()) as usize;
+            (
+                data[at..at + 4].try_into().unwrap(),
+                off(at + 4),
+                off(at + 16),
+            )
+        })
+        .collect()
+}
+
+fn fix_checksum(data: &mut [u8]) {
+    use sha1::Digest;
+    let n = data.len() - 20;
+    let sum = sha1::Sha1::digest(&data[..n]);
+    data[n..].copy_from_slice(&sum);
+}
+
+#[test]
+fn rows_are_the_same_with_a_good_graph_a_corrupt_one_and_none() {
+    let repo = graph_repo();
+    let pristine = repo.read(DOC);
+    let (want, _) = synced(&repo, &pristine);
+    assert_eq!(want.matches("| Bob Example |").count(), 11, "{want}");
+
+    repo.git(&["commit-graph", "write", "--reachable", "--changed-paths"]);
+    let file = repo.abs(".git/objects/info/commit-graph");
+    let good = std::fs::read(&file).unwrap();
+    let (with_graph, out) = synced(&repo, &pristine);
+    assert_eq!(with_graph, want, "a good graph");
+    assert!(!out.contains("failed verification"), "{out}");
+
+    // Seeded corruptions: any byte (the checksum then fails), and bytes of the parts
+    // dbarch checks with the checksum made to match (header, chunk table, fan-out,
+    // changed-path index). The ids, trees and filter bits are data no reader can check
+    // without the objects themselves (git trusts them too), so they are left out.
+    let mut seed: u64 = 0x5eed_1301;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n
+    };
+    let table = chunks(&good);
+    let region = |id: &[u8; 4]| {
+        table
+            .iter()
+            .find(|c| &c.0 == id)
+            .map(|c| (c.1, c.2))
+            .unwrap()
+    };
+    let checked = [
+        (0, 8 + 12 * (table.len() + 1)),
+        region(b"OIDF"),
+        region(b"BIDX"),
+    ];
+    let mut warned = 0;
+    for round in 0..48 {
+        let mut bad = good.clone();
+        let at = if round % 2 == 0 {
+            next(bad.len())
+        } else {
+            let (a, b) = checked[next(checked.len())];
+            a + next(b - a)
+        };
+        bad[at] ^= 1 << next(8);
+        if round % 2 == 1 {
+            fix_checksum(&mut bad);
+        }
+        std::fs::write(&file, &bad).unwrap();
+        let (got, out) = synced(&repo, &pristine);
+        assert_eq!(got, want, "round {round}: byte {at} flipped:\n{out}");
+        if out.contains("failed verification") {
+            warned += 1;
+        }
+    }
+    assert!(
+        warned >= 24,
+        "every corrupt checksum is reported under -v ({warned})"
+    );
+    // Decreasing changed-path offsets with a matching checksum: the filters are not used.
+    let mut bad = good.clone();
+    let (bidx, _) = region(b"BIDX");
+    bad[bidx..bidx + 4].copy_from_slice(&u32::MAX.to_be_bytes());
+    fix_checksum(&mut bad);
+    std::fs::write(&file, &bad).unwrap();
+    assert_eq!(synced(&repo, &pristine).0, want);
+
+    // Configuration that turns the graph or its filters off.
+    std::fs::write(&file, &good).unwrap();
+    for (key, value) in [
+        ("core.commitGraph", "false"),
+        ("commitGraph.readChangedPaths", "false"),
+    ] {
+        repo.git(&["config", key, value]);
+        assert_eq!(synced(&repo, &pristine).0, want, "{key}={value}");
+        repo.git(&["config", "--unset", key]);
+    }
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(synced(&repo, &pristine).0, want, "no graph");
+}
+
+#[test]
+fn a_split_chain_whose_base_does_not_match_is_not_used() {
+    let repo = graph_repo();
+    let pristine = repo.read(DOC);
+    let (want, _) = synced(&repo, &pristine);
+    std::fs::write(repo.abs(DOC), &pristine).unwrap();
+    // Two layers: the base from the first commits, the top from the rest.
+    let base = repo.git(&["rev-parse", "HEAD~6"]);
+    let mut child = crate::common::git_command(repo.path())
+        .args([
+            "commit-graph",
+            "write",
+            "--stdin-commits",
+            "--changed-paths",
+            "--split=no-merge",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(base.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    repo.git(&[
+        "commit-graph",
+        "write",
+        "--reachable",
+        "--changed-paths",
+        "--split=no-merge",
+    ]);
+    let dir = repo.abs(".git/objects/info/commit-graphs");
+    let chain = std::fs::read_to_string(dir.join("commit-graph-chain")).unwrap();
+    let layers: Vec<&str> = chain.lines().collect();
+    assert_eq!(layers.len(), 2, "{chain}");
+    assert_eq!(synced(&repo, &pristine).0, want, "a good chain");
+    // The top layer's BASE chunk names another base (checksum made to match, file
+    // renamed to its new checksum, as a broken writer would leave it).
+    let top = dir.join(format!("graph-{}.graph", layers[1]));
+    let mut data = std::fs::read(&top).unwrap();
+    let (base_at, _, _) = chunks(&data)
+        .into_iter()
+        .find(|c| &c.0 == b"BASE")
+        .map(|c| (c.1, c.1, c.2))
+        .unwrap();
+    data[base_at] ^= 0xff;
+    fix_checksum(&mut data);
+    let name: String = data[data.len() - 20..]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    std::fs::remove_file(&top).unwrap();
+    std::fs::write(dir.join(format!("graph-{name}.graph")), &data).unwrap();
+    std::fs::write(
+        dir.join("commit-graph-chain"),
+        format!("{}\n{name}\n", layers[0]),
+    )
+    .unwrap();
+    let (got, out) = synced(&repo, &pristine);
+    assert_eq!(got, want, "{out}");
+    assert!(out.contains("failed verification"), "{out}");
+}
+
+#[test]
+fn a_sync_state_from_a_graph_is_not_reused_once_the_graph_is_gone() {
+    let repo = graph_repo();
+    repo.git(&["commit-graph", "write", "--reachable", "--changed-paths"]);
+    let (code, out) = run(&repo, &["sync"]);
+    assert_eq!(code, 0, "{out}");
+    let (_, again) = run(&repo, &["-v", "sync", "--check"]);
+    assert!(
+        again.contains("read 0 commits") || again.contains("read 1 commits"),
+        "{again}"
+    );
+    std::fs::remove_file(repo.abs(".git/objects/info/commit-graph")).unwrap();
+    let (code, out) = run(&repo, &["-v", "sync", "--check"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        !out.contains("read 0 commits"),
+        "the state was reused:\n{out}"
+    );
+}

@@ -70,6 +70,11 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
             Some(compared) => sync_with(ws, d, p.document, History::Compared(&compared))?,
             None => sync_with(ws, d, p.document, History::Since(p.since))?,
         };
+        if i == 0 {
+            if let Some(w) = ws.repo.as_ref().and_then(|r| r.graph_warning()) {
+                ui.detail(&format!("warning: {w}"));
+            }
+        }
         ui.detail(&format!("{}: read {} commits of history", d.rel, r.walked));
         if r.walked >= LONG_WALK {
             if let Some(advice) = ws.repo.as_ref().and_then(|r| r.graph_advice()) {
@@ -163,6 +168,13 @@ fn full_walks(
     out
 }
 
+/// The fingerprint the sync state keeps: the settings that decide rows, and the
+/// commit-graph the walk trusted (a result from a graph later found bad, rewritten or
+/// removed is not reused).
+pub fn state_print(repo: &crate::history::Repo, settings: &Settings<'_>) -> u64 {
+    syncstate::with_graph(settings.fingerprint(), &repo.graph_id())
+}
+
 /// Where the sync state lets an incremental walk start for `d`: its commit must be HEAD or
 /// an ancestor of it, with the same settings and every row it remembers still there.
 fn since(
@@ -173,7 +185,7 @@ fn since(
     state: &SyncState,
     head: Option<git2::Oid>,
 ) -> Option<changelog::Since> {
-    let s = state.usable(&d.rel, document, settings.fingerprint())?;
+    let s = state.usable(&d.rel, document, state_print(repo, settings))?;
     let id = git2::Oid::from_str(&s.head).ok()?;
     let reachable = Some(id) == head
         || head.is_some_and(|h| repo.git().graph_descendant_of(h, id).unwrap_or(false));
@@ -201,7 +213,7 @@ fn sync_with(
     let repo = ws.repo()?;
     let labels = ws.labels();
     let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
-    let print = settings.fingerprint();
+    let print = state_print(repo, &settings);
     let head = repo.head_id()?;
     let plan = match history {
         History::Compared(compared) => {
