@@ -628,13 +628,13 @@ fn write_working_files(work: &[DocWork]) -> Result<()> {
                 w.doc.rel
             )));
         }
-        if after.as_bytes() != before.as_slice() {
-            if !fsutil::replace_if_unchanged(&w.doc.abs, before, after.as_bytes())? {
-                return Err(Error::Usage(format!(
-                    "{} changed while the hook was working on it; run `dbarch sync`",
-                    w.doc.rel
-                )));
-            }
+        if after.as_bytes() != before.as_slice()
+            && !fsutil::replace_if_unchanged(&w.doc.abs, before, after.as_bytes())?
+        {
+            return Err(Error::Usage(format!(
+                "{} changed while the hook was working on it; run `dbarch sync`",
+                w.doc.rel
+            )));
         }
     }
     Ok(())

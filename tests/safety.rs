@@ -708,3 +708,65 @@ fn a_sync_state_from_a_graph_is_not_reused_once_the_graph_is_gone() {
         "the state was reused:\n{out}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// 4. GitHub responses are capped while they stream in
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_huge_github_response_is_cut_off_not_buffered() {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let sent = Arc::new(AtomicU64::new(0));
+    let sent_by_server = sent.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let sent = sent_by_server.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                // A 2 GiB JSON string, announced and streamed.
+                let total: u64 = 2 << 30;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {total}\r\n\r\n"
+                );
+                if s.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let chunk = vec![b' '; 1 << 16];
+                let mut n = 0;
+                while n < total {
+                    if s.write_all(&chunk).is_err() {
+                        return;
+                    }
+                    n += chunk.len() as u64;
+                    sent.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    let repo = repo_with_doc();
+    let start = std::time::Instant::now();
+    let a = repo
+        .dbarch()
+        .env("GITHUB_API_URL", format!("http://{addr}"))
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_REPOSITORY", "acme/db")
+        .env("DBARCH_GITHUB_RETRY_BASE_MS", "5")
+        .env("DBARCH_GITHUB_RETRY_MAX_MS", "50")
+        .env("DBARCH_NOW", "2027-03-01")
+        .args(["remind"])
+        .timeout(Duration::from_secs(120))
+        .assert();
+    let all = format!("{}{}", stdout_of(&a), stderr_of(&a));
+    // Exit 3, as for every failed GitHub call (the README's exit codes).
+    assert_eq!(a.get_output().status.code(), Some(3), "{all}");
+    assert!(all.contains("larger than 8 MiB"), "{all}");
+    assert!(!all.contains(TOKEN), "{all}");
+    let mb = sent.load(Ordering::Relaxed) >> 20;
+    assert!(mb < 200, "the client read {mb} MiB ({:?})", start.elapsed());
+}

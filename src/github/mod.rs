@@ -14,6 +14,7 @@ pub mod client;
 pub mod dry_run;
 pub mod memory;
 pub mod remind;
+pub mod transport;
 
 use serde::Serialize;
 
