@@ -639,7 +639,33 @@ pub fn resolve_doc_path(root: &Path, rel: &str) -> Result<(String, PathBuf)> {
              dbarch never reads or writes git's own files"
         )));
     }
+    if let Some(nested) = nested_repository(&root_real, inside) {
+        return Err(refuse(format!(
+            "it is inside `{nested}`, a submodule or another repository, whose history this \
+             repository does not have; run dbarch there: `dbarch -C {nested} …`"
+        )));
+    }
     Ok((inside_rel, root_real.join(inside)))
+}
+
+/// The first directory strictly between `root` and `root/inside` that is the work tree
+/// of another repository (it has a `.git` file or directory): a submodule, or a
+/// repository nested in this one.
+fn nested_repository(root: &Path, inside: &Path) -> Option<String> {
+    let mut cur = root.to_path_buf();
+    let mut shown = String::new();
+    let parent = inside.parent()?;
+    for c in parent.components() {
+        cur.push(c);
+        if !shown.is_empty() {
+            shown.push('/');
+        }
+        shown.push_str(&c.as_os_str().to_string_lossy());
+        if std::fs::symlink_metadata(cur.join(".git")).is_ok() {
+            return Some(shown);
+        }
+    }
+    None
 }
 
 /// The first directory on the way from `root` to `root/inside` (or `inside` itself)

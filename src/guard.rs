@@ -5,7 +5,9 @@
 //! writes nothing. Remove the attribute for the document to manage it.
 use std::path::Path;
 
-use git2::{AttrCheckFlags, AttrValue, Repository};
+use git2::{AttrCheckFlags, AttrValue, ErrorCode, Repository};
+
+use crate::Error;
 
 /// The first line of a git-lfs pointer file.
 const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/";
@@ -43,4 +45,108 @@ pub fn filter_refusal(repo: &Repository, rel: &str, text: Option<&[u8]>) -> Opti
         return Some(why("it is a git-lfs pointer file, not the document"));
     }
     None
+}
+
+/// Why the repository around `start` cannot be used, when opening it failed with `err`:
+/// owned by another user (git's "dubious ownership", with git's fix), or a SHA-256
+/// repository (libgit2 reads SHA-1 repositories only). `None`: there is no repository.
+pub fn unreadable_repository(start: &Path, err: &Error) -> Option<Error> {
+    if let Error::Git { source, .. } = err {
+        if source.code() == ErrorCode::Owner {
+            let dir = git_dir_above(start).unwrap_or_else(|| start.to_path_buf());
+            let top = dir
+                .parent()
+                .filter(|_| dir.ends_with(".git"))
+                .unwrap_or(&dir)
+                .to_path_buf();
+            return Some(Error::Usage(format!(
+                "detected dubious ownership in repository at '{}': it is owned by another user. \
+                 To trust it: git config --global --add safe.directory {}",
+                top.display(),
+                top.display()
+            )));
+        }
+    }
+    let dir = git_dir_above(start)?;
+    let config = std::fs::read_to_string(dir.join("config")).ok()?;
+    let sha256 = config.lines().any(|l| {
+        let l = l.trim().to_ascii_lowercase().replace(' ', "");
+        l == "objectformat=sha256"
+    });
+    if sha256 {
+        return Some(Error::Usage(format!(
+            "{} is a SHA-256 repository (extensions.objectFormat = sha256), which dbarch cannot \
+             read yet (libgit2 reads SHA-1 repositories); nothing was read or written. Use a \
+             SHA-1 clone of the history to run dbarch",
+            dir.parent().unwrap_or(&dir).display()
+        )));
+    }
+    Some(Error::Usage(format!("{err}"))).filter(|_| !matches!(err, Error::Usage(_)))
+}
+
+/// The nearest `.git` (directory or file) at or above `start`, as a git directory.
+fn git_dir_above(start: &Path) -> Option<std::path::PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    for dir in start.ancestors() {
+        let dot = dir.join(".git");
+        if dot.is_dir() {
+            return Some(dot);
+        }
+        if dot.is_file() {
+            let text = std::fs::read_to_string(&dot).ok()?;
+            let target = text.trim().strip_prefix("gitdir:")?.trim();
+            return Some(dir.join(target));
+        }
+    }
+    None
+}
+
+/// The tracked files as `git ls-files` lists them, for an index libgit2 could not read
+/// (`err`): a split index (`core.splitIndex`) and other formats newer than libgit2's.
+/// When git cannot list them either, the error names the cause and the fix.
+pub fn tracked_by_git(
+    repo: &Repository,
+    err: &git2::Error,
+) -> crate::Result<Vec<std::path::PathBuf>> {
+    let refuse = |why: String| {
+        Error::Usage(format!(
+            "cannot read the index ({}): {why}. If `core.splitIndex` is set, run \
+             `git update-index --no-split-index` (and `git config core.splitIndex false`) and \
+             run again",
+            err.message()
+        ))
+    };
+    let dir = repo
+        .workdir()
+        .ok_or_else(|| refuse("the repository has no working tree".into()))?;
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["ls-files", "-z", "--full-name"])
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .map_err(|e| refuse(format!("`git ls-files` could not run ({e})")))?;
+    if !out.status.success() {
+        let text = String::from_utf8_lossy(&out.stderr);
+        return Err(refuse(format!("`git ls-files` failed: {}", text.trim())));
+    }
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for p in out.stdout.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+        let p = std::path::PathBuf::from(String::from_utf8_lossy(p).into_owned());
+        if files.last() != Some(&p) {
+            files.push(p);
+        }
+    }
+    Ok(files)
+}
+
+/// The error for an index libgit2 cannot open for writing (`core.splitIndex` and newer
+/// formats): the cause and the fix, not libgit2's raw message alone.
+pub fn index_error(e: git2::Error) -> Error {
+    Error::Usage(format!(
+        "cannot update the index ({}); if `core.splitIndex` is set, run \
+         `git update-index --no-split-index` (and `git config core.splitIndex false`), then \
+         run `dbarch sync` again",
+        e.message()
+    ))
 }

@@ -440,10 +440,12 @@ impl Repo {
 
     /// Paths in the index (relative, `/`-separated), each once, in index order.
     pub fn tracked_files(&self) -> Result<Vec<PathBuf>> {
-        let index = self
-            .repo
-            .index()
-            .map_err(|e| Error::git("reading the index", e))?;
+        let index = match self.repo.index() {
+            Ok(index) => index,
+            // An index libgit2 cannot read (`core.splitIndex`'s `link` extension, and
+            // other newer formats): git itself lists it (see `guard::tracked_by_git`).
+            Err(e) => return crate::guard::tracked_by_git(&self.repo, &e),
+        };
         let mut out: Vec<PathBuf> = Vec::with_capacity(index.len());
         for entry in index.iter() {
             let path = PathBuf::from(String::from_utf8_lossy(&entry.path).into_owned());

@@ -771,7 +771,7 @@ fn open_index(git: &Repository, env: &dyn Fn(&str) -> Option<String>) -> Result<
                 .map_err(|e| Error::git(format!("opening the index {}", p.display()), e));
         }
     }
-    git.index().map_err(|e| Error::git("opening the index", e))
+    git.index().map_err(crate::guard::index_error)
 }
 
 /// Points each document's index entry at its new blob, with the working file's stat data

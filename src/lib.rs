@@ -19,6 +19,7 @@ pub mod guard;
 pub mod history;
 pub mod hook;
 pub mod interval;
+pub mod partial;
 pub mod prompt;
 pub mod review;
 pub mod syncstate;

@@ -187,6 +187,8 @@ pub fn changes_since(
         .changes
         .iter()
         .zip(&compared.compared)
+        // A shallow clone's boundary commit is not known to have changed the document.
+        .filter(|(c, _)| !c.shallow_boundary)
         .filter(|(c, _)| since.is_none_or(|s| c.commit.author_time.date_naive() > s))
         .map(|(c, cmp)| (CommitRef::of(&c.commit), cmp.sections.clone()))
         .collect()

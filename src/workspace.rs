@@ -62,7 +62,15 @@ impl Workspace {
                 start.display()
             )));
         }
-        let repo = Repo::discover(start).ok();
+        let repo = match Repo::discover(start) {
+            Ok(r) => Some(r),
+            // A repository dbarch must not or cannot read is refused by name, never
+            // treated as "no repository" (which would read as a clean history).
+            Err(e) => match crate::guard::unreadable_repository(start, &e) {
+                Some(refusal) => return Err(refusal),
+                None => None,
+            },
+        };
         let root = match &repo {
             Some(r) => r.workdir()?.to_path_buf(),
             None => start.to_path_buf(),

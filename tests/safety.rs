@@ -770,3 +770,188 @@ fn a_huge_github_response_is_cut_off_not_buffered() {
     let mb = sent.load(Ordering::Relaxed) >> 20;
     assert!(mb < 200, "the client read {mb} MiB ({:?})", start.elapsed());
 }
+
+// ---------------------------------------------------------------------------------------
+// 6. Repositories libgit2 cannot read: correct results or a refusal naming cause and fix
+// ---------------------------------------------------------------------------------------
+
+/// `git clone ARGS file://origin` into a fresh directory.
+fn clone_of(origin: &TestRepo, args: &[&str]) -> TestRepo {
+    let clone = TestRepo::without_git();
+    let url = format!("file://{}", origin.path().display());
+    let mut all = vec!["clone", "-q"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&[&url, "."]);
+    clone.git(&all);
+    clone.git(&["config", "user.name", "Test User"]);
+    clone.git(&["config", "user.email", "test@example.com"]);
+    clone
+}
+
+#[test]
+fn a_sha256_repository_is_refused_by_name() {
+    let repo = TestRepo::without_git();
+    repo.git(&["init", "-q", "--object-format=sha256", "-b", "main"]);
+    repo.git(&["config", "user.name", "Test User"]);
+    repo.git(&["config", "user.email", "test@example.com"]);
+    repo.write_commit(
+        DOC,
+        doc_with("2026-01-01", "DBA Team", "2027-01-01", &[]),
+        "docs",
+        ALICE,
+        "2026-03-02T10:00:00+00:00",
+    );
+    let before = repo.read(DOC);
+    for args in [&["status"][..], &["sync"][..], &["review", "--yes"][..]] {
+        let (code, all) = run(&repo, args);
+        assert_eq!(code, 2, "{args:?}:\n{all}");
+        assert!(all.contains("SHA-256 repository"), "{args:?}:\n{all}");
+        assert!(!all.contains("not inside a git repository"), "{all}");
+        assert_eq!(repo.read(DOC), before);
+    }
+}
+
+#[test]
+fn a_document_inside_a_submodule_is_refused_from_the_superproject() {
+    let sub = repo_with_doc();
+    let sup = TestRepo::new();
+    sup.write_commit("README.md", "x", "init", ALICE, "2026-01-01T10:00:00+00:00");
+    sup.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        sub.path().to_str().unwrap(),
+        "sub",
+    ]);
+    let path = format!("sub/{DOC}");
+    for (args, config) in [
+        (vec!["status", path.as_str()], None),
+        (vec!["sync"], Some(format!("[[docs]]\npath = \"{path}\"\n"))),
+    ] {
+        if let Some(c) = &config {
+            sup.write("dbarch.toml", c);
+        }
+        let (code, all) = run(&sup, &args);
+        assert_eq!(code, 2, "{args:?}:\n{all}");
+        assert!(all.contains("inside `sub`, a submodule"), "{all}");
+        assert!(all.contains("dbarch -C sub"), "{all}");
+    }
+    // Run in the submodule, it works.
+    let a = crate::common::dbarch()
+        .current_dir(sup.abs("sub"))
+        .args(["status"])
+        .assert();
+    let out = stdout_of(&a);
+    assert_eq!(a.get_output().status.code(), Some(0), "{out}");
+    let row = out.lines().find(|l| l.starts_with(DOC)).unwrap_or_default();
+    assert_eq!(
+        row.split_whitespace().rev().nth(1),
+        Some("1"),
+        "one unrecorded commit:\n{out}"
+    );
+}
+
+#[test]
+fn a_depth_1_clone_says_history_is_cut_off_and_review_lists_nothing_false() {
+    let origin = repo_with_doc();
+    origin.write_commit(
+        "src/x.rs",
+        "x",
+        "chore: unrelated",
+        ALICE,
+        "2026-05-01T10:00:00+00:00",
+    );
+    let clone = clone_of(&origin, &["--depth", "1"]);
+    let (code, all) = run(&clone, &["status"]);
+    assert_eq!(code, 2, "{all}");
+    assert!(
+        all.contains("shallow clone") && all.contains("fetch-depth: 0"),
+        "{all}"
+    );
+    let before = clone.read(DOC);
+    let (code, all) = run(&clone, &["review", "--yes"]);
+    assert_eq!(code, 2, "{all}");
+    assert!(
+        !all.contains("chore: unrelated"),
+        "a commit that never touched it:\n{all}"
+    );
+    assert_eq!(clone.read(DOC), before);
+}
+
+#[test]
+fn a_partial_clone_fetches_missing_versions_or_names_the_fix() {
+    let origin = repo_with_doc();
+    origin.git(&["config", "uploadpack.allowFilter", "true"]);
+    origin.git(&["config", "uploadpack.allowAnySHA1InWant", "true"]);
+    let full = clone_of(&origin, &[]);
+    let (_, want) = run(&full, &["sync", "--dry-run"]);
+    let clone = clone_of(&origin, &["--filter=blob:none"]);
+    let (code, got) = run(&clone, &["sync", "--dry-run"]);
+    assert_eq!(code, 0, "{got}");
+    assert_eq!(got, want, "the same rows as a full clone");
+    assert!(got.contains("Add read replicas"), "{got}");
+    // The promisor remote gone: a refusal naming the partial clone and the fix.
+    let clone = clone_of(&origin, &["--filter=blob:none"]);
+    clone.git(&[
+        "remote",
+        "set-url",
+        "origin",
+        "file:///nonexistent/dbarch-origin",
+    ]);
+    let (code, all) = run(&clone, &["status"]);
+    assert_eq!(code, 2, "{all}");
+    assert!(
+        all.contains("partial clone") && all.contains("git fetch --refetch"),
+        "{all}"
+    );
+    assert!(!all.contains("object not found"), "{all}");
+}
+
+#[test]
+fn a_split_index_gives_correct_results() {
+    let repo = repo_with_doc();
+    let full = clone_of(&repo, &[]);
+    let (_, want) = run(&full, &["sync"]);
+    repo.git(&["config", "core.splitIndex", "true"]);
+    repo.git(&["update-index", "--split-index"]);
+    let (code, got) = run(&repo, &["sync"]);
+    assert_eq!(code, 0, "{got}");
+    assert_eq!(got, want);
+    assert_eq!(repo.read(DOC), full.read(DOC));
+    let (code, again) = run(&repo, &["sync", "--check"]);
+    assert_eq!(code, 0, "{again}");
+}
+
+#[test]
+fn a_repository_owned_by_another_user_says_dubious_ownership() {
+    let repo = repo_with_doc();
+    // Needs to change a file's owner: only root can.
+    let chown = std::process::Command::new("chown")
+        .args(["-R", "12345:12345"])
+        .arg(repo.path())
+        .status();
+    if !chown.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: cannot chown (not root)");
+        return;
+    }
+    let (code, all) = run(&repo, &["status"]);
+    assert_eq!(code, 2, "{all}");
+    assert!(all.contains("dubious ownership"), "{all}");
+    assert!(all.contains("safe.directory"), "{all}");
+}
+
+#[test]
+fn an_unwritable_step_summary_warns_and_does_not_fail() {
+    let repo = repo_with_doc();
+    let a = repo
+        .dbarch()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", "/nonexistent-dir/summary.md")
+        .args(["status"])
+        .assert();
+    let all = format!("{}{}", stdout_of(&a), stderr_of(&a));
+    assert_eq!(a.get_output().status.code(), Some(0), "{all}");
+    assert!(all.contains("GITHUB_STEP_SUMMARY"), "{all}");
+}

@@ -326,7 +326,7 @@ fn commit_review(ws: &Workspace, d: &ManagedDoc, reviewer: &str) -> Result<Strin
         .commit(Some("HEAD"), &sig, &sig, &message, &tree, &parents)
         .map_err(g)?;
     // The index entry for the document now matches the commit; nothing else changes.
-    let mut index = git.index().map_err(g)?;
+    let mut index = git.index().map_err(crate::guard::index_error)?;
     index.add_path(Path::new(&d.rel)).map_err(g)?;
     index.write().map_err(g)?;
     Ok(crate::changelog::short(id))
