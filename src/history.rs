@@ -373,7 +373,11 @@ impl Repo {
         let author_time = to_datetime(author_sig.when()).ok_or_else(|| {
             Error::History(format!("commit {id} has an author date out of range"))
         })?;
-        let message = String::from_utf8_lossy(commit.message_bytes());
+        // The `encoding` header (i18n.commitEncoding) says how the message is written.
+        let message = crate::guard::decode_message(
+            commit.message_bytes(),
+            commit.message_encoding().ok().flatten(),
+        );
         let (summary, body) = split_message(&message);
         let trailers = parse_trailers(&message);
         let mut co_authors: Vec<Person> = Vec::new();

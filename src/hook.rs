@@ -469,12 +469,22 @@ fn record(
             .usable(rel, &doc_c, print)
             .filter(|s| parent.is_some_and(|p| s.head == p.to_string()))
             .cloned();
+        // A Last Updated later than today is kept when HEAD's parent is dated that late
+        // (a skewed clock wrote it): `sync` takes the newest change's date too, so the
+        // hook never moves Last Updated backwards where `sync` would not.
+        let latest_known = parent
+            .and_then(|p| repo.commit_info(p).ok())
+            .map(|c| match &ws.config.changelog.timezone {
+                config::Timezone::Commit => c.author_time.date_naive(),
+                config::Timezone::Named(z) => c.author_time.with_timezone(z).date_naive(),
+            })
+            .map_or(ws.today(), |d| d.max(ws.today()));
         let floor = match &prior {
             Some(s) => s.last_substantive,
             None => doc_c
                 .date(FieldKind::LastUpdated)
                 .map(|d| d.date)
-                .filter(|d| *d <= ws.today()),
+                .filter(|d| *d <= latest_known),
         };
         let since = parent.map(|p| Since {
             head: p,

@@ -955,3 +955,130 @@ fn an_unwritable_step_summary_warns_and_does_not_fail() {
     assert_eq!(a.get_output().status.code(), Some(0), "{all}");
     assert!(all.contains("GITHUB_STEP_SUMMARY"), "{all}");
 }
+
+// ---------------------------------------------------------------------------------------
+// 7. The hook and `sync` agree on Last Updated under clock skew
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn the_hook_never_moves_last_updated_backwards_on_clock_skew() {
+    let repo = TestRepo::new();
+    let text = doc_with(
+        "2026-11-01",
+        "DBA Team",
+        "2027-03-02",
+        &[("2026-11-01", "First version", "Alice Example", "Low")],
+    );
+    repo.write_commit(
+        DOC,
+        &text,
+        "docs: first version",
+        ALICE,
+        "2026-11-01T10:00:00+00:00",
+    );
+    let a = repo.dbarch().args(["hooks", "install"]).assert();
+    assert_eq!(a.get_output().status.code(), Some(0));
+    let now = [("DBARCH_NOW", "2026-11-21")];
+    // A commit from a clock that runs ahead, then one from a correct clock.
+    for (line, date) in [
+        ("Skewed.", "2026-11-25T10:00:00+00:00"),
+        ("Correct.", "2026-11-20T10:00:00+00:00"),
+    ] {
+        let t = repo
+            .read(DOC)
+            .replacen("## Change Log", &format!("{line}\n\n## Change Log"), 1);
+        repo.write(DOC, t);
+        repo.git(&["add", DOC]);
+        let out = crate::common::git_command_as(repo.path(), BOB, BOB, date)
+            .envs(now)
+            .args(["commit", "-q", "-m", &format!("feat: {line}")])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(
+        repo.read(DOC).contains("**Last Updated:** 2026-11-25"),
+        "{}",
+        repo.read(DOC)
+    );
+    let a = repo.dbarch().envs(now).args(["sync", "--check"]).assert();
+    let all = format!("{}{}", stdout_of(&a), stderr_of(&a));
+    assert_eq!(
+        a.get_output().status.code(),
+        Some(0),
+        "hook and sync agree:\n{all}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Smaller: encodings, dates that cannot be read back
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_commit_encoding_header_is_honoured() {
+    let repo = repo_with_doc();
+    let t = repo
+        .read(DOC)
+        .replacen("## Change Log", "Crème.\n\n## Change Log", 1);
+    repo.write(DOC, t);
+    repo.git(&["add", DOC]);
+    let msg = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(msg.path(), b"feat: Caf\xe9 cr\xe8me\n").unwrap();
+    let out = crate::common::git_command_as(repo.path(), BOB, BOB, "2026-05-01T10:00:00+00:00")
+        .args(["-c", "i18n.commitEncoding=ISO-8859-1", "commit", "-q", "-F"])
+        .arg(msg.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let raw = crate::common::git_command(repo.path())
+        .args(["cat-file", "commit", "HEAD"])
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(String::from_utf8_lossy(&raw).contains("encoding ISO-8859-1"));
+    let (code, all) = run(&repo, &["sync"]);
+    assert_eq!(code, 0, "{all}");
+    assert!(
+        repo.read(DOC).contains("| Café crème |"),
+        "{}",
+        repo.read(DOC)
+    );
+}
+
+#[test]
+fn a_date_that_cannot_be_read_back_is_never_written() {
+    let repo = repo_with_doc();
+    let t = repo
+        .read(DOC)
+        .replacen("## Change Log", "Far future.\n\n## Change Log", 1);
+    repo.write(DOC, t);
+    repo.git(&["add", DOC]);
+    // 10000-01-01T00:00:00Z
+    let out = crate::common::git_command(repo.path())
+        .env("GIT_AUTHOR_DATE", "@253402300800 +0000")
+        .env("GIT_COMMITTER_DATE", "@253402300800 +0000")
+        .args(["commit", "-q", "-m", "feat: from the future"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = repo.read(DOC);
+    let (code, all) = run(&repo, &["sync"]);
+    assert_eq!(code, 2, "{all}");
+    assert!(
+        all.contains("refusing to write the date `+10000-01-01`"),
+        "{all}"
+    );
+    assert_eq!(repo.read(DOC), before);
+}
