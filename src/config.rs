@@ -2133,7 +2133,10 @@ labels = ["architecture-review", "db"]
             assert_eq!(d.path, format!("docs/d{i}.md"));
         }
         assert_eq!(GLOBS_COMPILED.with(|g| g.get()) - before, 0);
-        assert_eq!(c.doc_settings("docs/other.md").review_every, Interval::Days(90));
+        assert_eq!(
+            c.doc_settings("docs/other.md").review_every,
+            Interval::Days(90)
+        );
     }
 
     #[test]

@@ -185,6 +185,49 @@ fn cp1252(b: u8) -> char {
     }
 }
 
+/// Whether the environment changes which configuration files git reads (libgit2
+/// ignores these variables).
+pub fn git_config_env_set() -> bool {
+    [
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_CONFIG_NOSYSTEM",
+        "GIT_CONFIG_COUNT",
+    ]
+    .iter()
+    .any(|k| std::env::var_os(k).is_some())
+}
+
+/// `key` as git reads it for `repo` (`git config --get`), with its `--type=path`
+/// expansion: `None` when unset, or when git cannot be run (then `Some` is never
+/// guessed). Outer `None` also when git is missing: callers fall back to libgit2.
+pub fn git_config_get(repo: &Repository, key: &str) -> Option<(Option<String>, Option<String>)> {
+    let dir = repo.workdir().unwrap_or_else(|| repo.path());
+    let get = |path: bool| {
+        let mut cmd = std::process::Command::new("git");
+        cmd.arg("-C").arg(dir).arg("config");
+        if path {
+            cmd.arg("--type=path");
+        }
+        cmd.args(["--get", key]).stderr(std::process::Stdio::null());
+        let out = cmd.output().ok()?;
+        // Exit 1: the key is not set.
+        Some(
+            out.status
+                .success()
+                .then(|| {
+                    String::from_utf8_lossy(&out.stdout)
+                        .trim_end_matches('\n')
+                        .to_string()
+                })
+                .filter(|s| !s.is_empty()),
+        )
+    };
+    let raw = get(false)?;
+    let path = raw.as_ref().and_then(|_| get(true).flatten());
+    Some((raw, path))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

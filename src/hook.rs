@@ -996,19 +996,31 @@ pub fn location(git: &Repository) -> Result<HookLocation> {
     let config = git
         .config()
         .map_err(|e| Error::git("reading the git configuration", e))?;
-    let raw = config
-        .get_string("core.hooksPath")
-        .ok()
-        .filter(|s| !s.is_empty());
+    // libgit2 reads ~/.gitconfig and /etc/gitconfig whatever GIT_CONFIG_GLOBAL,
+    // GIT_CONFIG_SYSTEM, GIT_CONFIG_NOSYSTEM or GIT_CONFIG_COUNT say; git honours them.
+    // With any of them set, git itself is asked, so `hooks status` tells what git runs.
+    let from_git = crate::guard::git_config_env_set()
+        .then(|| crate::guard::git_config_get(git, "core.hooksPath"))
+        .flatten();
+    let raw = match &from_git {
+        Some((raw, _)) => raw.clone(),
+        None => config
+            .get_string("core.hooksPath")
+            .ok()
+            .filter(|s| !s.is_empty()),
+    };
     let Some(raw) = raw else {
         return Ok(HookLocation {
             dir: git.commondir().join("hooks"),
             hooks_path: None,
         });
     };
-    let expanded = config
-        .get_path("core.hooksPath")
-        .unwrap_or_else(|_| PathBuf::from(&raw));
+    let expanded = match from_git {
+        Some((_, Some(path))) => PathBuf::from(path),
+        _ => config
+            .get_path("core.hooksPath")
+            .unwrap_or_else(|_| PathBuf::from(&raw)),
+    };
     let dir = if expanded.is_absolute() {
         expanded
     } else {

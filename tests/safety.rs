@@ -1082,3 +1082,41 @@ fn a_date_that_cannot_be_read_back_is_never_written() {
     );
     assert_eq!(repo.read(DOC), before);
 }
+
+#[test]
+fn hooks_status_follows_the_configuration_git_reads() {
+    let repo = repo_with_doc();
+    let home = tempfile::tempdir().unwrap();
+    let elsewhere = home.path().join("elsewhere-hooks");
+    std::fs::write(
+        home.path().join(".gitconfig"),
+        format!("[core]\n\thooksPath = {}\n", elsewhere.display()),
+    )
+    .unwrap();
+    let env = [
+        ("HOME", home.path().to_str().unwrap()),
+        ("XDG_CONFIG_HOME", home.path().to_str().unwrap()),
+        ("GIT_CONFIG_GLOBAL", "/dev/null"),
+    ];
+    // git reads no ~/.gitconfig here: its hooks directory is .git/hooks.
+    let a = repo.dbarch().envs(env).args(["hooks", "install"]).assert();
+    let all = format!("{}{}", stdout_of(&a), stderr_of(&a));
+    assert_eq!(a.get_output().status.code(), Some(0), "{all}");
+    assert!(repo.abs(".git/hooks/post-commit").is_file(), "{all}");
+    assert!(!elsewhere.join("post-commit").exists(), "{all}");
+    let a = repo.dbarch().envs(env).args(["hooks", "status"]).assert();
+    let all = format!("{}{}", stdout_of(&a), stderr_of(&a));
+    assert_eq!(a.get_output().status.code(), Some(0), "{all}");
+    assert!(!all.contains("elsewhere-hooks"), "{all}");
+    // With the global file honoured (no GIT_CONFIG_GLOBAL), git would run the other
+    // directory's hook, and status says it is not installed there.
+    let a = repo
+        .dbarch()
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path())
+        .env_remove("GIT_CONFIG_GLOBAL")
+        .args(["hooks", "status"])
+        .assert();
+    let all = format!("{}{}", stdout_of(&a), stderr_of(&a));
+    assert_eq!(a.get_output().status.code(), Some(1), "{all}");
+}
