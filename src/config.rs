@@ -659,14 +659,13 @@ pub fn resolve_doc_path(root: &Path, rel: &str) -> Result<(String, PathBuf)> {
     Ok((inside_rel, root_real.join(inside)))
 }
 
-/// The first directory strictly between `root` and `root/inside` that is the work tree
-/// of another repository (it has a `.git` file or directory): a submodule, or a
+/// The first directory below `root`, down to `root/inside` itself, that is the work
+/// tree of another repository (it has a `.git` file or directory): a submodule, or a
 /// repository nested in this one.
 fn nested_repository(root: &Path, inside: &Path) -> Option<String> {
     let mut cur = root.to_path_buf();
     let mut shown = String::new();
-    let parent = inside.parent()?;
-    for c in parent.components() {
+    for c in inside.components() {
         cur.push(c);
         if !shown.is_empty() {
             shown.push('/');
@@ -722,6 +721,9 @@ fn resolve_symlinks(base: &Path, rel: &Path) -> std::result::Result<PathBuf, Res
     push_path(&mut todo, rel);
     let mut hops = 0;
     let mut missing = false;
+    // How many trailing components of `cur` do not exist: `..` climbs back out of them
+    // and symlinks are followed again from there.
+    let mut missing_depth = 0usize;
     while let Some(c) = todo.pop() {
         let comp = Path::new(&c);
         match comp.components().next() {
@@ -729,11 +731,14 @@ fn resolve_symlinks(base: &Path, rel: &Path) -> std::result::Result<PathBuf, Res
             Some(Component::CurDir) | None => {}
             Some(Component::ParentDir) => {
                 cur.pop();
+                missing_depth = missing_depth.saturating_sub(1);
+                missing = missing_depth > 0;
             }
             Some(Component::Normal(name)) => {
                 let next = cur.join(name);
                 if missing {
                     cur = next;
+                    missing_depth += 1;
                     continue;
                 }
                 match std::fs::symlink_metadata(&next) {
@@ -749,6 +754,7 @@ fn resolve_symlinks(base: &Path, rel: &Path) -> std::result::Result<PathBuf, Res
                     Ok(_) => cur = next,
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                         missing = true;
+                        missing_depth = 1;
                         cur = next;
                     }
                     Err(e) => return Err(Resolve::Io(next, e)),

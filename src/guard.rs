@@ -248,3 +248,117 @@ mod tests {
         assert_eq!(decode_message(latin1, None), "Caf\u{fffd} cr\u{fffd}me");
     }
 }
+
+/// The fuzz target `path` and its property test: resolves `data` (as a document path)
+/// in a fixed tree of traps — symlinks into `.git`, out of the tree, in a loop, to a
+/// directory; a submodule; a bare repository inside the work tree — and checks what
+/// [`crate::config::resolve_doc_path`] promises. `Err` describes a violation; a refusal
+/// is fine.
+///
+/// Promises: no panic; an accepted path is relative, `/`-separated, without `.`, `..`
+/// or empty components, and not a `.git` component; its absolute path is the real root
+/// joined with it; it is outside every git directory and every nested repository;
+/// resolving it again gives itself.
+pub fn check_path_invariant(data: &[u8]) -> std::result::Result<(), String> {
+    let root = trap_tree()?;
+    let text = String::from_utf8_lossy(data).replace('\0', "");
+    let Ok((rel, abs)) = crate::config::resolve_doc_path(root, &text) else {
+        return Ok(());
+    };
+    let real_root = std::fs::canonicalize(root).map_err(|e| e.to_string())?;
+    if abs != real_root.join(&rel) {
+        return Err(format!(
+            "{text:?}: {} is not the root joined with {rel:?}",
+            abs.display()
+        ));
+    }
+    for c in rel.split('/') {
+        if c.is_empty() || c == "." || c == ".." || c.eq_ignore_ascii_case(".git") {
+            return Err(format!("{text:?} resolved to {rel:?}: component {c:?}"));
+        }
+    }
+    for trap in ["vendor/bare.git", "sub"] {
+        if rel == trap || rel.starts_with(&format!("{trap}/")) {
+            return Err(format!("{text:?} resolved to {rel:?}, inside {trap}"));
+        }
+    }
+    // Whatever of it exists resolves inside the root.
+    let mut existing = abs.clone();
+    while !existing.exists() && existing.pop() {}
+    let real = std::fs::canonicalize(&existing).map_err(|e| e.to_string())?;
+    if !real.starts_with(&real_root) {
+        return Err(format!(
+            "{text:?} resolved to {rel:?}, which leads to {}",
+            real.display()
+        ));
+    }
+    match crate::config::resolve_doc_path(root, &rel) {
+        Ok((again, _)) if again == rel => Ok(()),
+        other => Err(format!(
+            "{text:?} resolved to {rel:?}, which resolves to {other:?}"
+        )),
+    }
+}
+
+/// The tree [`check_path_invariant`] resolves in (made once per process).
+fn trap_tree() -> std::result::Result<&'static Path, String> {
+    static TREE: std::sync::OnceLock<std::result::Result<tempfile::TempDir, String>> =
+        std::sync::OnceLock::new();
+    TREE.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("dbarch-path-traps-")
+            .tempdir()
+            .map_err(|e| e.to_string())?;
+        make_traps(dir.path()).map_err(|e| e.to_string())?;
+        Ok(dir)
+    })
+    .as_ref()
+    .map(|d| d.path())
+    .map_err(Clone::clone)
+}
+
+fn make_traps(r: &Path) -> std::io::Result<()> {
+    use std::fs;
+    for d in [
+        ".git/objects",
+        ".git/refs",
+        ".git/modules/sub/objects",
+        ".git/modules/sub/refs",
+    ] {
+        fs::create_dir_all(r.join(d))?;
+    }
+    fs::write(r.join(".git/HEAD"), "ref: refs/heads/main\n")?;
+    fs::write(r.join(".git/config"), "[core]\n")?;
+    fs::write(r.join(".git/modules/sub/HEAD"), "ref: refs/heads/main\n")?;
+    fs::write(r.join(".git/modules/sub/config"), "[core]\n")?;
+    for d in [
+        "docs/deep",
+        "sub/docs",
+        "vendor/bare.git/objects",
+        "vendor/bare.git/refs",
+    ] {
+        fs::create_dir_all(r.join(d))?;
+    }
+    fs::write(r.join("vendor/bare.git/HEAD"), "ref: refs/heads/main\n")?;
+    fs::write(r.join("vendor/bare.git/config"), "[core]\n")?;
+    fs::write(r.join("docs/real.md"), "# Doc\n")?;
+    fs::write(r.join("sub/.git"), "gitdir: ../.git/modules/sub\n")?;
+    fs::write(r.join("sub/docs/x.md"), "# Sub\n")?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::symlink;
+        symlink("real.md", r.join("docs/link.md"))?;
+        symlink("../.git/config", r.join("docs/gitlink.md"))?;
+        symlink("../.git", r.join("docs/gitdir"))?;
+        symlink("../.git/modules/sub/config", r.join("docs/modlink.md"))?;
+        symlink("/tmp", r.join("docs/out"))?;
+        symlink("../..", r.join("docs/deep/up"))?;
+        symlink("..", r.join("docs/deep/parent"))?;
+        symlink("loop2", r.join("loop1"))?;
+        symlink("loop1", r.join("loop2"))?;
+        symlink("../vendor/bare.git", r.join("docs/bare"))?;
+        symlink("../sub/docs/x.md", r.join("docs/sublink.md"))?;
+        symlink(r.join("docs"), r.join("absdocs"))?;
+    }
+    Ok(())
+}

@@ -1120,3 +1120,52 @@ fn hooks_status_follows_the_configuration_git_reads() {
     let all = format!("{}{}", stdout_of(&a), stderr_of(&a));
     assert_eq!(a.get_output().status.code(), Some(1), "{all}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Path resolution, the fuzz target's invariant as a property test
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn path_resolution_keeps_its_promises_on_tricky_paths() {
+    for p in [
+        "docs/gitlink.md",
+        "docs/gitdir/config",
+        "docs/modlink.md",
+        "docs/out/passwd",
+        "docs/deep/up/etc",
+        "docs/deep/parent/real.md",
+        "docs/deep/../real.md",
+        "docs/link.md",
+        "absdocs/real.md",
+        "loop1/x.md",
+        "docs/bare/config",
+        "vendor/bare.git/HEAD",
+        "sub/docs/x.md",
+        "docs/sublink.md",
+        ".GIT/config",
+        "docs/./../docs/real.md",
+        "./docs//real.md",
+    ] {
+        if let Err(v) = dbarch::guard::check_path_invariant(p.as_bytes()) {
+            panic!("{v}");
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+    #[test]
+    fn path_resolution_keeps_its_promises(parts in proptest::collection::vec(
+        proptest::sample::select(vec![
+            "docs", "real.md", "link.md", "gitlink.md", "gitdir", "modlink.md", "out", "deep",
+            "up", "parent", "..", ".", "", ".git", ".GIT", "loop1", "sub", "vendor", "bare.git",
+            "bare", "config", "HEAD", "x.md", "absdocs", "sublink.md", "modules",
+        ]),
+        1..7,
+    )) {
+        let path = parts.join("/");
+        if let Err(v) = dbarch::guard::check_path_invariant(path.as_bytes()) {
+            panic!("{v}");
+        }
+    }
+}
