@@ -228,27 +228,6 @@ pub fn git_config_get(repo: &Repository, key: &str) -> Option<(Option<String>, O
     Some((raw, path))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn messages_are_decoded_by_their_encoding_header() {
-        let latin1 = b"Caf\xe9 cr\xe8me";
-        assert_eq!(decode_message(latin1, Some("ISO-8859-1")), "Café crème");
-        assert_eq!(decode_message(latin1, Some("latin1")), "Café crème");
-        assert_eq!(
-            decode_message(b"\x93quoted\x94", Some("windows-1252")),
-            "“quoted”"
-        );
-        assert_eq!(
-            decode_message("Café".as_bytes(), Some("ISO-8859-1")),
-            "Café"
-        );
-        assert_eq!(decode_message(latin1, None), "Caf\u{fffd} cr\u{fffd}me");
-    }
-}
-
 /// The fuzz target `path` and its property test: resolves `data` (as a document path)
 /// in a fixed tree of traps — symlinks into `.git`, out of the tree, in a loop, to a
 /// directory; a submodule; a bare repository inside the work tree — and checks what
@@ -361,4 +340,25 @@ fn make_traps(r: &Path) -> std::io::Result<()> {
         symlink(r.join("docs"), r.join("absdocs"))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_decoded_by_their_encoding_header() {
+        let latin1 = b"Caf\xe9 cr\xe8me";
+        assert_eq!(decode_message(latin1, Some("ISO-8859-1")), "Café crème");
+        assert_eq!(decode_message(latin1, Some("latin1")), "Café crème");
+        assert_eq!(
+            decode_message(b"\x93quoted\x94", Some("windows-1252")),
+            "“quoted”"
+        );
+        assert_eq!(
+            decode_message("Café".as_bytes(), Some("ISO-8859-1")),
+            "Café"
+        );
+        assert_eq!(decode_message(latin1, None), "Caf\u{fffd} cr\u{fffd}me");
+    }
 }
