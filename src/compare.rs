@@ -101,6 +101,8 @@ pub fn compared_histories(
     labels: &Labels,
     options: &[CompareOptions],
 ) -> Result<Vec<ComparedHistory>> {
+    // A partial clone: the documents' old versions are fetched first (or refused).
+    crate::partial::prefetch(repo, paths)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 {
         let histories = repo.document_histories(paths, history, &mut |_, _| {})?;

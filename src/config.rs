@@ -511,11 +511,14 @@ impl Config {
     /// returned `path` is `rel_path` (normalized: `./` dropped, `\` as `/`).
     pub fn doc_settings(&self, rel_path: &str) -> DocConfig {
         let rel = normalize_rel(rel_path);
+        // A literal path matches only itself: no glob is compiled for it, so looking up
+        // every document of a long `[[docs]]` list stays fast (2,000 entries).
         let found = self.docs.iter().find(|d| {
             d.path == rel
-                || compile_glob(&d.path)
-                    .map(|g| g.is_match(&rel))
-                    .unwrap_or(false)
+                || (d.path.contains(['*', '?', '[', '{', '\\'])
+                    && compile_glob(&d.path)
+                        .map(|g| g.is_match(&rel))
+                        .unwrap_or(false))
         });
         let mut doc = found.cloned().unwrap_or_else(|| self.doc_defaults.clone());
         doc.path = rel;
@@ -610,6 +613,8 @@ pub fn env_origin(path: &[String], env: &dyn Fn(&str) -> Option<String>) -> Opti
 /// Compiles a path glob the way dbarch matches them everywhere: `/`-separated, relative
 /// to the repository root, `*` and `?` stay within one directory, `**` crosses.
 pub fn compile_glob(pattern: &str) -> std::result::Result<globset::GlobMatcher, String> {
+    #[cfg(test)]
+    GLOBS_COMPILED.with(|c| c.set(c.get() + 1));
     globset::GlobBuilder::new(pattern)
         .literal_separator(true)
         .build()
@@ -617,11 +622,27 @@ pub fn compile_glob(pattern: &str) -> std::result::Result<globset::GlobMatcher, 
         .map_err(|e| format!("invalid glob `{pattern}`: {}", e.kind()))
 }
 
-/// Refuses a document path that leaves the repository: `..` components, absolute paths,
-/// or a path whose existing prefix is a symlink resolving outside `root` (including a
-/// dangling one). Returns `root.join(rel)`. Refusals are [`Error::Usage`]; `root` must
-/// exist.
+#[cfg(test)]
+thread_local! {
+    /// How many globs [`compile_glob`] compiled on this thread (tests count them).
+    static GLOBS_COMPILED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Refuses a document path that leaves the repository: `..` that climbs above the root,
+/// absolute paths, a path whose existing prefix is a symlink resolving outside `root`
+/// (including a dangling one), and a path that resolves into a git directory (`.git`,
+/// a submodule's `.git/modules/…`, any directory that holds `HEAD`, `objects` and
+/// `refs`). Returns `root.join(rel)`. Refusals are [`Error::Usage`]; `root` must exist.
 pub fn safe_doc_path(root: &Path, rel: &str) -> Result<PathBuf> {
+    resolve_doc_path(root, rel)?;
+    Ok(root.join(rel))
+}
+
+/// [`safe_doc_path`]'s checks, and the path the document really is: every symlink
+/// followed, `..` resolved, relative to the root and `/`-separated. A symlinked
+/// document is managed as its target (its history, its rows, its bytes), so a link
+/// and its target are one document.
+pub fn resolve_doc_path(root: &Path, rel: &str) -> Result<(String, PathBuf)> {
     let refuse = |why: String| Error::Usage(format!("refusing document path `{rel}`: {why}"));
     if rel.trim().is_empty() {
         return Err(Error::Usage("empty document path".to_string()));
@@ -632,17 +653,22 @@ pub fn safe_doc_path(root: &Path, rel: &str) -> Result<PathBuf> {
             "it must be relative to the repository root".to_string(),
         ));
     }
+    let mut depth = 0usize;
     for c in relp.components() {
         match c {
             Component::ParentDir => {
-                return Err(refuse("`..` leaves the repository".to_string()));
+                if depth == 0 {
+                    return Err(refuse("`..` leaves the repository".to_string()));
+                }
+                depth -= 1;
             }
             Component::Prefix(_) | Component::RootDir => {
                 return Err(refuse(
                     "it must be relative to the repository root".to_string(),
                 ));
             }
-            Component::CurDir | Component::Normal(_) => {}
+            Component::CurDir => {}
+            Component::Normal(_) => depth += 1,
         }
     }
     let root_real = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
@@ -650,13 +676,71 @@ pub fn safe_doc_path(root: &Path, rel: &str) -> Result<PathBuf> {
         Resolve::Io(p, e) => Error::io(p, e),
         Resolve::Loop => refuse("too many levels of symbolic links".to_string()),
     })?;
-    if !resolved.starts_with(&root_real) {
+    let Ok(inside) = resolved.strip_prefix(&root_real) else {
         return Err(refuse(format!(
             "it resolves to `{}`, outside the repository",
             resolved.display()
         )));
+    };
+    let inside_rel = inside.to_string_lossy().replace('\\', "/");
+    if inside_rel.is_empty() {
+        return Err(refuse("it is the repository root".to_string()));
     }
-    Ok(root.join(relp))
+    if let Some(git_dir) = git_dir_containing(&root_real, inside) {
+        return Err(refuse(format!(
+            "it resolves to `{inside_rel}`, inside the git directory `{git_dir}`; \
+             dbarch never reads or writes git's own files"
+        )));
+    }
+    if let Some(nested) = nested_repository(&root_real, inside) {
+        return Err(refuse(format!(
+            "it is inside `{nested}`, a submodule or another repository, whose history this \
+             repository does not have; run dbarch there: `dbarch -C {nested} …`"
+        )));
+    }
+    Ok((inside_rel, root_real.join(inside)))
+}
+
+/// The first directory below `root`, down to `root/inside` itself, that is the work
+/// tree of another repository (it has a `.git` file or directory): a submodule, or a
+/// repository nested in this one.
+fn nested_repository(root: &Path, inside: &Path) -> Option<String> {
+    let mut cur = root.to_path_buf();
+    let mut shown = String::new();
+    for c in inside.components() {
+        cur.push(c);
+        if !shown.is_empty() {
+            shown.push('/');
+        }
+        shown.push_str(&c.as_os_str().to_string_lossy());
+        if std::fs::symlink_metadata(cur.join(".git")).is_ok() {
+            return Some(shown);
+        }
+    }
+    None
+}
+
+/// The first directory on the way from `root` to `root/inside` (or `inside` itself)
+/// that is a git directory: named `.git` (any case), or holding `HEAD`, `objects` and
+/// `refs` the way every git directory does. A `.git` file (a submodule's or worktree's
+/// link to its git directory) counts too.
+fn git_dir_containing(root: &Path, inside: &Path) -> Option<String> {
+    let mut cur = root.to_path_buf();
+    let mut shown = String::new();
+    for c in inside.components() {
+        cur.push(c);
+        if !shown.is_empty() {
+            shown.push('/');
+        }
+        shown.push_str(&c.as_os_str().to_string_lossy());
+        if c.as_os_str().eq_ignore_ascii_case(".git") {
+            return Some(shown);
+        }
+        if cur.join("HEAD").is_file() && cur.join("objects").is_dir() && cur.join("refs").is_dir() {
+            return Some(shown);
+        }
+    }
+    None
 }
 
 enum Resolve {
@@ -679,6 +763,9 @@ fn resolve_symlinks(base: &Path, rel: &Path) -> std::result::Result<PathBuf, Res
     push_path(&mut todo, rel);
     let mut hops = 0;
     let mut missing = false;
+    // How many trailing components of `cur` do not exist: `..` climbs back out of them
+    // and symlinks are followed again from there.
+    let mut missing_depth = 0usize;
     while let Some(c) = todo.pop() {
         let comp = Path::new(&c);
         match comp.components().next() {
@@ -686,11 +773,14 @@ fn resolve_symlinks(base: &Path, rel: &Path) -> std::result::Result<PathBuf, Res
             Some(Component::CurDir) | None => {}
             Some(Component::ParentDir) => {
                 cur.pop();
+                missing_depth = missing_depth.saturating_sub(1);
+                missing = missing_depth > 0;
             }
             Some(Component::Normal(name)) => {
                 let next = cur.join(name);
                 if missing {
                     cur = next;
+                    missing_depth += 1;
                     continue;
                 }
                 match std::fs::symlink_metadata(&next) {
@@ -706,6 +796,7 @@ fn resolve_symlinks(base: &Path, rel: &Path) -> std::result::Result<PathBuf, Res
                     Ok(_) => cur = next,
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                         missing = true;
+                        missing_depth = 1;
                         cur = next;
                     }
                     Err(e) => return Err(Resolve::Io(next, e)),
@@ -902,8 +993,30 @@ fn check_doc_path(p: &str) -> std::result::Result<String, String> {
             "document path `{p}` must be relative to the repository root"
         ));
     }
-    if n.split('/').any(|c| c == "..") {
-        return Err(format!("document path `{p}` leaves the repository (`..`)"));
+    // `..` is resolved where the path stays inside (`docs/sub/../x.md` is `docs/x.md`).
+    let mut parts: Vec<&str> = Vec::new();
+    for c in n.split('/') {
+        match c {
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err(format!("document path `{p}` leaves the repository (`..`)"));
+                }
+            }
+            "." | "" => {}
+            c => parts.push(c),
+        }
+    }
+    let n = if !n.split('/').any(|c| c == "..") {
+        n
+    } else if n.contains(['*', '?', '[', '{']) {
+        return Err(format!(
+            "document path `{p}`: `..` is not allowed in a glob"
+        ));
+    } else {
+        parts.join("/")
+    };
+    if n.is_empty() {
+        return Err(format!("document path `{p}` is the repository root"));
     }
     compile_glob(&n)?;
     Ok(n)
@@ -2173,6 +2286,26 @@ labels = ["architecture-review", "db"]
         assert_eq!(deep.review_every, Interval::Days(90));
         assert_eq!(deep.path, "docs/adr/old/0001.md");
         assert!(deep.reviewers.is_empty());
+    }
+
+    #[test]
+    fn doc_settings_of_many_literal_paths_compiles_no_glob() {
+        // 2,000 `[[docs]]` entries: each lookup compares paths; none compiles a glob
+        // (that made `lint` quadratic: 57 s for 2,000 entries).
+        let toml: String = (0..2000)
+            .map(|i| format!("[[docs]]\npath = \"docs/d{i}.md\"\n"))
+            .collect();
+        let c = parse(&toml).unwrap();
+        let before = GLOBS_COMPILED.with(|g| g.get());
+        for i in 0..2000 {
+            let d = c.doc_settings(&format!("docs/d{i}.md"));
+            assert_eq!(d.path, format!("docs/d{i}.md"));
+        }
+        assert_eq!(GLOBS_COMPILED.with(|g| g.get()) - before, 0);
+        assert_eq!(
+            c.doc_settings("docs/other.md").review_every,
+            Interval::Days(90)
+        );
     }
 
     #[test]

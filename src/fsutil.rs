@@ -37,6 +37,19 @@ const TEMP_SUFFIX: &str = ".tmp";
 /// file a program creates). A symlink is written through: its target is replaced and
 /// the link stays a link (callers refuse links that leave the repository first).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_cas(path, None, bytes).map(|_| ())
+}
+
+/// [`write_atomic`] as a compare-and-swap: right before the rename (after the temp file
+/// is written and fsynced, and after the [`ENV_WRITE_DELAY`] seam), the file at `path`
+/// must still hold exactly `expected`; otherwise the temp file is removed, nothing is
+/// written and the answer is `false` (the caller says to run again). The remaining
+/// window is the one system call between the check and the rename.
+pub fn replace_if_unchanged(path: &Path, expected: &[u8], bytes: &[u8]) -> Result<bool> {
+    write_atomic_cas(path, Some(expected), bytes)
+}
+
+fn write_atomic_cas(path: &Path, expected: Option<&[u8]>, bytes: &[u8]) -> Result<bool> {
     let target = write_target(path);
     let dir = target
         .parent()
@@ -65,6 +78,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(delay) = test_write_delay() {
         std::thread::sleep(delay);
     }
+    if let Some(expected) = expected {
+        if !still_holds(&target, expected) {
+            return Ok(false); // the temp file is removed when `tmp` drops
+        }
+    }
     let file = tmp
         .persist(&target)
         .map_err(|e| Error::io(&target, e.error))?;
@@ -74,7 +92,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = d.sync_all();
     }
     drop(file);
-    Ok(())
+    Ok(true)
+}
+
+/// Whether the file at `path` holds exactly `expected` (size first, then the bytes).
+fn still_holds(path: &Path, expected: &[u8]) -> bool {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() && m.len() == expected.len() as u64 => {}
+        _ => return false,
+    }
+    std::fs::read(path).is_ok_and(|now| now == expected)
 }
 
 /// Where a write to `path` goes: the final target of a symlink, else `path` itself.

@@ -373,7 +373,11 @@ impl Repo {
         let author_time = to_datetime(author_sig.when()).ok_or_else(|| {
             Error::History(format!("commit {id} has an author date out of range"))
         })?;
-        let message = String::from_utf8_lossy(commit.message_bytes());
+        // The `encoding` header (i18n.commitEncoding) says how the message is written.
+        let message = crate::guard::decode_message(
+            commit.message_bytes(),
+            commit.message_encoding().ok().flatten(),
+        );
         let (summary, body) = split_message(&message);
         let trailers = parse_trailers(&message);
         let mut co_authors: Vec<Person> = Vec::new();
@@ -440,10 +444,12 @@ impl Repo {
 
     /// Paths in the index (relative, `/`-separated), each once, in index order.
     pub fn tracked_files(&self) -> Result<Vec<PathBuf>> {
-        let index = self
-            .repo
-            .index()
-            .map_err(|e| Error::git("reading the index", e))?;
+        let index = match self.repo.index() {
+            Ok(index) => index,
+            // An index libgit2 cannot read (`core.splitIndex`'s `link` extension, and
+            // other newer formats): git itself lists it (see `guard::tracked_by_git`).
+            Err(e) => return crate::guard::tracked_by_git(&self.repo, &e),
+        };
         let mut out: Vec<PathBuf> = Vec::with_capacity(index.len());
         for entry in index.iter() {
             let path = PathBuf::from(String::from_utf8_lossy(&entry.path).into_owned());
@@ -828,9 +834,58 @@ impl Repo {
                 {
                     return None;
                 }
-                graph::CommitGraph::open(&common.join("objects"))
+                if !self.config_bool("core.commitGraph", true) {
+                    return None;
+                }
+                let g = graph::CommitGraph::open(&common.join("objects"))?;
+                Some(
+                    match self.config_bool("commitGraph.readChangedPaths", true) {
+                        true => g,
+                        false => g.without_filters(),
+                    },
+                )
             })
             .as_ref()
+    }
+
+    fn config_bool(&self, key: &str, default: bool) -> bool {
+        self.repo
+            .config()
+            .and_then(|c| c.get_bool(key))
+            .unwrap_or(default)
+    }
+
+    /// What identifies the commit-graph the walks trust: the newest layer's checksum,
+    /// or `none` (no graph, or one that was not used). A result remembered from a walk
+    /// that trusted a graph is reused only while that same graph is trusted.
+    pub fn graph_id(&self) -> String {
+        self.commit_graph()
+            .map_or_else(|| "none".to_string(), graph::CommitGraph::id)
+    }
+
+    /// A warning when a commit-graph is there but was not trusted (it failed a check
+    /// git makes: checksum, chain and base hashes, fan-out, chunk offsets): the walk
+    /// reads every commit instead, with the same result.
+    pub fn graph_warning(&self) -> Option<String> {
+        let info = self.repo.commondir().join("objects").join("info");
+        let present = info.join("commit-graph").is_file()
+            || info
+                .join("commit-graphs")
+                .join("commit-graph-chain")
+                .is_file();
+        if !present
+            || self.commit_graph().is_some()
+            || self.repo.is_shallow()
+            || !self.config_bool("core.commitGraph", true)
+        {
+            return None;
+        }
+        Some(format!(
+            "the commit-graph in {} failed verification (or is not one dbarch reads); \
+             reading commits instead. `git commit-graph verify` says more; \
+             `git commit-graph write --reachable --changed-paths` rewrites it",
+            info.display()
+        ))
     }
 
     /// Tree and parents of commit `id` (`boundary`: a shallow boundary, whose parents are
@@ -1896,6 +1951,7 @@ mod graph {
     const EDGE: u32 = u32::from_be_bytes(*b"EDGE");
     const BIDX: u32 = u32::from_be_bytes(*b"BIDX");
     const BDAT: u32 = u32::from_be_bytes(*b"BDAT");
+    const BASE: u32 = u32::from_be_bytes(*b"BASE");
 
     pub struct CommitGraph {
         /// Base layer first; positions count across layers.
@@ -1905,6 +1961,10 @@ mod graph {
 
     struct Layer {
         data: Vec<u8>,
+        /// The trailing SHA-1 of the file (verified).
+        checksum: [u8; HASH_LEN],
+        /// The BASE chunk: checksums of the layers below, base first.
+        base_hashes: Vec<[u8; HASH_LEN]>,
         /// Commits in the layers below.
         base: u32,
         count: u32,
@@ -1940,6 +2000,10 @@ mod graph {
         Some(u32::from_be_bytes(b))
     }
 
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
     fn be64(d: &[u8], at: usize) -> Option<u64> {
         let b: [u8; 8] = d.get(at..at.checked_add(8)?)?.try_into().ok()?;
         Some(u64::from_be_bytes(b))
@@ -1951,26 +2015,56 @@ mod graph {
         pub fn open(objects: &Path) -> Option<CommitGraph> {
             let info = objects.join("info");
             let single = info.join("commit-graph");
-            let files: Vec<PathBuf> = if single.is_file() {
-                vec![single]
+            // (file, the checksum the chain names it by)
+            let files: Vec<(PathBuf, Option<String>)> = if single.is_file() {
+                vec![(single, None)]
             } else {
                 let dir = info.join("commit-graphs");
-                std::fs::read_to_string(dir.join("commit-graph-chain"))
-                    .ok()?
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(|h| dir.join(format!("graph-{h}.graph")))
-                    .collect()
+                let chain = std::fs::read_to_string(dir.join("commit-graph-chain")).ok()?;
+                let mut files = Vec::new();
+                for h in chain.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                    if h.len() != 2 * HASH_LEN || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        return None;
+                    }
+                    files.push((dir.join(format!("graph-{h}.graph")), Some(h.to_string())));
+                }
+                files
             };
             let mut layers: Vec<Layer> = Vec::with_capacity(files.len());
             let mut total: u32 = 0;
-            for (i, file) in files.iter().enumerate() {
+            let mut below: Vec<[u8; HASH_LEN]> = Vec::new();
+            for (i, (file, named)) in files.iter().enumerate() {
                 let layer = Layer::parse(std::fs::read(file).ok()?, total, i)?;
+                // A layer is the file its chain names (its checksum is its name), and it
+                // sits on exactly the layers below it (its BASE chunk), as git checks.
+                if named.as_deref().is_some_and(|h| *h != hex(&layer.checksum)) {
+                    return None;
+                }
+                if layer.base_hashes != below {
+                    return None;
+                }
+                below.push(layer.checksum);
                 total = total.checked_add(layer.count)?;
                 layers.push(layer);
             }
             (!layers.is_empty()).then_some(CommitGraph { layers, total })
+        }
+
+        /// The newest layer's checksum in hex: names this graph (a chain's newest layer
+        /// names every layer below it through its BASE chunk).
+        pub fn id(&self) -> String {
+            self.layers
+                .last()
+                .map(|l| hex(&l.checksum))
+                .unwrap_or_default()
+        }
+
+        /// Drops the changed-path filters (`commitGraph.readChangedPaths=false`).
+        pub fn without_filters(mut self) -> CommitGraph {
+            for l in &mut self.layers {
+                l.bloom = None;
+            }
+            self
         }
 
         /// The position of commit `id`, if the graph holds it.
@@ -2129,14 +2223,34 @@ mod graph {
             if data[7] as usize != index {
                 return None;
             }
+            // The trailing checksum: a SHA-1 of everything before it.
+            let body_len = data.len().checked_sub(HASH_LEN)?;
+            let checksum: [u8; HASH_LEN] = data[body_len..].try_into().ok()?;
+            {
+                use sha1::Digest;
+                let mut h = sha1::Sha1::new();
+                h.update(&data[..body_len]);
+                if h.finalize()[..] != checksum[..] {
+                    return None;
+                }
+            }
             let chunks = data[6] as usize;
+            // The table of contents: `chunks` entries and a terminating one; offsets
+            // increase, start after the table and end before the checksum.
+            let table_end = 8 + 12 * (chunks + 1);
+            if be32(&data, table_end - 12)? != 0 {
+                return None;
+            }
             let mut found: Vec<(u32, usize, usize)> = Vec::with_capacity(chunks);
             for c in 0..chunks {
                 let at = 8 + 12 * c;
                 let id = be32(&data, at)?;
                 let start = usize::try_from(be64(&data, at + 4)?).ok()?;
                 let end = usize::try_from(be64(&data, at + 16)?).ok()?;
-                if start > end || end > data.len() {
+                if id == 0 || start < table_end || start > end || end > body_len {
+                    return None;
+                }
+                if found.iter().any(|f| f.0 == id) {
                     return None;
                 }
                 found.push((id, start, end - start));
@@ -2161,6 +2275,34 @@ mod graph {
             if oids_len != n.checked_mul(HASH_LEN)? || cdat_len != n.checked_mul(CDAT_LEN)? {
                 return None;
             }
+            // The ids are sorted, and the fan-out counts them by first byte.
+            let mut prev: Option<&[u8]> = None;
+            let mut seen = [0u32; 256];
+            for i in 0..n {
+                let id = &data[oids + i * HASH_LEN..oids + (i + 1) * HASH_LEN];
+                if prev.is_some_and(|p| p >= id) {
+                    return None;
+                }
+                seen[id[0] as usize] += 1;
+                prev = Some(id);
+            }
+            let mut sum = 0u32;
+            for (b, c) in seen.iter().enumerate() {
+                sum += c;
+                if be32(&data, fanout + 4 * b)? != sum {
+                    return None;
+                }
+            }
+            // The layers below, by checksum.
+            let base_hashes: Vec<[u8; HASH_LEN]> = match chunk(BASE) {
+                Some((at, len)) if len == index * HASH_LEN => data[at..at + len]
+                    .chunks(HASH_LEN)
+                    .map(|c| c.try_into().ok())
+                    .collect::<Option<_>>()?,
+                Some(_) => return None,
+                None if index == 0 => Vec::new(),
+                None => return None,
+            };
             let edges = match chunk(EDGE) {
                 Some((at, len)) if len % 4 == 0 => (at, len / 4),
                 Some(_) => return None,
@@ -2174,18 +2316,34 @@ mod graph {
                         version: be32(&data, bdat)?,
                         hashes: be32(&data, bdat + 4)?,
                     };
-                    ((1..=2).contains(&settings.version) && (1..=32).contains(&settings.hashes))
-                        .then_some(Bloom {
-                            index,
-                            data: bdat + 12,
-                            len: bdat_len - 12,
-                            settings,
-                        })
+                    // Every filter's end offset: non-decreasing and inside BDAT (git
+                    // stops using the filters when they are not).
+                    let mut last = 0u32;
+                    let mut monotonic = true;
+                    for i in 0..n {
+                        let end = be32(&data, index + 4 * i)?;
+                        if end < last || end as usize > bdat_len - 12 {
+                            monotonic = false;
+                            break;
+                        }
+                        last = end;
+                    }
+                    (monotonic
+                        && (1..=2).contains(&settings.version)
+                        && (1..=32).contains(&settings.hashes))
+                    .then_some(Bloom {
+                        index,
+                        data: bdat + 12,
+                        len: bdat_len - 12,
+                        settings,
+                    })
                 }
                 _ => None,
             };
             Some(Layer {
                 data,
+                checksum,
+                base_hashes,
                 base,
                 count,
                 fanout,

@@ -544,6 +544,9 @@ fn record(
             .map_err(|e| Error::git(format!("reading {rel} in HEAD"), e))?
             .content()
             .to_vec();
+        if let Some(why) = crate::guard::filter_refusal(git, rel, Some(&committed)) {
+            return Err(Error::Usage(why));
+        }
         // `git commit --amend -m`: the row written for the commit before the amend takes
         // the new subject (kept in place), and the commit is amended with it.
         let renamed = reword
@@ -555,17 +558,27 @@ fn record(
         )
         .map_err(|e| e.into_error(Path::new(&format!("{rel} (as committed)"))))?;
         let settings = Settings::new(&ws.root, &ws.config.changelog, &doc.settings, &labels);
-        let print = settings.fingerprint();
+        let print = syncstate::with_graph(settings.fingerprint(), &ws.repo()?.graph_id());
         let prior = state
             .usable(rel, &doc_c, print)
             .filter(|s| parent.is_some_and(|p| s.head == p.to_string()))
             .cloned();
+        // A Last Updated later than today is kept when HEAD's parent is dated that late
+        // (a skewed clock wrote it): `sync` takes the newest change's date too, so the
+        // hook never moves Last Updated backwards where `sync` would not.
+        let latest_known = parent
+            .and_then(|p| repo.commit_info(p).ok())
+            .map(|c| match &ws.config.changelog.timezone {
+                config::Timezone::Commit => c.author_time.date_naive(),
+                config::Timezone::Named(z) => c.author_time.with_timezone(z).date_naive(),
+            })
+            .map_or(ws.today(), |d| d.max(ws.today()));
         let floor = match &prior {
             Some(s) => s.last_substantive,
             None => doc_c
                 .date(FieldKind::LastUpdated)
                 .map(|d| d.date)
-                .filter(|d| *d <= ws.today()),
+                .filter(|d| *d <= latest_known),
         };
         let since = parent.map(|p| Since {
             head: p,
@@ -812,8 +825,13 @@ fn write_working_files(work: &[DocWork]) -> Result<()> {
                 w.doc.rel
             )));
         }
-        if after.as_bytes() != before.as_slice() {
-            fsutil::write_atomic(&w.doc.abs, after.as_bytes())?;
+        if after.as_bytes() != before.as_slice()
+            && !fsutil::replace_if_unchanged(&w.doc.abs, before, after.as_bytes())?
+        {
+            return Err(Error::Usage(format!(
+                "{} changed while the hook was working on it; run `dbarch sync`",
+                w.doc.rel
+            )));
         }
     }
     Ok(())
@@ -950,7 +968,7 @@ fn open_index(git: &Repository, env: &dyn Fn(&str) -> Option<String>) -> Result<
                 .map_err(|e| Error::git(format!("opening the index {}", p.display()), e));
         }
     }
-    git.index().map_err(|e| Error::git("opening the index", e))
+    git.index().map_err(crate::guard::index_error)
 }
 
 /// Points each document's index entry at its new blob, with the working file's stat data
@@ -1165,19 +1183,31 @@ pub fn location(git: &Repository) -> Result<HookLocation> {
     let config = git
         .config()
         .map_err(|e| Error::git("reading the git configuration", e))?;
-    let raw = config
-        .get_string("core.hooksPath")
-        .ok()
-        .filter(|s| !s.is_empty());
+    // libgit2 reads ~/.gitconfig and /etc/gitconfig whatever GIT_CONFIG_GLOBAL,
+    // GIT_CONFIG_SYSTEM, GIT_CONFIG_NOSYSTEM or GIT_CONFIG_COUNT say; git honours them.
+    // With any of them set, git itself is asked, so `hooks status` tells what git runs.
+    let from_git = crate::guard::git_config_env_set()
+        .then(|| crate::guard::git_config_get(git, "core.hooksPath"))
+        .flatten();
+    let raw = match &from_git {
+        Some((raw, _)) => raw.clone(),
+        None => config
+            .get_string("core.hooksPath")
+            .ok()
+            .filter(|s| !s.is_empty()),
+    };
     let Some(raw) = raw else {
         return Ok(HookLocation {
             dir: git.commondir().join("hooks"),
             hooks_path: None,
         });
     };
-    let expanded = config
-        .get_path("core.hooksPath")
-        .unwrap_or_else(|_| PathBuf::from(&raw));
+    let expanded = match from_git {
+        Some((_, Some(path))) => PathBuf::from(path),
+        _ => config
+            .get_path("core.hooksPath")
+            .unwrap_or_else(|_| PathBuf::from(&raw)),
+    };
     let dir = if expanded.is_absolute() {
         expanded
     } else {

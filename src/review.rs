@@ -204,6 +204,8 @@ pub fn changes_since(
             (None, s) => s.is_none_or(|s| c.commit.author_time.date_naive() > s),
         })
         .filter(|(_, (_, cmp))| !cmp.bookkeeping)
+        // A shallow clone's boundary commit is not known to have changed the document.
+        .filter(|(_, (c, _))| !c.shallow_boundary)
         .map(|(_, (c, cmp))| (CommitRef::of(&c.commit), cmp.sections.clone()))
         .collect()
 }

@@ -44,6 +44,13 @@ pub fn fingerprint<T: std::fmt::Debug>(value: &T) -> u64 {
     h.finish()
 }
 
+/// The fingerprint a state is kept under: the settings that decide rows (`settings`)
+/// and the commit-graph the walk trusted (`graph`: its id, or `none`), so a result
+/// computed from a graph later found bad, rewritten or removed is never reused.
+pub fn with_graph(settings: u64, graph: &str) -> u64 {
+    fingerprint(&(settings, graph))
+}
+
 /// Fingerprints of the document's real rows.
 pub fn row_prints(doc: &Document) -> Vec<u64> {
     doc.table()

@@ -62,7 +62,15 @@ impl Workspace {
                 start.display()
             )));
         }
-        let repo = Repo::discover(start).ok();
+        let repo = match Repo::discover(start) {
+            Ok(r) => Some(r),
+            // A repository dbarch must not or cannot read is refused by name, never
+            // treated as "no repository" (which would read as a clean history).
+            Err(e) => match crate::guard::unreadable_repository(start, &e) {
+                Some(refusal) => return Err(refusal),
+                None => None,
+            },
+        };
         let root = match &repo {
             Some(r) => r.workdir()?.to_path_buf(),
             None => start.to_path_buf(),
@@ -112,11 +120,30 @@ impl Workspace {
     /// root; refused when it leaves the repository.
     pub fn named_doc(&self, name: &str) -> Result<ManagedDoc> {
         let rel = self.relative(name);
-        let abs = config::safe_doc_path(&self.root, &rel)?;
+        self.managed(&rel)
+    }
+
+    /// The document at `rel`, resolved: a symlink is managed as its target (see
+    /// [`config::resolve_doc_path`]); its settings are those of the path it was named by.
+    /// Refused when it leaves the work tree or lands in a git directory.
+    pub fn managed(&self, rel: &str) -> Result<ManagedDoc> {
+        let (real, abs) = config::resolve_doc_path(&self.root, rel)?;
+        if let Some(repo) = &self.repo {
+            let head = read_head(&abs);
+            if let Some(why) = crate::guard::filter_refusal(repo.git(), &real, head.as_deref()) {
+                return Err(Error::Usage(why));
+            }
+        }
+        let named = rel.trim_start_matches("./");
+        let settings = if real == named {
+            self.config.doc_settings(&real)
+        } else {
+            self.config.doc_settings(named)
+        };
         Ok(ManagedDoc {
-            settings: self.config.doc_settings(&rel),
-            rel,
-            abs,
+            abs: self.root.join(&real),
+            rel: real,
+            settings,
         })
     }
 
@@ -139,20 +166,23 @@ impl Workspace {
     /// it exists.
     pub fn documents(&self, named: &[String]) -> Result<Vec<ManagedDoc>> {
         if !named.is_empty() {
-            return named.iter().map(|n| self.named_doc(n)).collect();
+            let mut out: Vec<ManagedDoc> = Vec::new();
+            for n in named {
+                let d = self.named_doc(n)?;
+                if !out.iter().any(|o| o.rel == d.rel) {
+                    out.push(d);
+                }
+            }
+            return Ok(out);
         }
         let files = self.candidate_files()?;
         let mut out: Vec<ManagedDoc> = Vec::new();
         let push = |rel: String, out: &mut Vec<ManagedDoc>| -> Result<()> {
-            if out.iter().any(|d| d.rel == rel) {
+            let d = self.managed(&rel)?;
+            if out.iter().any(|o| o.rel == d.rel) {
                 return Ok(());
             }
-            let abs = config::safe_doc_path(&self.root, &rel)?;
-            out.push(ManagedDoc {
-                settings: self.config.doc_settings(&rel),
-                rel,
-                abs,
-            });
+            out.push(d);
             Ok(())
         };
         if self.config.docs_explicit {
@@ -230,6 +260,18 @@ impl Workspace {
         out.sort();
         Ok(out)
     }
+}
+
+/// The first bytes of a file (enough to recognise a git-lfs pointer).
+fn read_head(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::with_capacity(64);
+    std::fs::File::open(path)
+        .ok()?
+        .take(64)
+        .read_to_end(&mut buf)
+        .ok()?;
+    Some(buf)
 }
 
 fn is_glob(p: &str) -> bool {

@@ -15,6 +15,7 @@ mod remind;
 mod remind_github;
 mod review;
 mod review_pty;
+mod safety;
 mod status;
 mod surface;
 mod sync;

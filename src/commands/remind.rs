@@ -52,6 +52,17 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
         .map(|(i, d)| job(ws, d, modes, changelog_pr, histories[i].take()))
         .collect::<Result<_>>()?;
     let env = Env::from_env(&|k| std::env::var(k).ok(), ws.repo.as_ref())?;
+    // A token pasted into `DBARCH_LABELS` (or `[github] labels`) would be printed and
+    // published as a label name: refused, and never shown.
+    if let Some(t) = env.token.as_deref().map(str::trim).filter(|t| t.len() >= 4) {
+        if ws.config.github.labels.iter().any(|l| l.contains(t)) {
+            return Err(crate::Error::Config(
+                "a GitHub label (DBARCH_LABELS or [github] labels) contains the GitHub token; \
+                 remove it from the labels (and rotate the token)"
+                    .into(),
+            ));
+        }
+    }
     let mut settings = Settings {
         labels: ws.config.github.labels.clone(),
         modes,

@@ -444,7 +444,7 @@ fn commit_review(
         .commit(Some("HEAD"), &sig, &sig, &message, &tree, &parents)
         .map_err(g)?;
     // The index entry for the document now matches the commit; nothing else changes.
-    let mut index = git.index().map_err(g)?;
+    let mut index = git.index().map_err(crate::guard::index_error)?;
     match (own, index.get_path(Path::new(&d.rel), 0)) {
         (Some(_), Some(mut e)) => {
             // The committed blob, with no stat data: git compares the working file's

@@ -98,13 +98,18 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: StatusArgs) -> Result<u8> {
             github_annotations(ui, &report);
         }
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-            let mut f = std::fs::OpenOptions::new()
+            // An optional output: a failure to write it is a warning, not the run's result.
+            let written = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(&path)
-                .map_err(|e| crate::Error::io(&path, e))?;
-            f.write_all(step_summary(&report).as_bytes())
-                .map_err(|e| crate::Error::io(&path, e))?;
+                .and_then(|mut f| f.write_all(step_summary(&report).as_bytes()));
+            if let Err(e) = written {
+                ui.warning(&format!(
+                    "cannot write the step summary to {} (GITHUB_STEP_SUMMARY): {e}",
+                    std::path::Path::new(&path).display()
+                ));
+            }
         }
     }
     if report.summary.errors > 0 {
@@ -243,10 +248,15 @@ fn status_of(
             .iter()
             .find(|c| !c.shallow_boundary)
             .map(|c| c.commit.author_time.date_naive());
-        // A shallow clone that cannot tell is not an error for status: it just has no
-        // unrecorded commits to show.
-        if let Ok(plan) = changelog::plan_from_history(repo, &d.rel, &document, compared, &settings)
+        // A shallow clone whose history is cut off before anything the Change Log
+        // records cannot tell what is unrecorded: that is the document's error (naming
+        // the fix), never "0 unrecorded".
+        let plan = match changelog::plan_from_history(repo, &d.rel, &document, compared, &settings)
         {
+            Err(e @ crate::Error::History(_)) => return Err(e),
+            other => other,
+        };
+        if let Ok(plan) = plan {
             unrecorded = history
                 .changes
                 .iter()

@@ -71,6 +71,11 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
             Some(compared) => sync_with(ws, d, p.document, History::Compared(&compared))?,
             None => sync_with(ws, d, p.document, History::Since(p.since))?,
         };
+        if i == 0 {
+            if let Some(w) = ws.repo.as_ref().and_then(|r| r.graph_warning()) {
+                ui.detail(&format!("warning: {w}"));
+            }
+        }
         ui.detail(&format!(
             "{}: read {} of history",
             d.rel,
@@ -172,6 +177,13 @@ fn full_walks(
     out
 }
 
+/// The fingerprint the sync state keeps: the settings that decide rows, and the
+/// commit-graph the walk trusted (a result from a graph later found bad, rewritten or
+/// removed is not reused).
+pub fn state_print(repo: &crate::history::Repo, settings: &Settings<'_>) -> u64 {
+    syncstate::with_graph(settings.fingerprint(), &repo.graph_id())
+}
+
 /// Where the sync state lets an incremental walk start for `d`: its commit must be HEAD or
 /// an ancestor of it, with the same settings and every row it remembers still there.
 fn since(
@@ -182,7 +194,7 @@ fn since(
     state: &SyncState,
     head: Option<git2::Oid>,
 ) -> Option<changelog::Since> {
-    let s = state.usable(&d.rel, document, settings.fingerprint())?;
+    let s = state.usable(&d.rel, document, state_print(repo, settings))?;
     let id = git2::Oid::from_str(&s.head).ok()?;
     let reachable = Some(id) == head
         || head.is_some_and(|h| repo.git().graph_descendant_of(h, id).unwrap_or(false));
@@ -210,7 +222,7 @@ fn sync_with(
     let repo = ws.repo()?;
     let labels = ws.labels();
     let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
-    let print = settings.fingerprint();
+    let print = state_print(repo, &settings);
     let head = repo.head_id()?;
     let plan = match history {
         History::Compared(compared) => {
@@ -273,7 +285,14 @@ pub fn write_checked(d: &ManagedDoc, old: &str, new: &str) -> Result<()> {
             d.rel
         )));
     }
-    fsutil::write_atomic(&d.abs, new.as_bytes())
+    // Compare-and-swap: checked again right before the rename.
+    if fsutil::replace_if_unchanged(&d.abs, old.as_bytes(), new.as_bytes())? {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "{} changed while dbarch was working on it; nothing written, run again",
+        d.rel
+    )))
 }
 
 /// One line after many documents: "50 documents: 3 changed, 17 rows" (`--check`: "3 out

@@ -77,9 +77,48 @@ pub fn splice(src: &str, edits: &[Edit]) -> Result<String, String> {
     Ok(out)
 }
 
+/// A date as chrono writes a year past 9999 (`+10000-01-01`), or a year with more than
+/// four digits, found in `text`.
+fn unreadable_date(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        if b[i] == b'+' {
+            i += 1;
+        }
+        let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let at_word = start == 0 || !b[start - 1].is_ascii_alphanumeric();
+        let end = i + digits;
+        let dated = digits >= 5
+            && b.get(end) == Some(&b'-')
+            && b.get(end + 1..end + 3)
+                .is_some_and(|m| m.iter().all(u8::is_ascii_digit))
+            && b.get(end + 3) == Some(&b'-');
+        if at_word && dated {
+            let stop = (end + 6).min(b.len());
+            return Some(String::from_utf8_lossy(&b[start..stop]).into_owned());
+        }
+        i = if digits > 0 { end } else { start + 1 };
+    }
+    None
+}
+
 impl Document {
     /// Applies edits and re-parses; the result is the new text and its parse.
     pub fn apply(&self, edits: &[Edit]) -> Result<(String, Document), DocError> {
+        // A date dbarch could not read back (a year past 9999, from a commit dated so
+        // far ahead) is never written.
+        if let Some(bad) = edits.iter().find_map(|e| unreadable_date(&e.text)) {
+            return Err(DocError {
+                line: 1,
+                col: 1,
+                msg: format!(
+                    "refusing to write the date `{bad}`: dates are read back with four-digit \
+                     years (1000–9999); nothing written"
+                ),
+            });
+        }
         let new = splice(self.src(), edits).map_err(|msg| DocError {
             line: 1,
             col: 1,

@@ -63,7 +63,6 @@ use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use octocrab::service::middleware::retry::RetryConfig;
 use octocrab::{issues, models, pulls, repos};
 use octocrab::{FromResponse, Octocrab, Page};
 use serde::de::DeserializeOwned;
@@ -353,6 +352,12 @@ fn transport(err: &(dyn std::error::Error + 'static)) -> Failure {
     let mut unsent = false;
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cur {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return Failure::Other(format!(
+                "the answer is larger than {} MiB, the most dbarch reads",
+                super::transport::MAX_RESPONSE_BYTES >> 20
+            ));
+        }
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             // No read or write timeout is set on the connector: a timed-out I/O error is the
             // connect timeout.
@@ -499,24 +504,19 @@ impl Client {
             .map_err(|e| {
                 Error::Internal(format!("cannot start the runtime for GitHub calls: {e}"))
             })?;
-        let builder = Octocrab::builder()
-            .add_retry_config(RetryConfig::None)
-            .set_connect_timeout(Some(options.timeout / 2))
-            .personal_token(token.clone())
-            .base_uri(api_url.as_str())
-            .map_err(|e| {
-                Error::Config(redact(
-                    &format!("environment variable GITHUB_API_URL: `{api_url}`: {e}"),
-                    Some(&token),
-                ))
-            })?;
+        // octocrab's layers over a hyper client whose response bodies are capped.
         let crab = {
             let _inside = rt.enter();
-            builder.build()
+            super::transport::build(
+                &api_url,
+                &token,
+                options.timeout / 2,
+                super::transport::MAX_RESPONSE_BYTES,
+            )
         }
         .map_err(|e| {
-            Error::Internal(redact(
-                &format!("cannot set up the GitHub client: {e}"),
+            Error::Config(redact(
+                &format!("environment variable GITHUB_API_URL: `{api_url}`: {e}"),
                 Some(&token),
             ))
         })?;

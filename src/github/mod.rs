@@ -14,6 +14,7 @@ pub mod client;
 pub mod dry_run;
 pub mod memory;
 pub mod remind;
+pub mod transport;
 
 use serde::Serialize;
 
@@ -245,8 +246,10 @@ impl Env {
         let api_url = get("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
         let from_var = match get("GITHUB_REPOSITORY") {
             Some(v) => Some(RepoId::parse(&v).ok_or_else(|| {
+                // The value is shown, less a token pasted into the wrong variable.
                 Error::Config(format!(
-                    "environment variable GITHUB_REPOSITORY: `{v}` is not owner/name"
+                    "environment variable GITHUB_REPOSITORY: `{}` is not owner/name",
+                    redact(&v, token.as_deref().map(str::trim))
                 ))
             })?),
             None => None,
