@@ -763,8 +763,8 @@ fn a_huge_github_response_is_cut_off_not_buffered() {
         .timeout(Duration::from_secs(120))
         .assert();
     let all = format!("{}{}", stdout_of(&a), stderr_of(&a));
-    // Exit 3, as for every failed GitHub call (the README's exit codes).
-    assert_eq!(a.get_output().status.code(), Some(3), "{all}");
+    // Exit 4, as for every failed GitHub call (the README's exit codes).
+    assert_eq!(a.get_output().status.code(), Some(4), "{all}");
     assert!(all.contains("larger than 8 MiB"), "{all}");
     assert!(!all.contains(TOKEN), "{all}");
     let mb = sent.load(Ordering::Relaxed) >> 20;
