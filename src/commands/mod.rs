@@ -11,6 +11,7 @@ mod lint;
 pub mod merge_driver;
 mod remind;
 mod review;
+mod staged;
 mod status;
 mod sync;
 
@@ -27,6 +28,7 @@ pub fn run(ui: &mut Ui, cli: Cli) -> Result<u8> {
     let code = match cli.command {
         Command::Init(args) => init::run(ui, &Workspace::open(g, &Overrides::default())?, args),
         Command::Lint(args) => lint::run(ui, &Workspace::open(g, &Overrides::default())?, args),
+        Command::Sync(args) if args.staged => staged::run(ui, g, args),
         Command::Sync(args) => {
             let o = Overrides {
                 timezone: args.timezone.clone(),
