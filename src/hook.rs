@@ -438,7 +438,12 @@ fn staged_commit(
             h.peel_to_commit()
                 .map_err(|e| Error::git("reading HEAD", e))?,
         ),
-        Err(e) if matches!(e.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound) => {
+        Err(e)
+            if matches!(
+                e.code(),
+                git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+            ) =>
+        {
             None
         }
         Err(e) => return Err(Error::git("reading HEAD", e)),
@@ -1720,6 +1725,21 @@ mod tests {
         let mut all = Vec::new();
         changed_paths(&git, None, &t1, "", &mut all).unwrap();
         assert_eq!(all.len(), 3);
+    }
+
+    #[test]
+    fn git_var_idents() {
+        assert_eq!(
+            parse_ident("Bob Example <bob@example.com> 1764000000 -0130"),
+            Some((
+                "Bob Example".into(),
+                "bob@example.com".into(),
+                1764000000,
+                -90
+            ))
+        );
+        assert_eq!(parse_ident("no identity"), None);
+        assert_eq!(parse_ident("A <a@b> notanumber +0000"), None);
     }
 
     #[test]

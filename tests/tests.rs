@@ -13,6 +13,7 @@ mod lint;
 mod remind;
 mod review;
 mod review_pty;
+mod staged;
 mod status;
 mod sync;
 mod teams;

@@ -43,10 +43,21 @@ pub fn run(ui: &mut Ui, global: &Global, args: SyncArgs) -> Result<u8> {
         .iter()
         .map(|d| d.trim_start_matches("./").replace('\\', "/"))
         .collect();
+    // The placeholder is not what will be written: show it as typed, not cell-escaped.
+    let escaped = crate::doc::table::escape_cell(PLACEHOLDER_SUBJECT, 0);
+    let unescape = |mut d: PreviewDoc| {
+        if args.message.is_none() {
+            for l in &mut d.lines {
+                *l = l.replace(&escaped, PLACEHOLDER_SUBJECT);
+            }
+        }
+        d
+    };
     let (docs, nothing) = match outcome {
         Outcome::Preview(docs) => (
             docs.into_iter()
                 .filter(|d| wanted.is_empty() || wanted.contains(&d.path))
+                .map(unescape)
                 .collect::<Vec<_>>(),
             None,
         ),
