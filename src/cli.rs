@@ -291,6 +291,14 @@ pub struct SyncArgs {
     /// Time zone for row dates: `commit` (each commit's own offset) or an IANA name.
     #[arg(long)]
     pub timezone: Option<String>,
+    /// Preview what the post-commit hook will write for the staged change if you commit
+    /// now: the row(s) and the Last Updated change. Writes nothing.
+    #[arg(long, conflicts_with_all = ["dry_run", "check", "timezone"])]
+    pub staged: bool,
+    /// With --staged: the commit message you will use (its subject is the row's Change
+    /// text, and `[skip changelog]` in it is honoured).
+    #[arg(short, long, requires = "staged", value_name = "MESSAGE")]
+    pub message: Option<String>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }

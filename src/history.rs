@@ -60,6 +60,9 @@ pub struct Repo {
     graph: std::cell::OnceCell<Option<graph::CommitGraph>>,
     /// The last walk's commits (see [`Repo::walk_commits`]).
     walks: std::cell::RefCell<Option<WalkMemo>>,
+    /// What [`Repo::head_id`] answers instead of HEAD (`sync --staged`: the commit the
+    /// index would make, held in memory only).
+    head_override: Option<Oid>,
 }
 
 /// A walk's commits in order, with what the walk needs of each.
@@ -318,7 +321,16 @@ impl Repo {
             mailmap,
             graph: std::cell::OnceCell::new(),
             walks: std::cell::RefCell::new(None),
+            head_override: None,
         }
+    }
+
+    /// A `Repo` over an open repository (one whose object database may hold objects in
+    /// memory only), whose history walks start at `head` instead of HEAD when given.
+    pub fn with_head(repo: Repository, head: Option<Oid>) -> Repo {
+        let mut r = Repo::from_git(repo);
+        r.head_override = head;
+        r
     }
 
     /// The underlying git2 repository.
@@ -343,6 +355,9 @@ impl Repo {
 
     /// The commit HEAD points at; `None` on an unborn branch.
     pub fn head_id(&self) -> Result<Option<Oid>> {
+        if let Some(id) = self.head_override {
+            return Ok(Some(id));
+        }
         match self.repo.head() {
             Ok(head) => match head.target() {
                 Some(id) => Ok(Some(id)),

@@ -131,6 +131,35 @@ pub enum Outcome {
     },
     /// `worktree` mode: rows written to the working tree for `commit`.
     Written { docs: Vec<String>, commit: Oid },
+    /// [`preview`]: what the hook would write for the commit the index would make.
+    Preview(Vec<PreviewDoc>),
+}
+
+/// `dbarch sync --staged`: preview the hook for the commit the index would make now.
+#[derive(Debug, Clone, Default)]
+pub struct Staged {
+    /// The commit message (`-m`); `None`: [`PLACEHOLDER_SUBJECT`].
+    pub message: Option<String>,
+}
+
+/// The subject a preview uses when no message is given.
+pub const PLACEHOLDER_SUBJECT: &str = "<your commit subject>";
+
+/// What the hook would write to one document (see [`preview`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PreviewDoc {
+    pub path: String,
+    /// The rows, as cells (the Commit cell is not known before the commit).
+    pub rows: Vec<crate::doc::NewRow>,
+    /// The lines of the committed document that change or are added, as written.
+    pub lines: Vec<String>,
+    pub last_updated: PreviewDates,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PreviewDates {
+    pub old: Option<String>,
+    pub new: Option<String>,
 }
 
 fn nothing(why: impl Into<String>) -> Result<Outcome> {
@@ -140,6 +169,32 @@ fn nothing(why: impl Into<String>) -> Result<Outcome> {
 /// Runs the post-commit hook for the repository `global` points at. `env` looks up
 /// environment variables (the process environment in production).
 pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Result<Outcome> {
+    run(global, env, None)
+}
+
+/// `dbarch sync --staged`: what [`post_commit`] would write if the index were committed
+/// now — the same decisions and the same planning, run on a commit made of the index
+/// (HEAD as parent; author and committer as `git var GIT_AUTHOR_IDENT` /
+/// `GIT_COMMITTER_IDENT` say `git commit` would use them; dated now by the clock seam,
+/// or by `GIT_AUTHOR_DATE`/`GIT_COMMITTER_DATE` when set; the message given, else
+/// [`PLACEHOLDER_SUBJECT`]). That commit and its trees live in an in-memory object
+/// database only: nothing is written to the repository, the index or any document, and
+/// the repository lock is not taken. Returns [`Outcome::Preview`] or
+/// [`Outcome::Nothing`]. A rename of a configured document is not followed in a preview
+/// (the hook rewrites `dbarch.toml` for it).
+pub fn preview(
+    global: &Global,
+    env: &dyn Fn(&str) -> Option<String>,
+    staged: &Staged,
+) -> Result<Outcome> {
+    run(global, env, Some(staged))
+}
+
+fn run(
+    global: &Global,
+    env: &dyn Fn(&str) -> Option<String>,
+    staged: Option<&Staged>,
+) -> Result<Outcome> {
     if env(ENV_RUNNING).is_some_and(|v| !v.is_empty()) {
         return nothing("dbarch's own git command is running");
     }
@@ -155,9 +210,18 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
     if let Some(op) = operation_in_progress(&git, env) {
         return nothing(format!("{op} is in progress"));
     }
-    let head = match git.head().and_then(|h| h.peel_to_commit()) {
-        Ok(c) => c,
-        Err(e) => return Err(Error::git("reading HEAD", e)),
+    let synthetic = match staged {
+        Some(s) => Some(staged_commit(&git, s, env)?),
+        None => None,
+    };
+    let head = match synthetic {
+        Some(id) => git
+            .find_commit(id)
+            .map_err(|e| Error::git("reading the staged commit", e))?,
+        None => match git.head().and_then(|h| h.peel_to_commit()) {
+            Ok(c) => c,
+            Err(e) => return Err(Error::git("reading HEAD", e)),
+        },
     };
     if head.parent_count() > 1 {
         return nothing("HEAD is a merge commit");
@@ -183,6 +247,9 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
     changed_paths(&git, parent_tree.as_ref(), &tree, "", &mut changed)
         .map_err(|e| Error::git("comparing HEAD's tree with its parent's", e))?;
     if changed.is_empty() {
+        if staged.is_some() {
+            return nothing("nothing is staged");
+        }
         return nothing("the commit changed no file");
     }
     let root = git
@@ -203,10 +270,10 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
     }
     if !config.hook.branches.is_empty() {
         let branch = git
-            .head()
+            .find_reference("HEAD")
             .ok()
-            .filter(|h| h.is_branch())
-            .and_then(|h| h.shorthand().ok().map(str::to_string));
+            .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string))
+            .and_then(|t| t.strip_prefix("refs/heads/").map(str::to_string));
         let Some(branch) = branch else {
             return nothing("HEAD is not on a branch listed in [hook] branches");
         };
@@ -223,7 +290,7 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
     let mut renamed_files: Vec<(String, String)> = Vec::new();
     let mut followed: Vec<String> = Vec::new();
     let mut pairs: Vec<(String, String)> = Vec::new();
-    if config.docs_explicit {
+    if config.docs_explicit && staged.is_none() {
         if let Some(pt) = parent_tree.as_ref() {
             let mut text = fs::read_to_string(&config_file).ok();
             for (old, new) in crate::rename::renames(&git, pt, &tree) {
@@ -303,15 +370,21 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
     let head_id = head.id();
     let parent_id = parent.as_ref().map(|p| p.id());
     drop((tree, parent_tree, parent, head));
-    let repo = Repo::discover(&root)?;
-    if !same_path(repo.git().path(), git.path()) {
-        return Err(Error::Internal(format!(
-            "the repository at {} is not the one git ran the hook for ({})",
-            root.display(),
-            git.path().display()
-        )));
-    }
-    drop(git);
+    let repo = if synthetic.is_some() {
+        // The staged commit is in this repository's in-memory object database only.
+        Repo::with_head(git, synthetic)
+    } else {
+        let repo = Repo::discover(&root)?;
+        if !same_path(repo.git().path(), git.path()) {
+            return Err(Error::Internal(format!(
+                "the repository at {} is not the one git ran the hook for ({})",
+                root.display(),
+                git.path().display()
+            )));
+        }
+        drop(git);
+        repo
+    };
     let ws = Workspace {
         root,
         repo: Some(repo),
@@ -327,7 +400,133 @@ pub fn post_commit(global: &Global, env: &dyn Fn(&str) -> Option<String>) -> Res
             return nothing("the commit changed no managed document");
         }
     }
-    record(&ws, head_id, parent_id, &touched, renamed_files, env)
+    record(
+        &ws,
+        head_id,
+        parent_id,
+        &touched,
+        renamed_files,
+        env,
+        staged.is_some(),
+    )
+}
+
+/// The commit `git commit` would make of the index now (see [`preview`]), written to an
+/// in-memory object database added to `git`'s: nothing reaches `.git`.
+fn staged_commit(
+    git: &Repository,
+    staged: &Staged,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Oid> {
+    git.odb()
+        .and_then(|odb| odb.add_new_mempack_backend(1000).map(|_| ()))
+        .map_err(|e| Error::git("preparing an in-memory object database", e))?;
+    let mut index = open_index(git, env)?;
+    if index.has_conflicts() {
+        return Err(Error::Usage(
+            "the index has unresolved conflicts; `git commit` would refuse too".into(),
+        ));
+    }
+    let tree = index
+        .write_tree_to(git)
+        .map_err(|e| Error::git("reading the staged tree", e))?;
+    let tree = git
+        .find_tree(tree)
+        .map_err(|e| Error::git("reading the staged tree", e))?;
+    let parent = match git.head() {
+        Ok(h) => Some(
+            h.peel_to_commit()
+                .map_err(|e| Error::git("reading HEAD", e))?,
+        ),
+        Err(e)
+            if matches!(
+                e.code(),
+                git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+            ) =>
+        {
+            None
+        }
+        Err(e) => return Err(Error::git("reading HEAD", e)),
+    };
+    let workdir = git.workdir().unwrap_or_else(|| git.path());
+    let author = git_ident(workdir, "GIT_AUTHOR_IDENT", "GIT_AUTHOR_DATE", env)?;
+    let committer = git_ident(workdir, "GIT_COMMITTER_IDENT", "GIT_COMMITTER_DATE", env)?;
+    let message = staged
+        .message
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .unwrap_or(PLACEHOLDER_SUBJECT);
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    git.commit(
+        None,
+        &author,
+        &committer,
+        &format!("{message}\n"),
+        &tree,
+        &parents,
+    )
+    .map_err(|e| Error::git("making the staged commit in memory", e))
+}
+
+/// Who `git commit` would record (`git var <var>`), dated by `date_var` when that is
+/// set (as git does) and else now by the clock seam.
+fn git_ident(
+    dir: &Path,
+    var: &str,
+    date_var: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<git2::Signature<'static>> {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(["var", var])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::Usage(format!("cannot run git: {e}")))?;
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let parsed = out.status.success().then(|| parse_ident(&text)).flatten();
+    let Some((name, email, when, offset)) = parsed else {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let why = err
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("fatal:") || l.contains("identity"))
+            .unwrap_or("no identity");
+        return Err(Error::Usage(format!(
+            "git cannot tell who would commit ({why}); set user.name and user.email — \
+             `git commit` would fail the same way"
+        )));
+    };
+    let time = if env(date_var).is_some_and(|v| !v.trim().is_empty()) {
+        git2::Time::new(when, offset)
+    } else {
+        let now = workspace::now()?;
+        git2::Time::new(now.timestamp(), now.offset().local_minus_utc() / 60)
+    };
+    git2::Signature::new(&name, &email, &time)
+        .map_err(|e| Error::git("building the commit's signature", e))
+}
+
+/// `Name <email> 1764000000 +0100` → (name, email, seconds, offset in minutes).
+fn parse_ident(text: &str) -> Option<(String, String, i64, i32)> {
+    let open = text.rfind('<')?;
+    let close = text.rfind('>')?;
+    if close < open {
+        return None;
+    }
+    let name = text[..open].trim().to_string();
+    let email = text[open + 1..close].to_string();
+    let mut rest = text[close + 1..].split_whitespace();
+    let when: i64 = rest.next()?.parse().ok()?;
+    let tz = rest.next()?;
+    let sign = if tz.starts_with('-') { -1 } else { 1 };
+    let digits = tz.trim_start_matches(['+', '-']);
+    if digits.len() != 4 {
+        return None;
+    }
+    let h: i32 = digits[..2].parse().ok()?;
+    let m: i32 = digits[2..].parse().ok()?;
+    Some((name, email, when, sign * (h * 60 + m)))
 }
 
 /// Whether `branch` matches one of `[hook] branches` (a name or a glob).
@@ -497,6 +696,8 @@ struct DocWork {
     work_after: Option<String>,
     /// The sync state to remember afterwards (its `head` is filled in at the end).
     state: Option<syncstate::DocState>,
+    /// What a preview shows: the rows, the changed lines and Last Updated (old, new).
+    preview: Option<PreviewDoc>,
 }
 
 /// Plans and applies the rows for HEAD (`head`, first parent `parent`) in `touched`.
@@ -507,10 +708,15 @@ fn record(
     touched: &[String],
     extra_files: Vec<(String, String)>,
     env: &dyn Fn(&str) -> Option<String>,
+    preview: bool,
 ) -> Result<Outcome> {
     let repo = ws.repo()?;
     let git = repo.git();
-    let _lock = Lock::acquire(&git.path().join("dbarch.lock"), LOCK_WAIT)?;
+    let _lock = if preview {
+        None
+    } else {
+        Some(Lock::acquire(&git.path().join("dbarch.lock"), LOCK_WAIT)?)
+    };
     if repo.head_id()? != Some(head) {
         return nothing("HEAD moved while the hook waited for another dbarch run");
     }
@@ -584,7 +790,8 @@ fn record(
             head: p,
             last_substantive: floor,
         });
-        let plan_c = plan_for(repo, rel, &doc_c, &settings, since, head, amend)?;
+        // A preview cannot name the commit: its Commit cell stays empty, as in amend mode.
+        let plan_c = plan_for(repo, rel, &doc_c, &settings, since, head, amend || preview)?;
         if plan_c.rows.is_empty() && renamed.is_none() {
             let why = plan_c
                 .recorded
@@ -603,6 +810,18 @@ fn record(
                     .map(|r| String::from_utf8_lossy(r).into_owned())
             })
             .ok_or_else(|| Error::Internal(format!("{rel}: planned rows changed nothing")))?;
+        if preview {
+            work.push(DocWork {
+                preview: Some(preview_doc(rel, &doc_c, &new_committed, &plan_c, &labels)),
+                doc,
+                mode: entry.filemode(),
+                new_committed,
+                work_before: None,
+                work_after: None,
+                state: None,
+            });
+            continue;
+        }
         let work_before = match fs::read(&doc.abs) {
             Ok(b) => Some(b),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -657,6 +876,7 @@ fn record(
             work_before,
             work_after,
             state,
+            preview: None,
         });
     }
     for (rel, text) in extra_files {
@@ -673,11 +893,17 @@ fn record(
                 work_after: Some(text.clone()),
                 new_committed: text,
                 state: None,
+                preview: None,
             });
         }
     }
     if work.is_empty() {
         return nothing(format!("already recorded ({})", recorded.join("; ")));
+    }
+    if preview {
+        return Ok(Outcome::Preview(
+            work.into_iter().filter_map(|w| w.preview).collect(),
+        ));
     }
     let docs: Vec<String> = work.iter().map(|w| w.doc.rel.clone()).collect();
     let outcome = if amend {
@@ -777,6 +1003,27 @@ fn reword_row(bytes: &[u8], labels: &Labels, r: &Reword) -> Option<Vec<u8>> {
     )
     .ok()?;
     Some(edited.into_bytes())
+}
+
+/// What a preview shows for one document: `plan`'s rows, the lines of `new` that are
+/// not in `doc` (as written), and Last Updated before and after.
+fn preview_doc(rel: &str, doc: &Document, new: &str, plan: &Plan, labels: &Labels) -> PreviewDoc {
+    let lines = similar::TextDiff::from_lines(doc.text.src.as_str(), new)
+        .iter_all_changes()
+        .filter(|c| c.tag() == similar::ChangeTag::Insert)
+        .map(|c| c.value().trim_end_matches(['\n', '\r']).to_string())
+        .collect();
+    let after = Document::parse_str(new, labels).ok();
+    let lu = |d: &Document| d.field(FieldKind::LastUpdated).map(|f| f.raw.clone());
+    PreviewDoc {
+        path: rel.to_string(),
+        rows: plan.rows.iter().map(|r| r.row.clone()).collect(),
+        lines,
+        last_updated: PreviewDates {
+            old: lu(doc),
+            new: after.as_ref().and_then(lu),
+        },
+    }
 }
 
 /// The plan for HEAD alone: only rows for `head` are kept, and in amend mode their Commit
@@ -1508,6 +1755,21 @@ mod tests {
         let mut all = Vec::new();
         changed_paths(&git, None, &t1, "", &mut all).unwrap();
         assert_eq!(all.len(), 3);
+    }
+
+    #[test]
+    fn git_var_idents() {
+        assert_eq!(
+            parse_ident("Bob Example <bob@example.com> 1764000000 -0130"),
+            Some((
+                "Bob Example".into(),
+                "bob@example.com".into(),
+                1764000000,
+                -90
+            ))
+        );
+        assert_eq!(parse_ident("no identity"), None);
+        assert_eq!(parse_ident("A <a@b> notanumber +0000"), None);
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod remind_github;
 mod review;
 mod review_pty;
 mod safety;
+mod staged;
 mod status;
 mod surface;
 mod sync;

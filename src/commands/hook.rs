@@ -43,6 +43,7 @@ fn post_commit(ui: &mut Ui, global: &Global) {
             short(commit),
             docs.join(", ")
         )),
+        Ok(Ok(Outcome::Preview(_))) => None,
         Ok(Err(e)) => Some(format!("dbarch: hook skipped: {e}")),
         Err(panic) => {
             let what = panic

@@ -13,6 +13,7 @@ mod man;
 pub mod merge_driver;
 mod remind;
 mod review;
+mod staged;
 mod status;
 mod sync;
 
@@ -29,6 +30,7 @@ pub fn run(ui: &mut Ui, cli: Cli) -> Result<u8> {
     let code = match cli.command {
         Command::Init(args) => init::run(ui, &Workspace::open(g, &Overrides::default())?, args),
         Command::Lint(args) => lint::run(ui, &Workspace::open(g, &Overrides::default())?, args),
+        Command::Sync(args) if args.staged => staged::run(ui, g, args),
         Command::Sync(args) => {
             let o = Overrides {
                 timezone: args.timezone.clone(),
