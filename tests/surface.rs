@@ -228,6 +228,9 @@ fn help_texts_have_examples_and_are_snapshotted() {
         "hooks",
         "completions",
         "man",
+        "doctor",
+        "resolve",
+        "merge-driver",
     ];
     insta::assert_snapshot!("help", help_of(&["--help"]));
     for c in commands {
