@@ -146,7 +146,7 @@ Examples:
     /// of both sides' rows, header dates the newest. Exit 1 when a body conflict is left
     /// as conflict markers.
     #[command(after_help = "\
-Examples (git runs it; you register it once):
+Examples:
   dbarch hooks install                 sets merge.dbarch.driver and .gitattributes
   git config merge.dbarch.driver 'dbarch merge-driver --marker-size %L %O %A %B %P'")]
     MergeDriver(MergeDriverArgs),
