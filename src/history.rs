@@ -44,7 +44,7 @@ use chrono::{DateTime, FixedOffset};
 use git2::{Commit, ErrorCode, ObjectType, Oid, Repository, Sort, Tree};
 use smallvec::SmallVec;
 
-use crate::{Error, Result};
+use crate::{similarity, Error, Result};
 
 /// Default similarity (percent) for rename detection, as in git.
 const DEFAULT_RENAME_THRESHOLD: u16 = 50;
@@ -577,6 +577,7 @@ impl Repo {
         let mut walked = 0;
         let mut blobs = Blobs::default();
         let mut keys = FilterKeys::default();
+        let mut renames = Renames::default();
 
         let mut owned: Node;
         // Reused from commit to commit.
@@ -676,6 +677,7 @@ impl Repo {
                             (ptree, &mut parent_roots[i]),
                             threshold,
                             &mut subtrees,
+                            &mut renames,
                         )?
                     };
                     parent_states.push((pid, ps));
@@ -934,6 +936,7 @@ impl Repo {
         (parent_tree, parent_root): (Oid, &mut Option<Tree<'r>>),
         threshold: u16,
         subtrees: &mut Vec<(Oid, Tree<'r>)>,
+        renames: &mut Renames,
     ) -> Result<DocState> {
         if parent_tree == child_tree {
             return Ok(state.clone());
@@ -966,7 +969,14 @@ impl Repo {
         let Some(tree) = child_tree_obj.as_ref() else {
             return Err(Error::Internal("child tree not loaded".into()));
         };
-        match self.rename_source(parent_root, tree, &state.path, child_blob, threshold)? {
+        match self.rename_source(
+            parent_root,
+            tree,
+            &state.path,
+            child_blob,
+            threshold,
+            renames,
+        )? {
             Some(old) => {
                 let (blob, trees) = self.locate(parent_root, &old, None, subtrees)?;
                 Ok(DocState {
@@ -996,6 +1006,26 @@ impl Repo {
         path: &Path,
         blob: Oid,
         threshold: u16,
+        renames: &mut Renames,
+    ) -> Result<Option<PathBuf>> {
+        let key = (old.id(), new.id(), blob, PathBuf::from(path));
+        if let Some(found) = renames.found.get(&key) {
+            return Ok(found.clone());
+        }
+        let found = self.find_rename_source(old, new, path, blob, threshold, renames)?;
+        renames.found.insert(key, found.clone());
+        Ok(found)
+    }
+
+    /// [`Repo::rename_source`] without the cache.
+    fn find_rename_source(
+        &self,
+        old: &Tree<'_>,
+        new: &Tree<'_>,
+        path: &Path,
+        blob: Oid,
+        threshold: u16,
+        renames: &mut Renames,
     ) -> Result<Option<PathBuf>> {
         let mut gone: Vec<(String, Oid)> = Vec::new();
         let mut added: Vec<String> = Vec::new();
@@ -1025,30 +1055,35 @@ impl Repo {
             return Ok(exact);
         }
 
-        // Similarity: the diff limited to the deleted and added files is the whole diff
-        // as far as rename detection goes (modified files are not rename sources).
-        let mut diff_opts = git2::DiffOptions::new();
-        diff_opts.disable_pathspec_match(true);
-        for (p, _) in &gone {
-            diff_opts.pathspec(p.as_str());
-        }
-        for p in &added {
-            diff_opts.pathspec(p.as_str());
-        }
-        let mut diff = self
-            .repo
-            .diff_tree_to_tree(Some(old), Some(new), Some(&mut diff_opts))
-            .map_err(|e| Error::git("diffing trees for rename detection", e))?;
-        let mut find = git2::DiffFindOptions::new();
-        find.renames(true).rename_threshold(threshold);
-        diff.find_similar(Some(&mut find))
-            .map_err(|e| Error::git("detecting renames", e))?;
-        for delta in diff.deltas() {
-            if delta.status() == git2::Delta::Renamed && delta.new_file().path() == Some(path) {
-                return Ok(delta.old_file().path().map(Path::to_path_buf));
+        // Similarity of the document's blob against the deleted files only (git's
+        // diffcore-rename for one destination): files with the same name first, as git's
+        // basename step, then every deleted file whose size allows the threshold. Each
+        // candidate's signature is computed once per walk (see [`Renames`]).
+        let min = similarity::min_score(threshold);
+        let Some(doc_sig) = renames.signature(self, blob) else {
+            return Ok(None);
+        };
+        let same_name = |p: &str| {
+            Path::new(p)
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                == file_name
+        };
+        let mut best: Option<(u64, &str)> = None;
+        for pass_same_name in [true, false] {
+            if !pass_same_name && best.is_some() {
+                break;
+            }
+            for (old_path, id) in gone.iter().filter(|(p, _)| same_name(p) == pass_same_name) {
+                let Some(score) = renames.score(self, *id, &doc_sig, min) else {
+                    continue;
+                };
+                if score >= min && best.is_none_or(|(b, _)| score > b) {
+                    best = Some((score, old_path));
+                }
             }
         }
-        Ok(None)
+        Ok(best.map(|(_, p)| PathBuf::from(p)))
     }
 
     /// Files (blobs, links, submodules) in `old` and not in `new` at the same path as
@@ -1269,6 +1304,66 @@ fn classify(state: &DocState, parents: &[(Oid, DocState)]) -> Option<ChangeKind>
         (Some(_), None) => Some(ChangeKind::Deleted),
         (Some(_), Some(_)) if first.path != state.path => Some(ChangeKind::Renamed),
         (Some(_), Some(_)) => Some(ChangeKind::Modified),
+    }
+}
+
+/// What rename detection learnt during one walk: the rename source found per (old
+/// tree, new tree, document blob, path), and per blob its size and similarity
+/// signature. A topic branch forked before a mass rename and merged after it makes
+/// every such merge look for the document's source among the same deleted files;
+/// each is read and hashed once.
+#[derive(Default)]
+struct Renames {
+    found: HashMap<(Oid, Oid, Oid, PathBuf), Option<PathBuf>>,
+    sizes: HashMap<Oid, Option<usize>, OidHash>,
+    signatures: HashMap<Oid, Option<Rc<similarity::Signature>>, OidHash>,
+}
+
+impl Renames {
+    /// A blob's size from its header (`None`: not a readable blob, as a submodule).
+    fn size(&mut self, repo: &Repo, id: Oid) -> Option<usize> {
+        if let Some(size) = self.sizes.get(&id) {
+            return *size;
+        }
+        let size = repo
+            .repo
+            .odb()
+            .ok()
+            .and_then(|odb| odb.read_header(id).ok())
+            .and_then(|(size, kind)| (kind == ObjectType::Blob).then_some(size));
+        self.sizes.insert(id, size);
+        size
+    }
+
+    /// A blob's similarity signature.
+    fn signature(&mut self, repo: &Repo, id: Oid) -> Option<Rc<similarity::Signature>> {
+        if let Some(sig) = self.signatures.get(&id) {
+            return sig.clone();
+        }
+        let sig = repo
+            .repo
+            .find_blob(id)
+            .ok()
+            .map(|b| Rc::new(similarity::Signature::of(b.content())));
+        self.signatures.insert(id, sig.clone());
+        sig
+    }
+
+    /// The score of blob `id` renamed to the document (`doc`), or `None` when its size
+    /// alone rules it out below `min` (it is then not read) or it is not a blob.
+    fn score(
+        &mut self,
+        repo: &Repo,
+        id: Oid,
+        doc: &similarity::Signature,
+        min: u64,
+    ) -> Option<u64> {
+        let size = self.size(repo, id)?;
+        if !similarity::sizes_allow(size, doc.size, min) {
+            return None;
+        }
+        let sig = self.signature(repo, id)?;
+        Some(similarity::score(&sig, doc))
     }
 }
 
