@@ -999,10 +999,13 @@ impl Repo {
 
     /// The path in `old` that became `path` in `new` by a rename, if any.
     ///
-    /// As `git diff --find-renames` between the two trees, but reading only the subtrees
-    /// that differ: an exact rename (same blob; a deleted file with the same name
-    /// preferred) first, else libgit2's similarity detection over the files deleted and
-    /// added between the trees.
+    /// As git's rename detection for this one destination (`diffcore-rename`), reading
+    /// only the subtrees that differ: an exact rename (same blob; a deleted file with
+    /// the same name preferred) first, else git's similarity score of each deleted file
+    /// against the document's blob (see [`Repo::find_rename_source`]). Found once per
+    /// (tree pair, blob, path) in a walk. Only the document is scored: a deleted file
+    /// that git would pair with another added file it resembles more can still be the
+    /// document's source here (following one document, its best source is what counts).
     fn rename_source(
         &self,
         old: &Tree<'_>,
@@ -1061,24 +1064,40 @@ impl Repo {
 
         // Similarity of the document's blob against the deleted files only (git's
         // diffcore-rename for one destination): files with the same name first, as git's
-        // basename step, then every deleted file whose size allows the threshold. Each
+        // basename step, then the same name with another extension, then every deleted
+        // file whose size allows the threshold; the first of these groups with a file at
+        // or above the threshold gives the source (its most similar file). Each
         // candidate's signature is computed once per walk (see [`Renames`]).
         let min = similarity::min_score(threshold);
         let Some(doc_sig) = renames.signature(self, blob) else {
             return Ok(None);
         };
-        let same_name = |p: &str| {
-            Path::new(p)
+        // How close a deleted file's name is to the document's: 0 the same file name
+        // (case aside), 1 the same name but for the extension (`config.txt` ->
+        // `config.adoc`, a mass rename's usual shape), 2 any other.
+        let stem = |name: &str| match name.rfind('.') {
+            Some(dot) if dot > 0 => name[..dot].to_string(),
+            _ => name.to_string(),
+        };
+        let doc_stem = file_name.as_deref().map(stem);
+        let kinship = |p: &str| {
+            let name = Path::new(p)
                 .file_name()
-                .map(|n| n.to_string_lossy().to_lowercase())
-                == file_name
+                .map(|n| n.to_string_lossy().to_lowercase());
+            if name == file_name {
+                0
+            } else if name.as_deref().map(stem) == doc_stem {
+                1
+            } else {
+                2
+            }
         };
         let mut best: Option<(u64, &str)> = None;
-        for pass_same_name in [true, false] {
-            if !pass_same_name && best.is_some() {
+        for pass in 0..3 {
+            if best.is_some() {
                 break;
             }
-            for (old_path, id) in gone.iter().filter(|(p, _)| same_name(p) == pass_same_name) {
+            for (old_path, id) in gone.iter().filter(|(p, _)| kinship(p) == pass) {
                 let Some(score) = renames.score(self, *id, &doc_sig, min) else {
                     continue;
                 };
