@@ -432,14 +432,25 @@ fn change_text(change: &DocChange, sections: &Sections, s: &Settings) -> String 
         })
         .collect::<Vec<_>>()
         .join(" ");
-    let text = s
-        .changelog
-        .change_template
+    // A placeholder with nothing to say takes its brackets with it (`{subject}
+    // ({sections})` with no sections is the subject alone); brackets that come from the
+    // commit (`Add foo() function`) are the commit's.
+    let mut template = s.changelog.change_template.clone();
+    for (name, value) in [("{sections}", titles.as_str()), ("{body}", body.trim())] {
+        if value.is_empty() {
+            for (open, close) in [("(", ")"), ("[", "]")] {
+                template = template
+                    .replace(&format!("{open}{name}{close}"), "")
+                    .replace(&format!("{open} {name} {close}"), "");
+            }
+        }
+    }
+    let text = template
         .replace("{subject}", &subject)
         .replace("{sections}", &titles)
         .replace("{sha}", &short(c.id))
         .replace("{body}", body.trim());
-    let text = text.replace("()", "").replace("( )", "");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let text = text.trim();
     if text.is_empty() {
         return if titles.is_empty() {
@@ -451,18 +462,33 @@ fn change_text(change: &DocChange, sections: &Sections, s: &Settings) -> String 
     text.to_string()
 }
 
-/// `feat(db)!: add replicas` → `Add replicas`.
+/// `feat(db)!: add replicas` → `Add replicas`. Only the conventional-commit *types*
+/// ([`CONVENTIONAL_TYPES`]) are stripped: any other `word:` prefix is the area the
+/// commit is about (git.git's `receive-pack: use strict mode`) and stays. The first
+/// letter is capitalised only when the first word is a plain lowercase word, never an
+/// identifier or an area (`gc.*`, `lock_packed_refs()`, `` `code` ``, `git-config`,
+/// `config:`).
 pub fn clean_subject(summary: &str) -> String {
     let s = summary.trim();
-    let rest = conventional(s).map_or(s, |(_, _, rest)| rest);
-    let mut chars = rest.trim().chars();
+    let rest = conventional(s).map_or(s, |(_, _, rest)| rest).trim();
+    let first = rest.split_whitespace().next().unwrap_or("");
+    // `area:` names a part of the project (a command, a file): kept as written.
+    let word = first.trim_end_matches([',', ';', '.', '!', '?']);
+    let plain = !word.is_empty() && word.chars().all(|c| c.is_alphabetic() && c.is_lowercase());
+    let mut chars = rest.chars();
     match chars.next() {
-        Some(f) => f.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+        Some(f) if plain => f.to_uppercase().chain(chars).collect(),
+        _ => rest.to_string(),
     }
 }
 
-/// `type(scope)!: rest` → (type, breaking, rest).
+/// The Conventional Commits types (and Angular's) that [`clean_subject`] strips.
+pub const CONVENTIONAL_TYPES: &[&str] = &[
+    "feat", "fix", "docs", "chore", "refactor", "perf", "test", "build", "ci", "style", "revert",
+];
+
+/// `type(scope)!: rest` → (type, breaking, rest), for the types in
+/// [`CONVENTIONAL_TYPES`] only.
 fn conventional(s: &str) -> Option<(&str, bool, &str)> {
     let colon = s.find(": ")?;
     let head = &s[..colon];
@@ -476,8 +502,7 @@ fn conventional(s: &str) -> Option<(&str, bool, &str)> {
         None => head,
     };
     // Types are lowercase by convention; `Update: x` is a plain subject.
-    let type_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
-    if ty.is_empty() || !ty.chars().all(type_char) || ty.len() > 20 {
+    if !CONVENTIONAL_TYPES.contains(&ty) {
         return None;
     }
     Some((ty, bang, &s[colon + 2..]))
@@ -710,6 +735,23 @@ mod tests {
         assert_eq!(clean_subject("Update: the doc"), "Update: the doc");
         assert_eq!(clean_subject("add x: y z"), "Add x: y z");
         assert_eq!(clean_subject("été"), "Été");
+        // Other `word:` prefixes are the area and stay (git.git's style).
+        assert_eq!(
+            clean_subject("receive-pack: use strict mode"),
+            "receive-pack: use strict mode"
+        );
+        assert_eq!(clean_subject("config: add x"), "config: add x");
+        assert_eq!(clean_subject("revert: undo y"), "Undo y");
+        assert_eq!(clean_subject("perf(walk)!: faster"), "Faster");
+        // Identifiers are never capitalised.
+        assert_eq!(clean_subject("gc.* configuration"), "gc.* configuration");
+        assert_eq!(
+            clean_subject("docs: lock_packed_refs() is gone"),
+            "lock_packed_refs() is gone"
+        );
+        assert_eq!(clean_subject("`git gc` runs"), "`git gc` runs");
+        assert_eq!(clean_subject("git-config: x"), "git-config: x");
+        assert_eq!(clean_subject("add foo() function"), "Add foo() function");
     }
 
     #[test]
@@ -718,5 +760,7 @@ mod tests {
         assert_eq!(conventional("fix(api)!: x"), Some(("fix", true, "x")));
         assert_eq!(conventional("no colon here"), None);
         assert_eq!(conventional("two words: x"), None);
+        assert_eq!(conventional("area: x"), None);
+        assert_eq!(conventional("ci(deps): x"), Some(("ci", false, "x")));
     }
 }
