@@ -10,6 +10,7 @@ mod hardening;
 mod hook;
 mod init;
 mod lint;
+mod real_histories;
 mod remind;
 mod review;
 mod review_pty;

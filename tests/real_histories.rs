@@ -1,0 +1,130 @@
+//! Shapes of real projects' histories (issue 14): git.git's mass rename with topic
+//! branches merged across it, criss-cross and octopus merges, and the subjects real
+//! projects write.
+use std::path::Path;
+
+use crate::common::*;
+
+const ANA: (&str, &str) = ("Ana Lima", "ana@example.com");
+
+/// The rows' Change cells of `doc`'s Change Log, in table order.
+fn changes(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.starts_with("| 20"))
+        .map(|l| l.split(" | ").nth(1).unwrap_or("").to_string())
+        .collect()
+}
+
+/// benches/gen-mass-rename.sh at a small size: files renamed in one commit, topic
+/// branches forked before and merged after, a criss-cross and an octopus merge.
+#[test]
+fn mass_rename_with_topics_merged_across_it_gets_every_row_and_no_merge_rows() {
+    let repo = TestRepo::without_git();
+    let dir = repo.path().join("r");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/gen-mass-rename.sh");
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .args(["--files", "40", "--topics", "8"])
+        .arg(&dir)
+        .envs(
+            hermetic_env()
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k, v))),
+        )
+        .output()
+        .expect("run the generator");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = "Documentation/architecture.adoc";
+    let logged = run_git(&dir, &["log", "--follow", "--format=%s", "--", doc]);
+    let mut cmd = dbarch();
+    cmd.current_dir(&dir);
+    cmd.args(["sync", doc]).assert().success();
+    let text = std::fs::read_to_string(dir.join(doc)).unwrap();
+    let rows = changes(&text);
+    // Every commit git log --follow lists (it shows no merges), none other: the topics'
+    // merges, the criss-cross and the octopus merge are clean, so they get no row.
+    // (git log --follow --reverse does not follow: reversed here.)
+    let lower_first = |s: &str| {
+        let mut c = s.chars();
+        c.next()
+            .map(|f| f.to_lowercase().chain(c).collect::<String>())
+            .unwrap_or_default()
+    };
+    let expected: Vec<String> = logged
+        .lines()
+        .rev()
+        .map(|s| lower_first(s.strip_prefix("docs: ").unwrap_or(s)))
+        .collect();
+    let got: Vec<String> = rows.iter().map(|r| lower_first(r)).collect();
+    assert_eq!(got, expected);
+    assert_eq!(rows.len(), 16, "{rows:?}");
+    assert!(rows
+        .iter()
+        .any(|r| r == "Documentation: rename *.txt to *.adoc"));
+    assert!(rows.iter().any(|r| r.starts_with("Topic 4 revises")));
+    assert!(rows.iter().any(|r| r == "X revises item 104"));
+    assert!(rows.iter().any(|r| r == "o1 revises item 108"));
+    assert!(!rows.iter().any(|r| r.starts_with("Merge")), "{rows:?}");
+    // status agrees: nothing unrecorded after the sync.
+    let mut cmd = dbarch();
+    cmd.current_dir(&dir);
+    let out = cmd.args(["status", "--format", "json", doc]).assert();
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(
+        json["documents"][0]["unrecorded"],
+        serde_json::json!([]),
+        "{json}"
+    );
+}
+
+/// Subjects as git.git and other real projects write them keep their meaning.
+#[test]
+fn subjects_keep_their_area_identifiers_and_brackets() {
+    let repo = TestRepo::new();
+    repo.write_doc_config("");
+    let text = filled_doc();
+    repo.write_commit(
+        DOC,
+        &text,
+        "docs: add the document",
+        ANA,
+        "2026-01-05T10:00:00Z",
+    );
+    let subjects = [
+        "receive-pack: use strict mode for fsck",
+        "gc.* configuration is described",
+        "lock_packed_refs() takes a timeout",
+        "Add foo() function",
+        "feat(db)!: add `git log <path>` to the examples",
+    ];
+    for (i, s) in subjects.iter().enumerate() {
+        let edited = text.replace("everything transactional.", &format!("everything ({i})."));
+        repo.write_commit(
+            DOC,
+            &edited,
+            s,
+            ANA,
+            &format!("2026-01-{:02}T10:00:00Z", 6 + i),
+        );
+    }
+    repo.dbarch().args(["sync"]).assert().success();
+    let rows = changes(&repo.read(DOC));
+    let joined = rows.join("\n");
+    for expected in [
+        "receive-pack: use strict mode for fsck",
+        "gc.* configuration is described",
+        "lock_packed_refs() takes a timeout",
+        "Add foo() function",
+        "Add `git log <path>` to the examples",
+    ] {
+        assert!(
+            rows.iter().any(|r| r.starts_with(expected)),
+            "{expected:?} not in\n{joined}"
+        );
+    }
+    assert!(!joined.contains("&lt;path&gt;"), "{joined}");
+}
