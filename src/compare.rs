@@ -392,8 +392,7 @@ impl<'a> Comparer<'a> {
     }
 }
 
-/// The document with the managed spans (header values, Change Log rows) removed and line
-/// endings normalised.
+/// The document with the managed spans (header values, Change Log rows) removed.
 fn masked(d: &Document) -> String {
     let t = &d.text;
     let mut cut: Vec<std::ops::Range<usize>> = d.fields.iter().map(|f| f.value.clone()).collect();
@@ -413,10 +412,8 @@ fn masked(d: &Document) -> String {
         }
     }
     out.push_str(&t.src[pos..]);
-    if out.contains('\r') {
-        out = out.replace("\r\n", "\n");
-    }
-    out.truncate(out.trim_end().len());
+    // Everything else counts as it is: trailing spaces, blank lines at the end and line
+    // endings are changes of their own (`skip-whitespace-only` is how to skip them).
     out
 }
 
@@ -443,16 +440,23 @@ mod tests {
     const DOC: &str = "# DB\n\n**Last Updated:** 2026-01-01\n\n## Storage\n\nPostgres.\n\n## Change Log\n\n| Date | Change | Author | Impact |\n|---|---|---|---|\n| 2026-01-01 | Start | Ana | Low |\n";
 
     #[test]
-    fn masked_ignores_header_values_rows_and_line_endings() {
+    fn masked_ignores_header_values_and_rows_only() {
         let a = parse(DOC);
         let b = parse(
             &DOC.replace("2026-01-01 | Start", "2026-02-02 | Other")
-                .replace("** 2026-01-01", "** 2026-03-03")
-                .replace('\n', "\r\n"),
+                .replace("** 2026-01-01", "** 2026-03-03"),
         );
         assert_eq!(masked(&a), masked(&b));
         let c = parse(&DOC.replace("Postgres.", "MySQL."));
         assert_ne!(masked(&a), masked(&c));
+        // Whitespace is a change (a row unless `skip-whitespace-only`).
+        for changed in [
+            DOC.replace('\n', "\r\n"),
+            format!("{DOC}\n\n"),
+            DOC.replace("Postgres.", "Postgres.  "),
+        ] {
+            assert_ne!(masked(&a), masked(&parse(&changed)), "{changed:?}");
+        }
     }
 
     #[test]

@@ -128,3 +128,44 @@ fn subjects_keep_their_area_identifiers_and_brackets() {
     }
     assert!(!joined.contains("&lt;path&gt;"), "{joined}");
 }
+
+/// Whitespace-only commits of every kind: blank lines at the end, trailing spaces, line
+/// endings only ("War on whitespace" in git.git).
+fn whitespace_kinds(config: &str) -> Vec<String> {
+    let repo = TestRepo::new();
+    repo.write("dbarch.toml", config);
+    let text = filled_doc();
+    repo.write_commit(DOC, &text, "Add the document", ANA, "2026-01-05T10:00:00Z");
+    let text = format!("{text}\n\n");
+    repo.write_commit(
+        DOC,
+        &text,
+        "Blank lines at the end",
+        ANA,
+        "2026-01-06T10:00:00Z",
+    );
+    let text = text.replace("everything transactional.", "everything transactional.   ");
+    repo.write_commit(DOC, &text, "Trailing spaces", ANA, "2026-01-07T10:00:00Z");
+    let text = text.replace('\n', "\r\n");
+    repo.write_commit(DOC, &text, "War on whitespace", ANA, "2026-01-08T10:00:00Z");
+    repo.dbarch().args(["sync", DOC]).assert().success();
+    changes(&repo.read(DOC).replace("\r\n", "\n"))
+}
+
+#[test]
+fn whitespace_only_commits_of_every_kind_get_rows_unless_skipped() {
+    let rows = whitespace_kinds("");
+    for subject in [
+        "Blank lines at the end",
+        "Trailing spaces",
+        "War on whitespace",
+    ] {
+        assert!(
+            rows.iter().any(|r| r == subject),
+            "{subject:?} not in {rows:?}"
+        );
+    }
+    let rows = whitespace_kinds("[changelog]\nskip-whitespace-only = true\n");
+    // (The first commit brings its own row: rule 2.)
+    assert_eq!(rows, vec!["First version".to_string()]);
+}
