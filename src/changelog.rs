@@ -186,7 +186,7 @@ pub fn plan_from_history(
         let c = &change.commit;
         let date = local_date(c, &s.changelog.timezone);
         if change.shallow_boundary {
-            let text = change_text(change, &Sections::default(), s);
+            let text = change_text(change, &Sections::default(), s, &repo.short_id(c.id));
             if matcher.refers(c, &text, date) {
                 reached_recorded = true;
             }
@@ -208,7 +208,8 @@ pub fn plan_from_history(
             plan.recorded.push((c.id, Recorded::AddsRows));
             continue;
         }
-        let text = change_text(change, &sections, s);
+        let sha = repo.short_id(c.id);
+        let text = change_text(change, &sections, s, &sha);
         if matcher.refers(c, &text, date) {
             reached_recorded = true;
             plan.recorded.push((c.id, Recorded::RowRefers));
@@ -222,7 +223,7 @@ pub fn plan_from_history(
             commit: doc
                 .table()
                 .and_then(|t| t.index_of(Column::Commit))
-                .map(|_| short(c.id)),
+                .map(|_| sha.clone()),
         };
         matcher.add(c, &text, date);
         plan.rows.push(PlannedRow {
@@ -418,7 +419,7 @@ impl Sections {
 
 /// The Change cell: the template with `{subject}` (without a conventional-commit
 /// prefix, capitalised), `{sections}`, `{sha}` and `{body}`.
-fn change_text(change: &DocChange, sections: &Sections, s: &Settings) -> String {
+fn change_text(change: &DocChange, sections: &Sections, s: &Settings, sha: &str) -> String {
     let c = &change.commit;
     let subject = clean_subject(&c.summary);
     let titles = sections.titles().join(", ");
@@ -448,7 +449,7 @@ fn change_text(change: &DocChange, sections: &Sections, s: &Settings) -> String 
     let text = template
         .replace("{subject}", &subject)
         .replace("{sections}", &titles)
-        .replace("{sha}", &short(c.id))
+        .replace("{sha}", sha)
         .replace("{body}", body.trim());
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let text = text.trim();

@@ -60,6 +60,8 @@ pub struct Repo {
     graph: std::cell::OnceCell<Option<graph::CommitGraph>>,
     /// The last walk's commits (see [`Repo::walk_commits`]).
     walks: std::cell::RefCell<Option<WalkMemo>>,
+    /// The shortest abbreviation git would use here (see [`Repo::short_id`]).
+    abbrev: std::cell::OnceCell<usize>,
 }
 
 /// A walk's commits in order, with what the walk needs of each.
@@ -321,7 +323,34 @@ impl Repo {
             mailmap,
             graph: std::cell::OnceCell::new(),
             walks: std::cell::RefCell::new(None),
+            abbrev: std::cell::OnceCell::new(),
         }
+    }
+
+    /// `id` abbreviated as `git rev-parse --short` does: as long as the repository's
+    /// size calls for (git's `core.abbrev=auto`: half the bits of the packed-object
+    /// count, in hex digits, at least 7), and longer while another object shares the
+    /// prefix. 7 characters name two commits in git.git.
+    pub fn short_id(&self, id: Oid) -> String {
+        let hex = id.to_string();
+        let start = *self.abbrev.get_or_init(|| {
+            let count = packed_object_count(&self.repo.path().join("objects").join("pack"))
+                + packed_object_count(&self.repo.commondir().join("objects").join("pack"))
+                    * usize::from(self.repo.commondir() != self.repo.path());
+            auto_abbrev(count)
+        });
+        let Ok(odb) = self.repo.odb() else {
+            return hex[..start.min(hex.len())].to_string();
+        };
+        let mut len = start;
+        while len < hex.len() {
+            match odb.exists_prefix(id, len) {
+                Ok(_) => break,
+                Err(e) if e.code() == ErrorCode::Ambiguous => len += 1,
+                Err(_) => break,
+            }
+        }
+        hex[..len.min(hex.len())].to_string()
     }
 
     /// The underlying git2 repository.
@@ -1405,6 +1434,47 @@ impl Blobs {
         self.0.insert(id, bytes.clone());
         Ok(bytes)
     }
+}
+
+/// The objects in the packs under `dir` (each index's last fan-out entry).
+fn packed_object_count(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut count = 0usize;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "idx") {
+            continue;
+        }
+        let Ok(mut f) = std::fs::File::open(&path) else {
+            continue;
+        };
+        use std::io::Read;
+        let mut head = [0u8; 8 + 256 * 4];
+        if f.read_exact(&mut head).is_err() {
+            continue;
+        }
+        // Version 2 starts with a magic and a version; version 1 with the fan-out.
+        let at = if head[..4] == [0xff, b't', b'O', b'c'] {
+            8 + 255 * 4
+        } else {
+            255 * 4
+        };
+        if let Some(b) = head.get(at..at + 4) {
+            count += u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        }
+    }
+    count
+}
+
+/// git's automatic abbreviation length for `count` objects (`find_unique_abbrev_r`).
+fn auto_abbrev(count: usize) -> usize {
+    if count == 0 {
+        return 7;
+    }
+    let msb = usize::BITS as usize - 1 - count.leading_zeros() as usize;
+    (msb + 1).div_ceil(2).max(7)
 }
 
 /// Process-wide libgit2 settings for reading history (see the module documentation).
@@ -2999,6 +3069,22 @@ mod tests {
         assert_eq!(info.body, "");
         assert!(info.trailers.is_empty() && info.co_authors.is_empty());
         assert!(info.parent_ids.is_empty());
+    }
+
+    #[test]
+    fn short_ids_are_as_long_as_git_makes_them() {
+        assert_eq!(auto_abbrev(0), 7);
+        assert_eq!(auto_abbrev(5_000), 7);
+        // git.git: about 400,000 objects -> 10 digits.
+        assert_eq!(auto_abbrev(400_000), 10);
+        assert_eq!(auto_abbrev(1 << 24), 13);
+        let mut f = Fixture::new();
+        let a = f.commit(&[], &[(DOC, Some(V1))], "Add doc");
+        f.head(a);
+        let repo = f.repo();
+        let short = repo.short_id(a);
+        assert_eq!(short.len(), 7);
+        assert!(a.to_string().starts_with(&short));
     }
 
     #[test]
