@@ -265,6 +265,10 @@ pub fn plan_from_history(
         plan.rows.retain(|r| keep.contains(&r.commit));
         plan.truncated = true;
     }
+    // Rows in date order (the table is date-ordered): the walk's topological order puts
+    // a commit with an older author date (a rebased or cherry-picked one, a long topic
+    // branch) after newer ones. Stable: the same day keeps the walk's order.
+    plan.rows.sort_by_key(|r| r.date);
     let review = last_review(doc);
     plan.last_substantive = newest;
     plan.last_updated = newest.max(review).or(newest);

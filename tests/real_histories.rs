@@ -169,3 +169,40 @@ fn whitespace_only_commits_of_every_kind_get_rows_unless_skipped() {
     // (The first commit brings its own row: rule 2.)
     assert_eq!(rows, vec!["First version".to_string()]);
 }
+
+/// A commit whose author date is older than its parent's (rebased, cherry-picked, a long
+/// topic) gets its row in date order.
+#[test]
+fn rows_are_written_in_date_order() {
+    let repo = TestRepo::new();
+    repo.write_doc_config("");
+    let text = filled_doc();
+    repo.write_commit(DOC, &text, "Add the document", ANA, "2026-01-05T10:00:00Z");
+    let edit = |n: u32, author_date: &str, committer_date: &str| {
+        let t = text.replace("everything transactional.", &format!("everything ({n})."));
+        repo.write(DOC, t);
+        repo.git(&["add", DOC]);
+        let mut cmd = git_command_as(repo.path(), ANA, ANA, committer_date);
+        cmd.env("GIT_AUTHOR_DATE", author_date);
+        let out = cmd
+            .args(["commit", "-q", "-m", &format!("Edit {n}")])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    };
+    edit(1, "2026-01-12T10:00:00Z", "2026-01-12T10:00:00Z");
+    edit(2, "2026-01-08T10:00:00Z", "2026-01-13T10:00:00Z"); // rebased: older author date
+    edit(3, "2026-01-14T10:00:00Z", "2026-01-14T10:00:00Z");
+    repo.dbarch().args(["sync", DOC]).assert().success();
+    let doc = repo.read(DOC);
+    let dates: Vec<&str> = doc
+        .lines()
+        .filter(|l| l.starts_with("| 20") && l.contains("| Edit "))
+        .map(|l| &l[2..12])
+        .collect();
+    assert_eq!(dates.len(), 3, "{doc}");
+    let mut sorted = dates.clone();
+    sorted.sort();
+    assert_eq!(dates, sorted, "{doc}");
+    assert!(dates.contains(&"2026-01-08"), "{doc}");
+}
