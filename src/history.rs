@@ -1277,53 +1277,109 @@ impl Repo {
 }
 
 impl Repo {
-    /// A two-parent merge whose document is exactly what git's automatic three-way merge
-    /// of the parents' versions gives: both sides' own commits carry the change, so the
-    /// merge records nothing new. A conflict resolved by hand (or an "evil merge") differs
-    /// from the automatic result and counts.
+    /// A merge whose document is exactly what git's automatic merge of the parents'
+    /// versions gives: the sides' own commits carry the change, so the merge records
+    /// nothing new. One rule for every shape: the parents are merged in order, as git's
+    /// octopus does (a two-parent merge is the one-step case), each step a three-way
+    /// merge on the merge base — with several merge bases (a criss-cross), on their
+    /// merge (git's virtual base), else on any one of them. A conflict resolved by hand
+    /// (or an "evil merge") differs from every automatic result and counts.
     fn is_clean_merge(
         &self,
         state: &DocState,
         parents: &[(Oid, DocState)],
         blobs: &mut Blobs,
     ) -> bool {
-        let [(p1, s1), (p2, s2)] = parents else {
-            return false;
-        };
-        let (Some(ours), Some(theirs), Some(result)) = (s1.blob, s2.blob, state.blob) else {
-            return false;
-        };
-        if s1.path != state.path && s2.path != state.path {
-            return false; // moved in the merge itself
+        if parents.len() < 2 || parents.iter().all(|(_, p)| p.path != state.path) {
+            return false; // not a merge, or moved in the merge itself
         }
-        let base_blob = self
-            .repo
-            .merge_base(*p1, *p2)
-            .ok()
-            .and_then(|b| self.repo.find_commit(b).ok())
-            .and_then(|c| c.tree().ok())
-            .and_then(|t| {
-                blob_id(&t, &s1.path)
-                    .ok()
-                    .flatten()
-                    .or_else(|| blob_id(&t, &s2.path).ok().flatten())
-            });
-        let mut read = |id: Oid| blobs.read(self, id).ok();
-        let (Some(ours), Some(theirs), Some(result)) = (read(ours), read(theirs), read(result))
-        else {
+        let Some(result) = state.blob.and_then(|id| blobs.read(self, id).ok()) else {
             return false;
         };
-        let base = base_blob.and_then(read).unwrap_or_default();
-        let mut b = git2::MergeFileInput::new();
-        b.content(&base);
-        let mut o = git2::MergeFileInput::new();
-        o.content(&ours);
-        let mut t = git2::MergeFileInput::new();
-        t.content(&theirs);
-        match git2::merge_file(&b, &o, &t, None) {
-            Ok(merged) => merged.is_automergeable() && merged.content() == result.as_slice(),
-            Err(_) => false,
+        let (p1, s1) = &parents[0];
+        let Some(mut current) = s1.blob.and_then(|id| blobs.read(self, id).ok()) else {
+            return false;
+        };
+        let last = parents.len() - 1;
+        for (step, (pid, ps)) in parents.iter().enumerate().skip(1) {
+            let Some(theirs) = ps.blob.and_then(|id| blobs.read(self, id).ok()) else {
+                return false;
+            };
+            let paths = [s1.path.as_ref(), ps.path.as_ref()];
+            let bases = self.base_versions(*p1, *pid, &paths, blobs);
+            let merged: Vec<Vec<u8>> = bases
+                .iter()
+                .filter_map(|base| auto_merge(base, &current, &theirs))
+                .collect();
+            if step == last {
+                return merged.iter().any(|m| *m == result);
+            }
+            match merged.into_iter().next() {
+                Some(m) => current = m,
+                None => return false,
+            }
         }
+        false
+    }
+
+    /// The document's versions to merge `a` and `b` on (at the first of `paths` that
+    /// the base has): the merge base's; with several merge bases, first their merge
+    /// (conflicts and all, as git's virtual base), then each of them.
+    fn base_versions(&self, a: Oid, b: Oid, paths: &[&Path], blobs: &mut Blobs) -> Vec<Vec<u8>> {
+        let version = |blobs: &mut Blobs, commit: Oid| -> Vec<u8> {
+            self.repo
+                .find_commit(commit)
+                .ok()
+                .and_then(|c| c.tree().ok())
+                .and_then(|t| paths.iter().find_map(|p| blob_id(&t, p).ok().flatten()))
+                .and_then(|id| blobs.read(self, id).ok())
+                .unwrap_or_default()
+        };
+        let bases: Vec<Oid> = match self.repo.merge_bases(a, b) {
+            Ok(list) => list.iter().copied().collect(),
+            Err(_) => Vec::new(),
+        };
+        match bases.as_slice() {
+            [] => vec![Vec::new()],
+            [one] => vec![version(blobs, *one)],
+            [first, rest @ ..] => {
+                let singles: Vec<Vec<u8>> = bases.iter().map(|&c| version(blobs, c)).collect();
+                let mut virtual_base = singles[0].clone();
+                for (i, &other) in rest.iter().enumerate() {
+                    let below = self
+                        .repo
+                        .merge_base(*first, other)
+                        .map(|c| version(blobs, c))
+                        .unwrap_or_default();
+                    virtual_base = merge_text(&below, &virtual_base, &singles[i + 1]).0;
+                }
+                let mut all = vec![virtual_base];
+                all.extend(singles);
+                all
+            }
+        }
+    }
+}
+
+/// git's three-way merge of one file's texts: the result, and whether it is clean.
+fn merge_text(base: &[u8], ours: &[u8], theirs: &[u8]) -> (Vec<u8>, bool) {
+    let mut b = git2::MergeFileInput::new();
+    b.content(base);
+    let mut o = git2::MergeFileInput::new();
+    o.content(ours);
+    let mut t = git2::MergeFileInput::new();
+    t.content(theirs);
+    match git2::merge_file(&b, &o, &t, None) {
+        Ok(merged) => (merged.content().to_vec(), merged.is_automergeable()),
+        Err(_) => (ours.to_vec(), false),
+    }
+}
+
+/// [`merge_text`] when it is clean.
+fn auto_merge(base: &[u8], ours: &[u8], theirs: &[u8]) -> Option<Vec<u8>> {
+    match merge_text(base, ours, theirs) {
+        (merged, true) => Some(merged),
+        _ => None,
     }
 }
 

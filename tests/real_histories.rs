@@ -206,3 +206,122 @@ fn rows_are_written_in_date_order() {
     assert_eq!(dates, sorted, "{doc}");
     assert!(dates.contains(&"2026-01-08"), "{doc}");
 }
+
+/// A document of ten numbered lines, with `(line, text)` replaced.
+fn lines_doc(changes: &[(usize, &str)]) -> String {
+    let mut t = doc_header("2026-01-05", "DBA Team", "2027-02-18") + "## Design\n";
+    for i in 1..=10 {
+        let text = changes
+            .iter()
+            .find(|(l, _)| *l == i)
+            .map_or(format!("line {i}"), |(_, s)| s.to_string());
+        t += &format!("- {text}\n");
+    }
+    t + "\n## Change Log\n| Date | Change | Author | Impact |\n|------|--------|--------|--------|\n| [DATE] | [CHANGE] | [AUTHOR] | [IMPACT] |\n"
+}
+
+fn merge(repo: &TestRepo, args: &[&str], date: &str) {
+    let mut cmd = git_command_as(repo.path(), ANA, ANA, date);
+    let out = cmd
+        .args(["merge", "-q", "--no-ff", "--no-edit"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Clean merges of every shape get no row: an octopus whose branches edit the document
+/// in different places, and a criss-cross whose last merge is clean only on git's
+/// virtual base (each single merge base conflicts).
+#[test]
+fn octopus_and_criss_cross_clean_merges_get_no_row() {
+    let repo = TestRepo::new();
+    repo.write_doc_config("");
+    repo.write_commit(
+        DOC,
+        lines_doc(&[]),
+        "Add the document",
+        ANA,
+        "2026-01-05T10:00:00Z",
+    );
+    // Octopus: a edits line 1, b line 5, c another file.
+    for (branch, change, day) in [
+        ("a", Some((1, "line 1 by a")), 6),
+        ("b", Some((5, "line 5 by b")), 7),
+        ("c", None, 8),
+    ] {
+        repo.git(&["checkout", "-q", "-b", branch, "main"]);
+        let date = format!("2026-01-{day:02}T10:00:00Z");
+        match change {
+            Some(c) => repo.write_commit(
+                DOC,
+                lines_doc(&[c]),
+                &format!("Edit on {branch}"),
+                ANA,
+                &date,
+            ),
+            None => repo.write_commit("other.txt", "x\n", "Other file", ANA, &date),
+        };
+    }
+    repo.git(&["checkout", "-q", "main"]);
+    merge(&repo, &["a", "b", "c"], "2026-01-09T10:00:00Z");
+    let after_octopus = [(1, "line 1 by a"), (5, "line 5 by b")];
+    assert_eq!(repo.read(DOC), lines_doc(&after_octopus));
+
+    // Criss-cross: x edits line 2, y line 6; each merges the other; x then edits line 3,
+    // y line 7 (each next to the other side's edit from the base's view).
+    let mut with = after_octopus.to_vec();
+    repo.git(&["checkout", "-q", "-b", "x", "main"]);
+    repo.write_commit(
+        DOC,
+        lines_doc(&[with.clone(), vec![(2, "line 2 by x")]].concat()),
+        "Edit on x",
+        ANA,
+        "2026-01-10T10:00:00Z",
+    );
+    repo.git(&["checkout", "-q", "-b", "y", "main"]);
+    repo.write_commit(
+        DOC,
+        lines_doc(&[with.clone(), vec![(6, "line 6 by y")]].concat()),
+        "Edit on y",
+        ANA,
+        "2026-01-11T10:00:00Z",
+    );
+    let x1 = repo.git(&["rev-parse", "x"]).trim().to_string();
+    let y1 = repo.head();
+    repo.git(&["checkout", "-q", "x"]);
+    merge(&repo, &[&y1], "2026-01-12T10:00:00Z");
+    repo.git(&["checkout", "-q", "y"]);
+    merge(&repo, &[&x1], "2026-01-12T11:00:00Z");
+    with.extend([(2, "line 2 by x"), (6, "line 6 by y")]);
+    repo.git(&["checkout", "-q", "x"]);
+    repo.write_commit(
+        DOC,
+        lines_doc(&[with.clone(), vec![(3, "line 3 by x")]].concat()),
+        "Second edit on x",
+        ANA,
+        "2026-01-13T10:00:00Z",
+    );
+    repo.git(&["checkout", "-q", "y"]);
+    repo.write_commit(
+        DOC,
+        lines_doc(&[with.clone(), vec![(7, "line 7 by y")]].concat()),
+        "Second edit on y",
+        ANA,
+        "2026-01-14T10:00:00Z",
+    );
+    repo.git(&["checkout", "-q", "main"]);
+    merge(&repo, &["x"], "2026-01-15T10:00:00Z");
+    merge(&repo, &["y"], "2026-01-16T10:00:00Z");
+    with.extend([(3, "line 3 by x"), (7, "line 7 by y")]);
+    assert_eq!(repo.read(DOC), lines_doc(&with), "git merged it cleanly");
+
+    repo.dbarch().args(["sync", DOC]).assert().success();
+    let rows = changes(&repo.read(DOC));
+    assert!(!rows.iter().any(|r| r.starts_with("Merge")), "{rows:?}");
+    assert_eq!(rows.len(), 7, "{rows:?}");
+}
