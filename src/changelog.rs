@@ -74,6 +74,50 @@ pub struct Plan {
     pub last_substantive: Option<NaiveDate>,
     /// Commits the history walk read.
     pub walked: usize,
+    /// Where the walked history starts, when it reaches the document's start: the add
+    /// (git's rule: a delete and a later add are two lives; `previous-paths` stitches
+    /// them) or a shallow clone's cut.
+    pub start: Option<HistoryStart>,
+}
+
+/// [`Plan::start`].
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct HistoryStart {
+    /// As in rows (long enough to be unique).
+    pub commit: String,
+    pub date: NaiveDate,
+    /// The document's path there.
+    pub path: String,
+    /// The history is cut off here (a shallow clone), not started.
+    pub cut_off: bool,
+}
+
+impl std::fmt::Display for HistoryStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.cut_off {
+            write!(
+                f,
+                "cut off at {} ({}, shallow clone)",
+                self.commit, self.date
+            )
+        } else {
+            write!(f, "{} added in {} on {}", self.path, self.commit, self.date)
+        }
+    }
+}
+
+/// Where `history` starts (see [`Plan::start`]).
+pub fn history_start(repo: &Repo, history: &crate::history::DocHistory) -> Option<HistoryStart> {
+    let first = history.changes.first()?;
+    if first.kind != crate::history::ChangeKind::Added {
+        return None;
+    }
+    Some(HistoryStart {
+        commit: repo.short_id(first.commit.id),
+        date: first.commit.author_time.date_naive(),
+        path: first.path.to_string_lossy().replace('\\', "/"),
+        cut_off: first.shallow_boundary,
+    })
 }
 
 /// Where an incremental run starts: every change reachable from `head` is recorded, and
@@ -149,6 +193,7 @@ pub fn plan(
 ) -> Result<Plan> {
     let opts = HistoryOptions {
         hide: since.map(|x| vec![x.head]).unwrap_or_default(),
+        previous_paths: s.doc.history_previous_paths(rel),
         ..HistoryOptions::default()
     };
     let history = compared_history(repo, Path::new(rel), &opts, s.labels, s.compare_options())?;
@@ -273,6 +318,7 @@ pub fn plan_from_history(
     plan.last_substantive = newest;
     plan.last_updated = newest.max(review).or(newest);
     plan.walked = history.walked;
+    plan.start = history_start(repo, history);
     Ok(plan)
 }
 

@@ -158,6 +158,11 @@ pub struct HistoryOptions {
     pub hide: Vec<Oid>,
     /// Similarity percent for rename detection; default 50.
     pub rename_threshold: Option<u16>,
+    /// Per document (its path, normalised as the walk's): the paths, newest first, at
+    /// which an earlier life of it was deleted and that continue in it
+    /// (`[[docs]] previous-paths`). Without, an add that is no rename starts the
+    /// document's history.
+    pub previous_paths: Vec<(PathBuf, Vec<PathBuf>)>,
 }
 
 /// Where the document is in one commit: its path and the blob id there (`None`: absent).
@@ -191,6 +196,11 @@ struct Tracked {
     truncated: bool,
     /// Its last [`FilterKeys::of`] lookup.
     key: Option<(Rc<Path>, usize)>,
+    /// Commits below the document's start (an add that is no rename): another life of
+    /// whatever was at its path, not walked for it.
+    ended: HashSet<Oid>,
+    /// `previous-paths` not used yet: where a life ended by a delete continues.
+    previous: Vec<PathBuf>,
 }
 
 /// What the walk needs of one commit: from the commit-graph, or from the commit.
@@ -562,6 +572,13 @@ impl Repo {
                 newest_first: Vec::new(),
                 truncated: false,
                 key: None,
+                ended: HashSet::new(),
+                previous: opts
+                    .previous_paths
+                    .iter()
+                    .find(|(doc, _)| doc == p)
+                    .map(|(_, prev)| prev.clone())
+                    .unwrap_or_default(),
             })
             .collect();
         let Some(head) = self.head_id()? else {
@@ -654,6 +671,15 @@ impl Repo {
             for (d, doc) in docs.iter_mut().enumerate() {
                 let state = match doc.pending.remove(&id) {
                     Some(state) => state,
+                    // Below the document's start: so are the parents.
+                    None if doc.ended.remove(&id) => {
+                        for &(pid, _) in node.parents.iter().flatten() {
+                            if !doc.pending.contains_key(&pid) {
+                                doc.ended.insert(pid);
+                            }
+                        }
+                        continue;
+                    }
                     // Only HEAD gets here: every other walked commit has a walked child.
                     None => {
                         if own_tree.is_none() {
@@ -741,7 +767,37 @@ impl Repo {
                     on_change(d, &doc.newest_first[doc.newest_first.len() - 1]);
                 }
 
+                // An add that is no rename starts the document: what its parents had at
+                // the path is another life (git's rule: a delete and a later add are two
+                // files), unless `previous-paths` says the life continues there.
+                if change == Some(ChangeKind::Added) {
+                    if doc.previous.is_empty() {
+                        for (pid, _) in parent_states.drain(..) {
+                            if !doc.pending.contains_key(&pid) {
+                                doc.ended.insert(pid);
+                            }
+                        }
+                    } else {
+                        let earlier: Rc<Path> = Rc::from(doc.previous.remove(0).as_path());
+                        for (i, (_, ps)) in parent_states.iter_mut().enumerate() {
+                            let (_, ptree) = parents[i];
+                            if parent_roots[i].is_none() {
+                                parent_roots[i] = Some(self.find_tree(ptree)?);
+                            }
+                            let Some(root) = parent_roots[i].as_ref() else {
+                                continue;
+                            };
+                            let (blob, trees) = self.locate(root, &earlier, None, &mut subtrees)?;
+                            *ps = DocState {
+                                path: earlier.clone(),
+                                blob,
+                                trees,
+                            };
+                        }
+                    }
+                }
                 for (pid, ps) in parent_states.drain(..) {
+                    doc.ended.remove(&pid);
                     match doc.pending.get(&pid) {
                         // Two children disagree on the parent's path: prefer the one where
                         // the document exists, otherwise the first child's (newest) view.
@@ -2775,16 +2831,34 @@ mod tests {
         );
     }
 
-    #[test]
-    fn history_finds_the_earlier_life_after_delete_and_re_add() {
-        let mut f = Fixture::new();
+    /// A delete and a later add at the same path are two files (git's rule): the
+    /// history starts at the add, unless `previous-paths` stitches the lives.
+    fn two_lives(f: &mut Fixture) {
         let a = f.commit(&[], &[(DOC, Some(V1))], "First life");
         let b = f.commit(&[a], &[(DOC, Some(V2))], "Edit first life");
         let c = f.commit(&[b], &[(DOC, None)], "Delete doc");
         let d = f.commit(&[c], &[("other.txt", Some("x"))], "Unrelated");
         let e = f.commit(&[d], &[(DOC, Some("# Brand new\n"))], "Second life");
         f.head(e);
+    }
+
+    #[test]
+    fn history_a_delete_and_a_later_add_are_two_lives() {
+        let mut f = Fixture::new();
+        two_lives(&mut f);
         let h = f.history(DOC);
+        assert_eq!(listed(&h), vec![row("Second life", Added, DOC)]);
+    }
+
+    #[test]
+    fn history_previous_paths_stitch_the_earlier_life() {
+        let mut f = Fixture::new();
+        two_lives(&mut f);
+        let opts = HistoryOptions {
+            previous_paths: vec![(PathBuf::from(DOC), vec![PathBuf::from(DOC)])],
+            ..HistoryOptions::default()
+        };
+        let h = f.repo().document_history(Path::new(DOC), &opts).unwrap();
         assert_eq!(
             listed(&h),
             vec![
@@ -2797,6 +2871,27 @@ mod tests {
         let deleted = &h.changes[2];
         assert_eq!(deleted.before, blob(V2));
         assert_eq!(deleted.after, None);
+
+        // A move made as a delete and a later add elsewhere (not one commit: no rename).
+        let mut f = Fixture::new();
+        let a = f.commit(&[], &[("spec/old.md", Some(V1))], "Old spec");
+        let b = f.commit(&[a], &[("spec/old.md", None)], "Drop the old spec");
+        let c = f.commit(&[b], &[(DOC, Some("# Rewritten\n"))], "New spec");
+        f.head(c);
+        assert_eq!(listed(&f.history(DOC)), vec![row("New spec", Added, DOC)]);
+        let opts = HistoryOptions {
+            previous_paths: vec![(PathBuf::from(DOC), vec![PathBuf::from("spec/old.md")])],
+            ..HistoryOptions::default()
+        };
+        let h = f.repo().document_history(Path::new(DOC), &opts).unwrap();
+        assert_eq!(
+            listed(&h),
+            vec![
+                row("Old spec", Added, "spec/old.md"),
+                row("Drop the old spec", Deleted, "spec/old.md"),
+                row("New spec", Added, DOC),
+            ]
+        );
     }
 
     #[test]

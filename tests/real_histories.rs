@@ -325,3 +325,69 @@ fn octopus_and_criss_cross_clean_merges_get_no_row() {
     assert!(!rows.iter().any(|r| r.starts_with("Merge")), "{rows:?}");
     assert_eq!(rows.len(), 7, "{rows:?}");
 }
+
+/// A delete and a later add are two lives: the new file's history starts at its add,
+/// said in `-v` and `status --format json`; `previous-paths` stitches the lives.
+#[test]
+fn a_delete_and_a_later_add_are_two_lives_unless_stitched() {
+    let setup = |config: &str| {
+        let repo = TestRepo::new();
+        repo.write("dbarch.toml", config);
+        repo.write_commit(
+            "spec/old.md",
+            lines_doc(&[]),
+            "Old spec",
+            ANA,
+            "2026-01-05T10:00:00Z",
+        );
+        repo.write_commit(
+            "spec/old.md",
+            lines_doc(&[(1, "one")]),
+            "Edit the old spec",
+            ANA,
+            "2026-01-06T10:00:00Z",
+        );
+        repo.git(&["rm", "-q", "spec/old.md"]);
+        repo.commit(&[], "Drop the old spec", ANA, "2026-01-07T10:00:00Z");
+        repo.write_commit(
+            DOC,
+            lines_doc(&[(2, "two")]),
+            "New spec",
+            ANA,
+            "2026-01-08T10:00:00Z",
+        );
+        repo
+    };
+    let repo = setup(&format!("[[docs]]\npath = \"{DOC}\"\n"));
+    let out = repo.dbarch().args(["-v", "sync", DOC]).assert().success();
+    let err = stderr_of(&out);
+    assert!(err.contains("the history starts here"), "{err}");
+    assert!(err.contains(&format!("{DOC} added in")), "{err}");
+    assert_eq!(changes(&repo.read(DOC)), vec!["New spec".to_string()]);
+    let out = repo.dbarch().args(["status", "--format", "json"]).assert();
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    let start = &json["documents"][0]["history_start"];
+    assert_eq!(start["path"], DOC, "{json}");
+    assert_eq!(start["date"], "2026-01-08", "{json}");
+    assert_eq!(start["cut_off"], false, "{json}");
+
+    let repo = setup(&format!(
+        "[[docs]]\npath = \"{DOC}\"\nprevious-paths = [\"spec/old.md\"]\n"
+    ));
+    repo.dbarch().args(["sync", DOC]).assert().success();
+    assert_eq!(
+        changes(&repo.read(DOC)),
+        vec![
+            "Old spec",
+            "Edit the old spec",
+            "Drop the old spec",
+            "New spec"
+        ]
+    );
+    let out = repo.dbarch().args(["status", "--format", "json"]).assert();
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(
+        json["documents"][0]["history_start"]["path"], "spec/old.md",
+        "{json}"
+    );
+}

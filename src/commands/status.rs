@@ -33,6 +33,7 @@ use crate::Result;
 ///    "unrecorded": [{"commit", "date", "author", "subject"}],
 ///    "drift": [{"section", "paths", "commits": [...]}],
 ///    "sections": [{"section", "interval", "next_review", "state"}],
+///    "history_start": {"commit", "date", "path", "cut_off"},
 ///    "error": null}],
 ///  "summary": {"ok": 1, "due-soon": 0, "due": 0, "overdue": 0, "errors": 0}}
 /// ```
@@ -68,6 +69,8 @@ pub struct DocStatus {
     pub unrecorded: Vec<CommitRef>,
     pub drift: Vec<Drift>,
     pub sections: Vec<SectionDue>,
+    /// Where the document's history starts (its add, or a shallow clone's cut).
+    pub history_start: Option<changelog::HistoryStart>,
     /// Why the document could not be read or parsed.
     pub error: Option<String>,
     /// 1-based line of the Next Review field (for annotations).
@@ -141,6 +144,7 @@ pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
                 unrecorded: Vec::new(),
                 drift: Vec::new(),
                 sections: Vec::new(),
+                history_start: None,
                 error: Some(e.to_string()),
                 line: None,
             },
@@ -173,7 +177,14 @@ pub fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Vec<Option<ComparedHis
             Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels).compare_options()
         })
         .collect();
-    match compared_histories(repo, &paths, &HistoryOptions::default(), &labels, &options) {
+    let opts = HistoryOptions {
+        previous_paths: docs
+            .iter()
+            .flat_map(|d| d.settings.history_previous_paths(&d.rel))
+            .collect(),
+        ..HistoryOptions::default()
+    };
+    match compared_histories(repo, &paths, &opts, &labels, &options) {
         Ok(all) => all.into_iter().map(Some).collect(),
         Err(_) => none(),
     }
@@ -190,7 +201,10 @@ pub fn compared(ws: &Workspace, d: &ManagedDoc) -> Result<Option<ComparedHistory
     compared_history(
         repo,
         std::path::Path::new(&d.rel),
-        &HistoryOptions::default(),
+        &HistoryOptions {
+            previous_paths: d.settings.history_previous_paths(&d.rel),
+            ..HistoryOptions::default()
+        },
         &labels,
         settings.compare_options(),
     )
@@ -223,11 +237,13 @@ fn status_of(
     let labels = ws.labels();
     let mut unrecorded = Vec::new();
     let mut first_commit = None;
+    let mut history_start = None;
     let mut drift = Vec::new();
     let sch: Schedule;
     if let (Some(repo), Some(compared)) = (&ws.repo, compared) {
         let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
         let history = &compared.history;
+        history_start = changelog::history_start(repo, history);
         first_commit = history
             .changes
             .iter()
@@ -265,6 +281,7 @@ fn status_of(
         unrecorded,
         drift,
         sections: sch.sections,
+        history_start,
         error: None,
         line: document.field(FieldKind::NextReview).map(|f| f.line + 1),
     })

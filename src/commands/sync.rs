@@ -35,6 +35,8 @@ pub struct DocReport {
     pub state: Option<syncstate::DocState>,
     #[serde(skip)]
     pub walked: usize,
+    #[serde(skip)]
+    pub start: Option<changelog::HistoryStart>,
 }
 
 #[derive(Serialize)]
@@ -71,6 +73,9 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
             None => sync_with(ws, d, p.document, History::Since(p.since))?,
         };
         ui.detail(&format!("{}: read {} commits of history", d.rel, r.walked));
+        if let Some(start) = &r.start {
+            ui.detail(&format!("{}: the history starts here: {start}", d.rel));
+        }
         if r.walked >= LONG_WALK {
             if let Some(advice) = ws.repo.as_ref().and_then(|r| r.graph_advice()) {
                 ui.detail(&format!("tip: {advice}"));
@@ -252,6 +257,7 @@ fn report(
         new,
         state,
         walked: plan.walked,
+        start: plan.start,
     })
 }
 
