@@ -627,6 +627,9 @@ impl Repo {
         let mut blobs = Blobs::default();
         let mut keys = FilterKeys::default();
         let mut renames = Renames::default();
+        // The walked commits as a graph for merge bases, built at the first merge that
+        // needs one.
+        let mut dag: Option<Dag> = None;
 
         let mut owned: Node;
         // Reused from commit to commit.
@@ -741,8 +744,11 @@ impl Repo {
                     parent_states.push((pid, ps));
                 }
 
-                let change = classify(&state, &parent_states)
-                    .filter(|_| !self.is_clean_merge(&state, &parent_states, &mut blobs));
+                let change = classify(&state, &parent_states).filter(|_| {
+                    let dag = dag
+                        .get_or_insert_with(|| Dag::new(listed.as_deref().map(|l| l.as_slice())));
+                    !self.is_clean_merge(&state, &parent_states, &mut blobs, dag)
+                });
                 if let Some(change) = change {
                     let before = match parent_states.first() {
                         Some((_, ps)) => ps.blob,
@@ -1345,6 +1351,7 @@ impl Repo {
         state: &DocState,
         parents: &[(Oid, DocState)],
         blobs: &mut Blobs,
+        dag: &mut Dag,
     ) -> bool {
         if parents.len() < 2 || parents.iter().all(|(_, p)| p.path != state.path) {
             return false; // not a merge, or moved in the merge itself
@@ -1362,7 +1369,7 @@ impl Repo {
                 return false;
             };
             let paths = [s1.path.as_ref(), ps.path.as_ref()];
-            let bases = self.base_versions(*p1, *pid, &paths, blobs);
+            let bases = self.base_versions(*p1, *pid, &paths, blobs, dag);
             let merged: Vec<Vec<u8>> = bases
                 .iter()
                 .filter_map(|base| auto_merge(base, &current, &theirs))
@@ -1381,7 +1388,14 @@ impl Repo {
     /// The document's versions to merge `a` and `b` on (at the first of `paths` that
     /// the base has): the merge base's; with several merge bases, first their merge
     /// (conflicts and all, as git's virtual base), then each of them.
-    fn base_versions(&self, a: Oid, b: Oid, paths: &[&Path], blobs: &mut Blobs) -> Vec<Vec<u8>> {
+    fn base_versions(
+        &self,
+        a: Oid,
+        b: Oid,
+        paths: &[&Path],
+        blobs: &mut Blobs,
+        dag: &mut Dag,
+    ) -> Vec<Vec<u8>> {
         let version = |blobs: &mut Blobs, commit: Oid| -> Vec<u8> {
             self.repo
                 .find_commit(commit)
@@ -1391,10 +1405,14 @@ impl Repo {
                 .and_then(|id| blobs.read(self, id).ok())
                 .unwrap_or_default()
         };
-        let bases: Vec<Oid> = match self.repo.merge_bases(a, b) {
-            Ok(list) => list.iter().copied().collect(),
-            Err(_) => Vec::new(),
+        let merge_bases = |a: Oid, b: Oid| -> Vec<Oid> {
+            dag.merge_bases(a, b)
+                .unwrap_or_else(|| match self.repo.merge_bases(a, b) {
+                    Ok(list) => list.iter().copied().collect(),
+                    Err(_) => Vec::new(),
+                })
         };
+        let bases = merge_bases(a, b);
         match bases.as_slice() {
             [] => vec![Vec::new()],
             [one] => vec![version(blobs, *one)],
@@ -1402,10 +1420,9 @@ impl Repo {
                 let singles: Vec<Vec<u8>> = bases.iter().map(|&c| version(blobs, c)).collect();
                 let mut virtual_base = singles[0].clone();
                 for (i, &other) in rest.iter().enumerate() {
-                    let below = self
-                        .repo
-                        .merge_base(*first, other)
-                        .map(|c| version(blobs, c))
+                    let below = merge_bases(*first, other)
+                        .first()
+                        .map(|&c| version(blobs, c))
                         .unwrap_or_default();
                     virtual_base = merge_text(&below, &virtual_base, &singles[i + 1]).0;
                 }
@@ -1414,6 +1431,109 @@ impl Repo {
                 all
             }
         }
+    }
+}
+
+/// The walked commits as a graph: merge bases without reading a commit (libgit2's
+/// `merge_bases` reads every commit it paints, which at each merge of a long history
+/// costs more than the whole walk).
+struct Dag<'w> {
+    list: &'w [(Oid, Node)],
+    pos: HashMap<Oid, u32, OidHash>,
+}
+
+impl<'w> Dag<'w> {
+    fn new(list: Option<&'w [(Oid, Node)]>) -> Dag<'w> {
+        let list = list.unwrap_or(&[]);
+        let mut pos = HashMap::with_capacity_and_hasher(list.len(), OidHash);
+        for (i, (id, _)) in list.iter().enumerate() {
+            pos.insert(*id, i as u32);
+        }
+        Dag { list, pos }
+    }
+
+    /// The merge bases of `a` and `b` (all of them, none redundant), as git's
+    /// `paint_down_to_common` finds them, with the walk's topological order as the
+    /// priority (a commit comes after all its children). `None` when the answer needs
+    /// commits outside the walk (then libgit2 is asked).
+    fn merge_bases(&self, a: Oid, b: Oid) -> Option<Vec<Oid>> {
+        const ONE: u8 = 1;
+        const TWO: u8 = 2;
+        const STALE: u8 = 4;
+        if a == b {
+            return Some(vec![a]);
+        }
+        let (&ia, &ib) = (self.pos.get(&a)?, self.pos.get(&b)?);
+        let mut flags: HashMap<u32, u8, OidHashU32> = HashMap::default();
+        let mut heap = std::collections::BinaryHeap::new();
+        let mut nonstale = 0usize;
+        flags.insert(ia, ONE);
+        flags.insert(ib, TWO);
+        heap.push(std::cmp::Reverse(ia));
+        heap.push(std::cmp::Reverse(ib));
+        nonstale += 2;
+        let mut found = Vec::new();
+        while nonstale > 0 {
+            let std::cmp::Reverse(i) = heap.pop()?;
+            let mut f = flags[&i];
+            if f & STALE == 0 {
+                nonstale -= 1;
+            }
+            if f & (ONE | TWO) == ONE | TWO && f & STALE == 0 {
+                found.push(self.list[i as usize].0);
+                f |= STALE;
+            }
+            let parents = self.list[i as usize].1.parents.as_ref()?;
+            for (pid, _) in parents {
+                let p = *self.pos.get(pid)?;
+                let add = f & (ONE | TWO | STALE);
+                match flags.get_mut(&p) {
+                    Some(pf) => {
+                        let before = *pf;
+                        *pf |= add;
+                        if before & STALE == 0 && *pf & STALE != 0 {
+                            nonstale -= 1;
+                        }
+                    }
+                    None => {
+                        flags.insert(p, add);
+                        heap.push(std::cmp::Reverse(p));
+                        if add & STALE == 0 {
+                            nonstale += 1;
+                        }
+                    }
+                }
+            }
+        }
+        Some(found)
+    }
+}
+
+/// Hashing for maps keyed by a walk position.
+#[derive(Clone, Copy, Default)]
+struct OidHashU32;
+
+impl std::hash::BuildHasher for OidHashU32 {
+    type Hasher = PosHasher;
+    fn build_hasher(&self) -> PosHasher {
+        PosHasher(0)
+    }
+}
+
+#[derive(Default)]
+struct PosHasher(u64);
+
+impl std::hash::Hasher for PosHasher {
+    fn finish(&self) -> u64 {
+        self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n);
     }
 }
 
@@ -3628,6 +3748,37 @@ mod tests {
             ids.push(f.commit_as(&parents, &changes, &format!("Commit {i}"), &sig, &sig));
         }
         ids
+    }
+
+    /// The walk's own merge bases are libgit2's (all of them, criss-crosses included).
+    #[test]
+    fn history_dag_merge_bases_are_libgit2s() {
+        for seed in [3, 11, 42] {
+            let mut f = Fixture::new();
+            let ids = random_history(&mut f, seed, 120);
+            // A head that reaches every commit: an octopus of the last few and the tip.
+            let head = *ids.last().unwrap();
+            f.head(head);
+            let repo = f.repo();
+            let (list, _) = repo.walk_commits(head, &[], Walker::Objects).unwrap();
+            let dag = Dag::new(Some(list.as_slice()));
+            let mut checked = 0;
+            let mut rng = Lcg(seed);
+            for _ in 0..200 {
+                let a = list[rng.below(list.len() as u64) as usize].0;
+                let b = list[rng.below(list.len() as u64) as usize].0;
+                let mut ours = dag.merge_bases(a, b).unwrap();
+                let mut theirs: Vec<Oid> = match repo.git().merge_bases(a, b) {
+                    Ok(l) => l.iter().copied().collect(),
+                    Err(_) => Vec::new(),
+                };
+                ours.sort();
+                theirs.sort();
+                assert_eq!(ours, theirs, "seed {seed}: {a} {b}");
+                checked += 1;
+            }
+            assert_eq!(checked, 200);
+        }
     }
 
     #[test]
