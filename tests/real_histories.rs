@@ -391,3 +391,28 @@ fn a_delete_and_a_later_add_are_two_lives_unless_stitched() {
         "{json}"
     );
 }
+
+/// `adopt` of a document whose code block is never closed refuses before the history
+/// walk, naming the user's own line (not one shifted by the header it would add).
+#[test]
+fn adopt_refuses_an_unclosed_code_block_at_the_users_line() {
+    let repo = TestRepo::new();
+    let text = "Configuration\n=============\n\nSome text.\n\nSection\n~~~~~~~\n\nMore text.\n";
+    repo.write_commit(
+        "Documentation/config.adoc",
+        text,
+        "Add",
+        ANA,
+        "2026-01-05T10:00:00Z",
+    );
+    let out = repo
+        .dbarch()
+        .args(["adopt", "--dry-run", "Documentation/config.adoc"])
+        .assert()
+        .code(2);
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("config.adoc:7:1: this code block is never closed"),
+        "{err}"
+    );
+}
