@@ -416,3 +416,51 @@ fn adopt_refuses_an_unclosed_code_block_at_the_users_line() {
         "{err}"
     );
 }
+
+/// The front matter (between the first two `---` lines) parsed as YAML.
+fn front_matter(text: &str) -> serde_yaml::Mapping {
+    let body = text.strip_prefix("---\n").expect("front matter");
+    let end = body.find("\n---\n").expect("closing ---");
+    serde_yaml::from_str(&body[..end + 1]).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+/// Front-matter values are written quoted where YAML needs it (`[TEAM]` is a list,
+/// `@org/team` does not parse, `a: b` is a mapping), and read back by a YAML parser.
+#[test]
+fn front_matter_values_round_trip_through_yaml() {
+    for (reviewer, config) in [
+        ("@apache/iceberg-pmc", ""),
+        ("[TEAM]", ""),
+        ("Data: platform team", ""),
+        ("DBA Team", ""),
+    ] {
+        let repo = TestRepo::new();
+        repo.write("dbarch.toml", config);
+        let text = "---\ntitle: Storage\n---\n# Storage\n\nWe use Postgres.\n";
+        repo.write_commit("docs/storage.md", text, "Add", ANA, "2026-01-05T10:00:00Z");
+        repo.dbarch()
+            .args(["adopt", "docs/storage.md", "--reviewer", reviewer])
+            .assert()
+            .success();
+        let written = repo.read("docs/storage.md");
+        let yaml = front_matter(&written);
+        let get = |k: &str| yaml.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        assert_eq!(get("title").as_deref(), Some("Storage"), "{written}");
+        let by = yaml
+            .iter()
+            .find(|(k, _)| k.as_str().is_some_and(|k| k.starts_with("reviewed")))
+            .map(|(_, v)| v.clone());
+        assert_eq!(
+            by.as_ref().and_then(|v| v.as_str()),
+            Some(reviewer),
+            "{written}"
+        );
+        // dbarch reads its own front matter back the same way.
+        let out = repo
+            .dbarch()
+            .args(["status", "--format", "json", "docs/storage.md"])
+            .assert();
+        let json: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+        assert_eq!(json["documents"][0]["reviewed_by"], reviewer, "{json}");
+    }
+}
