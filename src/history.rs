@@ -1405,7 +1405,7 @@ impl Repo {
                 .and_then(|id| blobs.read(self, id).ok())
                 .unwrap_or_default()
         };
-        let merge_bases = |a: Oid, b: Oid| -> Vec<Oid> {
+        let mut merge_bases = |a: Oid, b: Oid| -> Vec<Oid> {
             dag.merge_bases(a, b)
                 .unwrap_or_else(|| match self.repo.merge_bases(a, b) {
                     Ok(list) => list.iter().copied().collect(),
@@ -1437,103 +1437,104 @@ impl Repo {
 /// The walked commits as a graph: merge bases without reading a commit (libgit2's
 /// `merge_bases` reads every commit it paints, which at each merge of a long history
 /// costs more than the whole walk).
-struct Dag<'w> {
-    list: &'w [(Oid, Node)],
+struct Dag {
+    ids: Vec<Oid>,
+    /// Each commit's parents' positions (`u32::MAX`: not in the walk; `None`: missing,
+    /// a shallow boundary).
+    parents: Vec<Option<SmallVec<[u32; 2]>>>,
     pos: HashMap<Oid, u32, OidHash>,
+    /// Paint flags, all zero between calls.
+    flags: Vec<u8>,
 }
 
-impl<'w> Dag<'w> {
-    fn new(list: Option<&'w [(Oid, Node)]>) -> Dag<'w> {
+impl Dag {
+    fn new(list: Option<&[(Oid, Node)]>) -> Dag {
         let list = list.unwrap_or(&[]);
         let mut pos = HashMap::with_capacity_and_hasher(list.len(), OidHash);
         for (i, (id, _)) in list.iter().enumerate() {
             pos.insert(*id, i as u32);
         }
-        Dag { list, pos }
+        let parents = list
+            .iter()
+            .map(|(_, node)| {
+                node.parents.as_ref().map(|ps| {
+                    ps.iter()
+                        .map(|(pid, _)| pos.get(pid).copied().unwrap_or(u32::MAX))
+                        .collect()
+                })
+            })
+            .collect();
+        Dag {
+            ids: list.iter().map(|(id, _)| *id).collect(),
+            parents,
+            pos,
+            flags: vec![0; list.len()],
+        }
     }
 
     /// The merge bases of `a` and `b` (all of them, none redundant), as git's
     /// `paint_down_to_common` finds them, with the walk's topological order as the
     /// priority (a commit comes after all its children). `None` when the answer needs
     /// commits outside the walk (then libgit2 is asked).
-    fn merge_bases(&self, a: Oid, b: Oid) -> Option<Vec<Oid>> {
-        const ONE: u8 = 1;
-        const TWO: u8 = 2;
-        const STALE: u8 = 4;
+    fn merge_bases(&mut self, a: Oid, b: Oid) -> Option<Vec<Oid>> {
         if a == b {
             return Some(vec![a]);
         }
         let (&ia, &ib) = (self.pos.get(&a)?, self.pos.get(&b)?);
-        let mut flags: HashMap<u32, u8, OidHashU32> = HashMap::default();
+        let mut touched: Vec<u32> = Vec::new();
+        let found = self.paint(ia, ib, &mut touched);
+        for i in touched {
+            self.flags[i as usize] = 0;
+        }
+        found
+    }
+
+    fn paint(&mut self, ia: u32, ib: u32, touched: &mut Vec<u32>) -> Option<Vec<Oid>> {
+        const ONE: u8 = 1;
+        const TWO: u8 = 2;
+        const STALE: u8 = 4;
         let mut heap = std::collections::BinaryHeap::new();
-        let mut nonstale = 0usize;
-        flags.insert(ia, ONE);
-        flags.insert(ib, TWO);
+        self.flags[ia as usize] = ONE;
+        self.flags[ib as usize] = TWO;
+        touched.extend([ia, ib]);
         heap.push(std::cmp::Reverse(ia));
         heap.push(std::cmp::Reverse(ib));
-        nonstale += 2;
+        let mut nonstale = 2usize;
         let mut found = Vec::new();
         while nonstale > 0 {
             let std::cmp::Reverse(i) = heap.pop()?;
-            let mut f = flags[&i];
+            let mut f = self.flags[i as usize];
             if f & STALE == 0 {
                 nonstale -= 1;
             }
             if f & (ONE | TWO) == ONE | TWO && f & STALE == 0 {
-                found.push(self.list[i as usize].0);
+                found.push(self.ids[i as usize]);
                 f |= STALE;
             }
-            let parents = self.list[i as usize].1.parents.as_ref()?;
-            for (pid, _) in parents {
-                let p = *self.pos.get(pid)?;
-                let add = f & (ONE | TWO | STALE);
-                match flags.get_mut(&p) {
-                    Some(pf) => {
-                        let before = *pf;
-                        *pf |= add;
-                        if before & STALE == 0 && *pf & STALE != 0 {
-                            nonstale -= 1;
-                        }
+            let add = f & (ONE | TWO | STALE);
+            let parents = self.parents[i as usize].as_ref()?;
+            for &p in parents {
+                if p == u32::MAX {
+                    return None;
+                }
+                let pf = &mut self.flags[p as usize];
+                if *pf == 0 {
+                    *pf = add;
+                    touched.push(p);
+                    heap.push(std::cmp::Reverse(p));
+                    if add & STALE == 0 {
+                        nonstale += 1;
                     }
-                    None => {
-                        flags.insert(p, add);
-                        heap.push(std::cmp::Reverse(p));
-                        if add & STALE == 0 {
-                            nonstale += 1;
-                        }
+                } else {
+                    let before = *pf;
+                    *pf |= add;
+                    if before & STALE == 0 && *pf & STALE != 0 {
+                        nonstale -= 1;
                     }
                 }
             }
         }
         Some(found)
-    }
-}
-
-/// Hashing for maps keyed by a walk position.
-#[derive(Clone, Copy, Default)]
-struct OidHashU32;
-
-impl std::hash::BuildHasher for OidHashU32 {
-    type Hasher = PosHasher;
-    fn build_hasher(&self) -> PosHasher {
-        PosHasher(0)
-    }
-}
-
-#[derive(Default)]
-struct PosHasher(u64);
-
-impl std::hash::Hasher for PosHasher {
-    fn finish(&self) -> u64 {
-        self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n);
     }
 }
 
@@ -3761,7 +3762,7 @@ mod tests {
             f.head(head);
             let repo = f.repo();
             let (list, _) = repo.walk_commits(head, &[], Walker::Objects).unwrap();
-            let dag = Dag::new(Some(list.as_slice()));
+            let mut dag = Dag::new(Some(list.as_slice()));
             let mut checked = 0;
             let mut rng = Lcg(seed);
             for _ in 0..200 {
