@@ -464,3 +464,47 @@ fn front_matter_values_round_trip_through_yaml() {
         assert_eq!(json["documents"][0]["reviewed_by"], reviewer, "{json}");
     }
 }
+
+/// With no configuration, discovery leaves template files (every header field a
+/// placeholder) alone; `status` lists them as templates; named, they are documents.
+#[test]
+fn discovery_leaves_templates_alone_and_status_lists_them() {
+    let repo = TestRepo::new();
+    let template = template_with_header(None, None, None);
+    repo.write("templates/architecture.md", &template);
+    repo.write(DOC, filled_doc());
+    repo.commit(
+        &["templates/architecture.md", DOC],
+        "Add",
+        ANA,
+        "2026-01-05T10:00:00Z",
+    );
+    repo.write(
+        DOC,
+        filled_doc().replace("transactional.", "transactional (edited)."),
+    );
+    repo.commit(&[DOC], "Edit the document", ANA, "2026-01-06T10:00:00Z");
+    repo.dbarch().args(["sync"]).assert().success();
+    assert_eq!(repo.read("templates/architecture.md"), template);
+    assert!(repo.read(DOC).contains("| Edit the document |"));
+    let out = repo.dbarch().args(["status", "--format", "json"]).assert();
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(
+        json["templates"],
+        serde_json::json!(["templates/architecture.md"]),
+        "{json}"
+    );
+    assert_eq!(
+        json["documents"].as_array().map(Vec::len),
+        Some(1),
+        "{json}"
+    );
+    let out = repo.dbarch().args(["status"]).assert();
+    assert!(stdout_of(&out).contains("templates/architecture.md: template"));
+    // Named, it is a document like any other.
+    repo.dbarch()
+        .args(["sync", "templates/architecture.md"])
+        .assert()
+        .success();
+    assert_ne!(repo.read("templates/architecture.md"), template);
+}

@@ -42,6 +42,9 @@ pub struct Report {
     pub today: NaiveDate,
     pub documents: Vec<DocStatus>,
     pub summary: Summary,
+    /// Discovered template files, left alone (see [`Workspace::templates`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub templates: Vec<String>,
 }
 
 #[derive(Serialize, Default)]
@@ -79,11 +82,31 @@ pub struct DocStatus {
 }
 
 pub fn run(ui: &mut Ui, ws: &Workspace, args: StatusArgs) -> Result<u8> {
-    let docs = ws.documents(&args.docs)?;
-    let report = collect(ws, &docs);
+    let templates = if args.docs.is_empty() {
+        ws.templates()
+    } else {
+        Vec::new()
+    };
+    let docs = match ws.documents(&args.docs) {
+        Ok(docs) => docs,
+        // Only templates: listed as such, nothing else to show.
+        Err(_) if !templates.is_empty() => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    let mut report = collect(ws, &docs);
+    report.templates = templates;
     match args.format {
         Format::Json => ui.json(&report),
-        Format::Text => print_table(ui, &report),
+        Format::Text => {
+            if !report.documents.is_empty() {
+                print_table(ui, &report);
+            }
+            for t in &report.templates {
+                ui.line(&format!(
+                    "{t}: template (every header field is a placeholder), left alone; name it to manage it"
+                ));
+            }
+        }
     }
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         // Workflow commands go on stdout, which JSON output must keep to itself.
@@ -118,6 +141,7 @@ pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
         today: ws.today(),
         documents: Vec::new(),
         summary: Summary::default(),
+        templates: Vec::new(),
     };
     let all: Vec<&ManagedDoc> = docs.iter().collect();
     let mut histories = histories(ws, &all);
