@@ -1375,7 +1375,7 @@ impl Repo {
                 .filter_map(|base| auto_merge(base, &current, &theirs))
                 .collect();
             if step == last {
-                return merged.iter().any(|m| *m == result);
+                return merged.contains(&result);
             }
             match merged.into_iter().next() {
                 Some(m) => current = m,
