@@ -291,8 +291,8 @@ for size in "${size_list[@]}"; do
 done
 # ---- 5. the mass-rename shape ---------------------------------------------------------
 bench_mass_rename() {
-  local gen="$dir/gen-mass-rename" mdoc=Documentation/architecture.adoc
-  local stamp="generator=$(cksum < "$here/benches/gen-mass-rename.sh")"
+  local gen="$dir/gen-mass-rename" mdoc=Documentation/architecture.adoc stamp
+  stamp="generator=$(cksum < "$here/benches/gen-mass-rename.sh")"
   if [ "$(cat "$gen.stamp" 2>/dev/null)" != "$stamp" ]; then
     rm -rf "$gen"
     bash "$here/benches/gen-repo.sh" --mass-rename "$gen"
