@@ -327,7 +327,12 @@ impl Repo {
     fn from_git(repo: Repository) -> Repo {
         tune_libgit2();
         // A broken .mailmap must not stop the tool; names are then shown as written.
-        let mailmap = repo.mailmap().ok();
+        let mut mailmap = repo.mailmap().ok();
+        if let (Some(map), Some(dir)) = (mailmap.as_mut(), repo.workdir()) {
+            if let Ok(text) = std::fs::read_to_string(dir.join(".mailmap")) {
+                add_name_only_entries(map, &text);
+            }
+        }
         Repo {
             repo,
             mailmap,
@@ -1666,6 +1671,33 @@ impl Blobs {
         }
         self.0.insert(id, bytes.clone());
         Ok(bytes)
+    }
+}
+
+/// `.mailmap` lines of the form `Proper Name <proper@email> Commit Name` (a commit name
+/// with no email after it): git ignores the trailing name and maps every commit with
+/// `proper@email` to `Proper Name` (git.git's `Dana L. How <danahow@gmail.com> Dana
+/// How`); libgit2 maps none. Added to `map` the way git reads them.
+fn add_name_only_entries(map: &mut git2::Mailmap, text: &str) {
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') {
+            continue;
+        }
+        let (Some(open), Some(close)) = (line.find('<'), line.find('>')) else {
+            continue;
+        };
+        if close < open {
+            continue;
+        }
+        let name = line[..open].trim();
+        let email = line[open + 1..close].trim();
+        let rest = line[close + 1..].trim();
+        let rest = rest.split('#').next().unwrap_or("").trim();
+        if name.is_empty() || email.is_empty() || rest.is_empty() || rest.contains('<') {
+            continue;
+        }
+        let _ = map.add_entry(Some(name), None, None, email);
     }
 }
 
@@ -3293,6 +3325,24 @@ mod tests {
         };
         assert_eq!(info.author, ana);
         assert_eq!(info.committer, ana);
+    }
+
+    /// `Proper Name <proper@email> Commit Name`: git maps every commit with that email
+    /// to the proper name (the trailing name is ignored), as git.git's `.mailmap` has it.
+    #[test]
+    fn history_mailmap_line_with_a_trailing_name_maps_by_email_as_git_does() {
+        let mut f = Fixture::new();
+        std::fs::write(
+            f.dir.path().join(".mailmap"),
+            "# people\nDana L. How <dana@example.com> Dana How\n",
+        )
+        .unwrap();
+        let dana = Signature::new("Dana How", "dana@example.com", &Time::new(T0, 0)).unwrap();
+        let a = f.commit_as(&[], &[(DOC, Some(V1))], "Add doc", &dana, &dana);
+        f.head(a);
+        let h = f.history(DOC);
+        assert_eq!(h.changes[0].commit.author.name, "Dana L. How");
+        assert_eq!(h.changes[0].commit.author.email, "dana@example.com");
     }
 
     #[test]
