@@ -21,6 +21,11 @@
 #      installed post-commit hook; the difference is what the hook adds (--runs rounds);
 #   4. status: `dbarch status` over the 50 managed documents, and for scale one
 #      `git log --format=... -- <the 50 paths>` (no --follow; one walk) (--slow-runs).
+#   5. mass-rename: on git.git's worst shape for rename following (`gen-repo.sh
+#      --mass-rename`: 1,000 files renamed in one commit, 100 topic branches forked before
+#      it and merged after, a criss-cross and an octopus merge), `dbarch sync DOC` with no
+#      state and `dbarch status DOC` vs `git log --follow` (--slow-runs rounds; once, not
+#      per --sizes; target: at most 2x git log --follow).
 # It checks what it measures (the backfill writes rows, printed next to the number of
 # commits git lists; the incremental sync adds exactly one; the hook prints nothing; the
 # work tree ends clean) and exits 1 only when a check or a command fails: never because
@@ -28,7 +33,7 @@
 #
 # Options: --sizes LIST (default 1000,10000,80000), --files N (4000), --runs N (21),
 # --slow-runs N (7; status at 80,000 commits: at most 3), --graph without|with|both (both),
-# --measures LIST (default backfill,incremental,status,hook),
+# --measures LIST (default backfill,incremental,status,hook,mass-rename),
 # --bin PATH (default: cargo build --release --locked), --dir DIR (default: a temporary
 # directory, removed at the end unless --keep; an existing DIR's generated repositories
 # are reused).
@@ -43,7 +48,7 @@ files=4000
 runs=21
 slow_runs=7
 graph=both
-measures=backfill,incremental,status,hook
+measures=backfill,incremental,status,hook,mass-rename
 bin=""
 dir=""
 keep=0
@@ -58,7 +63,7 @@ while [ $# -gt 0 ]; do
     --bin) bin=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -284,6 +289,53 @@ for size in "${size_list[@]}"; do
     bench_config
   done
 done
+# ---- 5. the mass-rename shape ---------------------------------------------------------
+bench_mass_rename() {
+  local gen="$dir/gen-mass-rename" mdoc=Documentation/architecture.adoc stamp
+  stamp="generator=$(cksum < "$here/benches/gen-mass-rename.sh")"
+  if [ "$(cat "$gen.stamp" 2>/dev/null)" != "$stamp" ]; then
+    rm -rf "$gen"
+    bash "$here/benches/gen-repo.sh" --mass-rename "$gen"
+    echo "$stamp" > "$gen.stamp"
+  fi
+  size=mass-rename
+  for gmode in $graph_modes; do
+    local work="$dir/work-mass-rename-$gmode"
+    rm -rf "$work"
+    cp -a "$gen" "$work"
+    cd "$work"
+    if [ "$gmode" = with ]; then
+      git commit-graph write --reachable --changed-paths 2>>"$BENCH_LOG"
+    fi
+    setup_mr_sync() { git checkout -q -- "$mdoc"; rm -f "$state"; }
+    cmd_mr_sync=("$bin" sync "$mdoc")
+    cmd_mr_status=("$bin" status "$mdoc")
+    cmd_mr_follow=(git log --follow --format='%H %an %ad %s' -- "$mdoc")
+    setup_mr_sync
+    "${cmd_mr_sync[@]}" >/dev/null 2>>"$BENCH_LOG" || fail "sync failed (mass rename)"
+    local rows logged
+    rows=$(grep -c '^| 20' "$mdoc" || true)
+    logged=$("${cmd_mr_follow[@]}" | wc -l)
+    [ "$rows" = "$logged" ] || fail "mass rename: $rows rows written, git log --follow lists $logged commits"
+    echo
+    echo "5. mass rename, $(git rev-list --count HEAD) commits, $gmode commit-graph ($slow_runs rounds): $rows rows = git log --follow"
+    measure "$slow_runs" mr_sync mr_status mr_follow
+    line "dbarch sync (empty Change Log, no state)" "$med_mr_sync" "$peak_mr_sync"
+    line "dbarch status DOC" "$med_mr_status" "$peak_mr_status"
+    line "git log --follow" "$med_mr_follow" "$peak_mr_follow"
+    echo "  dbarch sync / git log --follow: $(ratio "$med_mr_sync" "$med_mr_follow")x (target: at most 2x)"
+    record mass-rename mr_sync "dbarch sync"
+    record mass-rename mr_status "dbarch status"
+    record mass-rename mr_follow "git log --follow"
+    git checkout -q -- "$mdoc"
+    cd "$dir"
+    rm -rf "$work"
+  done
+}
+if wants mass-rename; then
+  bench_mass_rename
+fi
+
 echo
 echo "load after: $(uptime)"
 

@@ -4,6 +4,8 @@
 #
 #   bash benches/gen-repo.sh DIR                        # 80,000 commits, 4,000 files
 #   bash benches/gen-repo.sh --commits 10000 --repack DIR
+#   bash benches/gen-repo.sh --mass-rename [--files 1000 --topics 100] DIR
+#                                 # git.git's mass-rename shape: benches/gen-mass-rename.sh
 #
 # DIR must not exist (or be empty). What it holds, on branch main:
 # - --files source files (default 4,000, about git.git's count) in two directory levels;
@@ -29,6 +31,11 @@
 # pack is not), which takes a while on the full size.
 set -euo pipefail
 
+if [ "${1:-}" = --mass-rename ]; then
+  shift
+  exec bash "$(dirname "$0")/gen-mass-rename.sh" "$@"
+fi
+
 commits=80000
 files=4000
 docs=50
@@ -44,7 +51,7 @@ while [ $# -gt 0 ]; do
     --doc-every) doc_every=$2; shift 2 ;;
     --merge-every) merge_every=$2; shift 2 ;;
     --repack) repack=1; shift ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     -*) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     *) dir=$1; shift ;;
   esac

@@ -74,6 +74,50 @@ pub struct Plan {
     pub last_substantive: Option<NaiveDate>,
     /// Commits the history walk read.
     pub walked: usize,
+    /// Where the walked history starts, when it reaches the document's start: the add
+    /// (git's rule: a delete and a later add are two lives; `previous-paths` stitches
+    /// them) or a shallow clone's cut.
+    pub start: Option<HistoryStart>,
+}
+
+/// [`Plan::start`].
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct HistoryStart {
+    /// As in rows (long enough to be unique).
+    pub commit: String,
+    pub date: NaiveDate,
+    /// The document's path there.
+    pub path: String,
+    /// The history is cut off here (a shallow clone), not started.
+    pub cut_off: bool,
+}
+
+impl std::fmt::Display for HistoryStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.cut_off {
+            write!(
+                f,
+                "cut off at {} ({}, shallow clone)",
+                self.commit, self.date
+            )
+        } else {
+            write!(f, "{} added in {} on {}", self.path, self.commit, self.date)
+        }
+    }
+}
+
+/// Where `history` starts (see [`Plan::start`]).
+pub fn history_start(repo: &Repo, history: &crate::history::DocHistory) -> Option<HistoryStart> {
+    let first = history.changes.first()?;
+    if first.kind != crate::history::ChangeKind::Added {
+        return None;
+    }
+    Some(HistoryStart {
+        commit: repo.short_id(first.commit.id),
+        date: first.commit.author_time.date_naive(),
+        path: first.path.to_string_lossy().replace('\\', "/"),
+        cut_off: first.shallow_boundary,
+    })
 }
 
 /// Where an incremental run starts: every change reachable from `head` is recorded, and
@@ -149,6 +193,7 @@ pub fn plan(
 ) -> Result<Plan> {
     let opts = HistoryOptions {
         hide: since.map(|x| vec![x.head]).unwrap_or_default(),
+        previous_paths: s.doc.history_previous_paths(rel),
         ..HistoryOptions::default()
     };
     let history = compared_history(repo, Path::new(rel), &opts, s.labels, s.compare_options())?;
@@ -207,7 +252,7 @@ pub fn plan_from_history(
         let c = &change.commit;
         let date = local_date(c, &s.changelog.timezone);
         if change.shallow_boundary {
-            let text = change_text(change, &Sections::default(), s);
+            let text = change_text(change, &Sections::default(), s, &repo.short_id(c.id));
             if matcher.refers(c, &text, date) {
                 reached_recorded = true;
             }
@@ -229,7 +274,8 @@ pub fn plan_from_history(
             plan.recorded.push((c.id, Recorded::AddsRows));
             continue;
         }
-        let text = change_text(change, &sections, s);
+        let sha = repo.short_id(c.id);
+        let text = change_text(change, &sections, s, &sha);
         if matcher.refers(c, &text, date) {
             reached_recorded = true;
             plan.recorded.push((c.id, Recorded::RowRefers));
@@ -243,7 +289,7 @@ pub fn plan_from_history(
             commit: doc
                 .table()
                 .and_then(|t| t.index_of(Column::Commit))
-                .map(|_| short(c.id)),
+                .map(|_| sha.clone()),
         };
         matcher.add(c, &text, date);
         plan.rows.push(PlannedRow {
@@ -285,10 +331,15 @@ pub fn plan_from_history(
         plan.rows.retain(|r| keep.contains(&r.commit));
         plan.truncated = true;
     }
+    // Rows in date order (the table is date-ordered): the walk's topological order puts
+    // a commit with an older author date (a rebased or cherry-picked one, a long topic
+    // branch) after newer ones. Stable: the same day keeps the walk's order.
+    plan.rows.sort_by_key(|r| r.date);
     let review = last_review(doc);
     plan.last_substantive = newest;
     plan.last_updated = newest.max(review).or(newest);
     plan.walked = history.walked;
+    plan.start = history_start(repo, history);
     Ok(plan)
 }
 
@@ -448,7 +499,7 @@ impl Sections {
 
 /// The Change cell: the template with `{subject}` (without a conventional-commit
 /// prefix, capitalised), `{sections}`, `{sha}` and `{body}`.
-fn change_text(change: &DocChange, sections: &Sections, s: &Settings) -> String {
+fn change_text(change: &DocChange, sections: &Sections, s: &Settings, sha: &str) -> String {
     let c = &change.commit;
     let subject = clean_subject(&c.summary);
     let titles = sections.titles().join(", ");
@@ -462,14 +513,25 @@ fn change_text(change: &DocChange, sections: &Sections, s: &Settings) -> String 
         })
         .collect::<Vec<_>>()
         .join(" ");
-    let text = s
-        .changelog
-        .change_template
+    // A placeholder with nothing to say takes its brackets with it (`{subject}
+    // ({sections})` with no sections is the subject alone); brackets that come from the
+    // commit (`Add foo() function`) are the commit's.
+    let mut template = s.changelog.change_template.clone();
+    for (name, value) in [("{sections}", titles.as_str()), ("{body}", body.trim())] {
+        if value.is_empty() {
+            for (open, close) in [("(", ")"), ("[", "]")] {
+                template = template
+                    .replace(&format!("{open}{name}{close}"), "")
+                    .replace(&format!("{open} {name} {close}"), "");
+            }
+        }
+    }
+    let text = template
         .replace("{subject}", &subject)
         .replace("{sections}", &titles)
-        .replace("{sha}", &short(c.id))
+        .replace("{sha}", sha)
         .replace("{body}", body.trim());
-    let text = text.replace("()", "").replace("( )", "");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let text = text.trim();
     if text.is_empty() {
         return if titles.is_empty() {
@@ -481,18 +543,33 @@ fn change_text(change: &DocChange, sections: &Sections, s: &Settings) -> String 
     text.to_string()
 }
 
-/// `feat(db)!: add replicas` → `Add replicas`.
+/// `feat(db)!: add replicas` → `Add replicas`. Only the conventional-commit *types*
+/// ([`CONVENTIONAL_TYPES`]) are stripped: any other `word:` prefix is the area the
+/// commit is about (git.git's `receive-pack: use strict mode`) and stays. The first
+/// letter is capitalised only when the first word is a plain lowercase word, never an
+/// identifier or an area (`gc.*`, `lock_packed_refs()`, `` `code` ``, `git-config`,
+/// `config:`).
 pub fn clean_subject(summary: &str) -> String {
     let s = summary.trim();
-    let rest = conventional(s).map_or(s, |(_, _, rest)| rest);
-    let mut chars = rest.trim().chars();
+    let rest = conventional(s).map_or(s, |(_, _, rest)| rest).trim();
+    let first = rest.split_whitespace().next().unwrap_or("");
+    // `area:` names a part of the project (a command, a file): kept as written.
+    let word = first.trim_end_matches([',', ';', '.', '!', '?']);
+    let plain = !word.is_empty() && word.chars().all(|c| c.is_alphabetic() && c.is_lowercase());
+    let mut chars = rest.chars();
     match chars.next() {
-        Some(f) => f.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+        Some(f) if plain => f.to_uppercase().chain(chars).collect(),
+        _ => rest.to_string(),
     }
 }
 
-/// `type(scope)!: rest` → (type, breaking, rest).
+/// The Conventional Commits types (and Angular's) that [`clean_subject`] strips.
+pub const CONVENTIONAL_TYPES: &[&str] = &[
+    "feat", "fix", "docs", "chore", "refactor", "perf", "test", "build", "ci", "style", "revert",
+];
+
+/// `type(scope)!: rest` → (type, breaking, rest), for the types in
+/// [`CONVENTIONAL_TYPES`] only.
 fn conventional(s: &str) -> Option<(&str, bool, &str)> {
     let colon = s.find(": ")?;
     let head = &s[..colon];
@@ -506,8 +583,7 @@ fn conventional(s: &str) -> Option<(&str, bool, &str)> {
         None => head,
     };
     // Types are lowercase by convention; `Update: x` is a plain subject.
-    let type_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
-    if ty.is_empty() || !ty.chars().all(type_char) || ty.len() > 20 {
+    if !CONVENTIONAL_TYPES.contains(&ty) {
         return None;
     }
     Some((ty, bang, &s[colon + 2..]))
@@ -793,6 +869,23 @@ mod tests {
         assert_eq!(clean_subject("Update: the doc"), "Update: the doc");
         assert_eq!(clean_subject("add x: y z"), "Add x: y z");
         assert_eq!(clean_subject("été"), "Été");
+        // Other `word:` prefixes are the area and stay (git.git's style).
+        assert_eq!(
+            clean_subject("receive-pack: use strict mode"),
+            "receive-pack: use strict mode"
+        );
+        assert_eq!(clean_subject("config: add x"), "config: add x");
+        assert_eq!(clean_subject("revert: undo y"), "Undo y");
+        assert_eq!(clean_subject("perf(walk)!: faster"), "Faster");
+        // Identifiers are never capitalised.
+        assert_eq!(clean_subject("gc.* configuration"), "gc.* configuration");
+        assert_eq!(
+            clean_subject("docs: lock_packed_refs() is gone"),
+            "lock_packed_refs() is gone"
+        );
+        assert_eq!(clean_subject("`git gc` runs"), "`git gc` runs");
+        assert_eq!(clean_subject("git-config: x"), "git-config: x");
+        assert_eq!(clean_subject("add foo() function"), "Add foo() function");
     }
 
     #[test]
@@ -801,5 +894,7 @@ mod tests {
         assert_eq!(conventional("fix(api)!: x"), Some(("fix", true, "x")));
         assert_eq!(conventional("no colon here"), None);
         assert_eq!(conventional("two words: x"), None);
+        assert_eq!(conventional("area: x"), None);
+        assert_eq!(conventional("ci(deps): x"), Some(("ci", false, "x")));
     }
 }

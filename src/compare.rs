@@ -394,57 +394,52 @@ impl<'a> Comparer<'a> {
     }
 }
 
-/// The document with the managed spans (header values, Change Log rows) removed and line
-/// endings normalised.
+/// The document with the managed spans removed: header values, and the whole lines of the
+/// managed parts — the header fields, the Change Log heading and its table — with the
+/// blank lines before them, so a commit that only adds them (`adopt` and its commit) is
+/// bookkeeping too, like one that only changes their values. Everything else counts as
+/// it is: trailing spaces, blank lines at the end and line endings are changes of their
+/// own (`skip-whitespace-only` is how to skip them).
 fn masked(d: &Document) -> String {
     let t = &d.text;
-    // Whole lines of the managed parts — the header fields, the Change Log heading and
-    // its table — so a commit that only adds them (`adopt` and its commit) is
-    // bookkeeping too, like one that only changes their values.
-    let whole = |i: usize| t.lines[i].start..t.lines[i].next;
+    let blank = |i: usize| t.line_text(i).trim().is_empty();
+    // Lines `first..=last` and the blank lines before them (what an inserted part brings
+    // with it; blank lines after stay, so blank lines added at the end still count).
+    let lines = |first: usize, last: usize| {
+        let mut from = first;
+        while from > 0 && blank(from - 1) {
+            from -= 1;
+        }
+        t.lines[from].start..t.lines[last].next
+    };
     let mut cut: Vec<std::ops::Range<usize>> = d
         .fields
         .iter()
         .map(|f| match f.form {
-            crate::doc::FieldForm::Bold => whole(f.line),
+            crate::doc::FieldForm::Bold => lines(f.line, f.line),
             crate::doc::FieldForm::FrontMatter => f.value.clone(),
         })
         .collect();
     if let Some(cl) = &d.changelog {
         if let Some(sec) = d.outline.sections.get(cl.section) {
-            cut.push(whole(sec.line));
+            cut.push(lines(sec.line, sec.line));
         }
     }
     if let Some(table) = d.table() {
-        for i in table.header_line..=table.last_line {
-            cut.push(whole(i));
-        }
+        cut.push(lines(table.header_line, table.last_line));
     }
     cut.sort_by_key(|r| r.start);
     let mut out = String::with_capacity(t.src.len());
     let mut pos = 0;
     for r in cut {
-        if r.start >= pos {
-            out.push_str(&t.src[pos..r.start]);
-            pos = r.end;
+        if r.end <= pos {
+            continue;
         }
+        out.push_str(&t.src[pos..r.start.max(pos)]);
+        pos = r.end;
     }
     out.push_str(&t.src[pos..]);
-    if out.contains('\r') {
-        out = out.replace("\r\n", "\n");
-    }
-    // The blank lines around an inserted managed part do not count either.
-    let mut squeezed = String::with_capacity(out.len());
-    let mut blank = false;
-    for line in out.trim().split('\n') {
-        let is_blank = line.trim().is_empty();
-        if !(is_blank && blank) {
-            squeezed.push_str(line);
-            squeezed.push('\n');
-        }
-        blank = is_blank;
-    }
-    squeezed
+    out
 }
 
 /// Rule 2: the commit's version of the table has a real row the parent's lacks.
@@ -470,16 +465,23 @@ mod tests {
     const DOC: &str = "# DB\n\n**Last Updated:** 2026-01-01\n\n## Storage\n\nPostgres.\n\n## Change Log\n\n| Date | Change | Author | Impact |\n|---|---|---|---|\n| 2026-01-01 | Start | Ana | Low |\n";
 
     #[test]
-    fn masked_ignores_header_values_rows_and_line_endings() {
+    fn masked_ignores_header_values_and_rows_only() {
         let a = parse(DOC);
         let b = parse(
             &DOC.replace("2026-01-01 | Start", "2026-02-02 | Other")
-                .replace("** 2026-01-01", "** 2026-03-03")
-                .replace('\n', "\r\n"),
+                .replace("** 2026-01-01", "** 2026-03-03"),
         );
         assert_eq!(masked(&a), masked(&b));
         let c = parse(&DOC.replace("Postgres.", "MySQL."));
         assert_ne!(masked(&a), masked(&c));
+        // Whitespace is a change (a row unless `skip-whitespace-only`).
+        for changed in [
+            DOC.replace('\n', "\r\n"),
+            format!("{DOC}\n\n"),
+            DOC.replace("Postgres.", "Postgres.  "),
+        ] {
+            assert_ne!(masked(&a), masked(&parse(&changed)), "{changed:?}");
+        }
     }
 
     #[test]

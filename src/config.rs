@@ -105,6 +105,26 @@ pub struct DocConfig {
     pub grace: Interval,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub sections: BTreeMap<String, SectionConfig>,
+    /// Paths (newest first; the document's own path for a delete and re-add in place)
+    /// where an earlier life of the document was deleted before it was added again: the
+    /// history goes on there. Without, an add that is no rename starts the history.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub previous_paths: Vec<String>,
+}
+
+impl DocConfig {
+    /// [`DocConfig::previous_paths`] as the history walk takes them, for `rel`.
+    pub fn history_previous_paths(&self, rel: &str) -> Vec<(PathBuf, Vec<PathBuf>)> {
+        if self.previous_paths.is_empty() {
+            return Vec::new();
+        }
+        let paths = self
+            .previous_paths
+            .iter()
+            .map(|p| PathBuf::from(p.trim_start_matches("./")))
+            .collect();
+        vec![(PathBuf::from(rel), paths)]
+    }
 }
 
 /// `[docs.sections."Name"]`: per-section settings.
@@ -371,6 +391,7 @@ impl Default for DocConfig {
             remind_before: Interval::Days(14),
             grace: Interval::Days(14),
             sections: BTreeMap::new(),
+            previous_paths: Vec::new(),
         }
     }
 }
@@ -832,6 +853,7 @@ struct FileDoc {
     remind_before: Option<Interval>,
     grace: Option<Interval>,
     sections: Option<BTreeMap<String, FileSection>>,
+    previous_paths: Option<Vec<Text>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1154,6 +1176,7 @@ fn resolve(file: FileConfig, src: &Source<'_>) -> Result<Config> {
                 remind_before: d.remind_before.unwrap_or(base.remind_before),
                 grace: d.grace.unwrap_or(base.grace),
                 sections,
+                previous_paths: d.previous_paths.map(texts).unwrap_or_default(),
             });
         }
         config.docs = out;
@@ -1885,7 +1908,7 @@ labels = ["architecture-review", "db"]
         assert_eq!(
             err("[[docs]]\npath = \"a.md\"\n\n[[docs]]\npath = \"b.md\"\n\nreviewrs = [\"@x\"]\n"),
             "dbarch.toml:7:1: unknown key `reviewrs` in [[docs]] (expected one of: \
-             path, review-every, reviewers, remind-before, grace, sections)"
+             path, review-every, reviewers, remind-before, grace, sections, previous-paths)"
         );
     }
 

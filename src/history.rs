@@ -44,7 +44,7 @@ use chrono::{DateTime, FixedOffset};
 use git2::{Commit, ErrorCode, ObjectType, Oid, Repository, Sort, Tree};
 use smallvec::SmallVec;
 
-use crate::{Error, Result};
+use crate::{similarity, Error, Result};
 
 /// Default similarity (percent) for rename detection, as in git.
 const DEFAULT_RENAME_THRESHOLD: u16 = 50;
@@ -63,6 +63,8 @@ pub struct Repo {
     /// What [`Repo::head_id`] answers instead of HEAD (`sync --staged`: the commit the
     /// index would make, held in memory only).
     head_override: Option<Oid>,
+    /// The shortest abbreviation git would use here (see [`Repo::short_id`]).
+    abbrev: std::cell::OnceCell<usize>,
 }
 
 /// A walk's commits in order, with what the walk needs of each.
@@ -146,6 +148,9 @@ pub struct DocHistory {
     pub truncated: bool,
     /// How many commits the walk read (for `--verbose` and the incremental-sync tests).
     pub walked: usize,
+    /// How many files rename detection read and hashed in the walk (each blob at most
+    /// once, however many merges look for the document's source among the same files).
+    pub rename_reads: usize,
 }
 
 /// Knobs for [`Repo::document_history`].
@@ -156,6 +161,11 @@ pub struct HistoryOptions {
     pub hide: Vec<Oid>,
     /// Similarity percent for rename detection; default 50.
     pub rename_threshold: Option<u16>,
+    /// Per document (its path, normalised as the walk's): the paths, newest first, at
+    /// which an earlier life of it was deleted and that continue in it
+    /// (`[[docs]] previous-paths`). Without, an add that is no rename starts the
+    /// document's history.
+    pub previous_paths: Vec<(PathBuf, Vec<PathBuf>)>,
 }
 
 /// Where the document is in one commit: its path and the blob id there (`None`: absent).
@@ -189,6 +199,11 @@ struct Tracked {
     truncated: bool,
     /// Its last [`FilterKeys::of`] lookup.
     key: Option<(Rc<Path>, usize)>,
+    /// Commits below the document's start (an add that is no rename): another life of
+    /// whatever was at its path, not walked for it.
+    ended: HashSet<Oid>,
+    /// `previous-paths` not used yet: where a life ended by a delete continues.
+    previous: Vec<PathBuf>,
 }
 
 /// What the walk needs of one commit: from the commit-graph, or from the commit.
@@ -315,13 +330,19 @@ impl Repo {
     fn from_git(repo: Repository) -> Repo {
         tune_libgit2();
         // A broken .mailmap must not stop the tool; names are then shown as written.
-        let mailmap = repo.mailmap().ok();
+        let mut mailmap = repo.mailmap().ok();
+        if let (Some(map), Some(dir)) = (mailmap.as_mut(), repo.workdir()) {
+            if let Ok(text) = std::fs::read_to_string(dir.join(".mailmap")) {
+                add_name_only_entries(map, &text);
+            }
+        }
         Repo {
             repo,
             mailmap,
             graph: std::cell::OnceCell::new(),
             walks: std::cell::RefCell::new(None),
             head_override: None,
+            abbrev: std::cell::OnceCell::new(),
         }
     }
 
@@ -331,6 +352,33 @@ impl Repo {
         let mut r = Repo::from_git(repo);
         r.head_override = head;
         r
+    }
+
+
+    /// `id` abbreviated as `git rev-parse --short` does: as long as the repository's
+    /// size calls for (git's `core.abbrev=auto`: half the bits of the packed-object
+    /// count, in hex digits, at least 7), and longer while another object shares the
+    /// prefix. 7 characters name two commits in git.git.
+    pub fn short_id(&self, id: Oid) -> String {
+        let hex = id.to_string();
+        let start = *self.abbrev.get_or_init(|| {
+            let count = packed_object_count(&self.repo.path().join("objects").join("pack"))
+                + packed_object_count(&self.repo.commondir().join("objects").join("pack"))
+                    * usize::from(self.repo.commondir() != self.repo.path());
+            auto_abbrev(count)
+        });
+        let Ok(odb) = self.repo.odb() else {
+            return hex[..start.min(hex.len())].to_string();
+        };
+        let mut len = start;
+        while len < hex.len() {
+            match odb.exists_prefix(id, len) {
+                Ok(_) => break,
+                Err(e) if e.code() == ErrorCode::Ambiguous => len += 1,
+                Err(_) => break,
+            }
+        }
+        hex[..len.min(hex.len())].to_string()
     }
 
     /// The underlying git2 repository.
@@ -551,6 +599,13 @@ impl Repo {
                 newest_first: Vec::new(),
                 truncated: false,
                 key: None,
+                ended: HashSet::new(),
+                previous: opts
+                    .previous_paths
+                    .iter()
+                    .find(|(doc, _)| doc == p)
+                    .map(|(_, prev)| prev.clone())
+                    .unwrap_or_default(),
             })
             .collect();
         let Some(head) = self.head_id()? else {
@@ -598,6 +653,10 @@ impl Repo {
         let mut walked = 0;
         let mut blobs = Blobs::default();
         let mut keys = FilterKeys::default();
+        let mut renames = Renames::default();
+        // The walked commits as a graph for merge bases, built at the first merge that
+        // needs one.
+        let mut dag: Option<Dag> = None;
 
         let mut owned: Node;
         // Reused from commit to commit.
@@ -642,6 +701,15 @@ impl Repo {
             for (d, doc) in docs.iter_mut().enumerate() {
                 let state = match doc.pending.remove(&id) {
                     Some(state) => state,
+                    // Below the document's start: so are the parents.
+                    None if doc.ended.remove(&id) => {
+                        for &(pid, _) in node.parents.iter().flatten() {
+                            if !doc.pending.contains_key(&pid) {
+                                doc.ended.insert(pid);
+                            }
+                        }
+                        continue;
+                    }
                     // Only HEAD gets here: every other walked commit has a walked child.
                     None => {
                         if own_tree.is_none() {
@@ -697,13 +765,17 @@ impl Repo {
                             (ptree, &mut parent_roots[i]),
                             threshold,
                             &mut subtrees,
+                            &mut renames,
                         )?
                     };
                     parent_states.push((pid, ps));
                 }
 
-                let change = classify(&state, &parent_states)
-                    .filter(|_| !self.is_clean_merge(&state, &parent_states, &mut blobs));
+                let change = classify(&state, &parent_states).filter(|_| {
+                    let dag = dag
+                        .get_or_insert_with(|| Dag::new(listed.as_deref().map(|l| l.as_slice())));
+                    !self.is_clean_merge(&state, &parent_states, &mut blobs, dag)
+                });
                 if let Some(change) = change {
                     let before = match parent_states.first() {
                         Some((_, ps)) => ps.blob,
@@ -728,7 +800,37 @@ impl Repo {
                     on_change(d, &doc.newest_first[doc.newest_first.len() - 1]);
                 }
 
+                // An add that is no rename starts the document: what its parents had at
+                // the path is another life (git's rule: a delete and a later add are two
+                // files), unless `previous-paths` says the life continues there.
+                if change == Some(ChangeKind::Added) {
+                    if doc.previous.is_empty() {
+                        for (pid, _) in parent_states.drain(..) {
+                            if !doc.pending.contains_key(&pid) {
+                                doc.ended.insert(pid);
+                            }
+                        }
+                    } else {
+                        let earlier: Rc<Path> = Rc::from(doc.previous.remove(0).as_path());
+                        for (i, (_, ps)) in parent_states.iter_mut().enumerate() {
+                            let (_, ptree) = parents[i];
+                            if parent_roots[i].is_none() {
+                                parent_roots[i] = Some(self.find_tree(ptree)?);
+                            }
+                            let Some(root) = parent_roots[i].as_ref() else {
+                                continue;
+                            };
+                            let (blob, trees) = self.locate(root, &earlier, None, &mut subtrees)?;
+                            *ps = DocState {
+                                path: earlier.clone(),
+                                blob,
+                                trees,
+                            };
+                        }
+                    }
+                }
                 for (pid, ps) in parent_states.drain(..) {
+                    doc.ended.remove(&pid);
                     match doc.pending.get(&pid) {
                         // Two children disagree on the parent's path: prefer the one where
                         // the document exists, otherwise the first child's (newest) view.
@@ -750,6 +852,7 @@ impl Repo {
                     changes,
                     truncated: doc.truncated,
                     walked,
+                    rename_reads: renames.signatures.len(),
                 }
             })
             .collect())
@@ -1004,6 +1107,7 @@ impl Repo {
         (parent_tree, parent_root): (Oid, &mut Option<Tree<'r>>),
         threshold: u16,
         subtrees: &mut Vec<(Oid, Tree<'r>)>,
+        renames: &mut Renames,
     ) -> Result<DocState> {
         if parent_tree == child_tree {
             return Ok(state.clone());
@@ -1036,7 +1140,14 @@ impl Repo {
         let Some(tree) = child_tree_obj.as_ref() else {
             return Err(Error::Internal("child tree not loaded".into()));
         };
-        match self.rename_source(parent_root, tree, &state.path, child_blob, threshold)? {
+        match self.rename_source(
+            parent_root,
+            tree,
+            &state.path,
+            child_blob,
+            threshold,
+            renames,
+        )? {
             Some(old) => {
                 let (blob, trees) = self.locate(parent_root, &old, None, subtrees)?;
                 Ok(DocState {
@@ -1055,10 +1166,13 @@ impl Repo {
 
     /// The path in `old` that became `path` in `new` by a rename, if any.
     ///
-    /// As `git diff --find-renames` between the two trees, but reading only the subtrees
-    /// that differ: an exact rename (same blob; a deleted file with the same name
-    /// preferred) first, else libgit2's similarity detection over the files deleted and
-    /// added between the trees.
+    /// As git's rename detection for this one destination (`diffcore-rename`), reading
+    /// only the subtrees that differ: an exact rename (same blob; a deleted file with
+    /// the same name preferred) first, else git's similarity score of each deleted file
+    /// against the document's blob (see [`Repo::find_rename_source`]). Found once per
+    /// (tree pair, blob, path) in a walk. Only the document is scored: a deleted file
+    /// that git would pair with another added file it resembles more can still be the
+    /// document's source here (following one document, its best source is what counts).
     fn rename_source(
         &self,
         old: &Tree<'_>,
@@ -1066,6 +1180,26 @@ impl Repo {
         path: &Path,
         blob: Oid,
         threshold: u16,
+        renames: &mut Renames,
+    ) -> Result<Option<PathBuf>> {
+        let key = (old.id(), new.id(), blob, PathBuf::from(path));
+        if let Some(found) = renames.found.get(&key) {
+            return Ok(found.clone());
+        }
+        let found = self.find_rename_source(old, new, path, blob, threshold, renames)?;
+        renames.found.insert(key, found.clone());
+        Ok(found)
+    }
+
+    /// [`Repo::rename_source`] without the cache.
+    fn find_rename_source(
+        &self,
+        old: &Tree<'_>,
+        new: &Tree<'_>,
+        path: &Path,
+        blob: Oid,
+        threshold: u16,
+        renames: &mut Renames,
     ) -> Result<Option<PathBuf>> {
         let mut gone: Vec<(String, Oid)> = Vec::new();
         let mut added: Vec<String> = Vec::new();
@@ -1095,30 +1229,51 @@ impl Repo {
             return Ok(exact);
         }
 
-        // Similarity: the diff limited to the deleted and added files is the whole diff
-        // as far as rename detection goes (modified files are not rename sources).
-        let mut diff_opts = git2::DiffOptions::new();
-        diff_opts.disable_pathspec_match(true);
-        for (p, _) in &gone {
-            diff_opts.pathspec(p.as_str());
-        }
-        for p in &added {
-            diff_opts.pathspec(p.as_str());
-        }
-        let mut diff = self
-            .repo
-            .diff_tree_to_tree(Some(old), Some(new), Some(&mut diff_opts))
-            .map_err(|e| Error::git("diffing trees for rename detection", e))?;
-        let mut find = git2::DiffFindOptions::new();
-        find.renames(true).rename_threshold(threshold);
-        diff.find_similar(Some(&mut find))
-            .map_err(|e| Error::git("detecting renames", e))?;
-        for delta in diff.deltas() {
-            if delta.status() == git2::Delta::Renamed && delta.new_file().path() == Some(path) {
-                return Ok(delta.old_file().path().map(Path::to_path_buf));
+        // Similarity of the document's blob against the deleted files only (git's
+        // diffcore-rename for one destination): files with the same name first, as git's
+        // basename step, then the same name with another extension, then every deleted
+        // file whose size allows the threshold; the first of these groups with a file at
+        // or above the threshold gives the source (its most similar file). Each
+        // candidate's signature is computed once per walk (see [`Renames`]).
+        let min = similarity::min_score(threshold);
+        let Some(doc_sig) = renames.signature(self, blob) else {
+            return Ok(None);
+        };
+        // How close a deleted file's name is to the document's: 0 the same file name
+        // (case aside), 1 the same name but for the extension (`config.txt` ->
+        // `config.adoc`, a mass rename's usual shape), 2 any other.
+        let stem = |name: &str| match name.rfind('.') {
+            Some(dot) if dot > 0 => name[..dot].to_string(),
+            _ => name.to_string(),
+        };
+        let doc_stem = file_name.as_deref().map(stem);
+        let kinship = |p: &str| {
+            let name = Path::new(p)
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase());
+            if name == file_name {
+                0
+            } else if name.as_deref().map(stem) == doc_stem {
+                1
+            } else {
+                2
+            }
+        };
+        let mut best: Option<(u64, &str)> = None;
+        for pass in 0..3 {
+            if best.is_some() {
+                break;
+            }
+            for (old_path, id) in gone.iter().filter(|(p, _)| kinship(p) == pass) {
+                let Some(score) = renames.score(self, *id, &doc_sig, min) else {
+                    continue;
+                };
+                if score >= min && best.is_none_or(|(b, _)| score > b) {
+                    best = Some((score, old_path));
+                }
             }
         }
-        Ok(None)
+        Ok(best.map(|(_, p)| PathBuf::from(p)))
     }
 
     /// Files (blobs, links, submodules) in `old` and not in `new` at the same path as
@@ -1260,65 +1415,239 @@ impl Repo {
 }
 
 impl Repo {
-    /// A two-parent merge whose document is exactly what git's automatic three-way merge
-    /// of the parents' versions gives: both sides' own commits carry the change, so the
-    /// merge records nothing new. A conflict resolved by hand (or an "evil merge") differs
-    /// from the automatic result and counts.
+    /// A merge whose document is exactly what git's automatic merge of the parents'
+    /// versions gives: the sides' own commits carry the change, so the merge records
+    /// nothing new. One rule for every shape: the parents are merged in order, as git's
+    /// octopus does (a two-parent merge is the one-step case), each step a three-way
+    /// merge on the merge base — with several merge bases (a criss-cross), on their
+    /// merge (git's virtual base), else on any one of them. A conflict resolved by hand
+    /// (or an "evil merge") differs from every automatic result and counts.
     fn is_clean_merge(
         &self,
         state: &DocState,
         parents: &[(Oid, DocState)],
         blobs: &mut Blobs,
+        dag: &mut Dag,
     ) -> bool {
-        let [(p1, s1), (p2, s2)] = parents else {
-            return false;
-        };
-        let (Some(ours), Some(theirs), Some(result)) = (s1.blob, s2.blob, state.blob) else {
-            return false;
-        };
-        if s1.path != state.path && s2.path != state.path {
-            return false; // moved in the merge itself
+        if parents.len() < 2 || parents.iter().all(|(_, p)| p.path != state.path) {
+            return false; // not a merge, or moved in the merge itself
         }
-        let base_blob = self
-            .repo
-            .merge_base(*p1, *p2)
-            .ok()
-            .and_then(|b| self.repo.find_commit(b).ok())
-            .and_then(|c| c.tree().ok())
-            .and_then(|t| {
-                blob_id(&t, &s1.path)
-                    .ok()
-                    .flatten()
-                    .or_else(|| blob_id(&t, &s2.path).ok().flatten())
-            });
-        let mut read = |id: Oid| blobs.read(self, id).ok();
-        let (Some(ours), Some(theirs), Some(result)) = (read(ours), read(theirs), read(result))
-        else {
+        let Some(result) = state.blob.and_then(|id| blobs.read(self, id).ok()) else {
             return false;
         };
-        let base = base_blob.and_then(read).unwrap_or_default();
-        let mut b = git2::MergeFileInput::new();
-        b.content(&base);
-        let mut o = git2::MergeFileInput::new();
-        o.content(&ours);
-        let mut t = git2::MergeFileInput::new();
-        t.content(&theirs);
-        let plain = match git2::merge_file(&b, &o, &t, None) {
-            Ok(merged) => merged.is_automergeable() && merged.content() == result.as_slice(),
-            Err(_) => false,
+        let (p1, s1) = &parents[0];
+        let Some(mut current) = s1.blob.and_then(|id| blobs.read(self, id).ok()) else {
+            return false;
         };
-        // Or what dbarch's merge driver gives (rows as a union, header dates the newest).
-        plain || {
-            let m = crate::merge_driver::merge3(
-                &base,
-                &ours,
-                &theirs,
-                &crate::doc::Labels::default(),
-                &crate::merge_driver::MarkerStyle::default(),
-            );
-            !m.conflicts && m.bytes == result
+        let last = parents.len() - 1;
+        for (step, (pid, ps)) in parents.iter().enumerate().skip(1) {
+            let Some(theirs) = ps.blob.and_then(|id| blobs.read(self, id).ok()) else {
+                return false;
+            };
+            let paths = [s1.path.as_ref(), ps.path.as_ref()];
+            let bases = self.base_versions(*p1, *pid, &paths, blobs, dag);
+            let merged: Vec<Vec<u8>> = bases
+                .iter()
+                .flat_map(|base| auto_merge(base, &current, &theirs))
+                .collect();
+            if step == last {
+                return merged.contains(&result);
+            }
+            match merged.into_iter().next() {
+                Some(m) => current = m,
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// The document's versions to merge `a` and `b` on (at the first of `paths` that
+    /// the base has): the merge base's; with several merge bases, first their merge
+    /// (conflicts and all, as git's virtual base), then each of them.
+    fn base_versions(
+        &self,
+        a: Oid,
+        b: Oid,
+        paths: &[&Path],
+        blobs: &mut Blobs,
+        dag: &mut Dag,
+    ) -> Vec<Vec<u8>> {
+        let version = |blobs: &mut Blobs, commit: Oid| -> Vec<u8> {
+            self.repo
+                .find_commit(commit)
+                .ok()
+                .and_then(|c| c.tree().ok())
+                .and_then(|t| paths.iter().find_map(|p| blob_id(&t, p).ok().flatten()))
+                .and_then(|id| blobs.read(self, id).ok())
+                .unwrap_or_default()
+        };
+        let mut merge_bases = |a: Oid, b: Oid| -> Vec<Oid> {
+            dag.merge_bases(a, b)
+                .unwrap_or_else(|| match self.repo.merge_bases(a, b) {
+                    Ok(list) => list.iter().copied().collect(),
+                    Err(_) => Vec::new(),
+                })
+        };
+        let bases = merge_bases(a, b);
+        match bases.as_slice() {
+            [] => vec![Vec::new()],
+            [one] => vec![version(blobs, *one)],
+            [first, rest @ ..] => {
+                let singles: Vec<Vec<u8>> = bases.iter().map(|&c| version(blobs, c)).collect();
+                let mut virtual_base = singles[0].clone();
+                for (i, &other) in rest.iter().enumerate() {
+                    let below = merge_bases(*first, other)
+                        .first()
+                        .map(|&c| version(blobs, c))
+                        .unwrap_or_default();
+                    virtual_base = merge_text(&below, &virtual_base, &singles[i + 1]).0;
+                }
+                let mut all = vec![virtual_base];
+                all.extend(singles);
+                all
+            }
         }
     }
+}
+
+/// The walked commits as a graph: merge bases without reading a commit (libgit2's
+/// `merge_bases` reads every commit it paints, which at each merge of a long history
+/// costs more than the whole walk).
+struct Dag {
+    ids: Vec<Oid>,
+    /// Each commit's parents' positions (`u32::MAX`: not in the walk; `None`: missing,
+    /// a shallow boundary).
+    parents: Vec<Option<SmallVec<[u32; 2]>>>,
+    pos: HashMap<Oid, u32, OidHash>,
+    /// Paint flags, all zero between calls.
+    flags: Vec<u8>,
+}
+
+impl Dag {
+    fn new(list: Option<&[(Oid, Node)]>) -> Dag {
+        let list = list.unwrap_or(&[]);
+        let mut pos = HashMap::with_capacity_and_hasher(list.len(), OidHash);
+        for (i, (id, _)) in list.iter().enumerate() {
+            pos.insert(*id, i as u32);
+        }
+        let parents = list
+            .iter()
+            .map(|(_, node)| {
+                node.parents.as_ref().map(|ps| {
+                    ps.iter()
+                        .map(|(pid, _)| pos.get(pid).copied().unwrap_or(u32::MAX))
+                        .collect()
+                })
+            })
+            .collect();
+        Dag {
+            ids: list.iter().map(|(id, _)| *id).collect(),
+            parents,
+            pos,
+            flags: vec![0; list.len()],
+        }
+    }
+
+    /// The merge bases of `a` and `b` (all of them, none redundant), as git's
+    /// `paint_down_to_common` finds them, with the walk's topological order as the
+    /// priority (a commit comes after all its children). `None` when the answer needs
+    /// commits outside the walk (then libgit2 is asked).
+    fn merge_bases(&mut self, a: Oid, b: Oid) -> Option<Vec<Oid>> {
+        if a == b {
+            return Some(vec![a]);
+        }
+        let (&ia, &ib) = (self.pos.get(&a)?, self.pos.get(&b)?);
+        let mut touched: Vec<u32> = Vec::new();
+        let found = self.paint(ia, ib, &mut touched);
+        for i in touched {
+            self.flags[i as usize] = 0;
+        }
+        found
+    }
+
+    fn paint(&mut self, ia: u32, ib: u32, touched: &mut Vec<u32>) -> Option<Vec<Oid>> {
+        const ONE: u8 = 1;
+        const TWO: u8 = 2;
+        const STALE: u8 = 4;
+        let mut heap = std::collections::BinaryHeap::new();
+        self.flags[ia as usize] = ONE;
+        self.flags[ib as usize] = TWO;
+        touched.extend([ia, ib]);
+        heap.push(std::cmp::Reverse(ia));
+        heap.push(std::cmp::Reverse(ib));
+        let mut nonstale = 2usize;
+        let mut found = Vec::new();
+        while nonstale > 0 {
+            let std::cmp::Reverse(i) = heap.pop()?;
+            let mut f = self.flags[i as usize];
+            if f & STALE == 0 {
+                nonstale -= 1;
+            }
+            if f & (ONE | TWO) == ONE | TWO && f & STALE == 0 {
+                found.push(self.ids[i as usize]);
+                f |= STALE;
+            }
+            let add = f & (ONE | TWO | STALE);
+            let parents = self.parents[i as usize].as_ref()?;
+            for &p in parents {
+                if p == u32::MAX {
+                    return None;
+                }
+                let pf = &mut self.flags[p as usize];
+                if *pf == 0 {
+                    *pf = add;
+                    touched.push(p);
+                    heap.push(std::cmp::Reverse(p));
+                    if add & STALE == 0 {
+                        nonstale += 1;
+                    }
+                } else {
+                    let before = *pf;
+                    *pf |= add;
+                    if before & STALE == 0 && *pf & STALE != 0 {
+                        nonstale -= 1;
+                    }
+                }
+            }
+        }
+        Some(found)
+    }
+}
+
+/// git's three-way merge of one file's texts: the result, and whether it is clean.
+fn merge_text(base: &[u8], ours: &[u8], theirs: &[u8]) -> (Vec<u8>, bool) {
+    let mut b = git2::MergeFileInput::new();
+    b.content(base);
+    let mut o = git2::MergeFileInput::new();
+    o.content(ours);
+    let mut t = git2::MergeFileInput::new();
+    t.content(theirs);
+    match git2::merge_file(&b, &o, &t, None) {
+        Ok(merged) => (merged.content().to_vec(), merged.is_automergeable()),
+        Err(_) => (ours.to_vec(), false),
+    }
+}
+
+/// The clean merges of the three versions: [`merge_text`] when it is clean, and the merge
+/// driver's result when it has no conflict.
+fn auto_merge(base: &[u8], ours: &[u8], theirs: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    if let (merged, true) = merge_text(base, ours, theirs) {
+        out.push(merged);
+    }
+    // Or what dbarch's merge driver gives (rows as a union, header dates the newest): a
+    // merge the driver made cleanly is a clean merge too.
+    let m = crate::merge_driver::merge3(
+        base,
+        ours,
+        theirs,
+        &crate::doc::Labels::default(),
+        &crate::merge_driver::MarkerStyle::default(),
+    );
+    if !m.conflicts && !out.contains(&m.bytes) {
+        out.push(m.bytes);
+    }
+    out
 }
 
 /// Decides whether a commit in state `state` with parents in `parents` changed the
@@ -1353,6 +1682,66 @@ fn classify(state: &DocState, parents: &[(Oid, DocState)]) -> Option<ChangeKind>
     }
 }
 
+/// What rename detection learnt during one walk: the rename source found per (old
+/// tree, new tree, document blob, path), and per blob its size and similarity
+/// signature. A topic branch forked before a mass rename and merged after it makes
+/// every such merge look for the document's source among the same deleted files;
+/// each is read and hashed once.
+#[derive(Default)]
+struct Renames {
+    found: HashMap<(Oid, Oid, Oid, PathBuf), Option<PathBuf>>,
+    sizes: HashMap<Oid, Option<usize>, OidHash>,
+    signatures: HashMap<Oid, Option<Rc<similarity::Signature>>, OidHash>,
+}
+
+impl Renames {
+    /// A blob's size from its header (`None`: not a readable blob, as a submodule).
+    fn size(&mut self, repo: &Repo, id: Oid) -> Option<usize> {
+        if let Some(size) = self.sizes.get(&id) {
+            return *size;
+        }
+        let size = repo
+            .repo
+            .odb()
+            .ok()
+            .and_then(|odb| odb.read_header(id).ok())
+            .and_then(|(size, kind)| (kind == ObjectType::Blob).then_some(size));
+        self.sizes.insert(id, size);
+        size
+    }
+
+    /// A blob's similarity signature.
+    fn signature(&mut self, repo: &Repo, id: Oid) -> Option<Rc<similarity::Signature>> {
+        if let Some(sig) = self.signatures.get(&id) {
+            return sig.clone();
+        }
+        let sig = repo
+            .repo
+            .find_blob(id)
+            .ok()
+            .map(|b| Rc::new(similarity::Signature::of(b.content())));
+        self.signatures.insert(id, sig.clone());
+        sig
+    }
+
+    /// The score of blob `id` renamed to the document (`doc`), or `None` when its size
+    /// alone rules it out below `min` (it is then not read) or it is not a blob.
+    fn score(
+        &mut self,
+        repo: &Repo,
+        id: Oid,
+        doc: &similarity::Signature,
+        min: u64,
+    ) -> Option<u64> {
+        let size = self.size(repo, id)?;
+        if !similarity::sizes_allow(size, doc.size, min) {
+            return None;
+        }
+        let sig = self.signature(repo, id)?;
+        Some(similarity::score(&sig, doc))
+    }
+}
+
 impl Blobs {
     /// The most blobs kept: enough for a merge and its neighbours.
     const KEEP: usize = 16;
@@ -1368,6 +1757,74 @@ impl Blobs {
         self.0.insert(id, bytes.clone());
         Ok(bytes)
     }
+}
+
+/// `.mailmap` lines of the form `Proper Name <proper@email> Commit Name` (a commit name
+/// with no email after it): git ignores the trailing name and maps every commit with
+/// `proper@email` to `Proper Name` (git.git's `Dana L. How <danahow@gmail.com> Dana
+/// How`); libgit2 maps none. Added to `map` the way git reads them.
+fn add_name_only_entries(map: &mut git2::Mailmap, text: &str) {
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') {
+            continue;
+        }
+        let (Some(open), Some(close)) = (line.find('<'), line.find('>')) else {
+            continue;
+        };
+        if close < open {
+            continue;
+        }
+        let name = line[..open].trim();
+        let email = line[open + 1..close].trim();
+        let rest = line[close + 1..].trim();
+        let rest = rest.split('#').next().unwrap_or("").trim();
+        if name.is_empty() || email.is_empty() || rest.is_empty() || rest.contains('<') {
+            continue;
+        }
+        let _ = map.add_entry(Some(name), None, None, email);
+    }
+}
+
+/// The objects in the packs under `dir` (each index's last fan-out entry).
+fn packed_object_count(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut count = 0usize;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "idx") {
+            continue;
+        }
+        let Ok(mut f) = std::fs::File::open(&path) else {
+            continue;
+        };
+        use std::io::Read;
+        let mut head = [0u8; 8 + 256 * 4];
+        if f.read_exact(&mut head).is_err() {
+            continue;
+        }
+        // Version 2 starts with a magic and a version; version 1 with the fan-out.
+        let at = if head[..4] == [0xff, b't', b'O', b'c'] {
+            8 + 255 * 4
+        } else {
+            255 * 4
+        };
+        if let Some(b) = head.get(at..at + 4) {
+            count += u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        }
+    }
+    count
+}
+
+/// git's automatic abbreviation length for `count` objects (`find_unique_abbrev_r`).
+fn auto_abbrev(count: usize) -> usize {
+    if count == 0 {
+        return 7;
+    }
+    let msb = usize::BITS as usize - 1 - count.leading_zeros() as usize;
+    (msb + 1).div_ceil(2).max(7)
 }
 
 /// Process-wide libgit2 settings for reading history (see the module documentation).
@@ -2715,16 +3172,34 @@ mod tests {
         );
     }
 
-    #[test]
-    fn history_finds_the_earlier_life_after_delete_and_re_add() {
-        let mut f = Fixture::new();
+    /// A delete and a later add at the same path are two files (git's rule): the
+    /// history starts at the add, unless `previous-paths` stitches the lives.
+    fn two_lives(f: &mut Fixture) {
         let a = f.commit(&[], &[(DOC, Some(V1))], "First life");
         let b = f.commit(&[a], &[(DOC, Some(V2))], "Edit first life");
         let c = f.commit(&[b], &[(DOC, None)], "Delete doc");
         let d = f.commit(&[c], &[("other.txt", Some("x"))], "Unrelated");
         let e = f.commit(&[d], &[(DOC, Some("# Brand new\n"))], "Second life");
         f.head(e);
+    }
+
+    #[test]
+    fn history_a_delete_and_a_later_add_are_two_lives() {
+        let mut f = Fixture::new();
+        two_lives(&mut f);
         let h = f.history(DOC);
+        assert_eq!(listed(&h), vec![row("Second life", Added, DOC)]);
+    }
+
+    #[test]
+    fn history_previous_paths_stitch_the_earlier_life() {
+        let mut f = Fixture::new();
+        two_lives(&mut f);
+        let opts = HistoryOptions {
+            previous_paths: vec![(PathBuf::from(DOC), vec![PathBuf::from(DOC)])],
+            ..HistoryOptions::default()
+        };
+        let h = f.repo().document_history(Path::new(DOC), &opts).unwrap();
         assert_eq!(
             listed(&h),
             vec![
@@ -2737,6 +3212,27 @@ mod tests {
         let deleted = &h.changes[2];
         assert_eq!(deleted.before, blob(V2));
         assert_eq!(deleted.after, None);
+
+        // A move made as a delete and a later add elsewhere (not one commit: no rename).
+        let mut f = Fixture::new();
+        let a = f.commit(&[], &[("spec/old.md", Some(V1))], "Old spec");
+        let b = f.commit(&[a], &[("spec/old.md", None)], "Drop the old spec");
+        let c = f.commit(&[b], &[(DOC, Some("# Rewritten\n"))], "New spec");
+        f.head(c);
+        assert_eq!(listed(&f.history(DOC)), vec![row("New spec", Added, DOC)]);
+        let opts = HistoryOptions {
+            previous_paths: vec![(PathBuf::from(DOC), vec![PathBuf::from("spec/old.md")])],
+            ..HistoryOptions::default()
+        };
+        let h = f.repo().document_history(Path::new(DOC), &opts).unwrap();
+        assert_eq!(
+            listed(&h),
+            vec![
+                row("Old spec", Added, "spec/old.md"),
+                row("Drop the old spec", Deleted, "spec/old.md"),
+                row("New spec", Added, DOC),
+            ]
+        );
     }
 
     #[test]
@@ -2816,6 +3312,97 @@ mod tests {
                 row("Move on topic", Renamed, DOC),
             ]
         );
+    }
+
+    /// git.git's shape: many files renamed in one commit, topic branches forked before it
+    /// and merged after. Each merge looks for the document's source among the same
+    /// deleted files; each is read once in the walk.
+    #[test]
+    fn history_mass_rename_with_old_topics_reads_each_candidate_once() {
+        const FILES: usize = 120;
+        const TOPICS: usize = 8;
+        let file = |i: usize, ext: &str| format!("Documentation/f{i:03}.{ext}");
+        let body = |i: usize, r: usize| {
+            let mut t = format!("File {i}\n");
+            for l in 0..12 {
+                t += &format!("Line {l} of file {i} explains option {i}.{l} in detail.\n");
+            }
+            t + &format!("Revision {r}.\n")
+        };
+        let doc = |rev: &[usize]| {
+            let mut t = String::from("# Architecture\n\n");
+            for (l, r) in rev.iter().enumerate() {
+                t += &format!("- Item {l}: the storage policy, as revised in change {r}.\n");
+            }
+            t
+        };
+        let mut f = Fixture::new();
+        let mut rev = vec![0; 40];
+        let mut init: Vec<(String, String)> =
+            (0..FILES).map(|i| (file(i, "txt"), body(i, 0))).collect();
+        init.push(("Documentation/arch.txt".into(), doc(&rev)));
+        let changes: Vec<(&str, Option<&str>)> = init
+            .iter()
+            .map(|(p, c)| (p.as_str(), Some(c.as_str())))
+            .collect();
+        let mut tip = f.commit(&[], &changes, "Initial import");
+        let mut topics = Vec::new();
+        for t in 0..TOPICS {
+            rev[t] = t + 1;
+            let text = doc(&rev);
+            tip = f.commit(
+                &[tip],
+                &[("Documentation/arch.txt", Some(&text))],
+                &format!("Edit {t}"),
+            );
+            let (p, c) = (file(t * 7, "txt"), body(t * 7, t + 1));
+            topics.push(f.commit(&[tip], &[(&p, Some(&c))], &format!("Topic {t}")));
+        }
+        rev[39] = 99;
+        let renamed: Vec<(String, Option<String>)> = (0..FILES)
+            .flat_map(|i| [(file(i, "txt"), None), (file(i, "adoc"), Some(body(i, 0)))])
+            .chain([
+                ("Documentation/arch.txt".to_string(), None),
+                ("Documentation/arch.adoc".to_string(), Some(doc(&rev))),
+            ])
+            .collect();
+        let changes: Vec<(&str, Option<&str>)> = renamed
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_deref()))
+            .collect();
+        tip = f.commit(&[tip], &changes, "Rename *.txt to *.adoc");
+        for (t, &topic) in topics.iter().enumerate() {
+            let (p, c) = (file(t * 7, "adoc"), body(t * 7, t + 1));
+            tip = f.commit(
+                &[tip, topic],
+                &[(&p, Some(&c))],
+                &format!("Merge topic {t}"),
+            );
+        }
+        f.head(tip);
+        let h = f.history("Documentation/arch.adoc");
+        let mut expected = vec![row("Initial import", Added, "Documentation/arch.txt")];
+        for t in 0..TOPICS {
+            expected.push(row(
+                &format!("Edit {t}"),
+                Modified,
+                "Documentation/arch.txt",
+            ));
+        }
+        expected.push(row(
+            "Rename *.txt to *.adoc",
+            Renamed,
+            "Documentation/arch.adoc",
+        ));
+        assert_eq!(listed(&h), expected);
+        // Each merge scores the document against the FILES + 1 deleted files; no file is
+        // read twice (before: libgit2's full similarity matrix at every merge).
+        assert!(
+            h.rename_reads <= FILES + TOPICS + 2,
+            "{} reads for {FILES} files",
+            h.rename_reads
+        );
+        assert!(h.rename_reads > 0);
     }
 
     #[test]
@@ -2928,6 +3515,24 @@ mod tests {
         assert_eq!(info.committer, ana);
     }
 
+    /// `Proper Name <proper@email> Commit Name`: git maps every commit with that email
+    /// to the proper name (the trailing name is ignored), as git.git's `.mailmap` has it.
+    #[test]
+    fn history_mailmap_line_with_a_trailing_name_maps_by_email_as_git_does() {
+        let mut f = Fixture::new();
+        std::fs::write(
+            f.dir.path().join(".mailmap"),
+            "# people\nDana L. How <dana@example.com> Dana How\n",
+        )
+        .unwrap();
+        let dana = Signature::new("Dana How", "dana@example.com", &Time::new(T0, 0)).unwrap();
+        let a = f.commit_as(&[], &[(DOC, Some(V1))], "Add doc", &dana, &dana);
+        f.head(a);
+        let h = f.history(DOC);
+        assert_eq!(h.changes[0].commit.author.name, "Dana L. How");
+        assert_eq!(h.changes[0].commit.author.email, "dana@example.com");
+    }
+
     #[test]
     fn history_two_co_authors_deduplicated_and_mailmapped() {
         let mut f = Fixture::new();
@@ -2974,6 +3579,22 @@ mod tests {
         assert_eq!(info.body, "");
         assert!(info.trailers.is_empty() && info.co_authors.is_empty());
         assert!(info.parent_ids.is_empty());
+    }
+
+    #[test]
+    fn short_ids_are_as_long_as_git_makes_them() {
+        assert_eq!(auto_abbrev(0), 7);
+        assert_eq!(auto_abbrev(5_000), 7);
+        // git.git: about 400,000 objects -> 10 digits.
+        assert_eq!(auto_abbrev(400_000), 10);
+        assert_eq!(auto_abbrev(1 << 24), 13);
+        let mut f = Fixture::new();
+        let a = f.commit(&[], &[(DOC, Some(V1))], "Add doc");
+        f.head(a);
+        let repo = f.repo();
+        let short = repo.short_id(a);
+        assert_eq!(short.len(), 7);
+        assert!(a.to_string().starts_with(&short));
     }
 
     #[test]
@@ -3366,6 +3987,37 @@ mod tests {
             ids.push(f.commit_as(&parents, &changes, &format!("Commit {i}"), &sig, &sig));
         }
         ids
+    }
+
+    /// The walk's own merge bases are libgit2's (all of them, criss-crosses included).
+    #[test]
+    fn history_dag_merge_bases_are_libgit2s() {
+        for seed in [3, 11, 42] {
+            let mut f = Fixture::new();
+            let ids = random_history(&mut f, seed, 120);
+            // A head that reaches every commit: an octopus of the last few and the tip.
+            let head = *ids.last().unwrap();
+            f.head(head);
+            let repo = f.repo();
+            let (list, _) = repo.walk_commits(head, &[], Walker::Objects).unwrap();
+            let mut dag = Dag::new(Some(list.as_slice()));
+            let mut checked = 0;
+            let mut rng = Lcg(seed);
+            for _ in 0..200 {
+                let a = list[rng.below(list.len() as u64) as usize].0;
+                let b = list[rng.below(list.len() as u64) as usize].0;
+                let mut ours = dag.merge_bases(a, b).unwrap();
+                let mut theirs: Vec<Oid> = match repo.git().merge_bases(a, b) {
+                    Ok(l) => l.iter().copied().collect(),
+                    Err(_) => Vec::new(),
+                };
+                ours.sort();
+                theirs.sort();
+                assert_eq!(ours, theirs, "seed {seed}: {a} {b}");
+                checked += 1;
+            }
+            assert_eq!(checked, 200);
+        }
     }
 
     #[test]

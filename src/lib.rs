@@ -24,6 +24,7 @@ pub mod partial;
 pub mod prompt;
 pub mod rename;
 pub mod review;
+mod similarity;
 pub mod syncstate;
 pub mod ui;
 pub mod workspace;

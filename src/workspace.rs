@@ -210,7 +210,9 @@ impl Workspace {
                 continue;
             };
             let text = String::from_utf8_lossy(&text);
-            if text.contains(&bold) || text.lines().any(|l| l.starts_with(&key)) {
+            if (text.contains(&bold) || text.lines().any(|l| l.starts_with(&key)))
+                && !is_template(&text, &labels)
+            {
                 push(f.clone(), &mut out)?;
             }
         }
@@ -246,6 +248,32 @@ impl Workspace {
         }
     }
 
+    /// Discovered files left alone as templates: with no `[[docs]]` configured, tracked
+    /// Markdown files with a Next Review field whose header fields are all placeholders
+    /// (`**Next Review:** [DATE]`). Named on the command line, they are documents.
+    pub fn templates(&self) -> Vec<String> {
+        if self.config.docs_explicit {
+            return Vec::new();
+        }
+        let labels = self.labels();
+        let bold = format!("**{}:**", labels.next_review);
+        let key = format!("{}:", labels.key(crate::doc::FieldKind::NextReview));
+        let Ok(files) = self.candidate_files() else {
+            return Vec::new();
+        };
+        files
+            .into_iter()
+            .filter(|f| f.ends_with(".md") || f.ends_with(".markdown"))
+            .filter(|f| {
+                std::fs::read(self.root.join(f)).is_ok_and(|t| {
+                    let text = String::from_utf8_lossy(&t);
+                    (text.contains(&bold) || text.lines().any(|l| l.starts_with(&key)))
+                        && is_template(&text, &labels)
+                })
+            })
+            .collect()
+    }
+
     /// Tracked files in a repository; without one, the Markdown files under the root.
     fn candidate_files(&self) -> Result<Vec<String>> {
         if let Some(repo) = &self.repo {
@@ -272,6 +300,23 @@ fn read_head(path: &Path) -> Option<Vec<u8>> {
         .read_to_end(&mut buf)
         .ok()?;
     Some(buf)
+}
+
+/// A template: its header fields are all placeholders (`[DATE]`, `[TEAM]`).
+fn is_template(text: &str, labels: &crate::doc::Labels) -> bool {
+    let Ok(doc) = crate::doc::Document::parse_str(text, labels) else {
+        return false;
+    };
+    !doc.fields.is_empty()
+        && doc.fields.iter().all(|f| {
+            let v = f.raw.trim();
+            v.len() > 2
+                && v.starts_with('[')
+                && v.ends_with(']')
+                && v[1..v.len() - 1]
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+        })
 }
 
 fn is_glob(p: &str) -> bool {

@@ -693,6 +693,10 @@ fn json_report_exact() {
         "2026-11-25T09:30:00+01:00",
     );
     let r = status_json(&repo, &[], "2026-11-26", 0);
+    let first = repo
+        .git(&["rev-list", "--max-parents=0", "HEAD"])
+        .trim()
+        .to_string();
     let commit = |id: &str, date: &str, subject: &str| json!({"commit": short(id), "date": date, "author": "Bob Example", "subject": subject});
     assert_eq!(
         r,
@@ -726,6 +730,12 @@ fn json_report_exact() {
                     "next_review": "2027-02-20",
                     "state": "ok"
                 }],
+                "history_start": {
+                    "commit": short(&first),
+                    "cut_off": false,
+                    "date": "2026-03-02",
+                    "path": DOC
+                },
                 "error": null
             }],
             "summary": {"ok": 0, "due-soon": 1, "due": 0, "overdue": 0, "errors": 0}

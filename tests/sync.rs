@@ -490,9 +490,12 @@ fn rename_in_the_same_commit_as_an_edit_gets_one_row() {
     assert_eq!(field(&doc, "Last Updated"), "2026-03-10");
 }
 
+/// A delete and a later add are two lives (issue 14); `previous-paths` naming the
+/// document's own path says they are one document, whose whole history is kept.
 #[test]
 fn delete_then_re_add_keeps_the_whole_history() {
     let (repo, _) = repo_with_doc(DOC);
+    repo.write_doc_config(&format!("previous-paths = [\"{DOC}\"]\n"));
     describe_replicas(&repo, DOC, BOB, "2026-03-10T10:00:00+00:00");
     let kept = repo.read(DOC);
     std::fs::remove_file(repo.abs(DOC)).unwrap();

@@ -11,6 +11,7 @@ mod hardening;
 mod hook;
 mod init;
 mod lint;
+mod real_histories;
 mod remind;
 mod remind_github;
 mod review;

@@ -20,6 +20,20 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: AdoptArgs) -> Result<u8> {
     let labels = ws.labels();
     let original = doc::load(&d.abs, &labels)?;
     let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
+    // A refusal that depends only on the document (a code block never closed, where the
+    // Change Log would go) comes before the history walk, and names the user's line.
+    if original.table().is_none() {
+        let probe = doc::NewRow {
+            date: "2000-01-01".into(),
+            change: "probe".into(),
+            author: "probe".into(),
+            impact: "Low".into(),
+            commit: None,
+        };
+        original
+            .add_rows(&[probe], settings.changelog.max_cell_width)
+            .map_err(|e| e.into_error(&d.abs))?;
+    }
     let progress = ui.progress(&format!("reading the history of {}", d.rel));
     let plan = changelog::plan(repo, &d.rel, &original, &settings, None)?;
     drop(progress);

@@ -14,6 +14,7 @@
 //! | `review-before-update` | Next Review is not after Last Updated |
 //! | `no-changelog` | the document has no Change Log section; no position |
 //! | `no-changelog-table` | the Change Log section has no table |
+//! | `unclosed-block` | a code block or HTML block is never closed, so a Change Log added at the end would be inside it (`sync` and `adopt` refuse) |
 //! | `row-cells` | a Change Log row has fewer or more cells than the header |
 //! | `placeholder-row` | the template's `\| [DATE] \| [CHANGE] \| ... \|` row is still there |
 //! | `placeholders` | a section still holds `[UPPER_SNAKE]` placeholders (one finding per section) |
@@ -280,12 +281,25 @@ pub fn check(doc: &Document) -> (Vec<Finding>, Vec<SectionPlaceholders>) {
     // The Change Log.
     let mut placeholder_rows: HashSet<usize> = HashSet::new();
     match &doc.changelog {
-        None => out.push(Finding::nowhere(
-            "no-changelog",
-            "no Change Log section (`## Change Log`); `dbarch sync` adds one with rows from \
-             git history"
-                .to_string(),
-        )),
+        None => {
+            out.push(Finding::nowhere(
+                "no-changelog",
+                "no Change Log section (`## Change Log`); `dbarch sync` adds one with rows from \
+                 git history"
+                    .to_string(),
+            ));
+            // Where `sync`/`adopt` would add it, a block that is never closed refuses it.
+            let probe = crate::doc::NewRow {
+                date: "2000-01-01".into(),
+                change: "probe".into(),
+                author: "probe".into(),
+                impact: "Low".into(),
+                commit: None,
+            };
+            if let Err(e) = doc.add_rows(&[probe], 0) {
+                out.push(Finding::at(e.line, e.col, "unclosed-block", e.msg));
+            }
+        }
         Some(cl) => match &cl.table {
             None => {
                 let s = &doc.outline.sections[cl.section];
@@ -432,6 +446,23 @@ mod tests {
                 "placeholder-row",
                 "row-cells"
             ]
+        );
+    }
+
+    #[test]
+    fn an_unclosed_code_block_where_the_change_log_would_go_is_reported() {
+        let src = "# T\n\n**Last Updated:** 2026-11-26  \n**Reviewed By:** DBA  \n**Next Review:** 2027-02-24  \n\nSection\n~~~~~~~\n\ntext\n";
+        let doc = Document::parse_str(src, &Labels::default()).unwrap();
+        let findings = check(&doc).0;
+        let f = findings
+            .iter()
+            .find(|f| f.kind == "unclosed-block")
+            .expect("reported");
+        assert_eq!(
+            f.line,
+            Some(8),
+            "{:?}",
+            findings.iter().map(|f| f.kind).collect::<Vec<_>>()
         );
     }
 

@@ -33,6 +33,7 @@ use crate::Result;
 ///    "unrecorded": [{"commit", "date", "author", "subject"}],
 ///    "drift": [{"section", "paths", "commits": [...]}],
 ///    "sections": [{"section", "interval", "next_review", "state"}],
+///    "history_start": {"commit", "date", "path", "cut_off"},
 ///    "error": null}],
 ///  "summary": {"ok": 1, "due-soon": 0, "due": 0, "overdue": 0, "errors": 0}}
 /// ```
@@ -41,6 +42,9 @@ pub struct Report {
     pub today: NaiveDate,
     pub documents: Vec<DocStatus>,
     pub summary: Summary,
+    /// Discovered template files, left alone (see [`Workspace::templates`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub templates: Vec<String>,
 }
 
 #[derive(Serialize, Default)]
@@ -68,6 +72,8 @@ pub struct DocStatus {
     pub unrecorded: Vec<CommitRef>,
     pub drift: Vec<Drift>,
     pub sections: Vec<SectionDue>,
+    /// Where the document's history starts (its add, or a shallow clone's cut).
+    pub history_start: Option<changelog::HistoryStart>,
     /// Why the document could not be read or parsed.
     pub error: Option<String>,
     /// 1-based line of the Next Review field (for annotations).
@@ -76,20 +82,38 @@ pub struct DocStatus {
 }
 
 pub fn run(ui: &mut Ui, ws: &Workspace, args: StatusArgs) -> Result<u8> {
-    let docs = ws.documents(&args.docs)?;
+    let templates = if args.docs.is_empty() {
+        ws.templates()
+    } else {
+        Vec::new()
+    };
+    let docs = match ws.documents(&args.docs) {
+        Ok(docs) => docs,
+        // Only templates: listed as such, nothing else to show.
+        Err(_) if !templates.is_empty() => Vec::new(),
+        Err(e) => return Err(e),
+    };
     let progress = ui.progress(&format!(
         "reading the history of {}",
         ui::count(docs.len(), "document", "documents")
     ));
-    let report = collect(ws, &docs);
+    let mut report = collect(ws, &docs);
     drop(progress);
+    report.templates = templates;
     match args.format {
         StatusFormat::Json => ui.json(&report),
         StatusFormat::Shields => ui.json(&shields(&report)),
         StatusFormat::Text if args.quiet => print_quiet(ui, &report),
         StatusFormat::Text => {
             let width = (!args.wide).then(ui::terminal_width).flatten();
-            print_table(ui, &report, width)
+            if !report.documents.is_empty() {
+                print_table(ui, &report, width);
+            }
+            for t in &report.templates {
+                ui.line(&format!(
+                    "{t}: template (every header field is a placeholder), left alone; name it to manage it"
+                ));
+            }
         }
     }
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
@@ -130,6 +154,7 @@ pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
         today: ws.today(),
         documents: Vec::new(),
         summary: Summary::default(),
+        templates: Vec::new(),
     };
     let all: Vec<&ManagedDoc> = docs.iter().collect();
     let mut histories = histories(ws, &all);
@@ -156,6 +181,7 @@ pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
                 unrecorded: Vec::new(),
                 drift: Vec::new(),
                 sections: Vec::new(),
+                history_start: None,
                 error: Some(e.to_string()),
                 line: None,
             },
@@ -188,7 +214,14 @@ pub fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Vec<Option<ComparedHis
             Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels).compare_options()
         })
         .collect();
-    match compared_histories(repo, &paths, &HistoryOptions::default(), &labels, &options) {
+    let opts = HistoryOptions {
+        previous_paths: docs
+            .iter()
+            .flat_map(|d| d.settings.history_previous_paths(&d.rel))
+            .collect(),
+        ..HistoryOptions::default()
+    };
+    match compared_histories(repo, &paths, &opts, &labels, &options) {
         Ok(all) => all.into_iter().map(Some).collect(),
         Err(_) => none(),
     }
@@ -205,7 +238,10 @@ pub fn compared(ws: &Workspace, d: &ManagedDoc) -> Result<Option<ComparedHistory
     compared_history(
         repo,
         std::path::Path::new(&d.rel),
-        &HistoryOptions::default(),
+        &HistoryOptions {
+            previous_paths: d.settings.history_previous_paths(&d.rel),
+            ..HistoryOptions::default()
+        },
         &labels,
         settings.compare_options(),
     )
@@ -238,11 +274,13 @@ fn status_of(
     let labels = ws.labels();
     let mut unrecorded = Vec::new();
     let mut first_commit = None;
+    let mut history_start = None;
     let mut drift = Vec::new();
     let sch: Schedule;
     if let (Some(repo), Some(compared)) = (&ws.repo, compared) {
         let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
         let history = &compared.history;
+        history_start = changelog::history_start(repo, history);
         first_commit = history
             .changes
             .iter()
@@ -286,6 +324,7 @@ fn status_of(
         unrecorded,
         drift,
         sections: sch.sections,
+        history_start,
         error: None,
         line: document.field(FieldKind::NextReview).map(|f| f.line + 1),
     })

@@ -35,6 +35,8 @@ pub struct DocReport {
     pub state: Option<syncstate::DocState>,
     #[serde(skip)]
     pub walked: usize,
+    #[serde(skip)]
+    pub start: Option<changelog::HistoryStart>,
 }
 
 #[derive(Serialize)]
@@ -81,6 +83,9 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
             d.rel,
             ui::count(r.walked, "commit", "commits")
         ));
+        if let Some(start) = &r.start {
+            ui.detail(&format!("{}: the history starts here: {start}", d.rel));
+        }
         if r.walked >= LONG_WALK {
             if let Some(advice) = ws.repo.as_ref().and_then(|r| r.graph_advice()) {
                 ui.detail(&format!("tip: {advice}"));
@@ -273,6 +278,7 @@ fn report(
         new,
         state,
         walked: plan.walked,
+        start: plan.start,
     })
 }
 

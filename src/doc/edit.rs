@@ -163,6 +163,19 @@ impl Document {
         for (kind, value) in sorted {
             match self.field(*kind) {
                 Some(f) if f.raw == *value => {}
+                Some(f) if f.form == FieldForm::FrontMatter => {
+                    // YAML: the value as the quotes around it (if any) need it.
+                    let before = f.value.start.checked_sub(1).map(|i| &self.text.src[i..=i]);
+                    let text = match before {
+                        Some("\"") => yaml_double_quoted_body(value),
+                        Some("'") => value.replace('\'', "''"),
+                        _ => yaml_scalar(value),
+                    };
+                    edits.push(Edit {
+                        range: f.value.clone(),
+                        text,
+                    })
+                }
                 Some(f) => edits.push(Edit {
                     range: f.value.clone(),
                     text: value.clone(),
@@ -199,7 +212,7 @@ impl Document {
         if let Some(fm) = &self.front_matter {
             if self.fields.iter().all(|f| f.form == FieldForm::FrontMatter) {
                 let at = t.lines[fm.close].start;
-                let line = format!("{}: {}{nl}", self.labels.key(kind), value);
+                let line = format!("{}: {}{nl}", self.labels.key(kind), yaml_scalar(value));
                 return (point(at, String::new(), ""), line);
             }
         }
@@ -437,6 +450,48 @@ impl Document {
         }
         Ok(edit)
     }
+}
+
+/// `value` as a YAML scalar that reads back as this string: plain when YAML reads it so
+/// (`2026-01-05`, `DBA Team`), else double-quoted — `[TEAM]` would be a list,
+/// `@org/team` does not parse, `a: b` is a mapping, `yes` a boolean.
+pub fn yaml_scalar(value: &str) -> String {
+    let first = value.chars().next();
+    let special_start = first.is_none_or(|c| "-?:,[]{}#&*!|>'\"%@`~ \t".contains(c));
+    let word = value.to_ascii_lowercase();
+    let keyword = matches!(
+        word.as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "~"
+    );
+    let number = value.parse::<f64>().is_ok();
+    let needs = special_start
+        || keyword
+        || number
+        || value.contains(": ")
+        || value.contains(" #")
+        || value.ends_with(':')
+        || value.ends_with(' ')
+        || value.chars().any(|c| c.is_control());
+    if needs {
+        format!("\"{}\"", yaml_double_quoted_body(value))
+    } else {
+        value.to_string()
+    }
+}
+
+/// The inside of a YAML double-quoted scalar for `value`.
+fn yaml_double_quoted_body(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// One row in the table's column order, cells escaped and cut to `max_cell` characters.

@@ -285,8 +285,13 @@ pub fn escape_cell(text: &str, max_chars: usize) -> String {
         joined = format!("{}…", cut.trim_end());
     }
     let mut out = String::with_capacity(joined.len());
+    let code = code_spans(&joined);
     for (i, c) in joined.char_indices() {
+        let in_code = code.iter().any(|&(a, b)| a <= i && i < b);
         match c {
+            // Code shows its text as it is: an entity or a backslash there would be
+            // shown literally (only `|` is escaped, which GFM tables undo in code too).
+            '<' | '>' | '[' if in_code => out.push(c),
             '[' if super::outline::token_len(&joined.as_bytes()[i + 1..])
                 .is_some_and(|n| n >= 2) =>
             {
@@ -299,6 +304,44 @@ pub fn escape_cell(text: &str, max_chars: usize) -> String {
         }
     }
     out
+}
+
+/// The byte ranges of `text`'s code spans (a run of backticks up to the next run of the
+/// same length, as CommonMark reads them); an unclosed run is text.
+fn code_spans(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let run = |at: usize| b[at..].iter().take_while(|&&c| c == b'`').count();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        let n = run(i);
+        let mut j = i + n;
+        let mut closed = None;
+        while j < b.len() {
+            if b[j] == b'`' {
+                let m = run(j);
+                if m == n {
+                    closed = Some(j + m);
+                    break;
+                }
+                j += m;
+            } else {
+                j += 1;
+            }
+        }
+        match closed {
+            Some(end) => {
+                spans.push((i, end));
+                i = end;
+            }
+            None => i += n,
+        }
+    }
+    spans
 }
 
 /// Replaces ANSI CSI (`ESC [ ... final`), OSC (`ESC ] ... BEL|ESC \`) and other escape
@@ -405,6 +448,22 @@ mod tests {
             "fix \\| pipes &lt;b&gt;bold&lt;/b&gt; `code` red next link"
         );
         assert_eq!(split_cells(&format!("| {s} |")).len(), 1);
+    }
+
+    #[test]
+    fn escaping_leaves_code_spans_as_they_are() {
+        assert_eq!(
+            escape_cell("use `git log <path>` or <b>", 0),
+            "use `git log <path>` or &lt;b&gt;"
+        );
+        assert_eq!(
+            escape_cell("``a `<x>` b`` <y>", 0),
+            "``a `<x>` b`` &lt;y&gt;"
+        );
+        assert_eq!(escape_cell("`[WIP]` [WIP]", 0), "`[WIP]` \\[WIP]");
+        // An unclosed backtick is text: HTML after it is escaped.
+        assert_eq!(escape_cell("a ` <b>", 0), "a ` &lt;b&gt;");
+        assert_eq!(escape_cell("`a|b`", 0), "`a\\|b`");
     }
 
     #[test]
