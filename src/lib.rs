@@ -20,6 +20,7 @@ pub mod hook;
 pub mod interval;
 pub mod prompt;
 pub mod review;
+pub mod schema;
 pub mod syncstate;
 pub mod ui;
 pub mod workspace;
