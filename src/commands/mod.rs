@@ -10,6 +10,7 @@ mod init;
 mod lint;
 mod remind;
 mod review;
+pub(crate) mod schema;
 mod status;
 mod sync;
 
@@ -38,6 +39,7 @@ pub fn run(ui: &mut Ui, cli: Cli) -> Result<u8> {
         Command::Review(args) => review::run(ui, &Workspace::open(g, &Overrides::default())?, args),
         Command::Remind(args) => remind::run(ui, &Workspace::open(g, &Overrides::default())?, args),
         Command::Config => config::run(ui, &Workspace::open(g, &Overrides::default())?),
+        Command::Schema(args) => schema::run(ui, &Workspace::open(g, &Overrides::default())?, args),
         Command::Demo(args) => demo::run(ui, args),
         Command::Hooks(args) => hooks::run(ui, g, args),
         Command::Hook(args) => hook::run(ui, g, args),

@@ -68,6 +68,9 @@ pub struct DocStatus {
     pub unrecorded: Vec<CommitRef>,
     pub drift: Vec<Drift>,
     pub sections: Vec<SectionDue>,
+    /// Schema findings (see `dbarch schema`); only present when migrations exist.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema_findings: Option<usize>,
     /// Why the document could not be read or parsed.
     pub error: Option<String>,
     /// 1-based line of the Next Review field (for annotations).
@@ -141,6 +144,7 @@ pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
                 unrecorded: Vec::new(),
                 drift: Vec::new(),
                 sections: Vec::new(),
+                schema_findings: None,
                 error: Some(e.to_string()),
                 line: None,
             },
@@ -249,6 +253,7 @@ fn status_of(
     } else {
         sch = review::schedule(&document, &d.settings, ws.today(), first_commit);
     }
+    let schema_findings = super::schema::report_for(ws, d, &document, false).map(|r| r.findings.len());
     let groups = document.placeholders_by_section();
     let field = |k: FieldKind| document.field(k).map(|f| f.raw.clone());
     Ok(DocStatus {
@@ -265,6 +270,7 @@ fn status_of(
         unrecorded,
         drift,
         sections: sch.sections,
+        schema_findings,
         error: None,
         line: document.field(FieldKind::NextReview).map(|f| f.line + 1),
     })
@@ -289,7 +295,7 @@ fn next_text(s: &DocStatus) -> String {
 }
 
 fn print_table(ui: &mut Ui, r: &Report) {
-    let header = [
+    let mut header = vec![
         "DOCUMENT",
         "LAST UPDATED",
         "REVIEWED BY",
@@ -300,6 +306,11 @@ fn print_table(ui: &mut Ui, r: &Report) {
         "UNRECORDED",
         "DRIFT",
     ];
+    // The SCHEMA column only when some document has migrations.
+    let schema = r.documents.iter().any(|s| s.schema_findings.is_some());
+    if schema {
+        header.push("SCHEMA");
+    }
     let mut rows: Vec<Vec<String>> = Vec::new();
     for s in &r.documents {
         rows.push(vec![
@@ -323,6 +334,10 @@ fn print_table(ui: &mut Ui, r: &Report) {
                 )
             },
         ]);
+        if schema {
+            let last = rows.len() - 1;
+            rows[last].push(s.schema_findings.map_or("-".into(), |n| n.to_string()));
+        }
     }
     let widths: Vec<usize> = (0..header.len())
         .map(|i| {
