@@ -726,6 +726,9 @@ fn json_report_exact() {
                     "next_review": "2027-02-20",
                     "state": "ok"
                 }],
+                // migrations/ holds migrations: the schema feature's count (index
+                // `orders_customer_id_idx` created since the review, not mentioned).
+                "schema_findings": 1,
                 "error": null
             }],
             "summary": {"ok": 0, "due-soon": 1, "due": 0, "overdue": 0, "errors": 0}

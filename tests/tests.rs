@@ -13,5 +13,6 @@ mod lint;
 mod remind;
 mod review;
 mod review_pty;
+mod schema;
 mod status;
 mod sync;

@@ -33,6 +33,7 @@ use crate::Result;
 ///    "unrecorded": [{"commit", "date", "author", "subject"}],
 ///    "drift": [{"section", "paths", "commits": [...]}],
 ///    "sections": [{"section", "interval", "next_review", "state"}],
+///    "schema_findings": 3,
 ///    "error": null}],
 ///  "summary": {"ok": 1, "due-soon": 0, "due": 0, "overdue": 0, "errors": 0}}
 /// ```
@@ -309,7 +310,7 @@ fn print_table(ui: &mut Ui, r: &Report) {
     // The SCHEMA column only when some document has migrations.
     let schema = r.documents.iter().any(|s| s.schema_findings.is_some());
     if schema {
-        header.push("SCHEMA");
+        header.insert(8, "SCHEMA"); // before DRIFT, which stays last
     }
     let mut rows: Vec<Vec<String>> = Vec::new();
     for s in &r.documents {
@@ -336,7 +337,7 @@ fn print_table(ui: &mut Ui, r: &Report) {
         ]);
         if schema {
             let last = rows.len() - 1;
-            rows[last].push(s.schema_findings.map_or("-".into(), |n| n.to_string()));
+            rows[last].insert(8, s.schema_findings.map_or("-".into(), |n| n.to_string()));
         }
     }
     let widths: Vec<usize> = (0..header.len())

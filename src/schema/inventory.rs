@@ -206,14 +206,23 @@ pub fn parse_statement(sql: &str, dialect: SqlDialect) -> std::result::Result<Ve
 /// RENAME); others are not parsed at all, which keeps big data migrations cheap and
 /// never reports a dialect's DML quirk as a schema problem.
 fn looks_like_ddl(sql: &str) -> bool {
-    let w: String = sql
-        .trim_start()
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .collect();
-    ["CREATE", "ALTER", "DROP", "RENAME"]
+    let mut words = sql
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty());
+    let first = words.next().unwrap_or("");
+    if !["CREATE", "ALTER", "DROP", "RENAME"]
         .iter()
-        .any(|k| w.eq_ignore_ascii_case(k))
+        .any(|k| first.eq_ignore_ascii_case(k))
+    {
+        return false;
+    }
+    // Routines, triggers, events, rules and policies are not inventoried: their bodies
+    // are each dialect's own language, not schema.
+    !words.take(6).any(|w| {
+        ["FUNCTION", "PROCEDURE", "TRIGGER", "EVENT", "RULE", "POLICY"]
+            .iter()
+            .any(|k| w.eq_ignore_ascii_case(k))
+    })
 }
 
 const DEFAULT_SCHEMAS: &[&str] = &["public", "dbo", "main"];

@@ -86,6 +86,18 @@ pub fn split(src: &str) -> Vec<Piece<'_>> {
             start_line = Some(line);
             content = Some(i);
         }
+        // The terminator, wherever a token may start (quotes and comments are skipped
+        // whole below, so this never looks inside them).
+        if b[i..].starts_with(delim.as_bytes()) && !(routine && depth >= 2) {
+            flush(&mut out, src, content.take(), i, start_line);
+            i += delim.len();
+            start_line = None;
+            routine = false;
+            depth = 0;
+            words_seen = 0;
+            at_line_start = false;
+            continue;
+        }
         match c {
             b'\n' => {
                 line += 1;
@@ -124,18 +136,7 @@ pub fn split(src: &str) -> Vec<Piece<'_>> {
                     i += 1;
                 }
             }
-            _ => {
-                if b[i..].starts_with(delim.as_bytes()) && !(routine && depth >= 2) {
-                    flush(&mut out, src, content.take(), i, start_line);
-                    i += delim.len();
-                        start_line = None;
-                    routine = false;
-                    depth = 0;
-                    words_seen = 0;
-                } else {
-                    i += 1;
-                }
-            }
+            _ => i += 1,
         }
         at_line_start = false;
     }
@@ -296,7 +297,7 @@ mod tests {
         let got = sqls(nested);
         assert_eq!(got.len(), 2, "{got:?}");
         assert!(got[0].0.ends_with("END"));
-        let my = "DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; END //\nDELIMITER ;\nCREATE TABLE d (id int);\n";
+        let my = "DELIMITER $$\nCREATE PROCEDURE p() BEGIN IF 1 THEN SELECT 1; END IF; END$$\nDELIMITER ;\nCREATE TABLE d (id int);\n";
         let got = sqls(my);
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got[1], ("CREATE TABLE d (id int)".into(), 4));
