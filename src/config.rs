@@ -115,7 +115,7 @@ pub struct DocConfig {
 }
 
 /// `[schema]` (and `[docs.schema]`): where the migrations are and how to read them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct SchemaConfig {
     /// Globs of migration files, relative to the repository root. The defaults find

@@ -45,8 +45,14 @@ pub use mentions::{DocIndex, Mention};
 
 type Parsed = Rc<Vec<inventory::ParsedStatement>>;
 
+type Built = Rc<(Vec<discover::MigrationFile>, Inventory)>;
+
 thread_local! {
     static CACHE: RefCell<HashMap<(Oid, SqlDialect), Parsed>> = RefCell::new(HashMap::new());
+    /// Inventories by (commit, settings): several documents share them.
+    static BUILT: RefCell<HashMap<(Oid, SchemaConfig), Built>> = RefCell::new(HashMap::new());
+    /// The review's commit by (HEAD, review day).
+    static BASES: RefCell<HashMap<(Oid, NaiveDate), Option<Oid>>> = RefCell::new(HashMap::new());
     static PARSES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
@@ -69,12 +75,13 @@ pub fn parse_count() -> usize {
     PARSES.with(|n| n.get())
 }
 
-/// The inventory the migration files of `commit` build, with the files.
-pub fn inventory_at(
-    repo: &Repo,
-    commit: Oid,
-    cfg: &SchemaConfig,
-) -> Result<(Vec<discover::MigrationFile>, Inventory)> {
+/// The inventory the migration files of `commit` build, with the files (built once per
+/// commit and settings in a process).
+pub fn inventory_at(repo: &Repo, commit: Oid, cfg: &SchemaConfig) -> Result<Built> {
+    let k = (commit, cfg.clone());
+    if let Some(b) = BUILT.with(|c| c.borrow().get(&k).cloned()) {
+        return Ok(b);
+    }
     let m = discover::Matcher::new(cfg)?;
     let files = discover::files_at(repo, commit, &m)?;
     let mut inv = Inventory::default();
@@ -82,7 +89,18 @@ pub fn inventory_at(
         let p = parsed(repo, f.blob, cfg.dialect)?;
         inv.apply_file(&f.path, &p);
     }
-    Ok((files, inv))
+    let b: Built = Rc::new((files, inv));
+    BUILT.with(|c| c.borrow_mut().insert(k, b.clone()));
+    Ok(b)
+}
+
+fn base_commit(repo: &Repo, head: Oid, since: NaiveDate) -> Result<Option<Oid>> {
+    if let Some(b) = BASES.with(|c| c.borrow().get(&(head, since)).copied()) {
+        return Ok(b);
+    }
+    let b = discover::base_commit(repo, head, since)?;
+    BASES.with(|c| c.borrow_mut().insert((head, since), b));
+    Ok(b)
 }
 
 /// What happened to an object since the review.
@@ -216,20 +234,23 @@ pub fn analyze(
     let Some(head) = repo.head_id()? else {
         return Ok(None);
     };
-    let (files, now) = inventory_at(repo, head, cfg)?;
+    let built = inventory_at(repo, head, cfg)?;
+    let (files, now) = (&built.0, &built.1);
     if files.is_empty() {
         return Ok(None);
     }
     let base = match since {
-        Some(d) => discover::base_commit(repo, head, d)?,
+        Some(d) => base_commit(repo, head, d)?,
         None => None,
     };
+    let empty = Rc::new((Vec::new(), Inventory::default()));
     let before = match base {
-        Some(b) => inventory_at(repo, b, cfg)?.1,
-        None => Inventory::default(),
+        Some(b) => inventory_at(repo, b, cfg)?,
+        None => empty,
     };
+    let before = &before.1;
     let ix = DocIndex::new(doc);
-    let mut changes = diff(&before, &now);
+    let mut changes = diff(before, now);
     let find = |kind: Kind, name: &str, table: Option<&str>, refs: Option<&str>| {
         ix.mentions(kind, name, table, refs)
     };
@@ -379,7 +400,7 @@ pub fn analyze(
         base: base.map(short),
         changes,
         findings,
-        skipped: now.skipped,
+        skipped: now.skipped.clone(),
         objects,
         dropped,
     }))
@@ -491,4 +512,92 @@ pub fn diff(before: &Inventory, now: &Inventory) -> Vec<Change> {
         .then_with(|| a.name.cmp(&b.name))
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::Labels;
+
+    /// A repository whose commits each add one file (`(path, text)` per commit).
+    fn repo(commits: &[&[(&str, &str)]]) -> (tempfile::TempDir, Repo) {
+        let dir = tempfile::tempdir().unwrap();
+        let git = git2::Repository::init(dir.path()).unwrap();
+        let sig = git2::Signature::new("T", "t@example.com", &git2::Time::new(1_700_000_000, 0))
+            .unwrap();
+        let mut parent: Option<Oid> = None;
+        for files in commits {
+            let mut index = git.index().unwrap();
+            for (p, text) in *files {
+                let full = dir.path().join(p);
+                std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+                std::fs::write(&full, text).unwrap();
+                index.add_path(std::path::Path::new(p)).unwrap();
+            }
+            index.write().unwrap();
+            let tree = git.find_tree(index.write_tree().unwrap()).unwrap();
+            let parents: Vec<git2::Commit<'_>> =
+                parent.iter().map(|p| git.find_commit(*p).unwrap()).collect();
+            let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+            parent = Some(git.commit(Some("HEAD"), &sig, &sig, "c", &tree, &refs).unwrap());
+        }
+        let r = Repo::open(dir.path()).unwrap();
+        (dir, r)
+    }
+
+    #[test]
+    fn each_migration_blob_is_parsed_once() {
+        let (_dir, r) = repo(&[
+            &[("migrations/001_a.sql", "CREATE TABLE a (id int);")],
+            &[("migrations/002_b.sql", "CREATE TABLE b (id int);")],
+            &[("migrations/003_c.sql", "CREATE TABLE a (id int);")], // same blob as 001
+        ]);
+        let doc = Document::parse_str("# D\n\n## Database Design\nTable `a`.\n", &Labels::default())
+            .unwrap();
+        let cfg = SchemaConfig::default();
+        let before = parse_count();
+        // Never reviewed: everything is new; then reviewed at the first commit's day.
+        let r1 = analyze(&r, &cfg, &doc, None, Detail::default()).unwrap().unwrap();
+        assert_eq!(r1.migrations, 3);
+        assert_eq!(parse_count() - before, 2, "two distinct blobs");
+        let day = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap().date_naive();
+        let r2 = analyze(&r, &cfg, &doc, Some(day), Detail { commits: true, objects: true })
+            .unwrap()
+            .unwrap();
+        assert_eq!(parse_count() - before, 2, "HEAD and the review's commit share blobs");
+        // Every commit is on the review day: the review saw HEAD, nothing is new.
+        assert!(r2.base.is_some());
+        assert!(r2.changes.is_empty(), "{:?}", r2.changes);
+        assert_eq!(r2.objects.len(), 4, "two tables, two columns");
+        let names: Vec<&str> = r1.findings.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["b"], "`a` is described");
+    }
+
+    #[test]
+    fn ten_thousand_statements_build_one_inventory() {
+        // 100 files of 100 statements: tables, columns, indexes, renames and drops.
+        let mut inv = Inventory::default();
+        let start = std::time::Instant::now();
+        for f in 0..100 {
+            let mut sql = String::new();
+            for s in 0..25 {
+                let t = format!("t_{f}_{s}");
+                sql.push_str(&format!(
+                    "CREATE TABLE {t} (id bigint PRIMARY KEY, name text NOT NULL, parent_id bigint REFERENCES {t}(id));\n\
+                     CREATE INDEX idx_{t}_name ON {t} (name);\n\
+                     ALTER TABLE {t} ADD COLUMN created_at timestamptz DEFAULT now();\n\
+                     ALTER TABLE {t} RENAME COLUMN name TO title;\n"
+                ));
+            }
+            inv.apply_file(&format!("V{f}__x.sql"), &inventory::parse_file(&sql, SqlDialect::Auto));
+        }
+        let took = start.elapsed();
+        assert_eq!(inv.statements, 10_000);
+        assert!(inv.skipped.is_empty(), "{:?}", inv.skipped.first());
+        // Per table: the table, 4 columns, a foreign key, an index.
+        assert_eq!(inv.objects.len(), 2500 * 7);
+        assert_eq!(inv.dropped.len(), 2500, "the renamed-away columns");
+        // Reported, never asserted (`cargo test --release -- --nocapture` to see it).
+        eprintln!("10,000 statements: {took:?}");
+    }
 }
