@@ -2,7 +2,8 @@
 //!
 //! A name counts where it stands as a whole identifier (case-insensitive; not part of a
 //! longer word), in prose, tables, code spans or SQL fences alike — except in the Change
-//! Log, which records history rather than describing the schema. A column counts as
+//! Log, which records history rather than describing the schema (`orders` counts in
+//! `orders.id`, not in `archive.orders`). A column counts as
 //! `table.column`, or as the bare column name in a block (the text between two headings
 //! of any level) that also names its table; a foreign key by its name, or by its two
 //! tables named in one block.
@@ -32,6 +33,9 @@ pub struct DocIndex<'a> {
     skip: Vec<Range<usize>>,
     /// Start offsets of the blocks (heading starts), sorted.
     blocks: Vec<usize>,
+    /// Every identifier-like word (lowercase) and where it starts, outside the skipped
+    /// ranges: one pass over the text, then a look-up per name.
+    words: std::collections::HashMap<String, Vec<usize>>,
 }
 
 fn is_ident(c: u8) -> bool {
@@ -41,7 +45,7 @@ fn is_ident(c: u8) -> bool {
 impl<'a> DocIndex<'a> {
     pub fn new(doc: &'a Document) -> DocIndex<'a> {
         let src = doc.src();
-        let skip = doc
+        let skip: Vec<Range<usize>> = doc
             .changelog
             .as_ref()
             .and_then(|c| doc.outline.sections.get(c.section))
@@ -51,11 +55,33 @@ impl<'a> DocIndex<'a> {
         let mut blocks: Vec<usize> = vec![0];
         blocks.extend(doc.outline.headings.iter().map(|h| h.range.start));
         blocks.sort_unstable();
+        let lower = src.to_ascii_lowercase();
+        let mut words: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
+        let b = lower.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if is_ident(b[i]) {
+                let start = i;
+                while i < b.len() && is_ident(b[i]) {
+                    i += 1;
+                }
+                if !skip.iter().any(|r: &Range<usize>| r.contains(&start)) {
+                    words
+                        .entry(lower[start..i].to_string())
+                        .or_default()
+                        .push(start);
+                }
+            } else {
+                i += 1;
+            }
+        }
         DocIndex {
             doc,
-            lower: src.to_ascii_lowercase(),
+            lower,
             skip,
             blocks,
+            words,
         }
     }
 
@@ -66,12 +92,26 @@ impl<'a> DocIndex<'a> {
             return Vec::new();
         }
         let hay = self.lower.as_bytes();
+        if w.bytes().all(is_ident) {
+            // A plain identifier: the word index has every whole occurrence; one right
+            // after a `.` is another object's part (`x.orders`), not this name.
+            return self
+                .words
+                .get(&w)
+                .map(|v| {
+                    v.iter()
+                        .copied()
+                        .filter(|&i| i == 0 || hay[i - 1] != b'.')
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
         memmem::find_iter(hay, w.as_bytes())
             .filter(|&i| {
                 let before = i.checked_sub(1).map(|j| hay[j]);
                 let after = hay.get(i + w.len()).copied();
                 !before.is_some_and(|c| is_ident(c) || c == b'.')
-                    && !after.is_some_and(|c| is_ident(c) || (c == b'.' && next_is_ident(hay, i + w.len())))
+                    && !after.is_some_and(is_ident)
                     && !self.skip.iter().any(|r| r.contains(&i))
             })
             .collect()
@@ -155,10 +195,6 @@ impl<'a> DocIndex<'a> {
             .map(|o| self.mention(o))
             .collect()
     }
-}
-
-fn next_is_ident(hay: &[u8], dot: usize) -> bool {
-    hay.get(dot + 1).is_some_and(|&c| is_ident(c))
 }
 
 #[cfg(test)]

@@ -53,6 +53,9 @@ thread_local! {
     static BUILT: RefCell<HashMap<(Oid, SchemaConfig), Built>> = RefCell::new(HashMap::new());
     /// The review's commit by (HEAD, review day).
     static BASES: RefCell<HashMap<(Oid, NaiveDate), Option<Oid>>> = RefCell::new(HashMap::new());
+    /// The changes between the review's commit and HEAD, by (HEAD, base, settings).
+    static DIFFS: RefCell<HashMap<(Oid, Option<Oid>, SchemaConfig), Rc<Vec<Change>>>> =
+        RefCell::new(HashMap::new());
     static PARSES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
@@ -250,7 +253,17 @@ pub fn analyze(
     };
     let before = &before.1;
     let ix = DocIndex::new(doc);
-    let mut changes = diff(before, now);
+    let dk = (head, base, cfg.clone());
+    let cached = DIFFS.with(|c| c.borrow().get(&dk).cloned());
+    let shared = match cached {
+        Some(d) => d,
+        None => {
+            let d = Rc::new(diff(before, now));
+            DIFFS.with(|c| c.borrow_mut().insert(dk, d.clone()));
+            d
+        }
+    };
+    let mut changes: Vec<Change> = shared.as_ref().clone();
     let find = |kind: Kind, name: &str, table: Option<&str>, refs: Option<&str>| {
         ix.mentions(kind, name, table, refs)
     };
