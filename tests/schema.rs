@@ -500,3 +500,31 @@ fn bad_schema_configuration_is_a_usage_error() {
     repo.write("dbarch.toml", "[schema]\nmigration = [\"x\"]\n");
     repo.dbarch().arg("schema").assert().code(2);
 }
+
+#[test]
+fn the_demo_shows_a_review_issue_naming_the_new_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("demo");
+    let out = stdout_of(
+        &crate::common::dbarch()
+            .args(["demo", "--dir"])
+            .arg(&target)
+            .assert()
+            .code(0),
+    );
+    let step = &out[out.find("── 5b.").expect(&out)..out.find("── 6.").expect(&out)];
+    assert!(step.contains("$ dbarch schema\n"), "{step}");
+    assert!(
+        step.contains("The review issue that `dbarch remind` opens carries this section:\n### Schema drift since the last review"),
+        "{step}"
+    );
+    for want in [
+        "**Database Design**\n\n- table `account` (created) by migrations/0001_init.sql:1",
+        "- table `invoices` (created) by migrations/0002_billing.sql:1",
+        "**Indexing Strategy**\n\n- index `idx_invoices_account` (created) by migrations/0002_billing.sql:6",
+    ] {
+        assert!(step.contains(want), "missing {want:?} in {step}");
+    }
+    // The review step shows the same before it records the review.
+    assert!(out.contains("Schema findings: 4 (`dbarch schema` for details)"), "{out}");
+}
