@@ -156,7 +156,10 @@ pub const DEFAULT_MIGRATION_EXCLUDES: &[&str] = &[
 impl Default for SchemaConfig {
     fn default() -> Self {
         SchemaConfig {
-            migrations: DEFAULT_MIGRATION_GLOBS.iter().map(|s| s.to_string()).collect(),
+            migrations: DEFAULT_MIGRATION_GLOBS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             exclude: DEFAULT_MIGRATION_EXCLUDES
                 .iter()
                 .map(|s| s.to_string())

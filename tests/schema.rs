@@ -189,24 +189,42 @@ fn saas_postgres_inventory_changes_and_findings() {
         ("view", "active_subscriptions"),
         ("index", "idx_payments_invoice"),
     ] {
-        assert!(object(&s, kind, name).is_none(), "{kind} {name} should be gone");
+        assert!(
+            object(&s, kind, name).is_none(),
+            "{kind} {name} should be gone"
+        );
     }
     // Each object carries the migration and the commit that made it.
     let inv = object(&s, "table", "invoices").unwrap();
-    assert_eq!(inv["created"]["file"], format!("{SAAS_DIR}/V21__invoices.sql"));
+    assert_eq!(
+        inv["created"]["file"],
+        format!("{SAAS_DIR}/V21__invoices.sql")
+    );
     assert_eq!(inv["created"]["line"], 1);
     assert_eq!(inv["commit"]["commit"], commits[20][..7]);
     assert_eq!(inv["commit"]["subject"], "migration V21__invoices.sql");
     let issues = object(&s, "table", "issues").unwrap();
-    assert_eq!(issues["commit"]["commit"], commits[8][..7], "made by V9 (as tasks)");
+    assert_eq!(
+        issues["commit"]["commit"],
+        commits[8][..7],
+        "made by V9 (as tasks)"
+    );
     assert!(issues["mentions"][0]["path"]
         .as_str()
         .unwrap()
         .starts_with("Database Design > Table Structure"));
 
     // The broken statement is reported with file:line and skipped; the next one counts.
-    assert_eq!(s["skipped"].as_array().unwrap().len(), 1, "{}", s["skipped"]);
-    assert_eq!(s["skipped"][0]["file"], format!("{SAAS_DIR}/V30__invoice_currency.sql"));
+    assert_eq!(
+        s["skipped"].as_array().unwrap().len(),
+        1,
+        "{}",
+        s["skipped"]
+    );
+    assert_eq!(
+        s["skipped"][0]["file"],
+        format!("{SAAS_DIR}/V30__invoice_currency.sql")
+    );
     assert_eq!(s["skipped"][0]["line"], 2);
 
     // Since the review: what migrations 21–30 did, folded (the table's columns are the
@@ -270,9 +288,21 @@ fn saas_postgres_inventory_changes_and_findings() {
         want("Database Design", "still-described", "sessions"),
         want("Database Design", "still-described", "projects.archived"),
         want("Database Design", "still-described", "active_subscriptions"),
-        want("Indexing Strategy", "not-described", "idx_invoices_tenant_issued"),
-        want("Indexing Strategy", "not-described", "idx_projects_name_trgm"),
-        want("Indexing Strategy", "still-described", "idx_subscriptions_status"),
+        want(
+            "Indexing Strategy",
+            "not-described",
+            "idx_invoices_tenant_issued",
+        ),
+        want(
+            "Indexing Strategy",
+            "not-described",
+            "idx_projects_name_trgm",
+        ),
+        want(
+            "Indexing Strategy",
+            "still-described",
+            "idx_subscriptions_status",
+        ),
     ] {
         assert!(listed.contains(&w), "missing {w:?} in {listed:#?}");
     }
@@ -299,9 +329,18 @@ fn saas_postgres_inventory_changes_and_findings() {
     let text = stdout_of(&repo.dbarch().arg("schema").assert().code(0));
     assert!(text.contains("30 migration files"), "{text}");
     assert!(text.contains("Since the last review (2026-06-01"), "{text}");
-    assert!(text.contains("  created table invoices  db/migration/V21__invoices.sql:1"), "{text}");
-    assert!(text.contains("  Indexing Strategy:\n    - index `idx_invoices_tenant_issued` (created)"), "{text}");
-    assert!(text.contains("db/migration/V30__invoice_currency.sql:2: skipped, cannot parse:"), "{text}");
+    assert!(
+        text.contains("  created table invoices  db/migration/V21__invoices.sql:1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  Indexing Strategy:\n    - index `idx_invoices_tenant_issued` (created)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("db/migration/V30__invoice_currency.sql:2: skipped, cannot parse:"),
+        "{text}"
+    );
     repo.dbarch().args(["schema", "--check"]).assert().code(1);
 }
 
@@ -339,7 +378,7 @@ fn saas_findings_reach_status_review_lint_and_the_issue() {
     // The same key per document, over the top-level one.
     repo.write(
         "dbarch.toml",
-        &format!("[schema]\nrequire-mentions = true\n\n[[docs]]\npath = \"{DOC}\"\n[docs.schema]\nrequire-mentions = false\n"),
+        format!("[schema]\nrequire-mentions = true\n\n[[docs]]\npath = \"{DOC}\"\n[docs.schema]\nrequire-mentions = false\n"),
     );
     let per_doc = stdout_of(&repo.dbarch().args(["lint", DOC]).assert());
     assert!(!per_doc.contains("schema:"), "{per_doc}");
@@ -349,7 +388,15 @@ fn saas_findings_reach_status_review_lint_and_the_issue() {
     let out = stdout_of(
         &repo
             .dbarch()
-            .args(["review", DOC, "--yes", "--reviewer", "Ana", "--date", "2026-11-26"])
+            .args([
+                "review",
+                DOC,
+                "--yes",
+                "--reviewer",
+                "Ana",
+                "--date",
+                "2026-11-26",
+            ])
             .assert()
             .code(0),
     );
@@ -358,7 +405,10 @@ fn saas_findings_reach_status_review_lint_and_the_issue() {
         "{out}"
     );
     assert!(out.contains(&format!("Schema findings: {n} ")), "{out}");
-    assert!(out.contains("  Technology Stack:\n    - extension `pg_trgm` (created)"), "{out}");
+    assert!(
+        out.contains("  Technology Stack:\n    - extension `pg_trgm` (created)"),
+        "{out}"
+    );
 
     // The review is recorded (not committed): the review day is now 2026-11-26, after
     // every migration, so nothing is new since; what is still described stays.
@@ -393,12 +443,22 @@ fn the_review_issue_lists_the_findings_per_section() {
         block.starts_with("### Schema drift since the last review (2026-06-01)\n\n**Technology Stack**\n\n- extension `pg_trgm` (created) by db/migration/V28__trigram.sql:1 ("),
         "{body}"
     );
-    assert!(block.contains("**Database Design**\n\n- table `invoices` (created)"), "{body}");
-    assert!(block.contains("**Indexing Strategy**\n\n- index `idx_invoices_tenant_issued` (created)"), "{body}");
+    assert!(
+        block.contains("**Database Design**\n\n- table `invoices` (created)"),
+        "{body}"
+    );
+    assert!(
+        block.contains("**Indexing Strategy**\n\n- index `idx_invoices_tenant_issued` (created)"),
+        "{body}"
+    );
     assert!(block.find("### Checklist").is_some(), "{body}");
     // A second run changes nothing.
     let before = fake.writes();
-    repo.dbarch().envs(fake.env_vars()).arg("remind").assert().code(0);
+    repo.dbarch()
+        .envs(fake.env_vars())
+        .arg("remind")
+        .assert()
+        .code(0);
     assert_eq!(fake.writes(), before);
 }
 
@@ -439,7 +499,11 @@ fn mysql_golang_migrate_layout() {
         ("foreign-key", "fk_orders_user"),
         ("index", "idx_orders_user"),
     ] {
-        assert!(object(&s, kind, name).is_some(), "missing {kind} {name}: {}", s["objects"]);
+        assert!(
+            object(&s, kind, name).is_some(),
+            "missing {kind} {name}: {}",
+            s["objects"]
+        );
     }
     assert!(object(&s, "table", "only_in_down").is_none());
     assert!(object(&s, "index", "idx_users_name").is_none());
@@ -475,7 +539,10 @@ fn sqlite_prisma_layout_and_no_migrations() {
         &format!("{m}/20240201000000_published/migration.sql"),
         "-- RedefineTables\nPRAGMA foreign_keys=OFF;\nCREATE TABLE \"new_Post\" (\n    \"id\" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,\n    \"title\" TEXT NOT NULL,\n    \"published\" BOOLEAN NOT NULL DEFAULT false\n);\nINSERT INTO \"new_Post\" (\"id\", \"title\") SELECT \"id\", \"title\" FROM \"Post\";\nDROP TABLE \"Post\";\nALTER TABLE \"new_Post\" RENAME TO \"Post\";\nPRAGMA foreign_keys=ON;\nCREATE INDEX \"Post_title_idx\" ON \"Post\"(\"title\");\n",
     );
-    repo.write(&format!("{m}/migration_lock.toml"), "provider = \"sqlite\"\n");
+    repo.write(
+        &format!("{m}/migration_lock.toml"),
+        "provider = \"sqlite\"\n",
+    );
     repo.commit(&[m], "prisma migrations", BOB, "2026-02-01T10:00:00+00:00");
     let s = schema_json(&repo);
     assert_eq!(s["migrations"], 2);
@@ -526,5 +593,8 @@ fn the_demo_shows_a_review_issue_naming_the_new_objects() {
         assert!(step.contains(want), "missing {want:?} in {step}");
     }
     // The review step shows the same before it records the review.
-    assert!(out.contains("Schema findings: 4 (`dbarch schema` for details)"), "{out}");
+    assert!(
+        out.contains("Schema findings: 4 (`dbarch schema` for details)"),
+        "{out}"
+    );
 }

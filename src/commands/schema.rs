@@ -77,7 +77,11 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SchemaArgs) -> Result<u8> {
 }
 
 /// The day of the document's last review (its newest Review row, else Last Updated).
-pub fn last_review(ws: &Workspace, d: &ManagedDoc, document: &Document) -> Option<chrono::NaiveDate> {
+pub fn last_review(
+    ws: &Workspace,
+    d: &ManagedDoc,
+    document: &Document,
+) -> Option<chrono::NaiveDate> {
     review::schedule(document, &d.settings, ws.today(), None).last_review
 }
 
@@ -241,11 +245,17 @@ fn print_text(ui: &mut Ui, path: &str, r: Option<&SchemaReport>, cfg: &SchemaCon
             let cols: Vec<&str> = r
                 .objects
                 .iter()
-                .filter(|c| c.object.kind == Kind::Column && c.object.name.to_lowercase().starts_with(&prefix))
+                .filter(|c| {
+                    c.object.kind == Kind::Column
+                        && c.object.name.to_lowercase().starts_with(&prefix)
+                })
                 .map(|c| &c.object.name[prefix.len()..])
                 .collect();
             if !cols.is_empty() {
-                line.push_str(&format!("\n      columns: {}", ui::one_line(&cols.join(", "))));
+                line.push_str(&format!(
+                    "\n      columns: {}",
+                    ui::one_line(&cols.join(", "))
+                ));
             }
         }
         ui.line(&line);
@@ -267,11 +277,12 @@ fn print_text(ui: &mut Ui, path: &str, r: Option<&SchemaReport>, cfg: &SchemaCon
             Some(n) => format!("{} -> {}", c.name, n),
             None => c.name.clone(),
         };
-        let at = c.at.as_ref().map_or("(migration removed)".to_string(), |a| a.to_string());
-        let commit = c
-            .commit
-            .as_ref()
-            .map_or(String::new(), |c| format!(" {} {}", c.commit, ui::one_line(&c.subject)));
+        let at =
+            c.at.as_ref()
+                .map_or("(migration removed)".to_string(), |a| a.to_string());
+        let commit = c.commit.as_ref().map_or(String::new(), |c| {
+            format!(" {} {}", c.commit, ui::one_line(&c.subject))
+        });
         ui.line(&format!(
             "  {} {} {}  {at}{commit}",
             c.change.as_str(),

@@ -100,9 +100,9 @@ impl Matcher {
     /// A `schema.sql` / `structure.sql` outside any `migrations/` or `migrate/`
     /// directory.
     fn is_dump(&self, path: &str) -> bool {
-        let in_migrations = path.split('/').any(|c| {
-            c.eq_ignore_ascii_case("migrations") || c.eq_ignore_ascii_case("migrate")
-        });
+        let in_migrations = path
+            .split('/')
+            .any(|c| c.eq_ignore_ascii_case("migrations") || c.eq_ignore_ascii_case("migrate"));
         self.dumps.is_match(path) && !in_migrations
     }
 }
@@ -146,9 +146,9 @@ fn version(name: &str) -> (Vec<u128>, &str) {
     let mut i = 0;
     while i < b.len() && b[i].is_ascii_digit() {
         let n = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
-        let num = s[i..i + n]
-            .bytes()
-            .fold(0u128, |a, d| a.saturating_mul(10).saturating_add(u128::from(d - b'0')));
+        let num = s[i..i + n].bytes().fold(0u128, |a, d| {
+            a.saturating_mul(10).saturating_add(u128::from(d - b'0'))
+        });
         v.push(num);
         i += n;
         // One `.` or `_` continues the version when a digit follows; `__` ends it.
@@ -269,7 +269,10 @@ pub fn made_by(
     // The directories to compare, few enough to compare per commit.
     let mut dirs: Vec<String> = paths
         .iter()
-        .map(|p| p.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string()))
+        .map(|p| {
+            p.rsplit_once('/')
+                .map_or(String::new(), |(d, _)| d.to_string())
+        })
         .collect();
     dirs.sort();
     dirs.dedup();
@@ -277,7 +280,10 @@ pub fn made_by(
         let before = dirs.len();
         dirs = dirs
             .iter()
-            .map(|d| d.rsplit_once('/').map_or(String::new(), |(p, _)| p.to_string()))
+            .map(|d| {
+                d.rsplit_once('/')
+                    .map_or(String::new(), |(p, _)| p.to_string())
+            })
             .collect();
         dirs.sort();
         dirs.dedup();
@@ -299,7 +305,9 @@ pub fn made_by(
         if path.is_empty() {
             Some(tree.id())
         } else {
-            tree.get_path(std::path::Path::new(path)).ok().map(|e| e.id())
+            tree.get_path(std::path::Path::new(path))
+                .ok()
+                .map(|e| e.id())
         }
     };
     let mut walk = git.revwalk().map_err(g)?;
@@ -366,7 +374,7 @@ mod tests {
                 "db/migration/R__views.sql",
             ]
         );
-        let mut p = vec![
+        let mut p = [
             "prisma/migrations/20240102000000_b/migration.sql",
             "prisma/migrations/20231231000000_a/migration.sql",
         ];

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sqlparser::ast::{
     AlterColumnOperation, AlterIndexOperation, AlterTableOperation, ColumnDef, ColumnOption,
-    CreateIndex, CreateTable, Ident, ObjectName, ObjectNamePart, ObjectType,
-    RenameTableNameKind, Statement, TableConstraint,
+    CreateIndex, CreateTable, Ident, ObjectName, ObjectNamePart, ObjectType, RenameTableNameKind,
+    Statement, TableConstraint,
 };
 use sqlparser::dialect::{
     Dialect, GenericDialect, MsSqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
@@ -219,9 +219,16 @@ fn looks_like_ddl(sql: &str) -> bool {
     // Routines, triggers, events, rules and policies are not inventoried: their bodies
     // are each dialect's own language, not schema.
     !words.take(6).any(|w| {
-        ["FUNCTION", "PROCEDURE", "TRIGGER", "EVENT", "RULE", "POLICY"]
-            .iter()
-            .any(|k| w.eq_ignore_ascii_case(k))
+        [
+            "FUNCTION",
+            "PROCEDURE",
+            "TRIGGER",
+            "EVENT",
+            "RULE",
+            "POLICY",
+        ]
+        .iter()
+        .any(|k| w.eq_ignore_ascii_case(k))
     })
 }
 
@@ -229,14 +236,13 @@ const DEFAULT_SCHEMAS: &[&str] = &["public", "dbo", "main"];
 
 /// `schema.name` without quotes; the default schema dropped.
 pub fn object_name(n: &ObjectName) -> String {
-    let parts: Vec<&str> = n
-        .0
-        .iter()
-        .map(|p| match p {
-            ObjectNamePart::Identifier(i) => i.value.as_str(),
-            ObjectNamePart::Function(_) => "",
-        })
-        .collect();
+    let parts: Vec<&str> =
+        n.0.iter()
+            .map(|p| match p {
+                ObjectNamePart::Identifier(i) => i.value.as_str(),
+                ObjectNamePart::Function(_) => "",
+            })
+            .collect();
     let parts = match parts.as_slice() {
         [s, rest @ ..]
             if !rest.is_empty() && DEFAULT_SCHEMAS.iter().any(|d| s.eq_ignore_ascii_case(d)) =>
@@ -384,7 +390,11 @@ fn column_fks(table: &str, c: &ColumnDef) -> Vec<Part> {
 
 fn create_table(t: &CreateTable) -> Op {
     let name = object_name(&t.name);
-    let mut parts: Vec<Part> = t.columns.iter().flat_map(|c| column_fks(&name, c)).collect();
+    let mut parts: Vec<Part> = t
+        .columns
+        .iter()
+        .flat_map(|c| column_fks(&name, c))
+        .collect();
     parts.extend(t.constraints.iter().filter_map(|c| part_of(&name, c)));
     Op::CreateTable {
         columns: t
@@ -424,10 +434,11 @@ fn alter_table(table: &str, op: &AlterTableOperation) -> Vec<Op> {
                 column: ident(&c.name),
                 definition: column_def(c),
             }];
-            out.extend(column_fks(table, c).into_iter().map(|part| Op::AddPart {
-                table: t(),
-                part,
-            }));
+            out.extend(
+                column_fks(table, c)
+                    .into_iter()
+                    .map(|part| Op::AddPart { table: t(), part }),
+            );
             out
         }
         AlterTableOperation::DropColumn { column_names, .. } => column_names
@@ -1059,9 +1070,14 @@ mod tests {
         let d = &i.dropped[&key(Kind::Table, "customers")];
         assert_eq!(d.renamed_to.as_deref(), Some("accounts"));
         assert_eq!(d.dropped.to_string(), "V2__more.sql:1");
-        assert!(i.dropped.contains_key(&key(Kind::Column, "accounts.legacy_id")));
+        assert!(i
+            .dropped
+            .contains_key(&key(Kind::Column, "accounts.legacy_id")));
         assert_eq!(i.skipped.len(), 1);
-        assert_eq!((i.skipped[0].file.as_str(), i.skipped[0].line), ("V2__more.sql", 6));
+        assert_eq!(
+            (i.skipped[0].file.as_str(), i.skipped[0].line),
+            ("V2__more.sql", 6)
+        );
         assert_eq!(i.statements, 10);
     }
 

@@ -225,7 +225,8 @@ mod tests {
             .mentions(Kind::Column, "customers.legacy_id", Some("customers"), None)
             .is_empty());
         assert_eq!(
-            ix.mentions(Kind::Table, "public.customers", None, None).len(),
+            ix.mentions(Kind::Table, "public.customers", None, None)
+                .len(),
             1
         );
     }

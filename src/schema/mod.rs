@@ -46,6 +46,7 @@ pub use mentions::{DocIndex, Mention};
 type Parsed = Rc<Vec<inventory::ParsedStatement>>;
 
 type Built = Rc<(Vec<discover::MigrationFile>, Inventory)>;
+type DiffKey = (Oid, Option<Oid>, SchemaConfig);
 
 thread_local! {
     static CACHE: RefCell<HashMap<(Oid, SqlDialect), Parsed>> = RefCell::new(HashMap::new());
@@ -54,8 +55,7 @@ thread_local! {
     /// The review's commit by (HEAD, review day).
     static BASES: RefCell<HashMap<(Oid, NaiveDate), Option<Oid>>> = RefCell::new(HashMap::new());
     /// The changes between the review's commit and HEAD, by (HEAD, base, settings).
-    static DIFFS: RefCell<HashMap<(Oid, Option<Oid>, SchemaConfig), Rc<Vec<Change>>>> =
-        RefCell::new(HashMap::new());
+    static DIFFS: RefCell<HashMap<DiffKey, Rc<Vec<Change>>>> = RefCell::new(HashMap::new());
     static PARSES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
@@ -272,7 +272,11 @@ pub fn analyze(
             ChangeKind::Renamed => {
                 let n = c.renamed_to.clone().unwrap_or_default();
                 let o = now.objects.get(&inventory::key(c.kind, &n));
-                (n, o.and_then(|o| o.table.clone()), o.and_then(|o| o.references.clone()))
+                (
+                    n,
+                    o.and_then(|o| o.table.clone()),
+                    o.and_then(|o| o.references.clone()),
+                )
             }
             ChangeKind::Dropped => (c.name.clone(), None, None),
             _ => {
@@ -327,7 +331,12 @@ pub fn analyze(
         }
         let shown = c.renamed_to.as_deref().unwrap_or(&c.name);
         let what = match c.change {
-            ChangeKind::Renamed => format!("{} `{}` (renamed from `{}`)", c.kind.as_str(), shown, c.name),
+            ChangeKind::Renamed => format!(
+                "{} `{}` (renamed from `{}`)",
+                c.kind.as_str(),
+                shown,
+                c.name
+            ),
             _ => format!("{} `{}` ({})", c.kind.as_str(), shown, c.change.as_str()),
         };
         findings.push(Finding {
@@ -335,7 +344,10 @@ pub fn analyze(
             problem: Problem::NotDescribed,
             kind: c.kind,
             name: shown.to_string(),
-            message: format!("{what}{} is not mentioned", by(c.at.as_ref(), c.commit.as_ref())),
+            message: format!(
+                "{what}{} is not mentioned",
+                by(c.at.as_ref(), c.commit.as_ref())
+            ),
             at: c.at.clone(),
             commit: c.commit.as_ref().map(|r| r.commit.clone()),
         });
@@ -536,8 +548,8 @@ mod tests {
     fn repo(commits: &[&[(&str, &str)]]) -> (tempfile::TempDir, Repo) {
         let dir = tempfile::tempdir().unwrap();
         let git = git2::Repository::init(dir.path()).unwrap();
-        let sig = git2::Signature::new("T", "t@example.com", &git2::Time::new(1_700_000_000, 0))
-            .unwrap();
+        let sig =
+            git2::Signature::new("T", "t@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
         let mut parent: Option<Oid> = None;
         for files in commits {
             let mut index = git.index().unwrap();
@@ -549,10 +561,15 @@ mod tests {
             }
             index.write().unwrap();
             let tree = git.find_tree(index.write_tree().unwrap()).unwrap();
-            let parents: Vec<git2::Commit<'_>> =
-                parent.iter().map(|p| git.find_commit(*p).unwrap()).collect();
+            let parents: Vec<git2::Commit<'_>> = parent
+                .iter()
+                .map(|p| git.find_commit(*p).unwrap())
+                .collect();
             let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-            parent = Some(git.commit(Some("HEAD"), &sig, &sig, "c", &tree, &refs).unwrap());
+            parent = Some(
+                git.commit(Some("HEAD"), &sig, &sig, "c", &tree, &refs)
+                    .unwrap(),
+            );
         }
         let r = Repo::open(dir.path()).unwrap();
         (dir, r)
@@ -565,19 +582,39 @@ mod tests {
             &[("migrations/002_b.sql", "CREATE TABLE b (id int);")],
             &[("migrations/003_c.sql", "CREATE TABLE a (id int);")], // same blob as 001
         ]);
-        let doc = Document::parse_str("# D\n\n## Database Design\nTable `a`.\n", &Labels::default())
-            .unwrap();
+        let doc = Document::parse_str(
+            "# D\n\n## Database Design\nTable `a`.\n",
+            &Labels::default(),
+        )
+        .unwrap();
         let cfg = SchemaConfig::default();
         let before = parse_count();
         // Never reviewed: everything is new; then reviewed at the first commit's day.
-        let r1 = analyze(&r, &cfg, &doc, None, Detail::default()).unwrap().unwrap();
-        assert_eq!(r1.migrations, 3);
-        assert_eq!(parse_count() - before, 2, "two distinct blobs");
-        let day = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap().date_naive();
-        let r2 = analyze(&r, &cfg, &doc, Some(day), Detail { commits: true, objects: true })
+        let r1 = analyze(&r, &cfg, &doc, None, Detail::default())
             .unwrap()
             .unwrap();
-        assert_eq!(parse_count() - before, 2, "HEAD and the review's commit share blobs");
+        assert_eq!(r1.migrations, 3);
+        assert_eq!(parse_count() - before, 2, "two distinct blobs");
+        let day = chrono::DateTime::from_timestamp(1_700_000_000, 0)
+            .unwrap()
+            .date_naive();
+        let r2 = analyze(
+            &r,
+            &cfg,
+            &doc,
+            Some(day),
+            Detail {
+                commits: true,
+                objects: true,
+            },
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            parse_count() - before,
+            2,
+            "HEAD and the review's commit share blobs"
+        );
         // Every commit is on the review day: the review saw HEAD, nothing is new.
         assert!(r2.base.is_some());
         assert!(r2.changes.is_empty(), "{:?}", r2.changes);
@@ -602,7 +639,10 @@ mod tests {
                      ALTER TABLE {t} RENAME COLUMN name TO title;\n"
                 ));
             }
-            inv.apply_file(&format!("V{f}__x.sql"), &inventory::parse_file(&sql, SqlDialect::Auto));
+            inv.apply_file(
+                &format!("V{f}__x.sql"),
+                &inventory::parse_file(&sql, SqlDialect::Auto),
+            );
         }
         let took = start.elapsed();
         assert_eq!(inv.statements, 10_000);

@@ -32,7 +32,13 @@ pub fn split(src: &str) -> Vec<Piece<'_>> {
     let mut words_seen = 0usize;
     // The statement runs from its first character that is neither space nor comment.
     let mut content: Option<usize> = None;
-    fn flush<'s>(out: &mut Vec<Piece<'s>>, src: &'s str, from: Option<usize>, to: usize, l: Option<usize>) {
+    fn flush<'s>(
+        out: &mut Vec<Piece<'s>>,
+        src: &'s str,
+        from: Option<usize>,
+        to: usize,
+        l: Option<usize>,
+    ) {
         if let Some(from) = from {
             let t = src[from..to].trim_end();
             if !t.is_empty() {
@@ -116,10 +122,16 @@ pub fn split(src: &str) -> Vec<Piece<'_>> {
                 i = ni;
             }
             b'-' if b.get(i + 1) == Some(&b'-') => {
-                i = b[i..].iter().position(|&x| x == b'\n').map_or(b.len(), |n| i + n);
+                i = b[i..]
+                    .iter()
+                    .position(|&x| x == b'\n')
+                    .map_or(b.len(), |n| i + n);
             }
             b'#' if at_line_start_ignoring_space(b, i) => {
-                i = b[i..].iter().position(|&x| x == b'\n').map_or(b.len(), |n| i + n);
+                i = b[i..]
+                    .iter()
+                    .position(|&x| x == b'\n')
+                    .map_or(b.len(), |n| i + n);
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
                 let (ni, nl) = skip_until(b, i + 2, b"*/");
