@@ -1715,12 +1715,12 @@ labels = ["architecture-review", "db"]
         assert_eq!(
             err("[[docs]]\npath = \"a.md\"\n\n[hooks]\nmode = \"off\"\n"),
             "dbarch.toml:4:2: unknown key `hooks` at the top level \
-             (expected one of: docs, changelog, fields, hook, github)"
+             (expected one of: docs, changelog, fields, hook, github, schema)"
         );
         assert_eq!(
             err("verbose = true\n"),
             "dbarch.toml:1:1: unknown key `verbose` at the top level \
-             (expected one of: docs, changelog, fields, hook, github)"
+             (expected one of: docs, changelog, fields, hook, github, schema)"
         );
     }
 
@@ -1729,7 +1729,7 @@ labels = ["architecture-review", "db"]
         assert_eq!(
             err("[[docs]]\npath = \"a.md\"\n\n[[docs]]\npath = \"b.md\"\n\nreviewrs = [\"@x\"]\n"),
             "dbarch.toml:7:1: unknown key `reviewrs` in [[docs]] (expected one of: \
-             path, review-every, reviewers, remind-before, grace, sections)"
+             path, review-every, reviewers, remind-before, grace, sections, schema)"
         );
     }
 

@@ -653,4 +653,27 @@ mod tests {
         // Reported, never asserted (`cargo test --release -- --nocapture` to see it).
         eprintln!("10,000 statements: {took:?}");
     }
+
+    #[test]
+    fn schema_settings_layer_and_round_trip() {
+        use crate::config::Config;
+        let c = Config::parse_str(
+            "[schema]\ndialect = \"mysql\"\nrequire-mentions = true\n\n[[docs]]\npath = \"a.md\"\n\n[[docs]]\npath = \"b.md\"\n[docs.schema]\nmigrations = [\"db/*.sql\"]\n",
+            "dbarch.toml",
+        )
+        .unwrap();
+        let a = c.schema_for(&c.doc_settings("a.md"));
+        assert_eq!((a.dialect, a.require_mentions), (SqlDialect::Mysql, true));
+        assert_eq!(a.migrations, SchemaConfig::default().migrations);
+        let b = c.schema_for(&c.doc_settings("b.md"));
+        assert_eq!(b.migrations, ["db/*.sql"]);
+        assert_eq!((b.dialect, b.require_mentions), (SqlDialect::Mysql, true), "over [schema]");
+        let again = Config::parse_str(&c.to_toml(), "again").unwrap();
+        assert_eq!(again.schema, c.schema);
+        assert_eq!(again.docs[1].schema, c.docs[1].schema);
+        // The defaults print nothing: `dbarch config` is unchanged without [schema].
+        assert!(!Config::defaults().to_toml().contains("[schema]"));
+        let bad = Config::parse_str("[schema]\nmigratons = []\n", "dbarch.toml").unwrap_err();
+        assert!(bad.to_string().contains("migratons"), "{bad}");
+    }
 }
