@@ -232,21 +232,26 @@ fn trim_zeros(d: &[u8]) -> &[u8] {
 pub fn base_commit(repo: &Repo, head: Oid, since: NaiveDate) -> Result<Option<Oid>> {
     let git = repo.git();
     let g = |e| Error::git("walking history for the schema", e);
-    let mut walk = git.revwalk().map_err(g)?;
-    walk.simplify_first_parent().map_err(g)?;
-    walk.push(head).map_err(g)?;
-    for id in walk {
-        let id = id.map_err(g)?;
-        let c = git.find_commit(id).map_err(g)?;
+    // The first-parent line by hand: one read per commit (a revwalk would parse each
+    // commit once more).
+    let mut c = git.find_commit(head).map_err(g)?;
+    loop {
         let t = c.author().when();
         let day = chrono::DateTime::from_timestamp(t.seconds(), 0)
             .zip(chrono::FixedOffset::east_opt(t.offset_minutes() * 60))
             .map(|(d, o)| d.with_timezone(&o).date_naive());
         if day.is_some_and(|d| d <= since) {
-            return Ok(Some(id));
+            return Ok(Some(c.id()));
+        }
+        match c.parent_id(0) {
+            Ok(p) => match git.find_commit(p) {
+                Ok(pc) => c = pc,
+                // A shallow clone's boundary: the review's commit is not here.
+                Err(_) => return Ok(None),
+            },
+            Err(_) => return Ok(None),
         }
     }
-    Ok(None)
 }
 
 /// For each of `paths` (files at HEAD), the oldest commit after `stop` (exclusive; the
