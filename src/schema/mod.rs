@@ -667,7 +667,11 @@ mod tests {
         assert_eq!(a.migrations, SchemaConfig::default().migrations);
         let b = c.schema_for(&c.doc_settings("b.md"));
         assert_eq!(b.migrations, ["db/*.sql"]);
-        assert_eq!((b.dialect, b.require_mentions), (SqlDialect::Mysql, true), "over [schema]");
+        assert_eq!(
+            (b.dialect, b.require_mentions),
+            (SqlDialect::Mysql, true),
+            "over [schema]"
+        );
         let again = Config::parse_str(&c.to_toml(), "again").unwrap();
         assert_eq!(again.schema, c.schema);
         assert_eq!(again.docs[1].schema, c.docs[1].schema);
