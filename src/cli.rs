@@ -124,6 +124,9 @@ Examples:
   dbarch config --show-origin          and where each value came from
   dbarch --config ci/dbarch.toml config")]
     Config(ConfigArgs),
+    /// The schema the migrations build, what changed since the last review, and what the
+    /// document does not say about it (`[schema]` in dbarch.toml).
+    Schema(SchemaArgs),
     /// Run the whole cycle on a throwaway repository and show each step.
     #[command(after_help = "\
 Examples:
@@ -377,6 +380,17 @@ pub struct RemindArgs {
     pub dry_run: bool,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    /// Documents to check (default: the configured or discovered ones).
+    pub docs: Vec<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Exit 1 when there are schema findings.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Args, Debug)]

@@ -77,6 +77,9 @@ pub struct Config {
     pub fields: FieldLabels,
     pub hook: HookConfig,
     pub github: GithubConfig,
+    /// `[schema]`: the migrations behind the schema inventory (`dbarch schema`).
+    #[serde(skip_serializing_if = "SchemaConfig::is_default")]
+    pub schema: SchemaConfig,
     /// The file read, if any.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -110,6 +113,10 @@ pub struct DocConfig {
     /// history goes on there. Without, an add that is no rename starts the history.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub previous_paths: Vec<String>,
+    /// `[docs.schema]`: this document's schema settings, over the top-level `[schema]`
+    /// (`None`: the top-level ones). See [`Config::schema_for`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<SchemaConfig>,
 }
 
 impl DocConfig {
@@ -124,6 +131,83 @@ impl DocConfig {
             .map(|p| PathBuf::from(p.trim_start_matches("./")))
             .collect();
         vec![(PathBuf::from(rel), paths)]
+    }
+}
+
+/// `[schema]` (and `[docs.schema]`): where the migrations are and how to read them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct SchemaConfig {
+    /// Globs of migration files, relative to the repository root. The defaults find
+    /// Flyway, golang-migrate, dbmate, sqlx, Atlas, Prisma, Diesel and plain
+    /// `migrations/` layouts; `schema.sql` / `structure.sql` dumps count only when no
+    /// other migration file matches. An empty list turns the feature off.
+    pub migrations: Vec<String>,
+    /// Globs left out (down and undo migrations by default).
+    pub exclude: Vec<String>,
+    /// The SQL dialect: auto (generic, then each dialect in turn), generic, postgres,
+    /// mysql, sqlite or mssql.
+    pub dialect: SqlDialect,
+    /// `lint` fails (exit 1) on schema findings.
+    pub require_mentions: bool,
+}
+
+/// The default `[schema] migrations` globs.
+pub const DEFAULT_MIGRATION_GLOBS: &[&str] = &[
+    "**/V*__*.sql",
+    "**/R__*.sql",
+    "**/*.up.sql",
+    "**/up.sql",
+    "**/migration.sql",
+    "**/migrations/**/*.sql",
+    "**/migrate/**/*.sql",
+    "**/schema.sql",
+    "**/structure.sql",
+];
+
+/// The default `[schema] exclude` globs.
+pub const DEFAULT_MIGRATION_EXCLUDES: &[&str] = &[
+    "**/*.down.sql",
+    "**/down.sql",
+    "**/U*__*.sql",
+    "**/node_modules/**",
+];
+
+impl Default for SchemaConfig {
+    fn default() -> Self {
+        SchemaConfig {
+            migrations: DEFAULT_MIGRATION_GLOBS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            exclude: DEFAULT_MIGRATION_EXCLUDES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            dialect: SqlDialect::Auto,
+            require_mentions: false,
+        }
+    }
+}
+
+impl SchemaConfig {
+    fn is_default(&self) -> bool {
+        *self == SchemaConfig::default()
+    }
+
+    fn overlay(&self, f: FileSchema) -> SchemaConfig {
+        SchemaConfig {
+            migrations: f
+                .migrations
+                .map(|v| v.into_iter().map(|g| g.0).collect())
+                .unwrap_or_else(|| self.migrations.clone()),
+            exclude: f
+                .exclude
+                .map(|v| v.into_iter().map(|g| g.0).collect())
+                .unwrap_or_else(|| self.exclude.clone()),
+            dialect: f.dialect.unwrap_or(self.dialect),
+            require_mentions: f.require_mentions.unwrap_or(self.require_mentions),
+        }
     }
 }
 
@@ -370,6 +454,19 @@ keyword_enum!(
     }
 );
 
+keyword_enum!(
+    /// The SQL dialect of the migrations.
+    SqlDialect, "SQL dialect", {
+        /// The generic dialect, then PostgreSQL, MySQL, SQLite and MS SQL in turn.
+        Auto => "auto",
+        Generic => "generic",
+        Postgres => "postgres",
+        Mysql => "mysql",
+        Sqlite => "sqlite",
+        Mssql => "mssql",
+    }
+);
+
 /// Values from flags, already parsed by clap; `None` = not given.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Overrides {
@@ -392,6 +489,7 @@ impl Default for DocConfig {
             grace: Interval::Days(14),
             sections: BTreeMap::new(),
             previous_paths: Vec::new(),
+            schema: None,
         }
     }
 }
@@ -503,6 +601,7 @@ impl Config {
             fields: FieldLabels::default(),
             hook: HookConfig::default(),
             github: GithubConfig::default(),
+            schema: SchemaConfig::default(),
             source: None,
             doc_defaults: DocConfig::default(),
             docs_explicit: false,
@@ -525,6 +624,11 @@ impl Config {
             Err(e) => out.push_str(&format!("# cannot render the configuration: {e}\n")),
         }
         out
+    }
+
+    /// The schema settings of a document: its `[docs.schema]`, else `[schema]`.
+    pub fn schema_for(&self, doc: &DocConfig) -> SchemaConfig {
+        doc.schema.clone().unwrap_or_else(|| self.schema.clone())
     }
 
     /// The settings for a document path: the first `[[docs]]` entry whose path equals
@@ -841,6 +945,7 @@ struct FileConfig {
     fields: FileFields,
     hook: FileHook,
     github: FileGithub,
+    schema: Option<FileSchema>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -854,6 +959,17 @@ struct FileDoc {
     grace: Option<Interval>,
     sections: Option<BTreeMap<String, FileSection>>,
     previous_paths: Option<Vec<Text>>,
+    schema: Option<FileSchema>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
+#[serde(expecting = "a [schema] table")]
+struct FileSchema {
+    migrations: Option<Vec<PathGlob>>,
+    exclude: Option<Vec<PathGlob>>,
+    dialect: Option<SqlDialect>,
+    require_mentions: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1129,6 +1245,9 @@ fn texts(v: Vec<Text>) -> Vec<String> {
 fn resolve(file: FileConfig, src: &Source<'_>) -> Result<Config> {
     let mut config = Config::defaults();
     let base = DocConfig::default();
+    if let Some(s) = file.schema {
+        config.schema = SchemaConfig::default().overlay(s);
+    }
 
     if let Some(docs) = file.docs {
         config.docs_explicit = true;
@@ -1177,6 +1296,7 @@ fn resolve(file: FileConfig, src: &Source<'_>) -> Result<Config> {
                 grace: d.grace.unwrap_or(base.grace),
                 sections,
                 previous_paths: d.previous_paths.map(texts).unwrap_or_default(),
+                schema: d.schema.map(|s| config.schema.overlay(s)),
             });
         }
         config.docs = out;
@@ -1894,12 +2014,12 @@ labels = ["architecture-review", "db"]
         assert_eq!(
             err("[[docs]]\npath = \"a.md\"\n\n[hooks]\nmode = \"off\"\n"),
             "dbarch.toml:4:2: unknown key `hooks` at the top level \
-             (expected one of: docs, changelog, fields, hook, github)"
+             (expected one of: docs, changelog, fields, hook, github, schema)"
         );
         assert_eq!(
             err("verbose = true\n"),
             "dbarch.toml:1:1: unknown key `verbose` at the top level \
-             (expected one of: docs, changelog, fields, hook, github)"
+             (expected one of: docs, changelog, fields, hook, github, schema)"
         );
     }
 
@@ -1908,7 +2028,7 @@ labels = ["architecture-review", "db"]
         assert_eq!(
             err("[[docs]]\npath = \"a.md\"\n\n[[docs]]\npath = \"b.md\"\n\nreviewrs = [\"@x\"]\n"),
             "dbarch.toml:7:1: unknown key `reviewrs` in [[docs]] (expected one of: \
-             path, review-every, reviewers, remind-before, grace, sections, previous-paths)"
+             path, review-every, reviewers, remind-before, grace, sections, previous-paths, schema)"
         );
     }
 

@@ -25,6 +25,7 @@ pub mod prompt;
 pub mod rename;
 pub mod review;
 mod similarity;
+pub mod schema;
 pub mod syncstate;
 pub mod ui;
 pub mod workspace;

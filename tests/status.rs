@@ -736,6 +736,9 @@ fn json_report_exact() {
                     "date": "2026-03-02",
                     "path": DOC
                 },
+                // migrations/ holds migrations: the schema feature's count (index
+                // `orders_customer_id_idx` created since the review, not mentioned).
+                "schema_findings": 1,
                 "error": null
             }],
             "summary": {"ok": 0, "due-soon": 1, "due": 0, "overdue": 0, "errors": 0}

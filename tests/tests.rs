@@ -18,6 +18,7 @@ mod review;
 mod review_pty;
 mod safety;
 mod staged;
+mod schema;
 mod status;
 mod surface;
 mod sync;

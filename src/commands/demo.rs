@@ -74,6 +74,10 @@ pub fn run(ui: &mut Ui, args: DemoArgs) -> Result<u8> {
             vec!["status"],
         ),
         (
+            "5b. What did the migrations make of the schema since the last review? (schema)",
+            vec!["schema"],
+        ),
+        (
             "6. Record a review without prompts (review --yes)",
             vec!["review", "--yes", "--reviewer", "Ana Lima"],
         ),
@@ -98,6 +102,9 @@ pub fn run(ui: &mut Ui, args: DemoArgs) -> Result<u8> {
         } else {
             super::run(ui, cli)?
         };
+        if title.starts_with("5b.") {
+            demo_issue_section(ui, &dir_s)?;
+        }
         ui.line(&ui.dim(&format!("(exit code {code})")));
         ui.line("");
     }
@@ -317,7 +324,7 @@ fn build_history(ui: &mut Ui, dir: &Path) -> Result<()> {
 
     let now = std::fs::read_to_string(dir.join(doc)).map_err(|e| Error::io(dir, e))?;
     write(dir, doc, &now.replace("## Overview\n", "## Overview  \n"))?;
-    commit(
+    let c8 = commit(
         &repo,
         &[doc],
         &[],
@@ -333,6 +340,28 @@ fn build_history(ui: &mut Ui, dir: &Path) -> Result<()> {
     say(ui, "a [bot] touches whitespace (skipped by rule)");
     write(
         dir,
+        "migrations/0002_billing.sql",
+        "create table invoices (\n  id bigint primary key,\n  account_id bigint not null references account (id),\n  total_cents bigint not null\n);\ncreate index idx_invoices_account on invoices (account_id);\n",
+    )?;
+    commit(
+        &repo,
+        &["migrations/0002_billing.sql"],
+        &[],
+        &[c8],
+        &Step {
+            name: "Cy Diaz",
+            email: "cy@acme.example",
+            time: day(58) + 11 * 3600,
+            offset: 60,
+            message: "feat(billing): invoices table",
+        },
+    )?;
+    say(
+        ui,
+        "Cy Diaz adds a migration: table invoices and index idx_invoices_account (the document says nothing)",
+    );
+    write(
+        dir,
         "dbarch.toml",
         "[[docs]]\npath = \"docs/database-architecture.md\"\nreview-every = \"quarterly\"\nreviewers = [\"@acme/dba-team\"]\n\n[docs.sections.\"Indexing Strategy\"]\npaths = [\"migrations/**\"]   # drift: schema changes after the last review\n",
     )?;
@@ -341,6 +370,24 @@ fn build_history(ui: &mut Ui, dir: &Path) -> Result<()> {
         "dbarch.toml: quarterly reviews; Indexing Strategy watches migrations/**",
     );
     ui.line("");
+    Ok(())
+}
+
+/// What the review issue (`dbarch remind`) will say of the schema.
+fn demo_issue_section(ui: &mut Ui, dir: &str) -> Result<()> {
+    let cli = Cli::try_parse_from(["dbarch", "-C", dir, "schema"])
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let ws = crate::workspace::Workspace::open(&cli.global, &crate::config::Overrides::default())?;
+    let md = ws
+        .documents(&[])?
+        .first()
+        .map(|d| super::schema::issue_markdown(&ws, d))
+        .unwrap_or_default();
+    if !md.is_empty() {
+        ui.line("");
+        ui.line(&ui.bold("The review issue that `dbarch remind` opens carries this section:"));
+        ui.line(md.trim_end());
+    }
     Ok(())
 }
 

@@ -141,7 +141,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: LintArgs) -> Result<u8> {
     };
     for d in &docs {
         ui.detail(&format!("checking {}", ui::sanitize(&d.rel)));
-        let (findings, placeholders) = match doc::load(&d.abs, &labels) {
+        let (mut findings, placeholders) = match doc::load(&d.abs, &labels) {
             Ok(document) => check(&document),
             Err(Error::Document { line, col, msg, .. }) => {
                 (vec![Finding::at(line, col, "parse-error", msg)], Vec::new())
@@ -155,6 +155,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: LintArgs) -> Result<u8> {
             ),
             Err(e) => return Err(e),
         };
+        findings.extend(super::schema::lint_findings(ws, d)); // `[schema] require-mentions`
         report.findings += findings.len();
         report.documents.push(DocReport {
             path: d.rel.clone(),

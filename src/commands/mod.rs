@@ -14,6 +14,7 @@ pub mod merge_driver;
 mod remind;
 mod review;
 mod staged;
+pub(crate) mod schema;
 mod status;
 mod sync;
 
@@ -43,6 +44,7 @@ pub fn run(ui: &mut Ui, cli: Cli) -> Result<u8> {
         Command::Review(args) => review::run(ui, &Workspace::open(g, &Overrides::default())?, args),
         Command::Remind(args) => remind::run(ui, &Workspace::open(g, &Overrides::default())?, args),
         Command::Config(args) => config::run(ui, &Workspace::open(g, &Overrides::default())?, args),
+        Command::Schema(args) => schema::run(ui, &Workspace::open(g, &Overrides::default())?, args),
         Command::Demo(args) => demo::run(ui, args),
         Command::Hooks(args) => hooks::run(ui, g, args),
         Command::Hook(args) => hook::run(ui, g, args),

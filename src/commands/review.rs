@@ -69,6 +69,7 @@ pub fn review_with(
     let compared = status::compared(ws, &d)?;
     let st = status::one_from(ws, &d, compared.as_ref())?;
     show_changes(ui, &d, &document, &st, compared.as_ref())?;
+    super::schema::print_review_summary(ui, ws, &d, &document);
 
     let default_reviewer = args.reviewer.clone().or_else(|| default_reviewer(ws, &d));
     let reviewer = match (&args.reviewer, interactive) {

@@ -34,6 +34,7 @@ use crate::Result;
 ///    "drift": [{"section", "paths", "commits": [...]}],
 ///    "sections": [{"section", "interval", "next_review", "state"}],
 ///    "history_start": {"commit", "date", "path", "cut_off"},
+///    "schema_findings": 3,
 ///    "error": null}],
 ///  "summary": {"ok": 1, "due-soon": 0, "due": 0, "overdue": 0, "errors": 0}}
 /// ```
@@ -74,6 +75,9 @@ pub struct DocStatus {
     pub sections: Vec<SectionDue>,
     /// Where the document's history starts (its add, or a shallow clone's cut).
     pub history_start: Option<changelog::HistoryStart>,
+    /// Schema findings (see `dbarch schema`); only present when migrations exist.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema_findings: Option<usize>,
     /// Why the document could not be read or parsed.
     pub error: Option<String>,
     /// 1-based line of the Next Review field (for annotations).
@@ -182,6 +186,7 @@ pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
                 drift: Vec::new(),
                 sections: Vec::new(),
                 history_start: None,
+                schema_findings: None,
                 error: Some(e.to_string()),
                 line: None,
             },
@@ -308,6 +313,8 @@ fn status_of(
     } else {
         sch = review::schedule(&document, &d.settings, ws.today(), first_commit);
     }
+    let schema_findings =
+        super::schema::report_for(ws, d, &document, false).map(|r| r.findings.len());
     let groups = document.placeholders_by_section();
     let field = |k: FieldKind| document.field(k).map(|f| f.raw.clone());
     Ok(DocStatus {
@@ -325,6 +332,7 @@ fn status_of(
         drift,
         sections: sch.sections,
         history_start,
+        schema_findings,
         error: None,
         line: document.field(FieldKind::NextReview).map(|f| f.line + 1),
     })
@@ -431,14 +439,19 @@ struct Layout {
 /// and one space between columns; DRIFT and REVIEWED BY shortened at a word boundary
 /// (`DBA Team, …`); LAST UPDATED left out; DOCUMENT shortened to its last path components
 /// (`…/architecture.md`). `--wide` and `--format json` always show everything.
-fn fit(rows: &mut [Vec<String>], widths: &mut [usize], width: usize) -> Layout {
-    const SHORT: [&str; 9] = [
-        "DOCUMENT", "UPDATED", "BY", "NEXT", "DAYS", "STATE", "TODO", "UNREC", "DRIFT",
+fn fit(
+    rows: &mut [Vec<String>],
+    widths: &mut [usize],
+    width: usize,
+    mut columns: Vec<usize>,
+) -> Layout {
+    const SHORT: [&str; 10] = [
+        "DOCUMENT", "UPDATED", "BY", "NEXT", "DAYS", "STATE", "TODO", "UNREC", "SCHEMA",
+        "DRIFT",
     ];
     let total = |w: &[usize], cols: &[usize], sep: usize| {
         cols.iter().map(|&c| w[c]).sum::<usize>() + sep * (cols.len() - 1)
     };
-    let mut columns: Vec<usize> = (0..HEADER.len()).collect();
     if total(widths, &columns, 2) <= width {
         return Layout {
             columns,
@@ -475,7 +488,7 @@ fn fit(rows: &mut [Vec<String>], widths: &mut [usize], width: usize) -> Layout {
         }
         widths[col] = measure(rows, col);
     };
-    shrink(rows, widths, &columns, 8, 5);
+    shrink(rows, widths, &columns, DRIFT_COLUMN, 5);
     shrink(rows, widths, &columns, 2, 9);
     if total(widths, &columns, 1) > width {
         columns.retain(|&c| c != 1);
@@ -489,7 +502,7 @@ fn fit(rows: &mut [Vec<String>], widths: &mut [usize], width: usize) -> Layout {
 }
 
 /// The table's headers at full width.
-const HEADER: [&str; 9] = [
+const HEADER: [&str; 10] = [
     "DOCUMENT",
     "LAST UPDATED",
     "REVIEWED BY",
@@ -498,8 +511,14 @@ const HEADER: [&str; 9] = [
     "STATE",
     "TODO",
     "UNRECORDED",
+    "SCHEMA",
     "DRIFT",
 ];
+
+/// The index of the SCHEMA column in [`HEADER`] (shown only with migrations).
+const SCHEMA_COLUMN: usize = 8;
+/// The index of the DRIFT column in [`HEADER`].
+const DRIFT_COLUMN: usize = 9;
 
 /// `text` in at most `max` characters, cut at a word boundary with `…` at the end.
 fn elide_end(text: &str, max: usize) -> String {
@@ -537,6 +556,8 @@ fn elide_start(text: &str, max: usize) -> String {
 }
 
 fn print_table(ui: &mut Ui, r: &Report, width: Option<usize>) {
+    // The SCHEMA column only when some document has migrations.
+    let schema = r.documents.iter().any(|s| s.schema_findings.is_some());
     let mut rows: Vec<Vec<String>> = Vec::new();
     for s in &r.documents {
         rows.push(vec![
@@ -560,6 +581,8 @@ fn print_table(ui: &mut Ui, r: &Report, width: Option<usize>) {
                 )
             },
         ]);
+        let last = rows.len() - 1;
+        rows[last].insert(8, s.schema_findings.map_or("-".into(), |n| n.to_string()));
     }
     let mut widths: Vec<usize> = (0..HEADER.len())
         .map(|i| {
@@ -570,10 +593,14 @@ fn print_table(ui: &mut Ui, r: &Report, width: Option<usize>) {
                 .unwrap_or(0)
         })
         .collect();
+    // SCHEMA (before DRIFT, which stays last) only when some document has migrations.
+    let shown: Vec<usize> = (0..HEADER.len())
+        .filter(|&i| schema || i != SCHEMA_COLUMN)
+        .collect();
     let layout = match width {
-        Some(width) => fit(&mut rows, &mut widths, width),
+        Some(width) => fit(&mut rows, &mut widths, width, shown),
         None => Layout {
-            columns: (0..HEADER.len()).collect(),
+            columns: shown,
             headers: &HEADER,
             sep: "  ",
         },

@@ -48,6 +48,8 @@ pub struct DocStatusView {
     pub drift: Vec<Drift>,
     /// (section, unfilled lines, lines)
     pub placeholders: Vec<(String, usize, usize)>,
+    /// Schema findings per section, as Markdown (empty when none; see `dbarch schema`).
+    pub schema: String,
 }
 
 pub const BLOCK_END: &str = "<!-- /dbarch:review -->";
@@ -731,6 +733,7 @@ pub fn block_with(job: &DocJob, links: &str) -> String {
             ));
         }
     }
+    out.push_str(&schema_block(s));
     out.push_str("\n### Checklist\n");
     out.push_str("- [ ] Read the changes and drift above\n");
     out.push_str("- [ ] Update the document where the system changed\n");
@@ -741,6 +744,15 @@ pub fn block_with(job: &DocJob, links: &str) -> String {
     ));
     out.push_str(BLOCK_END);
     out
+}
+
+/// The schema findings, already Markdown-safe, after a blank line (or nothing).
+fn schema_block(s: &DocStatusView) -> String {
+    if s.schema.is_empty() {
+        String::new()
+    } else {
+        format!("\n{}", s.schema.trim_end())
+    }
 }
 
 /// A pull request to keep: its branch, title, body, commit message, whether to request
@@ -1064,6 +1076,7 @@ mod tests {
                 unrecorded: 0,
                 never_reviewed: false,
                 drift: Vec::new(),
+                schema: String::new(),
                 placeholders: vec![("Backup Strategy".into(), 4, 4)],
             },
             reviewers: vec!["@ana".into(), "@acme/dba-team".into()],
