@@ -354,7 +354,6 @@ impl Repo {
         r
     }
 
-
     /// `id` abbreviated as `git rev-parse --short` does: as long as the repository's
     /// size calls for (git's `core.abbrev=auto`: half the bits of the packed-object
     /// count, in hex digits, at least 7), and longer while another object shares the

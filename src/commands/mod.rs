@@ -13,8 +13,8 @@ mod man;
 pub mod merge_driver;
 mod remind;
 mod review;
-mod staged;
 pub(crate) mod schema;
+mod staged;
 mod status;
 mod sync;
 

@@ -446,8 +446,7 @@ fn fit(
     mut columns: Vec<usize>,
 ) -> Layout {
     const SHORT: [&str; 10] = [
-        "DOCUMENT", "UPDATED", "BY", "NEXT", "DAYS", "STATE", "TODO", "UNREC", "SCHEMA",
-        "DRIFT",
+        "DOCUMENT", "UPDATED", "BY", "NEXT", "DAYS", "STATE", "TODO", "UNREC", "SCHEMA", "DRIFT",
     ];
     let total = |w: &[usize], cols: &[usize], sep: usize| {
         cols.iter().map(|&c| w[c]).sum::<usize>() + sep * (cols.len() - 1)
