@@ -126,6 +126,11 @@ Examples:
     Config(ConfigArgs),
     /// The schema the migrations build, what changed since the last review, and what the
     /// document does not say about it (`[schema]` in dbarch.toml).
+    #[command(after_help = "\
+Examples:
+  dbarch schema                        the inventory, changes since the review, findings
+  dbarch schema --format json
+  dbarch schema --check                exit 1 on findings (for CI)")]
     Schema(SchemaArgs),
     /// Run the whole cycle on a throwaway repository and show each step.
     #[command(after_help = "\

@@ -1832,8 +1832,8 @@ mod tests {
         assert_eq!(
             err_full("[[docs]]\npath = \"a.md\"\nreviw-every = \"90d\"\n"),
             "dbarch.toml:3:1: unknown key `reviw-every` in [[docs]] (expected one of: \
-             path, review-every, reviewers, remind-before, grace, sections)\n  |\n\
-             3 | reviw-every = \"90d\"\n  | ^^^^^^^^^^^\n  = help: did you mean `review-every`?"
+             path, review-every, reviewers, remind-before, grace, sections, previous-paths, \
+             schema)\n  |\n3 | reviw-every = \"90d\"\n  | ^^^^^^^^^^^\n  = help: did you mean `review-every`?"
         );
         assert_eq!(
             err_full("[changelog]\nskip-whitespace-only = \"yes\"\n"),

@@ -231,6 +231,7 @@ fn help_texts_have_examples_and_are_snapshotted() {
         "doctor",
         "resolve",
         "merge-driver",
+        "schema",
     ];
     insta::assert_snapshot!("help", help_of(&["--help"]));
     for c in commands {
