@@ -117,18 +117,7 @@ pub fn schedule(
     };
     let mut sections = Vec::new();
     if let Some(base) = last_review.or(first_commit) {
-        for (name, sec) in &s.sections {
-            let Some(every) = sec.review_every else {
-                continue;
-            };
-            if !doc
-                .outline
-                .sections
-                .iter()
-                .any(|x| x.title.eq_ignore_ascii_case(name))
-            {
-                continue;
-            }
+        for (name, every) in own_intervals(doc, s) {
             let due = every.add_to(base);
             sections.push(SectionDue {
                 section: name.clone(),
@@ -344,24 +333,29 @@ pub fn drift(
 /// document), with the section's name when one sets it — the date `status` enforces.
 pub fn next_due(doc: &Document, s: &DocConfig, date: NaiveDate) -> (NaiveDate, Option<String>) {
     let mut best = (s.review_every.add_to(date), None);
-    for (name, sec) in &s.sections {
-        let Some(every) = sec.review_every else {
-            continue;
-        };
-        if !doc
-            .outline
-            .sections
-            .iter()
-            .any(|x| x.title.eq_ignore_ascii_case(name))
-        {
-            continue;
-        }
+    for (name, every) in own_intervals(doc, s) {
         let due = every.add_to(date);
         if due < best.0 {
             best = (due, Some(name.clone()));
         }
     }
     best
+}
+
+/// The sections with their own `review-every` that the document has (by title, any
+/// case), with that interval.
+fn own_intervals<'a>(
+    doc: &'a Document,
+    s: &'a DocConfig,
+) -> impl Iterator<Item = (&'a String, crate::interval::Interval)> + 'a {
+    s.sections.iter().filter_map(move |(name, sec)| {
+        let every = sec.review_every?;
+        doc.outline
+            .sections
+            .iter()
+            .any(|x| x.title.eq_ignore_ascii_case(name))
+            .then_some((name, every))
+    })
 }
 
 pub fn record(
