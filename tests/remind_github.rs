@@ -877,6 +877,11 @@ fn the_readme_states_the_permissions_the_tests_grant() {
     let workflow = include_str!("../.github/workflows/example-review-reminders.yml");
     assert!(workflow.contains("mode issue: contents: read, issues: write"));
     assert!(workflow.contains("mode pr:    contents: write, pull-requests: write"));
+    // Item 11a: a run at each approval, on the default branch, not the merge ref.
+    assert!(workflow.contains("  pull_request_review:\n    types: [submitted]\n"));
+    assert!(workflow.contains("github.event.review.state == 'approved'"));
+    assert!(workflow.contains("github.event.pull_request.base.ref"));
+    assert!(readme.contains("**Reviewed By** = the approvers as `@login`"));
 }
 
 // 11a. The record names the approvers and the approval's date.
