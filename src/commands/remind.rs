@@ -391,7 +391,7 @@ fn job(
     // "now"), not the requested reviewers and the day the branch was built.
     let approved = review_text.as_ref().map(|_| {
         let (document, settings, abs) = (document.clone(), d.settings.clone(), d.abs.clone());
-        let (tz, offset) = (ws.config.changelog.timezone.clone(), *ws.now.offset());
+        let (tz, offset) = (ws.config.changelog.timezone, *ws.now.offset());
         let max_cell = ws.config.changelog.max_cell_width;
         remind::Rebuild(std::sync::Arc::new(move |who: &str, at: &str| {
             let at =

@@ -81,7 +81,10 @@ pub struct DocJob {
 /// the approvers (`@ana, @bob`), the review date the latest approval's `submitted_at`
 /// (RFC 3339) in the configured time zone.
 #[derive(Clone)]
-pub struct Rebuild(pub std::sync::Arc<dyn Fn(&str, &str) -> Result<String> + Send + Sync>);
+pub struct Rebuild(pub std::sync::Arc<RebuildFn>);
+
+/// See [`Rebuild`].
+pub type RebuildFn = dyn Fn(&str, &str) -> Result<String> + Send + Sync;
 
 impl std::fmt::Debug for Rebuild {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1091,6 +1094,42 @@ fn ask(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn approvals_are_each_reviewers_standing_approval_in_order() {
+        let r = |login: &str, state: &str, at: &str| super::super::Review {
+            login: login.into(),
+            state: state.into(),
+            submitted_at: Some(at.into()),
+        };
+        assert_eq!(approvals(&[]), None);
+        assert_eq!(
+            approvals(&[r("ana", "COMMENTED", "2026-12-01T10:00:00Z")]),
+            None
+        );
+        // bob approves, then ana; ana comments later (still approved); cy approves and
+        // then asks for changes (withdrawn); bob approves again (his order moves).
+        let reviews = [
+            r("bob", "APPROVED", "2026-12-01T10:00:00Z"),
+            r("ana", "APPROVED", "2026-12-02T10:00:00Z"),
+            r("ana", "COMMENTED", "2026-12-05T10:00:00Z"),
+            r("cy", "APPROVED", "2026-12-03T10:00:00Z"),
+            r("cy", "CHANGES_REQUESTED", "2026-12-04T10:00:00Z"),
+        ];
+        assert_eq!(
+            approvals(&reviews),
+            Some(("@bob, @ana".into(), "2026-12-02T10:00:00Z".into()))
+        );
+        let mut again = reviews.to_vec();
+        again.push(r("bob", "APPROVED", "2026-12-06T10:00:00Z"));
+        assert_eq!(
+            approvals(&again),
+            Some(("@ana, @bob".into(), "2026-12-06T10:00:00Z".into()))
+        );
+        again.push(r("ana", "DISMISSED", "2026-12-07T10:00:00Z"));
+        again.push(r("bob", "DISMISSED", "2026-12-07T10:00:00Z"));
+        assert_eq!(approvals(&again), None);
+    }
 
     #[test]
     fn what_a_run_found_reads_as_words() {
