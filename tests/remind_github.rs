@@ -162,7 +162,9 @@ fn writes_since(fake: &FakeGitHub, from: usize) -> Vec<String> {
 /// - day 30 (pr, both): a person pushes a fix to the review branch;
 /// - day 45: the review: the review pull request is merged (pr, both), or `dbarch
 ///   review` is run and pushed (issue);
-/// - a second cycle follows (Next Review 90 days after the review's date); day 170: its
+/// - day 44 (pr, both): the review pull request is approved (kept as the person's
+///   branch: not written); a second cycle follows (Next Review 90 days after the
+///   review's date); day 169: its approval, rebuilt into the branch; day 170: its
 ///   review, the same way.
 ///
 /// Returns every write call by kind, the days that wrote, and how many issues and pull
@@ -192,6 +194,18 @@ fn simulate(mode: &str) -> (BTreeMap<String, usize>, Vec<i64>, (usize, usize)) {
             );
             w.fake.put_file(REVIEW_BRANCH, DOC, text.as_bytes());
         }
+        if (d == 44 || d == 169) && mode != "issue" {
+            // The approval, the day before the merge: that day's run (the workflow's
+            // `pull_request_review` trigger) records it on the branch (item 11a).
+            let pr = w
+                .fake
+                .pulls()
+                .into_iter()
+                .find(|p| p.state == "open" && p.head == REVIEW_BRANCH)
+                .unwrap_or_else(|| panic!("{mode}: no open review pull request on day {d}"));
+            w.fake
+                .add_review_at(pr.number, "ana", "APPROVED", &format!("{now}T09:00:00Z"));
+        }
         if d == 45 || d == 170 {
             if mode == "issue" {
                 w.repo
@@ -208,7 +222,6 @@ fn simulate(mode: &str) -> (BTreeMap<String, usize>, Vec<i64>, (usize, usize)) {
                     .into_iter()
                     .find(|p| p.state == "open" && p.head == REVIEW_BRANCH)
                     .unwrap_or_else(|| panic!("{mode}: no open review pull request on day {d}"));
-                w.fake.add_review(pr.number, "ana", "APPROVED");
                 w.fake.close_pull(pr.number, true);
                 w.repo.write(DOC, w.file("main", DOC));
                 w.repo.commit(
@@ -273,6 +286,18 @@ fn simulate(mode: &str) -> (BTreeMap<String, usize>, Vec<i64>, (usize, usize)) {
     assert!(issues.iter().all(|i| i.author == ACTIONS_BOT));
     assert!(pulls.iter().all(|p| p.author == ACTIONS_BOT));
     assert!(pulls.iter().all(|p| p.state == "open" || p.merged));
+    if mode != "issue" {
+        // The second review is recorded with its approver and the approval's date.
+        let merged = w.file("main", DOC);
+        assert!(
+            merged.contains("**Reviewed By:** @ana  \n"),
+            "{mode}: {merged}"
+        );
+        assert!(
+            merged.contains(&format!("**Last Updated:** {}", date(start, 169))),
+            "{mode}: {merged}"
+        );
+    }
     let made = (issues.len(), pulls.len());
     (counts, writing_days, made)
 }
@@ -305,11 +330,13 @@ fn two_hundred_days_in_issue_mode() {
 fn two_hundred_days_in_pr_mode() {
     let (got, days, made) = simulate("pr");
     eprintln!("pr mode: writes {got:?} on days {days:?}, (issues, pulls) {made:?}");
-    // Per cycle: the branch committed and its pull request opened (day 10, 96, 172: a
-    // new cycle starts from main again, so the merged branch is moved), users and the
-    // team requested separately (the team refused: one comment each), the body updated
-    // three times; once the branch rebuilt on a moved main (day 20). The third cycle's
-    // pull request is still open on day 199.
+    // Per cycle: the branch committed and its pull request opened (day 10, 96: a new
+    // cycle starts from main again, so the merged branch is moved), users and the team
+    // requested separately (the team refused: one comment each), the body updated three
+    // times; once the branch rebuilt on a moved main (day 20). The first cycle's approval
+    // (day 44) is not written: a person committed to the branch on day 30. The second's
+    // (day 169) rebuilds the branch with the approver and the approval's date, so the
+    // merge records day 169 and Next Review (day 259) falls after day 199.
     assert_eq!(
         got,
         counts(&[
@@ -318,15 +345,15 @@ fn two_hundred_days_in_pr_mode() {
             ("POST /git/commits", 4),
             ("POST /git/refs", 1),
             ("PATCH /git/refs/heads/{branch}", 3),
-            ("POST /pulls", 3),
-            ("PATCH /pulls/{n}", 8),
-            ("POST /pulls/{n}/requested_reviewers", 6),
-            ("POST /issues/{n}/comments", 3),
+            ("POST /pulls", 2),
+            ("PATCH /pulls/{n}", 6),
+            ("POST /pulls/{n}/requested_reviewers", 4),
+            ("POST /issues/{n}/comments", 2),
         ]),
         "pr mode, on days {days:?}"
     );
-    assert_eq!(days, [10, 20, 24, 25, 39, 96, 110, 111, 125, 172, 186, 187]);
-    assert_eq!(made, (0, 3));
+    assert_eq!(days, [10, 20, 24, 25, 39, 96, 110, 111, 125, 169]);
+    assert_eq!(made, (0, 2));
 }
 
 #[test]
@@ -334,7 +361,7 @@ fn two_hundred_days_in_both_mode() {
     let (got, days, made) = simulate("both");
     eprintln!("both mode: writes {got:?} on days {days:?}, (issues, pulls) {made:?}");
     // pr's writes, and issue's, plus one issue update per cycle naming its new pull
-    // request; the third cycle's issue is open on day 199.
+    // request; no third cycle (see pr mode).
     assert_eq!(
         got,
         counts(&[
@@ -343,20 +370,17 @@ fn two_hundred_days_in_both_mode() {
             ("POST /git/commits", 4),
             ("POST /git/refs", 1),
             ("PATCH /git/refs/heads/{branch}", 3),
-            ("POST /pulls", 3),
-            ("PATCH /pulls/{n}", 8),
-            ("POST /pulls/{n}/requested_reviewers", 6),
-            ("POST /issues", 3),
-            ("PATCH /issues/{n}", 13),
-            ("POST /issues/{n}/comments", 7),
+            ("POST /pulls", 2),
+            ("PATCH /pulls/{n}", 6),
+            ("POST /pulls/{n}/requested_reviewers", 4),
+            ("POST /issues", 2),
+            ("PATCH /issues/{n}", 10),
+            ("POST /issues/{n}/comments", 6),
         ]),
         "both mode, on days {days:?}"
     );
-    assert_eq!(
-        days,
-        [10, 20, 24, 25, 39, 45, 96, 110, 111, 125, 170, 172, 186, 187]
-    );
-    assert_eq!(made, (3, 3));
+    assert_eq!(days, [10, 20, 24, 25, 39, 45, 96, 110, 111, 125, 169, 170]);
+    assert_eq!(made, (2, 2));
 }
 
 /// A world whose document is due on 2026-12-10 (Next Review), last updated 2026-11-20.
@@ -403,10 +427,15 @@ fn a_team_reviewer_refused_to_the_job_token_is_named_and_the_users_are_still_ask
         w.fake.pull(pr.number).expect("pr").requested_reviewers,
         ["ana"]
     );
-    // ... but not once they reviewed.
-    w.fake.add_review(pr.number, "ana", "APPROVED");
+    // ... but not once they reviewed (the approval rebuilds the branch: blob, tree,
+    // commit, ref; item 11a).
+    w.fake
+        .add_review_at(pr.number, "ana", "APPROVED", "2026-12-10T09:00:00Z");
     w.remind("2026-12-10", &[]);
-    assert_eq!(writes(&w), before + 1);
+    assert_eq!(writes(&w), before + 1 + 4);
+    assert!(w
+        .file(REVIEW_BRANCH, DOC)
+        .contains("**Reviewed By:** @ana  \n"));
     // A user token that can see the team requests it.
     let u = due("pr", "");
     let a = u
@@ -848,4 +877,103 @@ fn the_readme_states_the_permissions_the_tests_grant() {
     let workflow = include_str!("../.github/workflows/example-review-reminders.yml");
     assert!(workflow.contains("mode issue: contents: read, issues: write"));
     assert!(workflow.contains("mode pr:    contents: write, pull-requests: write"));
+    // Item 11a: a run at each approval, on the default branch, not the merge ref.
+    assert!(workflow.contains("  pull_request_review:\n    types: [submitted]\n"));
+    assert!(workflow.contains("github.event.review.state == 'approved'"));
+    assert!(workflow.contains("github.event.pull_request.base.ref"));
+    assert!(readme.contains("**Reviewed By** = the approvers as `@login`"));
+}
+
+// 11a. The record names the approvers and the approval's date.
+#[test]
+fn an_approved_review_pull_request_records_the_approvers_and_the_approval_date() {
+    let w = World::new(
+        &format!(
+            "[changelog]\ntimezone = \"Asia/Tokyo\"\n\n[[docs]]\npath = \"{DOC}\"\n\
+             reviewers = [\"@ana\", \"@bob\"]\nreview-every = \"90d\"\n\n\
+             [github]\nmode = \"pr\"\nlabels = [\"architecture-review\"]\n"
+        ),
+        &[(DOC, document("2026-11-20", "2026-12-10"))],
+        "2026-11-20",
+    );
+    w.fake.set_collaborators(&["ana", "bob"]);
+    w.fake.grant_job_token(PR_PERMISSIONS);
+    w.remind("2026-12-10", &[]);
+    let pr = w.fake.pulls().pop().expect("the review pull request");
+    assert_eq!(pr.requested_reviewers, ["ana", "bob"]);
+    assert!(
+        pr.body
+            .contains("Reviewed By and the review date are filled in from the approvals"),
+        "{}",
+        pr.body
+    );
+    let built = w.file(REVIEW_BRANCH, DOC);
+    assert!(built.contains("**Reviewed By:** @ana, @bob"), "{built}");
+    assert!(built.contains("**Last Updated:** 2026-12-10"), "{built}");
+    // A comment is no approval; bob approves on 2026-12-14 in Tokyo (20:00 UTC the day
+    // before), and the run after it rebuilds the branch.
+    w.remind("2026-12-11", &[]); // the body's state: "due today" → past Next Review
+    w.fake
+        .add_review_at(pr.number, "ana", "COMMENTED", "2026-12-12T09:00:00Z");
+    let before = writes(&w);
+    w.remind("2026-12-12", &[]);
+    assert_eq!(writes(&w), before, "a comment changes nothing");
+    w.fake
+        .add_review_at(pr.number, "bob", "APPROVED", "2026-12-13T20:00:00Z");
+    let (out, _) = w.remind("2026-12-16", &[]);
+    assert!(out.contains(&format!("committed {REVIEW_BRANCH}")), "{out}");
+    let approved = w.file(REVIEW_BRANCH, DOC);
+    assert!(approved.contains("**Reviewed By:** @bob  \n"), "{approved}");
+    assert!(
+        approved.contains("**Last Updated:** 2026-12-14"),
+        "{approved}"
+    );
+    assert!(
+        approved.contains("**Next Review:** 2027-03-14"),
+        "{approved}"
+    );
+    assert!(!approved.contains("@ana"), "{approved}");
+    assert!(!approved.contains("2026-12-16"), "{approved}");
+    // Quiet days after the approval write nothing.
+    let before = writes(&w);
+    w.remind("2026-12-17", &[]);
+    w.remind("2026-12-20", &[]);
+    assert_eq!(writes(&w), before);
+    // Merging records exactly that.
+    w.fake.close_pull(pr.number, true);
+    assert_eq!(w.file("main", DOC), approved);
+
+    // A person's commit on the branch is kept: the approval is named in a warning.
+    let p = World::new(
+        &format!(
+            "[[docs]]\npath = \"{DOC}\"\nreviewers = [\"@ana\", \"@bob\"]\n\n\
+             [github]\nmode = \"pr\"\nlabels = [\"architecture-review\"]\n"
+        ),
+        &[(DOC, document("2026-11-20", "2026-12-10"))],
+        "2026-11-20",
+    );
+    p.fake.set_collaborators(&["ana", "bob"]);
+    p.fake.grant_job_token(PR_PERMISSIONS);
+    p.remind("2026-12-10", &[]);
+    p.remind("2026-12-11", &[]);
+    let pr = p.fake.pulls().pop().expect("the review pull request");
+    let edited = p.file(REVIEW_BRANCH, DOC).replacen(
+        "B-tree indexes on every foreign key.",
+        "B-tree indexes on every foreign key (checked in the review).",
+        1,
+    );
+    p.fake.put_file(REVIEW_BRANCH, DOC, edited.as_bytes());
+    p.fake
+        .add_review_at(pr.number, "bob", "APPROVED", "2026-12-13T20:00:00Z");
+    let before = writes(&p);
+    let (_, err) = p.remind("2026-12-16", &[]);
+    assert_eq!(writes(&p), before);
+    assert_eq!(p.file(REVIEW_BRANCH, DOC), edited);
+    assert!(
+        err.contains(&format!(
+            "pull request #{} is approved by @bob, but {REVIEW_BRANCH} has commits by people",
+            pr.number
+        )),
+        "{err}"
+    );
 }

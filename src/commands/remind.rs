@@ -398,6 +398,27 @@ fn job(
     } else {
         None
     };
+    // Once the review pull request is approved, the record names the approvers and the
+    // date of the latest approval (in the configured time zone; `commit`: the offset of
+    // "now"), not the requested reviewers and the day the branch was built.
+    let approved = review_text.as_ref().map(|_| {
+        let (document, settings, abs) = (document.clone(), d.settings.clone(), d.abs.clone());
+        let (tz, offset) = (ws.config.changelog.timezone, *ws.now.offset());
+        let max_cell = ws.config.changelog.max_cell_width;
+        remind::Rebuild(std::sync::Arc::new(move |who: &str, at: &str| {
+            let at =
+                chrono::DateTime::parse_from_rfc3339(at).map_err(|e| crate::Error::Remote {
+                    status: None,
+                    message: format!("GitHub: a review's submitted_at `{at}` is not a date: {e}"),
+                })?;
+            let date = match &tz {
+                crate::config::Timezone::Named(z) => at.with_timezone(z).date_naive(),
+                _ => at.with_timezone(&offset).date_naive(),
+            };
+            review::record(&document, &settings, who, date, max_cell)
+                .map_err(|e| e.into_error(&abs))
+        }))
+    });
     let (sync_text, sync_rows) = match compared
         .as_ref()
         .filter(|_| changelog_pr && !st.unrecorded.is_empty())
@@ -416,5 +437,6 @@ fn job(
         sync_text,
         sync_rows,
         checkout: Some(std::fs::read(&d.abs).map_err(|e| crate::Error::io(&d.abs, e))?),
+        approved,
     })
 }

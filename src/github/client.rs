@@ -908,6 +908,10 @@ impl GitHub for Client {
                 Some(Review {
                     login: r.pointer("/user/login")?.as_str()?.to_string(),
                     state: r.get("state")?.as_str()?.to_string(),
+                    submitted_at: r
+                        .get("submitted_at")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
                 })
             })
             .collect())

@@ -119,6 +119,8 @@ pub struct Review {
     pub login: String,
     /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`.
     pub state: String,
+    /// When it was submitted (RFC 3339), as GitHub gives it.
+    pub submitted_at: Option<String>,
 }
 
 /// A commit as the Git Data API shows it.

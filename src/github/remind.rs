@@ -74,6 +74,51 @@ pub struct DocJob {
     /// The document's bytes in the checkout the texts above were made from; a pull
     /// request is built only when the default branch holds the same (`None`: unchecked).
     pub checkout: Option<Vec<u8>>,
+    /// Builds the review text from the approvals of the review pull request (`None`: the
+    /// branch keeps `review_text`).
+    pub approved: Option<Rebuild>,
+}
+
+/// `(reviewed_by, submitted_at)` → the document with that review recorded: Reviewed By
+/// the approvers (`@ana, @bob`), the review date the latest approval's `submitted_at`
+/// (RFC 3339) in the configured time zone.
+#[derive(Clone)]
+pub struct Rebuild(pub std::sync::Arc<RebuildFn>);
+
+/// See [`Rebuild`].
+pub type RebuildFn = dyn Fn(&str, &str) -> Result<String> + Send + Sync;
+
+impl std::fmt::Debug for Rebuild {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Rebuild")
+    }
+}
+
+/// The reviewers whose latest review (comments aside) approves, in the order of those
+/// approvals, as `@login, @login`, and the latest approval's `submitted_at`; `None`
+/// before any standing approval.
+pub fn approvals(reviews: &[super::Review]) -> Option<(String, String)> {
+    // (login, submitted_at) of each reviewer's standing approval.
+    let mut standing: Vec<(String, String)> = Vec::new();
+    for r in reviews {
+        match r.state.as_str() {
+            "APPROVED" => {
+                standing.retain(|(l, _)| !l.eq_ignore_ascii_case(&r.login));
+                standing.push((r.login.clone(), r.submitted_at.clone().unwrap_or_default()));
+            }
+            "CHANGES_REQUESTED" | "DISMISSED" => {
+                standing.retain(|(l, _)| !l.eq_ignore_ascii_case(&r.login));
+            }
+            _ => {}
+        }
+    }
+    standing.sort_by(|a, b| a.1.cmp(&b.1));
+    let (_, last) = standing.last()?.clone();
+    if last.is_empty() {
+        return None;
+    }
+    let who: Vec<String> = standing.iter().map(|(l, _)| format!("@{l}")).collect();
+    Some((who.join(", "), last))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -314,7 +359,7 @@ fn one(
                 branch: review_branch.clone(),
                 title: format!("Architecture review: {path}"),
                 body: format!(
-                    "{}\n\n{link}Merging this pull request records the review: it sets Reviewed By, Last Updated and Next Review and adds a Review row. Edit the document on this branch if the review changes it.\n",
+                    "{}\n\n{link}Merging this pull request records the review: it sets Reviewed By, Last Updated and Next Review and adds a Review row. Reviewed By and the review date are filled in from the approvals: on the run after an approval, dbarch rebuilds this branch with Reviewed By = the reviewers who approved and the review date = the date of the latest approval (Next Review follows from it); until then they hold the requested reviewers and the date the branch was built. Edit the document on this branch if the review changes it (dbarch then leaves the branch, and the record, to you).\n",
                     block(job)
                 ),
                 message: "docs: record architecture review",
@@ -804,6 +849,17 @@ fn pull_for(
     let this_cycle = open
         .as_ref()
         .is_some_and(|p| cycle.as_ref().is_none_or(|m| p.body.contains(m.as_str())));
+    // The review pull request of this cycle records its approvals: who and when.
+    let approved = match (&job.approved, &open) {
+        (Some(rebuild), Some(p)) if this_cycle && cycle.is_some() => {
+            match approvals(&gh.list_reviews(p.number)?) {
+                Some((who, at)) => Some((who.clone(), (rebuild.0)(&who, &at)?)),
+                None => None,
+            }
+        }
+        _ => None,
+    };
+    let text = approved.as_ref().map_or(text, |(_, t)| t.as_str());
     // Rewrite the branch when it is missing; when it is dbarch's own commit on an older
     // default branch; and when nothing of this cycle is open from it (a closed pull
     // request's branch, a person's commit left on it included, starts again from the
@@ -817,11 +873,18 @@ fn pull_for(
             if !c.message.contains(GENERATED) {
                 if this_cycle {
                     checked.note = Some(format!("left {branch} alone: it has commits by people"));
+                    if let (Some((who, _)), Some(p)) = (&approved, &open) {
+                        out.warnings.push(format!(
+                            "{path}: pull request #{} is approved by {who}, but {branch} has commits by people, so dbarch does not rewrite it: set Reviewed By and the review date on the branch before merging",
+                            p.number
+                        ));
+                    }
                 }
                 !this_cycle
             } else if c.parents != [base_sha.clone()] {
                 true
-            } else if !this_cycle {
+            } else if !this_cycle || approved.is_some() {
+                // Approved: the branch must record the approvers and the approval's date.
                 gh.get_file(head, path)?.as_deref() != Some(text.as_bytes())
             } else {
                 false
@@ -1045,6 +1108,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn approvals_are_each_reviewers_standing_approval_in_order() {
+        let r = |login: &str, state: &str, at: &str| super::super::Review {
+            login: login.into(),
+            state: state.into(),
+            submitted_at: Some(at.into()),
+        };
+        assert_eq!(approvals(&[]), None);
+        assert_eq!(
+            approvals(&[r("ana", "COMMENTED", "2026-12-01T10:00:00Z")]),
+            None
+        );
+        // bob approves, then ana; ana comments later (still approved); cy approves and
+        // then asks for changes (withdrawn); bob approves again (his order moves).
+        let reviews = [
+            r("bob", "APPROVED", "2026-12-01T10:00:00Z"),
+            r("ana", "APPROVED", "2026-12-02T10:00:00Z"),
+            r("ana", "COMMENTED", "2026-12-05T10:00:00Z"),
+            r("cy", "APPROVED", "2026-12-03T10:00:00Z"),
+            r("cy", "CHANGES_REQUESTED", "2026-12-04T10:00:00Z"),
+        ];
+        assert_eq!(
+            approvals(&reviews),
+            Some(("@bob, @ana".into(), "2026-12-02T10:00:00Z".into()))
+        );
+        let mut again = reviews.to_vec();
+        again.push(r("bob", "APPROVED", "2026-12-06T10:00:00Z"));
+        assert_eq!(
+            approvals(&again),
+            Some(("@ana, @bob".into(), "2026-12-06T10:00:00Z".into()))
+        );
+        again.push(r("ana", "DISMISSED", "2026-12-07T10:00:00Z"));
+        again.push(r("bob", "DISMISSED", "2026-12-07T10:00:00Z"));
+        assert_eq!(approvals(&again), None);
+    }
+
+    #[test]
     fn what_a_run_found_reads_as_words() {
         assert_eq!(count(1, "day", "days"), "1 day");
         assert_eq!(count(0, "day", "days"), "0 days");
@@ -1084,6 +1183,7 @@ mod tests {
             sync_text: None,
             sync_rows: 0,
             checkout: None,
+            approved: None,
         }
     }
 

@@ -128,8 +128,8 @@ pub struct FakePull {
     pub updated_at: String,
     /// The login that opened it.
     pub author: String,
-    /// Submitted reviews: `(login, state)`.
-    pub reviews: Vec<(String, String)>,
+    /// Submitted reviews: `(login, state, submitted_at)`.
+    pub reviews: Vec<(String, String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -873,14 +873,14 @@ impl State {
                             .reviews
                             .iter()
                             .enumerate()
-                            .map(|(i, (login, state))| {
+                            .map(|(i, (login, state, at))| {
                                 json!({
                                     "id": 300_000 + i, "node_id": format!("PRR_{i}"),
                                     "user": self.user_json(login), "body": "", "state": state,
                                     "html_url": format!("{}/pull/{n}#review-{i}", self.web_url()),
                                     "pull_request_url": format!("{}/pulls/{n}", self.repo_url()),
                                     "commit_id": self.refs.get(&p.head).cloned().unwrap_or_default(),
-                                    "submitted_at": p.updated_at, "author_association": "COLLABORATOR",
+                                    "submitted_at": at, "author_association": "COLLABORATOR",
                                     "_links": { "html": { "href": "" }, "pull_request": { "href": "" } },
                                 })
                             })
@@ -2096,10 +2096,16 @@ impl FakeGitHub {
 
     /// `login` submits a review (`APPROVED`, ...): as on GitHub, their request is dropped.
     pub fn add_review(&self, number: u64, login: &str, state: &str) {
+        let at = self.st().tick();
+        self.add_review_at(number, login, state, &at);
+    }
+
+    /// A review submitted at `at` (RFC 3339, as GitHub's `submitted_at`).
+    pub fn add_review_at(&self, number: u64, login: &str, state: &str, at: &str) {
         let mut st = self.st();
         let p = st.pulls.get_mut(&number).expect("no such pull request");
         p.requested_reviewers.retain(|u| u != login);
-        p.reviews.push((login.into(), state.into()));
+        p.reviews.push((login.into(), state.into(), at.into()));
     }
 
     /// Closes a pull request; `merged` also moves the base branch to the head's commit.
