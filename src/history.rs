@@ -65,6 +65,9 @@ pub struct Repo {
     head_override: Option<Oid>,
     /// The shortest abbreviation git would use here (see [`Repo::short_id`]).
     abbrev: std::cell::OnceCell<usize>,
+    /// Commits whose author or committer line libgit2 refuses (a timestamp out of range):
+    /// read as git reads them, and reported once by the command ([`Repo::lenient_commits`]).
+    lenient: std::cell::RefCell<Vec<Oid>>,
 }
 
 /// A walk's commits in order, with what the walk needs of each.
@@ -343,6 +346,7 @@ impl Repo {
             walks: std::cell::RefCell::new(None),
             head_override: None,
             abbrev: std::cell::OnceCell::new(),
+            lenient: std::cell::RefCell::new(Vec::new()),
         }
     }
 
@@ -420,26 +424,94 @@ impl Repo {
 
     /// Reads one commit, resolving people through the mailmap.
     pub fn commit_info(&self, id: Oid) -> Result<CommitInfo> {
-        let commit = self
-            .repo
-            .find_commit(id)
-            .map_err(|e| Error::git(format!("reading commit {id}"), e))?;
-        self.info_of(&commit)
+        match self.repo.find_commit(id) {
+            Ok(commit) => self.info_of(&commit),
+            // libgit2 refuses a commit whose author or committer timestamp it cannot
+            // parse; git reads it as the epoch (`git log` shows 1970-01-01): so do we.
+            Err(e) if e.class() == git2::ErrorClass::Invalid => match self.lenient_info(id) {
+                Some(info) => Ok(info),
+                None => Err(Error::git(format!("reading commit {id}"), e)),
+            },
+            Err(e) => Err(Error::git(format!("reading commit {id}"), e)),
+        }
+    }
+
+    /// Commits read leniently so far (see [`Repo::commit_info`]): their dates are not what
+    /// the author meant, and the command says so once.
+    pub fn lenient_commits(&self) -> Vec<Oid> {
+        self.lenient.borrow().clone()
+    }
+
+    /// A commit read from its raw object as git reads it: an unreadable timestamp is 0.
+    fn lenient_info(&self, id: Oid) -> Option<CommitInfo> {
+        let odb = self.repo.odb().ok()?;
+        let object = odb.read(id).ok()?;
+        if object.kind() != ObjectType::Commit {
+            return None;
+        }
+        let data = object.data();
+        let split = memchr::memmem::find(data, b"\n\n").map_or(data.len(), |i| i + 1);
+        let (head, message) = (&data[..split], data.get(split + 1..).unwrap_or_default());
+        let mut author = None;
+        let mut committer = None;
+        let mut parents = Vec::new();
+        let mut encoding = None;
+        for line in head.split(|&b| b == b'\n') {
+            if let Some(p) = line.strip_prefix(b"parent ") {
+                parents.push(Oid::from_str(std::str::from_utf8(p).ok()?).ok()?);
+            } else if let Some(a) = line.strip_prefix(b"author ") {
+                author = Some(lenient_signature(a)?);
+            } else if let Some(c) = line.strip_prefix(b"committer ") {
+                committer = Some(lenient_signature(c)?);
+            } else if let Some(e) = line.strip_prefix(b"encoding ") {
+                encoding = std::str::from_utf8(e).ok().map(str::to_string);
+            }
+        }
+        let author = author?;
+        let committer = committer.unwrap_or_else(|| author.clone());
+        let mut lenient = self.lenient.borrow_mut();
+        if !lenient.contains(&id) {
+            lenient.push(id);
+        }
+        drop(lenient);
+        self.info_from(
+            id,
+            &author,
+            &committer,
+            message,
+            encoding.as_deref(),
+            parents,
+        )
+        .ok()
     }
 
     fn info_of(&self, commit: &Commit<'_>) -> Result<CommitInfo> {
-        let id = commit.id();
-        let author_sig = commit.author();
-        let author = self.resolve_sig(&author_sig);
-        let committer = self.resolve_sig(&commit.committer());
+        self.info_from(
+            commit.id(),
+            &commit.author(),
+            &commit.committer(),
+            commit.message_bytes(),
+            commit.message_encoding().ok().flatten(),
+            commit.parent_ids().collect(),
+        )
+    }
+
+    fn info_from(
+        &self,
+        id: Oid,
+        author_sig: &git2::Signature<'_>,
+        committer_sig: &git2::Signature<'_>,
+        message_bytes: &[u8],
+        encoding: Option<&str>,
+        parent_ids: Vec<Oid>,
+    ) -> Result<CommitInfo> {
+        let author = self.resolve_sig(author_sig);
+        let committer = self.resolve_sig(committer_sig);
         let author_time = to_datetime(author_sig.when()).ok_or_else(|| {
             Error::History(format!("commit {id} has an author date out of range"))
         })?;
         // The `encoding` header (i18n.commitEncoding) says how the message is written.
-        let message = crate::guard::decode_message(
-            commit.message_bytes(),
-            commit.message_encoding().ok().flatten(),
-        );
+        let message = crate::guard::decode_message(message_bytes, encoding);
         let (summary, body) = split_message(&message);
         let trailers = parse_trailers(&message);
         let mut co_authors: Vec<Person> = Vec::new();
@@ -458,7 +530,7 @@ impl Repo {
         }
         Ok(CommitInfo {
             id,
-            author_raw: person_of(&author_sig),
+            author_raw: person_of(author_sig),
             author,
             committer,
             author_time,
@@ -466,7 +538,7 @@ impl Repo {
             body,
             trailers,
             co_authors,
-            parent_ids: commit.parent_ids().collect(),
+            parent_ids,
         })
     }
 
@@ -1845,6 +1917,32 @@ fn blob_id(tree: &Tree<'_>, path: &Path) -> Result<Option<Oid>> {
     }
 }
 
+/// `Name <email> SECONDS ZONE` as git reads it: seconds it cannot read are 0 (the epoch),
+/// a zone it cannot read is UTC.
+fn lenient_signature(line: &[u8]) -> Option<git2::Signature<'static>> {
+    let open = line.iter().position(|&b| b == b'<')?;
+    let close = open + line[open..].iter().position(|&b| b == b'>')?;
+    let name = String::from_utf8_lossy(&line[..open]).trim().to_string();
+    let email = String::from_utf8_lossy(&line[open + 1..close]).to_string();
+    let rest = String::from_utf8_lossy(&line[close + 1..]).to_string();
+    let mut parts = rest.split_whitespace();
+    let secs = parts
+        .next()
+        .and_then(|s| s.parse::<i64>().ok())
+        .filter(|s| DateTime::from_timestamp(*s, 0).is_some())
+        .unwrap_or(0);
+    let zone = parts
+        .next()
+        .and_then(|z| {
+            let sign = if z.starts_with('-') { -1 } else { 1 };
+            let digits = z.trim_start_matches(['+', '-']);
+            let n: i32 = digits.parse().ok()?;
+            (digits.len() == 4).then_some(sign * (n / 100 * 60 + n % 100))
+        })
+        .unwrap_or(0);
+    git2::Signature::new(&name, &email, &git2::Time::new(secs, zone)).ok()
+}
+
 fn person_of(sig: &git2::Signature<'_>) -> Person {
     Person {
         name: String::from_utf8_lossy(sig.name_bytes()).into_owned(),
@@ -2034,7 +2132,8 @@ impl<'r> GraphWalk<'r> {
                 // `Name <email> SECONDS ZONE`: the seconds follow the last `>`.
                 let after = &who[who.iter().rposition(|&b| b == b'>')? + 1..];
                 let secs = std::str::from_utf8(after).ok()?.split_whitespace().next()?;
-                time = Some(secs.parse::<i64>().ok()?);
+                // As git reads it: a timestamp it cannot read is 0.
+                time = Some(secs.parse::<i64>().unwrap_or(0));
                 break;
             }
         }
@@ -2134,6 +2233,14 @@ impl<'r> GraphWalk<'r> {
         // git_revwalk__push_commit: each call prepends to the user input.
         let mut input: Vec<u32> = Vec::new();
         let mut add = |walk: &mut GraphWalk<'r>, id: Oid, hidden: bool| -> Result<()> {
+            // A commit libgit2 refuses to parse (a timestamp out of range) is still a
+            // commit: git reads it, and so does the walk (see `read_commit`).
+            let raw_commit = |walk: &GraphWalk<'r>| {
+                walk.repo
+                    .odb()
+                    .and_then(|o| o.read_header(id))
+                    .is_ok_and(|(_, kind)| kind == ObjectType::Commit)
+            };
             let id = if hidden {
                 match walk.repo.find_object(id, None) {
                     Ok(object) => match object.peel_to_commit() {
@@ -2141,6 +2248,7 @@ impl<'r> GraphWalk<'r> {
                         Err(e) => return Err(Error::git(format!("hiding commit {id}"), e)),
                     },
                     Err(e) if e.code() == ErrorCode::NotFound => return Ok(()),
+                    Err(e) if e.class() == git2::ErrorClass::Invalid && raw_commit(walk) => id,
                     Err(e) => return Err(Error::git(format!("hiding commit {id}"), e)),
                 }
             } else {

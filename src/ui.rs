@@ -171,6 +171,19 @@ impl Ui {
         Progress(Some(bar))
     }
 
+    /// One warning per commit that git's own reader would show with the epoch as its
+    /// date (a timestamp libgit2 refuses), once per command: the rows are dated as git
+    /// dates them, which is not what the author meant.
+    pub fn lenient_commits(&mut self, repo: Option<&crate::history::Repo>) {
+        for id in repo.map(|r| r.lenient_commits()).unwrap_or_default() {
+            self.warning(&format!(
+                "commit {id} has an author or committer date git cannot read; it is read as \
+                 git reads it (1970-01-01), so its row carries that date: fix the date in a \
+                 rewritten commit, or edit the row"
+            ));
+        }
+    }
+
     /// A line of the command's result on stdout. A broken pipe is not an error.
     pub fn line(&mut self, text: &str) {
         let _ = writeln!(self.out, "{text}");

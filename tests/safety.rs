@@ -1169,3 +1169,66 @@ proptest::proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// A commit whose timestamp cannot be parsed
+// ---------------------------------------------------------------------------------------
+
+/// A commit whose author and committer timestamps libgit2 refuses (git reads them as the
+/// epoch), made with `git hash-object --literally` on top of `repo`'s HEAD, with the
+/// document edited; HEAD moves to it.
+fn commit_with_a_bad_timestamp(repo: &TestRepo) -> String {
+    let doc = repo.read(DOC);
+    repo.write(DOC, doc.replacen("More words.", "More words, and more.", 1));
+    repo.git(&["add", DOC]);
+    let tree = repo.git(&["write-tree"]).trim().to_string();
+    let parent = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let raw = format!(
+        "tree {tree}\nparent {parent}\n\
+         author Carol Example <carol@example.com> 99999999999999999999 +0000\n\
+         committer Carol Example <carol@example.com> 99999999999999999999 +0000\n\n\
+         Describe the archive tier\n"
+    );
+    let path = repo.abs("raw-commit");
+    std::fs::write(&path, raw).unwrap();
+    let id = repo
+        .git(&[
+            "hash-object",
+            "-t",
+            "commit",
+            "-w",
+            "--literally",
+            path.to_str().unwrap(),
+        ])
+        .trim()
+        .to_string();
+    std::fs::remove_file(&path).unwrap();
+    repo.git(&["update-ref", "refs/heads/main", &id]);
+    id
+}
+
+#[test]
+fn a_commit_with_an_unreadable_timestamp_is_read_as_git_reads_it_and_reported_once() {
+    let repo = repo_with_doc();
+    let id = commit_with_a_bad_timestamp(&repo);
+    // git itself reads it, as the epoch.
+    assert!(repo
+        .git(&["log", "-1", "--format=%ad", "--date=short"])
+        .starts_with("1970-01-01"));
+    let (code, out) = run(&repo, &["status"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&id), "the commit is named: {out}");
+    assert_eq!(out.matches("date git cannot read").count(), 1, "{out}");
+    let (code, out) = run(&repo, &["sync"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        repo.read(DOC)
+            .contains("| 1970-01-01 | Describe the archive tier | Carol Example | Low |"),
+        "{}",
+        repo.read(DOC)
+    );
+    assert_eq!(out.matches("date git cannot read").count(), 1, "{out}");
+    // Sync again (the incremental walk hides that commit): no longer blocked.
+    let (code, out) = run(&repo, &["sync", "--check"]);
+    assert_eq!(code, 0, "{out}");
+}

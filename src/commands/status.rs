@@ -103,6 +103,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: StatusArgs) -> Result<u8> {
     ));
     let mut report = collect(ws, &docs);
     drop(progress);
+    ui.lenient_commits(ws.repo.as_ref());
     report.templates = templates;
     match args.format {
         StatusFormat::Json => ui.json(&report),

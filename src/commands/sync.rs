@@ -102,6 +102,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
         reports.push(r);
     }
     drop(progress);
+    ui.lenient_commits(ws.repo.as_ref());
     if writing {
         state.save(&git_dir);
     }
