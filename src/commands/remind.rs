@@ -125,8 +125,14 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
         (outcome, calls)
     } else {
         let mut client = github::client::Client::new(&env)?;
+        // On a terminal, a spinner while the calls go out (never in CI logs or pipes).
+        let progress = ui.progress(&format!(
+            "checking {} on GitHub",
+            ui::count(jobs.len(), "document", "documents")
+        ));
         trusted(&mut client, &mut settings)?;
         let outcome = remind::run_with(&mut client, &jobs, &settings);
+        drop(progress);
         let calls = client
             .calls()
             .into_iter()
