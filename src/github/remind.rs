@@ -767,8 +767,9 @@ pub fn block_with(job: &DocJob, links: &str) -> String {
         out.push_str("\n### Unfilled placeholders\n");
         for (section, unfilled, lines) in s.placeholders.iter().take(40) {
             out.push_str(&format!(
-                "- {}: {unfilled} of {lines} lines\n",
-                clean(section)
+                "- {}: {unfilled} of {}\n",
+                clean(section),
+                count(*lines as i64, "line", "lines")
             ));
         }
         if s.placeholders.len() > 40 {
