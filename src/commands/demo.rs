@@ -134,8 +134,10 @@ fn lint_summary(dir: &Path) -> Result<String> {
         .take(4)
         .map(|g| {
             format!(
-                "  {}: {} of {} lines unfilled",
-                g.section, g.unfilled, g.lines
+                "  {}: {} of {} unfilled",
+                g.section,
+                g.unfilled,
+                ui::count(g.lines, "line", "lines")
             )
         })
         .collect();

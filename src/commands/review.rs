@@ -353,15 +353,16 @@ fn show_changes(
     if !groups.is_empty() {
         let total: usize = groups.iter().map(|g| g.tokens.len()).sum();
         ui.line(&format!(
-            "Unfilled: {total} placeholders in {} sections",
-            groups.len()
+            "Unfilled: {} in {}",
+            ui::count(total, "placeholder", "placeholders"),
+            ui::count(groups.len(), "section", "sections")
         ));
         for g in groups.iter().take(5) {
             ui.line(&format!(
-                "  {}: {} of {} lines unfilled",
+                "  {}: {} of {} unfilled",
                 ui::one_line(&g.section),
                 g.unfilled,
-                g.lines
+                ui::count(g.lines, "line", "lines")
             ));
         }
     }
