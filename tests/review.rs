@@ -94,7 +94,7 @@ fn what_changed_since_the_last_review_is_shown() {
     // Never reviewed: the changes count from the document's first commit.
     assert!(
         out.starts_with(&format!(
-            "{DOC} — due (Next Review 2026-11-20)\nChanges since the last review:\n  {} 2026-11-20 Alice Example — docs: architecture documents\n  {} 2026-11-23 Bob Example — feat: PostgreSQL 17 [Overview]\n",
+            "{DOC} — due (Next Review 2026-11-20)\nChanges since the document began (no review on record):\n  {} 2026-11-20 Alice Example — docs: architecture documents\n  {} 2026-11-23 Bob Example — feat: PostgreSQL 17 [Overview]\n",
             &first[..7],
             &c[..7]
         )),

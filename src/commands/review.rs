@@ -316,10 +316,10 @@ fn show_changes(
         st.state.map_or("error", |s| s.as_str()),
         st.next_review.map_or("-".into(), |n| n.to_string())
     )));
-    ui.line(&format!(
-        "Changes since the last review{}:",
-        since.map_or(String::new(), |s| format!(" ({s})"))
-    ));
+    ui.line(&match since {
+        Some(s) => format!("Changes since the last review ({s}):"),
+        None => "Changes since the document began (no review on record):".to_string(),
+    });
     let mut any = false;
     if let Some(compared) = compared {
         for (c, sections) in review::changes_since(compared, since) {
