@@ -789,3 +789,41 @@ fn drift_counts_a_same_day_commit_after_the_review() {
         "{out}"
     );
 }
+
+#[test]
+fn a_late_row_is_placed_in_date_order() {
+    // The hook records each commit as it is made; then a commit dated earlier than the
+    // newest row is made (an author date kept from elsewhere, a clock behind): its row
+    // goes where its date puts it, not at the end.
+    let repo = setup();
+    change(
+        &repo,
+        "PostgreSQL 16 for everything transactional.",
+        "PostgreSQL 17 for everything transactional.",
+        "Upgrade to PostgreSQL 17",
+        ALICE,
+        DAY4,
+    );
+    change(
+        &repo,
+        "- **Full Backups:** nightly",
+        "- **Full Backups:** nightly at 02:00",
+        "Time the nightly backup",
+        BOB,
+        DAY2,
+    );
+    let text = repo.read(DOC);
+    let listed = rows(&text);
+    let dates: Vec<&str> = listed
+        .iter()
+        .map(|r| r.split('|').nth(1).unwrap_or("").trim())
+        .collect();
+    assert_eq!(
+        dates,
+        ["2026-11-20", "2026-11-22", "2026-11-25"],
+        "rows out of date order:\n{}",
+        listed.join("\n")
+    );
+    assert!(listed[1].contains("Time the nightly backup"), "{text}");
+    sync_check(&repo);
+}

@@ -276,6 +276,12 @@ impl Document {
                 e
             }
         };
+        let placeholders: Vec<_> = table.rows.iter().filter(|r| r.placeholder).collect();
+        if placeholders.is_empty() {
+            if let Some(edits) = self.insert_by_date(table, rows, max_cell, nl) {
+                return Ok(edits);
+            }
+        }
         let mut edits = Vec::new();
         let ordered: Vec<&NewRow> = match table.order {
             Order::OldestFirst => rows.iter().collect(),
@@ -286,7 +292,6 @@ impl Document {
             block.push_str(&render_row(table, r, max_cell));
             block.push_str(nl);
         }
-        let placeholders: Vec<_> = table.rows.iter().filter(|r| r.placeholder).collect();
         let anchor = match table.order {
             Order::OldestFirst => table.last_line,
             Order::NewestFirst => table.delimiter_line,
@@ -327,6 +332,71 @@ impl Document {
             });
         }
         Ok(edits)
+    }
+
+    /// New rows dated before the table's newest row (a late commit: rebased,
+    /// cherry-picked, or merged from a long branch) go where their date puts them, not at
+    /// the end: each before the first existing row dated after it (oldest first), or
+    /// after the last one dated after it (newest first). Rows of the same day keep the
+    /// table's order. `None` when every new row goes at the end anyway (the plain append
+    /// does it) or a date does not parse.
+    fn insert_by_date(
+        &self,
+        table: &Table,
+        rows: &[NewRow],
+        max_cell: usize,
+        nl: &str,
+    ) -> Option<Vec<Edit>> {
+        let t = &self.text;
+        let date_of = |text: &str| super::date::parse(text).map(|d| d.date);
+        let existing: Vec<(usize, chrono::NaiveDate)> = table
+            .real_rows()
+            .map(|r| Some((r.line, date_of(table.cell(r, Column::Date)?)?)))
+            .collect::<Option<_>>()?;
+        let newest = existing.iter().map(|(_, d)| *d).max()?;
+        let new: Vec<(chrono::NaiveDate, &NewRow)> = rows
+            .iter()
+            .map(|r| Some((date_of(&r.date)?, r)))
+            .collect::<Option<_>>()?;
+        if new.iter().all(|(d, _)| *d >= newest) {
+            return None;
+        }
+        // Each new row's insertion offset: before the line of the first row (in table
+        // order) that it must precede, else at the table's end.
+        let end = t.lines[table.last_line].next;
+        let mut by_offset: std::collections::BTreeMap<usize, Vec<&NewRow>> = Default::default();
+        for (d, r) in &new {
+            let at = existing
+                .iter()
+                .find(|(_, e)| match table.order {
+                    Order::OldestFirst => e > d,
+                    Order::NewestFirst => e < d,
+                })
+                .map_or(end, |(line, _)| t.lines[*line].start);
+            by_offset.entry(at).or_default().push(r);
+        }
+        let needs_newline = t.lines[table.last_line].next == t.lines[table.last_line].end;
+        let mut edits = Vec::new();
+        for (at, mut group) in by_offset {
+            if table.order == Order::NewestFirst {
+                group.reverse();
+            }
+            let mut block = String::new();
+            for r in group {
+                block.push_str(&render_row(table, r, max_cell));
+                block.push_str(nl);
+            }
+            let text = if at == end && needs_newline {
+                format!("{nl}{}", block.strip_suffix(nl).unwrap_or(&block))
+            } else {
+                block
+            };
+            edits.push(Edit {
+                range: at..at,
+                text,
+            });
+        }
+        Some(edits)
     }
 
     fn create_table(&self, rows: &[NewRow], max_cell: usize) -> Result<Edit, DocError> {

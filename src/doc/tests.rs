@@ -156,6 +156,40 @@ fn newest_first_tables_get_rows_on_top() {
 }
 
 #[test]
+fn late_rows_go_where_their_date_puts_them_in_either_order() {
+    let oldest = "## Change Log\n| Date | Change |\n|---|---|\n| 2026-01-01 | a |\n| 2026-03-01 | c |\n| 2026-03-01 | c2 |";
+    let doc = parse(oldest);
+    let out = edited(
+        &doc,
+        &doc.add_rows(
+            &[
+                row("2026-02-01", "b"),
+                row("2026-03-01", "c3"),
+                row("2026-04-01", "d"),
+            ],
+            0,
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        out,
+        "## Change Log\n| Date | Change |\n|---|---|\n| 2026-01-01 | a |\n| 2026-02-01 | b |\n| 2026-03-01 | c |\n| 2026-03-01 | c2 |\n| 2026-03-01 | c3 |\n| 2026-04-01 | d |"
+    );
+    let newest =
+        "## Change Log\n| Date | Change |\n|---|---|\n| 2026-03-01 | c |\n| 2026-01-01 | a |\n";
+    let doc = parse(newest);
+    let out = edited(
+        &doc,
+        &doc.add_rows(&[row("2026-02-01", "b"), row("2026-04-01", "d")], 0)
+            .unwrap(),
+    );
+    assert_eq!(
+        out,
+        "## Change Log\n| Date | Change |\n|---|---|\n| 2026-04-01 | d |\n| 2026-03-01 | c |\n| 2026-02-01 | b |\n| 2026-01-01 | a |\n"
+    );
+}
+
+#[test]
 fn columns_are_found_by_name_in_any_order() {
     let src = "## Change Log\n| Impact | Ticket | Author | date | Change |\n|-|-|-|-|-|\n";
     let doc = parse(src);
