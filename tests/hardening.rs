@@ -526,7 +526,8 @@ fn future_last_updated_is_corrected_from_history_and_rows_kept() {
             "**Last Updated:** 2031-01-01",
             "**Last Updated:** 2026-04-10",
         )
-        .replace(future_row, &format!("{future_row}\n{NEW_ROW}"));
+        // The new row goes where its date puts it: before the row dated in the future.
+        .replace(future_row, &format!("{NEW_ROW}\n{future_row}"));
     sync_gives(&repo, want.as_bytes());
     let r = run(&repo, &["status"]);
     assert_eq!(r.code, 0, "{}", r.all());

@@ -1567,10 +1567,11 @@ fn incremental_sync_after_merging_an_older_branch_adds_its_rows() {
     sync_and_commit(&repo, ALICE, "2026-03-10T09:05:00+01:00");
     assert!(repo.exists(".git/dbarch/sync-state.json"));
     merge_no_ff(&repo, "backups", ALICE, "2026-03-12T11:00:00+01:00");
+    // The branch's older row goes where its date puts it, before main's newer one.
     let expected = vec![
         first_row(),
-        low_row("2026-03-10", "Describe the replicas", "Alice Example"),
         low_row("2026-03-05", "Set nightly full backups", "Bob Example"),
+        low_row("2026-03-10", "Describe the replicas", "Alice Example"),
     ];
     let incremental = sync_and_read(&repo);
     assert_eq!(rows(&incremental), expected);

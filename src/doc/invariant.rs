@@ -274,17 +274,19 @@ pub fn check_edit_invariant(data: &[u8]) -> Result<Outcome, String> {
             .map(|r| split_cells(&render_row(&layout, r, max_cell)))
             .collect();
         let order = work.table().map_or(Order::OldestFirst, |t| t.order);
-        let expected: Vec<Vec<String>> = match order {
-            Order::OldestFirst => before.into_iter().chain(added).collect(),
-            Order::NewestFirst => {
-                added.reverse();
-                added.into_iter().chain(before).collect()
-            }
-        };
+        if order == Order::NewestFirst {
+            added.reverse();
+        }
+        // The old rows and the new ones, each in its own order, interleaved: a late row
+        // goes where its date puts it (see `Document::add_rows`).
         let got: Vec<Vec<String>> = t.rows.iter().map(|r| r.cells.clone()).collect();
-        if got != expected {
+        if !is_interleaving(&got, &before, &added) {
+            let expected: Vec<Vec<String>> = match order {
+                Order::OldestFirst => before.into_iter().chain(added).collect(),
+                Order::NewestFirst => added.into_iter().chain(before).collect(),
+            };
             return Err(format!(
-                "the table after the edit is not the old rows plus the new ones\n got: {got:?}\nwant: {expected:?}"
+                "the table after the edit is not the old rows plus the new ones\n got: {got:?}\nwant (in some interleaving): {expected:?}"
             ));
         }
         if let Some(r) = t.rows.iter().find(|r| r.placeholder) {
@@ -342,6 +344,27 @@ fn outside_identical(old: &str, new: &str, edits: &[super::Edit]) -> Result<(), 
     Ok(())
 }
 
+/// Whether `got` is `a` and `b` interleaved, each keeping its own order.
+fn is_interleaving<T: PartialEq>(got: &[T], a: &[T], b: &[T]) -> bool {
+    if got.len() != a.len() + b.len() {
+        return false;
+    }
+    // can[j]: the first i of `a` and j of `b` make the first i + j of `got`.
+    let mut can = vec![false; b.len() + 1];
+    can[0] = true;
+    for j in 1..=b.len() {
+        can[j] = can[j - 1] && got[j - 1] == b[j - 1];
+    }
+    for i in 1..=a.len() {
+        can[0] = can[0] && got[i - 1] == a[i - 1];
+        for j in 1..=b.len() {
+            let k = i + j - 1;
+            can[j] = (can[j] && got[k] == a[i - 1]) || (can[j - 1] && got[k] == b[j - 1]);
+        }
+    }
+    can[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,5 +411,13 @@ mod tests {
         for c in 0..=255u8 {
             check_edit_invariant(&input([c, 0x30 | c, c, c], doc)).unwrap();
         }
+    }
+
+    #[test]
+    fn interleavings_keep_each_sides_order() {
+        assert!(is_interleaving(&[1, 2, 3, 4], &[1, 3], &[2, 4]));
+        assert!(is_interleaving(&[1, 1, 2], &[1, 2], &[1]));
+        assert!(!is_interleaving(&[3, 1, 2], &[1, 3], &[2]));
+        assert!(!is_interleaving(&[1, 2], &[1, 2], &[3]));
     }
 }
