@@ -264,7 +264,10 @@ fn code_block_placeholder(
         let t = l.trim();
         !(t.starts_with("```") || t.starts_with("~~~") || t.is_empty())
     });
-    let lines: Vec<&str> = inner.collect();
+    // Two content lines are enough to say no: this runs for every `[` in the block, and
+    // reading the whole block each time was quadratic (an unclosed fence near the top of
+    // a long document, as in git.git's config.txt, makes the rest of it one block).
+    let lines: Vec<&str> = inner.take(2).collect();
     let [only] = lines.as_slice() else {
         return None;
     };
