@@ -168,6 +168,11 @@ impl Ui {
         bar.set_style(style);
         bar.set_message(sanitize(message));
         bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        // Test seam: draw at once, so a pseudo-terminal test does not depend on how long
+        // the work takes.
+        if std::env::var_os("DBARCH_TEST_PROGRESS_AT_ONCE").is_some() {
+            bar.tick();
+        }
         Progress(Some(bar))
     }
 

@@ -407,3 +407,80 @@ fn color_never_also_turns_colour_off_in_the_prompts() {
     s.send_control('c').expect("send Ctrl-C");
     let _ = finish(&mut s);
 }
+
+/// A repository whose document has a history of 300 commits (every third one editing the
+/// document), made with `git fast-import`.
+fn long_history() -> TestRepo {
+    let repo = TestRepo::new();
+    let doc = crate::common::filled_doc();
+    let mut stream = String::new();
+    for i in 1..=300u32 {
+        let (path, content) = if i % 3 == 1 {
+            (DOC.to_string(), format!("{doc}\nEdit {i}.\n"))
+        } else {
+            (format!("src/f{i}.txt"), format!("{i}\n"))
+        };
+        let msg = format!("Change {i}\n");
+        stream.push_str(&format!(
+            "commit refs/heads/main\nauthor Alice Example <alice@example.com> {t} +0000\n\
+             committer Alice Example <alice@example.com> {t} +0000\ndata {}\n{msg}\
+             M 100644 inline {path}\ndata {}\n{content}\n",
+            msg.len(),
+            content.len(),
+            t = 1_760_000_000 + u64::from(i) * 60,
+        ));
+    }
+    let mut child = crate::common::git_command(repo.path())
+        .args(["fast-import", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("git fast-import");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    repo.git(&["checkout", "-q", "-f", "main"]);
+    repo
+}
+
+#[test]
+fn reading_history_shows_a_spinner_on_a_terminal_and_nothing_in_a_pipe() {
+    let repo = long_history();
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("dbarch"));
+    for (k, v) in hermetic_env() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    // The seam draws the spinner at once (no test depends on how long a walk takes).
+    cmd.env("TERM", "xterm-256color")
+        .env("DBARCH_TEST_PROGRESS_AT_ONCE", "1")
+        .env_remove("CI")
+        .current_dir(repo.path())
+        .args(["sync", "--dry-run"]);
+    let mut s = rexpect::session::spawn_with_options(
+        cmd,
+        Options::new()
+            .timeout_ms(Some(60_000))
+            .strip_ansi_escape_codes(false),
+    )
+    .expect("spawn dbarch on a pseudo-terminal");
+    expect(&mut s, "reading the history");
+    let (_, code) = finish(&mut s);
+    assert_eq!(code, 0);
+    // The same command in a pipe (what CI logs see): no spinner, stderr empty.
+    let out = repo
+        .dbarch()
+        .env("DBARCH_TEST_PROGRESS_AT_ONCE", "1")
+        .env_remove("CI")
+        .args(["sync", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
