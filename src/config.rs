@@ -826,23 +826,31 @@ pub fn resolve_doc_path(root: &Path, rel: &str) -> Result<(String, PathBuf)> {
     Ok((inside_rel, root_real.join(inside)))
 }
 
-/// The first directory below `root`, down to `root/inside` itself, that is the work
-/// tree of another repository (it has a `.git` file or directory): a submodule, or a
-/// repository nested in this one.
-fn nested_repository(root: &Path, inside: &Path) -> Option<String> {
+/// Each step on the way from `root` down to `root/inside` (`inside` itself last): the
+/// path, its last component, and its path below `root` as shown in messages (`docs/sub`).
+fn steps_below<'a>(
+    root: &Path,
+    inside: &'a Path,
+) -> impl Iterator<Item = (PathBuf, &'a std::ffi::OsStr, String)> + 'a {
     let mut cur = root.to_path_buf();
     let mut shown = String::new();
-    for c in inside.components() {
+    inside.components().map(move |c| {
         cur.push(c);
         if !shown.is_empty() {
             shown.push('/');
         }
         shown.push_str(&c.as_os_str().to_string_lossy());
-        if std::fs::symlink_metadata(cur.join(".git")).is_ok() {
-            return Some(shown);
-        }
-    }
-    None
+        (cur.clone(), c.as_os_str(), shown.clone())
+    })
+}
+
+/// The first directory below `root`, down to `root/inside` itself, that is the work
+/// tree of another repository (it has a `.git` file or directory): a submodule, or a
+/// repository nested in this one.
+fn nested_repository(root: &Path, inside: &Path) -> Option<String> {
+    steps_below(root, inside)
+        .find(|(cur, _, _)| std::fs::symlink_metadata(cur.join(".git")).is_ok())
+        .map(|(_, _, shown)| shown)
 }
 
 /// The first directory on the way from `root` to `root/inside` (or `inside` itself)
@@ -850,22 +858,14 @@ fn nested_repository(root: &Path, inside: &Path) -> Option<String> {
 /// `refs` the way every git directory does. A `.git` file (a submodule's or worktree's
 /// link to its git directory) counts too.
 fn git_dir_containing(root: &Path, inside: &Path) -> Option<String> {
-    let mut cur = root.to_path_buf();
-    let mut shown = String::new();
-    for c in inside.components() {
-        cur.push(c);
-        if !shown.is_empty() {
-            shown.push('/');
-        }
-        shown.push_str(&c.as_os_str().to_string_lossy());
-        if c.as_os_str().eq_ignore_ascii_case(".git") {
-            return Some(shown);
-        }
-        if cur.join("HEAD").is_file() && cur.join("objects").is_dir() && cur.join("refs").is_dir() {
-            return Some(shown);
-        }
-    }
-    None
+    steps_below(root, inside)
+        .find(|(cur, name, _)| {
+            name.eq_ignore_ascii_case(".git")
+                || (cur.join("HEAD").is_file()
+                    && cur.join("objects").is_dir()
+                    && cur.join("refs").is_dir())
+        })
+        .map(|(_, _, shown)| shown)
 }
 
 enum Resolve {
