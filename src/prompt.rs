@@ -64,11 +64,7 @@ fn cancelled(e: dialoguer::Error) -> Error {
 
 impl Prompter for TerminalPrompter {
     fn input(&mut self, prompt: &str, default: Option<&str>) -> Result<String> {
-        let mut q = dialoguer::Input::<String>::with_theme(&self.theme).with_prompt(prompt);
-        if let Some(d) = default {
-            q = q.default(d.to_string());
-        }
-        q.interact_text().map_err(cancelled)
+        self.input_checked(prompt, default, &|_| Ok(()))
     }
 
     fn input_checked(
