@@ -210,11 +210,10 @@ fn placeholders(text: &Text, from: usize, outline: &Outline) -> Vec<Placeholder>
         while blocks.peek().is_some_and(|b| b.end <= start) {
             blocks.next();
         }
-        if let Some(block) = blocks.peek().filter(|b| b.start <= start) {
-            if let Some(p) = code_block_placeholder(text, block, start, outline) {
-                i = p.span.end;
-                out.push(p);
-            }
+        if let Some(block) = blocks.next_if(|b| b.start <= start) {
+            // A code block is looked at once, as a whole, then skipped.
+            out.extend(code_block_placeholder(text, block, outline));
+            i = block.end.max(start + 1);
             continue;
         }
         let len = match token_len(&bytes[start + 1..]) {
@@ -251,29 +250,32 @@ fn placeholders(text: &Text, from: usize, outline: &Outline) -> Vec<Placeholder>
     out
 }
 
-/// A placeholder for the code block `block` when `start` (a `[` inside it) opens the
-/// block's only content: one line of bracketed prose between the fences.
+/// The placeholder of the code block `block`, when its only content is one line of
+/// bracketed prose between the fences. Read once per block, up to its second content line.
 fn code_block_placeholder(
     text: &Text,
     block: &Range<usize>,
-    start: usize,
     outline: &Outline,
 ) -> Option<Placeholder> {
     let src = &text.src;
-    let inner = src[block.clone()].lines().filter(|l| {
+    let mut offset = block.start;
+    let mut content = Vec::with_capacity(2);
+    for l in src[block.clone()].split_inclusive('\n') {
         let t = l.trim();
-        !(t.starts_with("```") || t.starts_with("~~~") || t.is_empty())
-    });
-    // Two content lines are enough to say no: this runs for every `[` in the block, and
-    // reading the whole block each time was quadratic (an unclosed fence near the top of
-    // a long document, as in git.git's config.txt, makes the rest of it one block).
-    let lines: Vec<&str> = inner.take(2).collect();
-    let [only] = lines.as_slice() else {
+        if !(t.starts_with("```") || t.starts_with("~~~") || t.is_empty()) {
+            content.push((offset + (l.len() - l.trim_start().len()), t));
+            if content.len() == 2 {
+                return None;
+            }
+        }
+        offset += l.len();
+    }
+    let [(start, t)] = content.as_slice() else {
         return None;
     };
-    let t = only.trim();
+    let (start, t) = (*start, *t);
     let len = prose_len(t.get(1..)?)?;
-    if !t.starts_with('[') || len + 2 != t.len() || src[start..].find(t) != Some(0) {
+    if !t.starts_with('[') || len + 2 != t.len() {
         return None;
     }
     let (line, col) = text.line_col(start);
