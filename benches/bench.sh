@@ -37,6 +37,13 @@
 # --bin PATH (default: cargo build --release --locked), --dir DIR (default: a temporary
 # directory, removed at the end unless --keep; an existing DIR's generated repositories
 # are reused).
+#
+# Before/after: --baseline PATH adds a second dbarch binary (e.g. a release build of the
+# previous commit) to every timed set of measures 1, 2, 4 and 5, interleaved with the
+# others in the same rounds, checks that it writes the same document byte for byte, and
+# ends with a before/after table (baseline ms, --bin ms, their ratio). The hook (3) is
+# measured for --bin only.
+#   bash benches/bench.sh --sizes 80000 --baseline /tmp/before/release/dbarch
 
 # Commands, medians and peaks live in variables named after each measured item
 # (cmd_ITEM, med_ITEM, peak_ITEM), set and read through namerefs:
@@ -50,6 +57,7 @@ slow_runs=7
 graph=both
 measures=backfill,incremental,status,hook,mass-rename
 bin=""
+baseline=""
 dir=""
 keep=0
 while [ $# -gt 0 ]; do
@@ -61,9 +69,10 @@ while [ $# -gt 0 ]; do
     --graph) graph=$2; shift 2 ;;
     --measures) measures=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
+    --baseline) baseline=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,48p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -77,6 +86,27 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$here/benches/lib.sh"
 bin="$(bench_binary "$here" "$bin")" || exit 2
+if [ -n "$baseline" ]; then
+  baseline="$(bench_binary "$here" "$baseline")" || exit 2
+fi
+# with_base ITEM...: the items, each followed by ITEM_base when there is a baseline.
+with_base() {
+  local item
+  for item in "$@"; do
+    echo "$item"
+    if [ -n "$baseline" ] && declare -p "cmd_${item}_base" >/dev/null 2>&1; then echo "${item}_base"; fi
+  done
+}
+# same_doc FILE SETUP CMD...: runs SETUP, then the baseline's CMD, and fails unless FILE is
+# then byte for byte what --bin wrote (saved before).
+same_doc() {
+  local file=$1 setup=$2; shift 2
+  [ -n "$baseline" ] || return 0
+  cp "$file" "$dir/after.doc"
+  "$setup"
+  "$baseline" "$@" >/dev/null 2>>"$BENCH_LOG" || fail "baseline failed: $*"
+  cmp -s "$file" "$dir/after.doc" || { diff "$dir/after.doc" "$file" | head -20 >&2; fail "the baseline wrote a different $file"; }
+}
 if [ -z "$dir" ]; then
   dir="$(mktemp -d "${TMPDIR:-/tmp}/dbarch-bench.XXXXXX")"
   [ "$keep" = 1 ] || trap 'rm -rf "$dir"' EXIT
@@ -166,12 +196,19 @@ bench_config() {
   "${cmd_backfill[@]}" >/dev/null 2>>"$BENCH_LOG" || fail "sync failed"
   local rows logged
   rows=$(grep -c '^| 20' "$doc" || true)
+  same_doc "$doc" setup_backfill sync "$doc"
+  if [ -n "$baseline" ]; then
+    cmd_backfill_base=("$baseline" sync "$doc")
+    setup_backfill_base() { setup_backfill; }
+  fi
   logged=$("${cmd_follow[@]}" | wc -l)
   [ "$rows" -gt 0 ] || fail "the backfill wrote no rows"
   echo "1. full backfill ($slow_runs rounds): $rows rows written; git log --follow lists $logged commits"
   if wants backfill; then
-    measure "$slow_runs" backfill follow
+    # shellcheck disable=SC2046 # one word per item
+    measure "$slow_runs" $(with_base backfill) follow
     line "dbarch sync (empty Change Log, no state)" "$med_backfill" "$peak_backfill"
+    [ -z "$baseline" ] || { line "  baseline" "$med_backfill_base" "$peak_backfill_base"; record backfill backfill_base "baseline sync"; }
     line "git log --follow" "$med_follow" "$peak_follow"
     echo "  git log --follow / dbarch sync: $(ratio "$med_follow" "$med_backfill")x (target: at least 2x); peak memory target: under 100 MB"
     record backfill backfill "dbarch sync"
@@ -197,6 +234,12 @@ bench_config() {
   cmd_inc_state=("$bin" sync "$doc")
   cmd_inc_nostate=("$bin" sync "$doc")
   cmd_log1=(git log -1 --follow --format='%H %an %ad %s' -- "$doc")
+  if [ -n "$baseline" ]; then
+    cmd_inc_state_base=("$baseline" sync "$doc")
+    cmd_inc_nostate_base=("$baseline" sync "$doc")
+    setup_inc_state_base() { setup_inc_state; }
+    setup_inc_nostate_base() { setup_inc_nostate; }
+  fi
   local walked_state walked_nostate
   setup_inc_state
   walked_state=$("$bin" -v sync "$doc" 2>&1 | grep -o 'read [0-9]* commits' || true)
@@ -206,9 +249,12 @@ bench_config() {
   [ "$(grep -c '^| 20' "$doc")" = $((rows + 1)) ] || fail "sync without state did not add exactly one row"
   echo "2. incremental sync after one new commit ($runs rounds; with state: $walked_state, without: $walked_nostate)"
   if wants incremental; then
-    measure "$runs" inc_state inc_nostate log1
+    # shellcheck disable=SC2046 # one word per item
+    measure "$runs" $(with_base inc_state inc_nostate) log1
     line "dbarch sync, sync state present" "$med_inc_state" "$peak_inc_state"
+    [ -z "$baseline" ] || { line "  baseline" "$med_inc_state_base" "$peak_inc_state_base"; record incremental inc_state_base "baseline sync (state)"; }
     line "dbarch sync, no sync state" "$med_inc_nostate" "$peak_inc_nostate"
+    [ -z "$baseline" ] || { line "  baseline" "$med_inc_nostate_base" "$peak_inc_nostate_base"; record incremental inc_nostate_base "baseline sync (no state)"; }
     line "git log -1 --follow" "$med_log1" "$peak_log1"
     echo "  dbarch sync (state) - git log -1: $(awk -v a="$med_inc_state" -v b="$med_log1" 'BEGIN { printf "%+.2f", a - b }') ms; ratio $(ratio "$med_inc_state" "$med_log1")x (target: under 20 ms)"
     record incremental inc_state "dbarch sync (state)"
@@ -223,12 +269,15 @@ bench_config() {
   mapfile -t docs < <(git ls-files 'docs/services/*.md' "$doc")
   cmd_status=("$bin" status)
   cmd_status_log=(git log --format='%H %an %ad %s' -- "${docs[@]}")
+  [ -z "$baseline" ] || cmd_status_base=("$baseline" status)
   local srounds=$slow_runs
   if [ "$ncommits" -gt 20000 ] && [ "$srounds" -gt 3 ]; then srounds=3; fi
   if wants status; then
-    measure "$srounds" status status_log
+    # shellcheck disable=SC2046 # one word per item
+    measure "$srounds" $(with_base status) status_log
     echo "4. status over ${#docs[@]} managed documents ($srounds rounds)"
     line "dbarch status" "$med_status" "$peak_status"
+    [ -z "$baseline" ] || { line "  baseline" "$med_status_base" "$peak_status_base"; record status status_base "baseline status"; }
     line "git log -- <${#docs[@]} paths> (one walk, no --follow)" "$med_status_log" "$peak_status_log"
     echo "  per document: $(awk -v a="$med_status" -v n="${#docs[@]}" 'BEGIN { printf "%.2f", a / n }') ms"
     record status status "dbarch status"
@@ -320,11 +369,20 @@ bench_mass_rename() {
     rows=$(grep -c '^| 20' "$mdoc" || true)
     logged=$("${cmd_mr_follow[@]}" | wc -l)
     [ "$rows" = "$logged" ] || fail "mass rename: $rows rows written, git log --follow lists $logged commits"
+    same_doc "$mdoc" setup_mr_sync sync "$mdoc"
+    if [ -n "$baseline" ]; then
+      cmd_mr_sync_base=("$baseline" sync "$mdoc")
+      cmd_mr_status_base=("$baseline" status "$mdoc")
+      setup_mr_sync_base() { setup_mr_sync; }
+    fi
     echo
     echo "5. mass rename, $(git rev-list --count HEAD) commits, $gmode commit-graph ($slow_runs rounds): $rows rows = git log --follow"
-    measure "$slow_runs" mr_sync mr_status mr_follow
+    # shellcheck disable=SC2046 # one word per item
+    measure "$slow_runs" $(with_base mr_sync mr_status) mr_follow
     line "dbarch sync (empty Change Log, no state)" "$med_mr_sync" "$peak_mr_sync"
+    [ -z "$baseline" ] || { line "  baseline" "$med_mr_sync_base" "$peak_mr_sync_base"; record mass-rename mr_sync_base "baseline sync"; }
     line "dbarch status DOC" "$med_mr_status" "$peak_mr_status"
+    [ -z "$baseline" ] || { line "  baseline" "$med_mr_status_base" "$peak_mr_status_base"; record mass-rename mr_status_base "baseline status"; }
     line "git log --follow" "$med_mr_follow" "$peak_mr_follow"
     echo "  dbarch sync / git log --follow: $(ratio "$med_mr_sync" "$med_mr_follow")x (target: at most 2x)"
     record mass-rename mr_sync "dbarch sync"
@@ -369,3 +427,17 @@ awk -F'\t' -v sizes="$sizes" -v modes="$graph_modes" '
         p(s, g, "hook", "git commit (hook)"), p(s, g, "status", "dbarch status")
     }
   }' "$results"
+
+if [ -n "$baseline" ]; then
+  echo
+  echo "Before/after (medians from the same run; baseline $baseline, after $bin):"
+  awk -F'\t' '
+    NR > 1 { k = $1 SUBSEP $2 SUBSEP $3; if ($4 ~ /^baseline /) { sub(/^baseline /, "", $4); b[k, $4] = $5; order[++n] = k SUBSEP $4 } else a[k, $4] = $5 }
+    END {
+      printf "| commits | commit-graph | measure | before ms | after ms | after / before |\n|---|---|---|---|---|---|\n"
+      for (i = 1; i <= n; i++) {
+        split(order[i], f, SUBSEP); key = "dbarch " f[4]
+        printf "| %s | %s | %s | %.0f | %.0f | %.2fx |\n", f[1], f[2], key, b[order[i]], a[f[1], f[2], f[3], key], a[f[1], f[2], f[3], key] / b[order[i]]
+      }
+    }' "$results"
+fi

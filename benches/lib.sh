@@ -16,7 +16,7 @@ bench_binary() {
   local here=$1 bin=$2
   if [ -z "$bin" ]; then
     (cd "$here" && cargo build --release --locked --quiet) || return 2
-    bin="$here/target/release/dbarch"
+    bin="${CARGO_TARGET_DIR:-$here/target}/release/dbarch"
   fi
   bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
   [ -x "$bin" ] || { echo "no dbarch binary at $bin" >&2; return 2; }
