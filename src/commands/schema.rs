@@ -112,7 +112,7 @@ pub fn report_for(
 }
 
 /// The schema findings of `lint` when `require-mentions = true` (else none).
-pub fn lint_findings(ws: &Workspace, d: &ManagedDoc) -> Vec<crate::commands::lint::Finding> {
+pub fn lint_findings(ws: &Workspace, d: &ManagedDoc) -> Vec<crate::doc::lint::Finding> {
     if !ws.config.schema_for(&d.settings).require_mentions {
         return Vec::new();
     }
@@ -124,7 +124,7 @@ pub fn lint_findings(ws: &Workspace, d: &ManagedDoc) -> Vec<crate::commands::lin
     };
     r.findings
         .iter()
-        .map(|f| crate::commands::lint::Finding {
+        .map(|f| crate::doc::lint::Finding {
             line: None,
             col: None,
             kind: "schema",
