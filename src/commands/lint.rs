@@ -66,7 +66,6 @@ pub struct DocReport {
     pub placeholders: Vec<SectionPlaceholders>,
 }
 
-
 pub fn run(ui: &mut Ui, ws: &Workspace, args: LintArgs) -> Result<u8> {
     let labels = ws.labels();
     let docs = ws.documents(&args.docs)?;
@@ -90,7 +89,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: LintArgs) -> Result<u8> {
             ),
             Err(e) => return Err(e),
         };
-        findings.extend(super::schema::lint_findings(ws, d)); // `[schema] require-mentions`
+        findings.extend(crate::schema::report::lint_findings(ws, d)); // `[schema] require-mentions`
         report.findings += findings.len();
         report.documents.push(DocReport {
             path: d.rel.clone(),
@@ -131,4 +130,3 @@ fn print_text(ui: &mut Ui, report: &Report) {
         if m == 1 { "" } else { "s" }
     ));
 }
-

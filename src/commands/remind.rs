@@ -383,7 +383,7 @@ fn job(
             .iter()
             .map(|g| (g.section.clone(), g.unfilled, g.lines))
             .collect(),
-        schema: super::schema::issue_markdown(ws, d),
+        schema: crate::schema::report::issue_markdown(ws, d),
     };
     let review_text = if modes.pr && st.state.is_some_and(|s| s.needs_attention()) {
         let who = if d.settings.reviewers.is_empty() {

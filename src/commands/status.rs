@@ -315,7 +315,7 @@ fn status_of(
         sch = review::schedule(&document, &d.settings, ws.today(), first_commit);
     }
     let schema_findings =
-        super::schema::report_for(ws, d, &document, false).map(|r| r.findings.len());
+        crate::schema::report::report_for(ws, d, &document, false).map(|r| r.findings.len());
     let groups = document.placeholders_by_section();
     let field = |k: FieldKind| document.field(k).map(|f| f.raw.clone());
     Ok(DocStatus {

@@ -78,7 +78,6 @@ impl Finding {
     }
 }
 
-
 /// Everything `lint` reports about one parsed document: the findings (in document
 /// order) and the sections with unfilled placeholders.
 pub fn check(doc: &Document) -> (Vec<Finding>, Vec<SectionPlaceholders>) {
@@ -374,4 +373,3 @@ mod tests {
         assert_eq!(groups[0].tokens.len(), 20);
     }
 }
-
