@@ -26,6 +26,7 @@ pub mod rename;
 pub mod review;
 pub mod schema;
 mod similarity;
+pub mod status;
 pub mod syncstate;
 pub mod ui;
 pub mod workspace;

@@ -174,10 +174,7 @@ fn full_walks(
     }
     let subset: Vec<&ManagedDoc> = needs.iter().map(|&i| &docs[i]).collect();
     let mut out: Vec<Option<ComparedHistory>> = (0..docs.len()).map(|_| None).collect();
-    for (i, h) in needs
-        .into_iter()
-        .zip(crate::commands::status::histories(ws, &subset))
-    {
+    for (i, h) in needs.into_iter().zip(crate::status::histories(ws, &subset)) {
         out[i] = h;
     }
     out
