@@ -27,6 +27,7 @@ pub mod review;
 pub mod schema;
 mod similarity;
 pub mod status;
+pub mod sync;
 pub mod syncstate;
 pub mod ui;
 pub mod workspace;

@@ -4,8 +4,9 @@
 //! Existing fields and rows are kept as they are; a second run changes nothing.
 use crate::changelog::{self, Settings};
 use crate::cli::AdoptArgs;
-use crate::commands::sync::{unified_diff, write_checked};
+use crate::commands::sync::unified_diff;
 use crate::doc::{self, FieldKind};
+use crate::sync::write_checked;
 use crate::ui::{self, Ui};
 use crate::workspace::Workspace;
 use crate::{Error, Result};

@@ -11,7 +11,6 @@
 //! the run's error.
 use crate::changelog;
 use crate::cli::{Format, RemindArgs};
-use crate::commands::sync::sync_one_from;
 use crate::compare::ComparedHistory;
 use crate::config::GithubMode;
 use crate::doc;
@@ -21,6 +20,7 @@ use crate::github::remind::{self, DocJob, DocStatusView, Modes, Outcome, Setting
 use crate::github::{self, Env, GitHub};
 use crate::review;
 use crate::status;
+use crate::sync::sync_one_from;
 use crate::ui::{self, Ui};
 use crate::workspace::{ManagedDoc, Workspace};
 use crate::Result;

@@ -12,13 +12,13 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::cli::ReviewArgs;
-use crate::commands::sync::write_checked;
 use crate::compare::ComparedHistory;
 use crate::doc::{self, Document};
 use crate::prompt::{self, Prompter, TerminalPrompter};
 use crate::review;
 use crate::schema::report;
 use crate::status;
+use crate::sync::write_checked;
 use crate::ui::{self, Ui};
 use crate::workspace::{ManagedDoc, Workspace};
 use crate::{Error, Result};
