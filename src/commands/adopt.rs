@@ -4,7 +4,6 @@
 //! Existing fields and rows are kept as they are; a second run changes nothing.
 use crate::changelog::{self, Settings};
 use crate::cli::AdoptArgs;
-use crate::commands::sync::unified_diff;
 use crate::doc::{self, FieldKind};
 use crate::sync::write_checked;
 use crate::ui::{self, Ui};
@@ -91,7 +90,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: AdoptArgs) -> Result<u8> {
         return Ok(crate::exit::OK);
     }
     if args.dry_run {
-        ui.print(&ui::sanitize(&unified_diff(
+        ui.print(&ui::sanitize(&ui::unified_diff(
             &d.rel,
             &original.text.src,
             &new,

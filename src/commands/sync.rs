@@ -120,22 +120,13 @@ fn summary_line(reports: &[DocReport], args: &SyncArgs) -> String {
     line
 }
 
-/// A unified diff of a document's change, for `--dry-run`.
-pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
-        .to_string()
-}
-
 fn print_text(ui: &mut Ui, r: &DocReport, args: &SyncArgs) {
     let Some(new) = &r.new else {
         ui.line(&format!("{}: up to date", r.path));
         return;
     };
     if args.dry_run {
-        ui.print(&ui::sanitize(&unified_diff(&r.path, &r.old, new)));
+        ui.print(&ui::sanitize(&ui::unified_diff(&r.path, &r.old, new)));
         return;
     }
     let verb = if args.check { "out of date" } else { "updated" };
