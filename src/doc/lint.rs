@@ -34,7 +34,7 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use crate::doc::{Document, FieldKind, SectionPlaceholders};
+use crate::doc::{ChangeLog, Document, Field, FieldKind, Row, SectionPlaceholders, Table};
 use crate::ui;
 
 /// The most placeholder tokens one `placeholders` message lists.
@@ -81,163 +81,238 @@ impl Finding {
 /// Everything `lint` reports about one parsed document: the findings (in document
 /// order) and the sections with unfilled placeholders.
 pub fn check(doc: &Document) -> (Vec<Finding>, Vec<SectionPlaceholders>) {
-    let mut out = Vec::new();
-    let labels = &doc.labels;
-    let pos = |offset: usize| doc.text.line_col(offset);
-
-    // Header fields.
-    for kind in FieldKind::ALL {
-        let label = labels.get(kind);
-        let Some(f) = doc.field(kind) else {
-            let example = if kind.is_date() { "2026-11-26" } else { "..." };
-            out.push(Finding::nowhere(
-                "missing-field",
-                format!(
-                    "the header has no {label} field; add a line `**{label}:** {example}` \
-                     under the title (`dbarch adopt` adds the whole header)"
-                ),
-            ));
-            continue;
-        };
-        let (line, col) = pos(f.value.start);
-        if f.raw.trim().is_empty() {
-            let what = if kind.is_date() {
-                format!("a date ({DATE_FORMS})")
-            } else {
-                "who reviewed the document".to_string()
-            };
-            out.push(Finding::at(
-                line,
-                col,
-                "empty-field",
-                format!("{label} is empty; write {what}"),
-            ));
-        } else if kind.is_date() && f.is_placeholder() {
-            let hint = match kind {
-                FieldKind::LastUpdated => {
-                    "write the date of the last change (`dbarch sync` sets it from git history)"
-                        .to_string()
-                }
-                _ => "write the date of the next review".to_string(),
-            };
-            out.push(Finding::at(
-                line,
-                col,
-                "placeholder-date",
-                format!("{label} is still the placeholder {}; {hint}", f.raw),
-            ));
-        } else if kind.is_date() && f.date.is_none() {
-            out.push(Finding::at(
-                line,
-                col,
-                "invalid-date",
-                format!(
-                    "{label} `{}` is not a date; accepted forms: {DATE_FORMS}",
-                    f.raw
-                ),
-            ));
-        }
-    }
-    if let (Some(last), Some(next), Some(f)) = (
-        doc.date(FieldKind::LastUpdated),
-        doc.date(FieldKind::NextReview),
-        doc.field(FieldKind::NextReview),
-    ) {
-        if next.date <= last.date {
-            let (line, col) = pos(f.value.start);
-            let last_raw = doc
-                .field(FieldKind::LastUpdated)
-                .map_or("", |f| f.raw.as_str());
-            out.push(Finding::at(
-                line,
-                col,
-                "review-before-update",
-                format!(
-                    "{} ({}) is not after {} ({last_raw})",
-                    labels.next_review, f.raw, labels.last_updated
-                ),
-            ));
-        }
-    }
-
-    // The Change Log.
-    let mut placeholder_rows: HashSet<usize> = HashSet::new();
+    let mut out: Vec<Finding> = FieldKind::ALL
+        .into_iter()
+        .filter_map(|kind| header_field(doc, kind))
+        .collect();
+    out.extend(review_before_update(doc));
+    let mut placeholder_lines: HashSet<usize> = HashSet::new();
     match &doc.changelog {
         None => {
-            out.push(Finding::nowhere(
-                "no-changelog",
-                "no Change Log section (`## Change Log`); `dbarch sync` adds one with rows from \
-                 git history"
-                    .to_string(),
-            ));
-            // Where `sync`/`adopt` would add it, a block that is never closed refuses it.
-            let probe = crate::doc::NewRow {
-                date: "2000-01-01".into(),
-                change: "probe".into(),
-                author: "probe".into(),
-                impact: "Low".into(),
-                commit: None,
-            };
-            if let Err(e) = doc.add_rows(&[probe], 0) {
-                out.push(Finding::at(e.line, e.col, "unclosed-block", e.msg));
-            }
+            out.push(no_changelog());
+            out.extend(unclosed_block(doc));
         }
         Some(cl) => match &cl.table {
-            None => {
-                let s = &doc.outline.sections[cl.section];
-                out.push(Finding::at(
-                    s.line + 1,
-                    1,
-                    "no-changelog-table",
-                    format!(
-                        "the {} section has no table (`| Date | Change | Author | Impact |`); \
-                         `dbarch sync` adds one",
-                        s.title
-                    ),
-                ));
-            }
+            None => out.push(no_changelog_table(doc, cl)),
             Some(table) => {
-                let want = table.headers.len();
                 for row in &table.rows {
-                    let line = row.line + 1;
-                    let have = row.cells.len();
-                    if have != want {
-                        let diff = if have < want {
-                            format!("{} missing", want - have)
-                        } else {
-                            format!("{} extra", have - want)
-                        };
-                        out.push(Finding::at(
-                            line,
-                            1,
-                            "row-cells",
-                            format!(
-                                "Change Log row on line {line} has {have} cell{}, the header \
-                                 has {want} ({diff}); an unescaped `|` in a cell splits it \
-                                 (write `\\|`)",
-                                if have == 1 { "" } else { "s" }
-                            ),
-                        ));
-                    }
-                    if row.placeholder {
-                        placeholder_rows.insert(row.line);
-                        out.push(Finding::at(
-                            line,
-                            1,
-                            "placeholder-row",
-                            format!(
-                                "the template's placeholder row is still in the Change Log \
-                                 (line {line}); `dbarch sync` replaces it with rows from git \
-                                 history"
-                            ),
-                        ));
-                    }
+                    out.extend(row_cells(table, row));
+                    out.extend(placeholder_row(row));
                 }
+                placeholder_lines = table
+                    .rows
+                    .iter()
+                    .filter(|r| r.placeholder)
+                    .map(|r| r.line)
+                    .collect();
             }
         },
     }
+    let groups = unfilled_sections(doc, &placeholder_lines);
+    out.extend(groups.iter().map(placeholders));
+    out.sort_by_key(|f| (f.line.unwrap_or(0), f.col.unwrap_or(0)));
+    (out, groups)
+}
 
-    // Placeholders per section, less the tokens reported above.
+/// The one finding about a header field, if any: `missing-field`, else `empty-field`,
+/// else `placeholder-date`, else `invalid-date`.
+fn header_field(doc: &Document, kind: FieldKind) -> Option<Finding> {
+    let Some(f) = doc.field(kind) else {
+        return Some(missing_field(doc, kind));
+    };
+    empty_field(doc, f)
+        .or_else(|| placeholder_date(doc, f))
+        .or_else(|| invalid_date(doc, f))
+}
+
+/// `missing-field`: the header has no such field.
+fn missing_field(doc: &Document, kind: FieldKind) -> Finding {
+    let label = doc.labels.get(kind);
+    let example = if kind.is_date() { "2026-11-26" } else { "..." };
+    Finding::nowhere(
+        "missing-field",
+        format!(
+            "the header has no {label} field; add a line `**{label}:** {example}` \
+             under the title (`dbarch adopt` adds the whole header)"
+        ),
+    )
+}
+
+/// A finding at the start of a field's value.
+fn at_value(doc: &Document, f: &Field, kind: &'static str, message: String) -> Finding {
+    let (line, col) = doc.text.line_col(f.value.start);
+    Finding::at(line, col, kind, message)
+}
+
+/// `empty-field`: the field has no value.
+fn empty_field(doc: &Document, f: &Field) -> Option<Finding> {
+    if !f.raw.trim().is_empty() {
+        return None;
+    }
+    let what = if f.kind.is_date() {
+        format!("a date ({DATE_FORMS})")
+    } else {
+        "who reviewed the document".to_string()
+    };
+    let label = doc.labels.get(f.kind);
+    Some(at_value(
+        doc,
+        f,
+        "empty-field",
+        format!("{label} is empty; write {what}"),
+    ))
+}
+
+/// `placeholder-date`: a date field still holds a placeholder such as `[DATE]`.
+fn placeholder_date(doc: &Document, f: &Field) -> Option<Finding> {
+    if !(f.kind.is_date() && f.is_placeholder()) {
+        return None;
+    }
+    let hint = match f.kind {
+        FieldKind::LastUpdated => {
+            "write the date of the last change (`dbarch sync` sets it from git history)"
+        }
+        _ => "write the date of the next review",
+    };
+    let label = doc.labels.get(f.kind);
+    Some(at_value(
+        doc,
+        f,
+        "placeholder-date",
+        format!("{label} is still the placeholder {}; {hint}", f.raw),
+    ))
+}
+
+/// `invalid-date`: a date field holds text that is not a date.
+fn invalid_date(doc: &Document, f: &Field) -> Option<Finding> {
+    if !(f.kind.is_date() && f.date.is_none()) {
+        return None;
+    }
+    let label = doc.labels.get(f.kind);
+    Some(at_value(
+        doc,
+        f,
+        "invalid-date",
+        format!(
+            "{label} `{}` is not a date; accepted forms: {DATE_FORMS}",
+            f.raw
+        ),
+    ))
+}
+
+/// `review-before-update`: Next Review is not after Last Updated.
+fn review_before_update(doc: &Document) -> Option<Finding> {
+    let last = doc.date(FieldKind::LastUpdated)?;
+    let next = doc.date(FieldKind::NextReview)?;
+    let f = doc.field(FieldKind::NextReview)?;
+    if next.date > last.date {
+        return None;
+    }
+    let last_raw = doc
+        .field(FieldKind::LastUpdated)
+        .map_or("", |f| f.raw.as_str());
+    let labels = &doc.labels;
+    Some(at_value(
+        doc,
+        f,
+        "review-before-update",
+        format!(
+            "{} ({}) is not after {} ({last_raw})",
+            labels.next_review, f.raw, labels.last_updated
+        ),
+    ))
+}
+
+/// `no-changelog`: the document has no Change Log section.
+fn no_changelog() -> Finding {
+    Finding::nowhere(
+        "no-changelog",
+        "no Change Log section (`## Change Log`); `dbarch sync` adds one with rows from \
+         git history"
+            .to_string(),
+    )
+}
+
+/// `unclosed-block`: where `sync`/`adopt` would add the Change Log, a block that is
+/// never closed refuses it.
+fn unclosed_block(doc: &Document) -> Option<Finding> {
+    let probe = crate::doc::NewRow {
+        date: "2000-01-01".into(),
+        change: "probe".into(),
+        author: "probe".into(),
+        impact: "Low".into(),
+        commit: None,
+    };
+    let e = doc.add_rows(&[probe], 0).err()?;
+    Some(Finding::at(e.line, e.col, "unclosed-block", e.msg))
+}
+
+/// `no-changelog-table`: the Change Log section has no table.
+fn no_changelog_table(doc: &Document, cl: &ChangeLog) -> Finding {
+    let s = &doc.outline.sections[cl.section];
+    Finding::at(
+        s.line + 1,
+        1,
+        "no-changelog-table",
+        format!(
+            "the {} section has no table (`| Date | Change | Author | Impact |`); \
+             `dbarch sync` adds one",
+            s.title
+        ),
+    )
+}
+
+/// `row-cells`: a Change Log row has fewer or more cells than the header.
+fn row_cells(table: &Table, row: &Row) -> Option<Finding> {
+    let want = table.headers.len();
+    let have = row.cells.len();
+    if have == want {
+        return None;
+    }
+    let line = row.line + 1;
+    let diff = if have < want {
+        format!("{} missing", want - have)
+    } else {
+        format!("{} extra", have - want)
+    };
+    Some(Finding::at(
+        line,
+        1,
+        "row-cells",
+        format!(
+            "Change Log row on line {line} has {have} cell{}, the header \
+             has {want} ({diff}); an unescaped `|` in a cell splits it \
+             (write `\\|`)",
+            if have == 1 { "" } else { "s" }
+        ),
+    ))
+}
+
+/// `placeholder-row`: the template's placeholder row is still in the Change Log.
+fn placeholder_row(row: &Row) -> Option<Finding> {
+    if !row.placeholder {
+        return None;
+    }
+    let line = row.line + 1;
+    Some(Finding::at(
+        line,
+        1,
+        "placeholder-row",
+        format!(
+            "the template's placeholder row is still in the Change Log \
+             (line {line}); `dbarch sync` replaces it with rows from git \
+             history"
+        ),
+    ))
+}
+
+/// The sections that still hold placeholders, less the tokens a more precise finding
+/// reports: a date field that is a placeholder, the placeholder row (`placeholder_lines`,
+/// 0-based).
+fn unfilled_sections(
+    doc: &Document,
+    placeholder_lines: &HashSet<usize>,
+) -> Vec<SectionPlaceholders> {
     let reported: Vec<std::ops::Range<usize>> = doc
         .fields
         .iter()
@@ -247,7 +322,7 @@ pub fn check(doc: &Document) -> (Vec<Finding>, Vec<SectionPlaceholders>) {
     let mut groups = doc.placeholders_by_section();
     for g in &mut groups {
         g.tokens.retain(|t| {
-            !placeholder_rows.contains(&(t.line - 1))
+            !placeholder_lines.contains(&(t.line - 1))
                 && !reported
                     .iter()
                     .any(|r| r.start <= t.span.start && t.span.end <= r.end)
@@ -257,37 +332,37 @@ pub fn check(doc: &Document) -> (Vec<Finding>, Vec<SectionPlaceholders>) {
         g.unfilled = lines.len();
     }
     groups.retain(|g| !g.tokens.is_empty());
-    for g in &groups {
-        let first = &g.tokens[0];
-        let listed: Vec<&str> = g
-            .tokens
-            .iter()
-            .take(MAX_LISTED)
-            .map(|t| t.token.as_str())
-            .collect();
-        let more = g.tokens.len().saturating_sub(MAX_LISTED);
-        let more_text = if more > 0 {
-            format!(", … and {more} more")
-        } else {
-            String::new()
-        };
-        out.push(Finding::at(
-            first.line,
-            first.col,
-            "placeholders",
-            format!(
-                "{}: {} of {} unfilled ({}{more_text}); {}",
-                g.section,
-                g.unfilled,
-                ui::count(g.lines, "line", "lines"),
-                listed.join(", "),
-                how_to_fill(&g.tokens)
-            ),
-        ));
-    }
+    groups
+}
 
-    out.sort_by_key(|f| (f.line.unwrap_or(0), f.col.unwrap_or(0)));
-    (out, groups)
+/// `placeholders`: one section's unfilled placeholders (at most [`MAX_LISTED`] listed).
+fn placeholders(g: &SectionPlaceholders) -> Finding {
+    let first = &g.tokens[0];
+    let listed: Vec<&str> = g
+        .tokens
+        .iter()
+        .take(MAX_LISTED)
+        .map(|t| t.token.as_str())
+        .collect();
+    let more = g.tokens.len().saturating_sub(MAX_LISTED);
+    let more_text = if more > 0 {
+        format!(", … and {more} more")
+    } else {
+        String::new()
+    };
+    Finding::at(
+        first.line,
+        first.col,
+        "placeholders",
+        format!(
+            "{}: {} of {} unfilled ({}{more_text}); {}",
+            g.section,
+            g.unfilled,
+            ui::count(g.lines, "line", "lines"),
+            listed.join(", "),
+            how_to_fill(&g.tokens)
+        ),
+    )
 }
 
 /// What to do about a section's placeholders, in one short clause.
