@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::changelog::{self, Settings};
-use crate::compare::{compared_histories, compared_history, CompareOptions, ComparedHistory};
+use crate::compare::{compared_histories, CompareOptions, ComparedHistory};
 use crate::doc::{self, FieldKind};
 use crate::history::HistoryOptions;
 use crate::review::{self, CommitRef, Drift, NextFrom, Schedule, SectionDue, State};
@@ -134,9 +134,24 @@ pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
 /// a repository or when the walk fails (each document then walks on its own and reports
 /// its own error).
 pub fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Vec<Option<ComparedHistory>> {
-    let none = || docs.iter().map(|_| None).collect();
+    match walk(ws, docs) {
+        Ok(Some(all)) => all.into_iter().map(Some).collect(),
+        _ => docs.iter().map(|_| None).collect(),
+    }
+}
+
+/// One document's history with its changes compared (`None` without a repository): what
+/// [`one_from`], the review's list of changes and a full sync all read.
+pub fn compared(ws: &Workspace, d: &ManagedDoc) -> Result<Option<ComparedHistory>> {
+    Ok(walk(ws, &[d])?.map(|mut all| all.pop().unwrap_or_default()))
+}
+
+/// The one walk behind [`histories`] and [`compared`]: the compared histories of `docs`,
+/// in order, each with its own compare options, following every document's configured
+/// previous paths (`None` without a repository).
+fn walk(ws: &Workspace, docs: &[&ManagedDoc]) -> Result<Option<Vec<ComparedHistory>>> {
     let Some(repo) = ws.repo.as_ref() else {
-        return none();
+        return Ok(None);
     };
     let labels = ws.labels();
     let paths: Vec<&std::path::Path> = docs.iter().map(|d| std::path::Path::new(&d.rel)).collect();
@@ -153,31 +168,7 @@ pub fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Vec<Option<ComparedHis
             .collect(),
         ..HistoryOptions::default()
     };
-    match compared_histories(repo, &paths, &opts, &labels, &options) {
-        Ok(all) => all.into_iter().map(Some).collect(),
-        Err(_) => none(),
-    }
-}
-
-/// One document's history with its changes compared (`None` without a repository): what
-/// [`one_from`], the review's list of changes and a full sync all read.
-pub fn compared(ws: &Workspace, d: &ManagedDoc) -> Result<Option<ComparedHistory>> {
-    let Some(repo) = &ws.repo else {
-        return Ok(None);
-    };
-    let labels = ws.labels();
-    let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
-    compared_history(
-        repo,
-        std::path::Path::new(&d.rel),
-        &HistoryOptions {
-            previous_paths: d.settings.history_previous_paths(&d.rel),
-            ..HistoryOptions::default()
-        },
-        &labels,
-        settings.compare_options(),
-    )
-    .map(Some)
+    compared_histories(repo, &paths, &opts, &labels, &options).map(Some)
 }
 
 /// One document's status.
