@@ -1,8 +1,9 @@
 //! The shared sync: one document's Change Log rows and Last Updated, planned from its
 //! history, and the document text they give. Full (one walk shared by the documents that
 //! need it, [`full_walks`]) or incremental (from the commit the sync state remembers,
-//! [`since`]). Used by `sync` and `remind`; plans and renders, writes only through
-//! [`write_checked`] (compare-and-swap), never prints.
+//! [`since`]). Used by `sync` and `remind`; `adopt` and `review` write through
+//! [`write_checked`] too. Plans and renders; writes only through [`write_checked`]
+//! (compare-and-swap); never prints.
 use serde::Serialize;
 
 use crate::changelog::{self, PlannedRow, Settings};
@@ -40,8 +41,8 @@ pub struct LastUpdated {
     pub new: Option<String>,
 }
 
-/// `dbarch sync`'s sync of one document from a full walk already made and compared (`remind`
-/// has it from the document's status); writes nothing.
+/// The sync of one document from a full walk already made and compared (`remind` has it
+/// from the document's status); writes nothing.
 pub fn sync_one_from(
     ws: &Workspace,
     d: &ManagedDoc,
@@ -51,13 +52,28 @@ pub fn sync_one_from(
     sync_with(ws, d, document, History::Compared(compared))
 }
 
-/// A document read, and where its history walk may start.
-pub(crate) struct Prepared {
-    pub(crate) document: doc::Document,
-    /// From the sync state (see [`since`]); `None`: a full walk.
-    pub(crate) since: Option<changelog::Since>,
+/// The sync of a document [`prepare`]d: from its full walk when [`full_walks`] made one,
+/// else from a walk of its own (incremental when the sync state allows); writes nothing.
+pub(crate) fn sync_prepared(
+    ws: &Workspace,
+    d: &ManagedDoc,
+    p: Prepared,
+    full: Option<&ComparedHistory>,
+) -> Result<DocReport> {
+    match full {
+        Some(compared) => sync_with(ws, d, p.document, History::Compared(compared)),
+        None => sync_with(ws, d, p.document, History::Since(p.since)),
+    }
 }
 
+/// A document read, and where its history walk may start.
+pub(crate) struct Prepared {
+    document: doc::Document,
+    /// From the sync state (see [`since`]); `None`: a full walk.
+    since: Option<changelog::Since>,
+}
+
+/// Reads `d` and finds where its walk may start (see [`since`]).
 pub(crate) fn prepare(
     ws: &Workspace,
     d: &ManagedDoc,
@@ -104,7 +120,7 @@ pub fn state_print(repo: &crate::history::Repo, settings: &Settings<'_>) -> u64 
 
 /// Where the sync state lets an incremental walk start for `d`: its commit must be HEAD or
 /// an ancestor of it, with the same settings and every row it remembers still there.
-pub(crate) fn since(
+fn since(
     repo: &crate::history::Repo,
     d: &ManagedDoc,
     document: &doc::Document,
@@ -123,7 +139,7 @@ pub(crate) fn since(
 }
 
 /// Where [`sync_with`] gets the document's history.
-pub(crate) enum History<'a> {
+enum History<'a> {
     /// A walk of its own, from the sync state's commit when there is one.
     Since(Option<changelog::Since>),
     /// A full walk already made.
@@ -131,7 +147,7 @@ pub(crate) enum History<'a> {
 }
 
 /// Plans and renders one document; writes nothing.
-pub(crate) fn sync_with(
+fn sync_with(
     ws: &Workspace,
     d: &ManagedDoc,
     document: doc::Document,
@@ -152,7 +168,7 @@ pub(crate) fn sync_with(
 }
 
 /// The document with `plan` applied, and what the sync state should say after it.
-pub(crate) fn report(
+fn report(
     d: &ManagedDoc,
     document: doc::Document,
     settings: &Settings<'_>,

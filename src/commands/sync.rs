@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::changelog;
 use crate::cli::{Format, SyncArgs};
-use crate::sync::{full_walks, prepare, sync_with, write_checked, DocReport, History, Prepared};
+use crate::sync::{full_walks, prepare, sync_prepared, write_checked, DocReport, Prepared};
 use crate::syncstate::SyncState;
 use crate::ui::{self, Ui};
 use crate::workspace::Workspace;
@@ -42,10 +42,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
         let p = prepared[i]
             .take()
             .ok_or_else(|| Error::Internal("a document was prepared twice".into()))??;
-        let r = match full.get_mut(i).and_then(Option::take) {
-            Some(compared) => sync_with(ws, d, p.document, History::Compared(&compared))?,
-            None => sync_with(ws, d, p.document, History::Since(p.since))?,
-        };
+        let r = sync_prepared(ws, d, p, full.get_mut(i).and_then(Option::take).as_ref())?;
         if i == 0 {
             if let Some(w) = ws.repo.as_ref().and_then(|r| r.graph_warning()) {
                 ui.detail(&format!("warning: {w}"));
