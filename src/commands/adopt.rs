@@ -35,7 +35,11 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: AdoptArgs) -> Result<u8> {
             .map_err(|e| e.into_error(&d.abs))?;
     }
     let progress = ui.progress(&format!("reading the history of {}", d.rel));
-    let plan = changelog::plan(repo, &d.rel, &original, &settings, None)?;
+    // The whole history, from the walk every command uses (a repository is open, so
+    // there is one).
+    let compared = crate::status::compared(ws, &d)?
+        .ok_or_else(|| Error::Internal("adopt: no history without a repository".into()))?;
+    let plan = changelog::plan_from_history(repo, &d.rel, &original, &compared, &settings)?;
     drop(progress);
     // The header first, so the rows land in a document that already has it.
     let last = plan.last_updated.unwrap_or_else(|| ws.today());
