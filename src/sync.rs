@@ -1,7 +1,7 @@
 //! The shared sync: one document's Change Log rows and Last Updated, planned from its
 //! history, and the document text they give. Full (one walk shared by the documents that
-//! need it, [`full_walks`]) or incremental (from the commit the sync state remembers,
-//! [`since`]). Used by `sync` and `remind`; `adopt` and `review` write through
+//! need it, `full_walks`) or incremental (from the commit the sync state remembers,
+//! `since`). Used by `sync` and `remind`; `adopt` and `review` write through
 //! [`write_checked`] too. Plans and renders; writes only through [`write_checked`]
 //! (compare-and-swap); never prints.
 use serde::Serialize;
