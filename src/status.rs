@@ -32,7 +32,7 @@ use crate::Result;
 ///  "summary": {"ok": 1, "due-soon": 0, "due": 0, "overdue": 0, "errors": 0}}
 /// ```
 #[derive(Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub today: NaiveDate,
     pub documents: Vec<DocStatus>,
     pub summary: Summary,
@@ -42,7 +42,7 @@ pub struct Report {
 }
 
 #[derive(Serialize, Default)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub ok: usize,
     #[serde(rename = "due-soon")]
     pub due_soon: usize,
@@ -52,7 +52,7 @@ pub struct Summary {
 }
 
 #[derive(Serialize, Clone)]
-pub struct DocStatus {
+pub(crate) struct DocStatus {
     pub path: String,
     pub last_updated: Option<String>,
     pub reviewed_by: Option<String>,
@@ -80,7 +80,7 @@ pub struct DocStatus {
 
 /// The status of every document (errors are per document). The documents' histories
 /// come from one walk of the history ([`compared_histories`]).
-pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
+pub(crate) fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
     let mut report = Report {
         today: ws.today(),
         documents: Vec::new(),
@@ -133,7 +133,7 @@ pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
 /// The compared histories of `docs` from one walk, one per document; all `None` without
 /// a repository or when the walk fails (each document then walks on its own and reports
 /// its own error).
-pub fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Vec<Option<ComparedHistory>> {
+pub(crate) fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Vec<Option<ComparedHistory>> {
     match walk(ws, docs) {
         Ok(Some(all)) => all.into_iter().map(Some).collect(),
         _ => docs.iter().map(|_| None).collect(),
@@ -142,7 +142,7 @@ pub fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Vec<Option<ComparedHis
 
 /// One document's history with its changes compared (`None` without a repository): what
 /// [`one_from`], the review's list of changes and a full sync all read.
-pub fn compared(ws: &Workspace, d: &ManagedDoc) -> Result<Option<ComparedHistory>> {
+pub(crate) fn compared(ws: &Workspace, d: &ManagedDoc) -> Result<Option<ComparedHistory>> {
     Ok(walk(ws, &[d])?.map(|mut all| all.pop().unwrap_or_default()))
 }
 
@@ -172,14 +172,14 @@ fn walk(ws: &Workspace, docs: &[&ManagedDoc]) -> Result<Option<Vec<ComparedHisto
 }
 
 /// One document's status.
-pub fn one(ws: &Workspace, d: &ManagedDoc) -> Result<DocStatus> {
+pub(crate) fn one(ws: &Workspace, d: &ManagedDoc) -> Result<DocStatus> {
     // The document first: a missing one is reported as such, not as a history error.
     let document = doc::load(&d.abs, &ws.labels())?;
     status_of(ws, d, document, compared(ws, d)?.as_ref())
 }
 
 /// One document's status, from its compared history (see [`compared`]).
-pub fn one_from(
+pub(crate) fn one_from(
     ws: &Workspace,
     d: &ManagedDoc,
     compared: Option<&ComparedHistory>,

@@ -17,7 +17,7 @@ use crate::{Error, Result};
 /// One document's sync: the rows to add and the text with them (`--format json` of
 /// `dbarch sync` lists the serialized fields).
 #[derive(Serialize)]
-pub struct DocReport {
+pub(crate) struct DocReport {
     pub path: String,
     pub changed: bool,
     pub rows: Vec<PlannedRow>,
@@ -36,14 +36,14 @@ pub struct DocReport {
 }
 
 #[derive(Serialize)]
-pub struct LastUpdated {
+pub(crate) struct LastUpdated {
     pub old: Option<String>,
     pub new: Option<String>,
 }
 
 /// The sync of one document from a full walk already made and compared (`remind` has it
 /// from the document's status); writes nothing.
-pub fn sync_one_from(
+pub(crate) fn sync_one_from(
     ws: &Workspace,
     d: &ManagedDoc,
     compared: &ComparedHistory,
@@ -114,7 +114,7 @@ pub(crate) fn full_walks(
 /// The fingerprint the sync state keeps: the settings that decide rows, and the
 /// commit-graph the walk trusted (a result from a graph later found bad, rewritten or
 /// removed is not reused).
-pub fn state_print(repo: &crate::history::Repo, settings: &Settings<'_>) -> u64 {
+pub(crate) fn state_print(repo: &crate::history::Repo, settings: &Settings<'_>) -> u64 {
     syncstate::with_graph(settings.fingerprint(), &repo.graph_id())
 }
 
@@ -212,7 +212,7 @@ fn report(
 }
 
 /// Writes `new` unless the file changed since it was read (an editor saved meanwhile).
-pub fn write_checked(d: &ManagedDoc, old: &str, new: &str) -> Result<()> {
+pub(crate) fn write_checked(d: &ManagedDoc, old: &str, new: &str) -> Result<()> {
     let now = std::fs::read(&d.abs).map_err(|e| Error::io(&d.abs, e))?;
     if now != old.as_bytes() {
         return Err(Error::Usage(format!(

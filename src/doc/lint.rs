@@ -38,7 +38,7 @@ use crate::doc::{ChangeLog, Document, Field, FieldKind, Row, SectionPlaceholders
 use crate::ui;
 
 /// The most placeholder tokens one `placeholders` message lists.
-pub const MAX_LISTED: usize = 12;
+pub(crate) const MAX_LISTED: usize = 12;
 
 /// The date forms a header field may use, for messages.
 const DATE_FORMS: &str =
@@ -51,7 +51,7 @@ const DATE_FORMS: &str =
 /// - `kind`: a stable slug, listed in the module documentation.
 /// - `message`: for people; quotes document text as written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub line: Option<usize>,
     pub col: Option<usize>,
     pub kind: &'static str,
@@ -80,7 +80,7 @@ impl Finding {
 
 /// Everything `lint` reports about one parsed document: the findings (in document
 /// order) and the sections with unfilled placeholders.
-pub fn check(doc: &Document) -> (Vec<Finding>, Vec<SectionPlaceholders>) {
+pub(crate) fn check(doc: &Document) -> (Vec<Finding>, Vec<SectionPlaceholders>) {
     let mut out: Vec<Finding> = FieldKind::ALL
         .into_iter()
         .filter_map(|kind| header_field(doc, kind))

@@ -9,7 +9,7 @@ use crate::ui;
 use crate::workspace::{ManagedDoc, Workspace};
 
 /// The day of the document's last review (its newest Review row, else Last Updated).
-pub fn last_review(
+pub(crate) fn last_review(
     ws: &Workspace,
     d: &ManagedDoc,
     document: &Document,
@@ -20,7 +20,7 @@ pub fn last_review(
 /// The schema report of one document as `status`, `review` and `remind` use it (`None`
 /// without a repository or migrations; an error reading the migrations is `None` too,
 /// so the schema feature never breaks those commands).
-pub fn report_for(
+pub(crate) fn report_for(
     ws: &Workspace,
     d: &ManagedDoc,
     document: &Document,
@@ -44,7 +44,7 @@ pub fn report_for(
 }
 
 /// The schema findings of `lint` when `require-mentions = true` (else none).
-pub fn lint_findings(ws: &Workspace, d: &ManagedDoc) -> Vec<Finding> {
+pub(crate) fn lint_findings(ws: &Workspace, d: &ManagedDoc) -> Vec<Finding> {
     if !ws.config.schema_for(&d.settings).require_mentions {
         return Vec::new();
     }
@@ -67,7 +67,7 @@ pub fn lint_findings(ws: &Workspace, d: &ManagedDoc) -> Vec<Finding> {
 
 /// The findings as Markdown, per section (for the review summary and the review issue
 /// body); empty when there are none.
-pub fn findings_markdown(r: &SchemaReport) -> String {
+pub(crate) fn findings_markdown(r: &SchemaReport) -> String {
     if r.findings.is_empty() {
         return String::new();
     }
@@ -86,7 +86,7 @@ pub fn findings_markdown(r: &SchemaReport) -> String {
 }
 
 /// The review issue's schema section for one document (empty without findings).
-pub fn issue_markdown(ws: &Workspace, d: &ManagedDoc) -> String {
+pub(crate) fn issue_markdown(ws: &Workspace, d: &ManagedDoc) -> String {
     doc::load(&d.abs, &ws.labels())
         .ok()
         .and_then(|document| report_for(ws, d, &document, true))
