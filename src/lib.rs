@@ -1,9 +1,9 @@
 //! `dbarch` keeps architecture documents honest.
 //!
 //! The flow reads top to bottom: a command ([`commands`]) loads the configuration
-//! ([`config`]), asks the engine ([`doc`], [`history`], [`changelog`], [`review`]) what is
-//! true, applies the effects (an atomic file write through [`fsutil`]) and reports through
-//! [`ui`]. The engine never prints.
+//! ([`config`]), asks the engine ([`doc`], [`history`], [`changelog`], [`review`],
+//! [`status`], [`sync`]) what is true, applies the effects (an atomic file write through
+//! [`fsutil`]) and reports through [`ui`]. The engine never prints.
 #![deny(unsafe_code)]
 
 pub mod changelog;
@@ -26,6 +26,8 @@ pub mod rename;
 pub mod review;
 pub mod schema;
 mod similarity;
+pub mod status;
+pub mod sync;
 pub mod syncstate;
 pub mod ui;
 pub mod workspace;

@@ -90,6 +90,15 @@ pub fn one_line(text: &str) -> String {
         .join(" ")
 }
 
+/// A unified diff of a document's change, for `--dry-run` (`sync`, `adopt`).
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}
+
 impl Ui {
     pub fn from_env(verbose: bool) -> Ui {
         Ui::new(

@@ -4,8 +4,8 @@
 //! Existing fields and rows are kept as they are; a second run changes nothing.
 use crate::changelog::{self, Settings};
 use crate::cli::AdoptArgs;
-use crate::commands::sync::{unified_diff, write_checked};
 use crate::doc::{self, FieldKind};
+use crate::sync::write_checked;
 use crate::ui::{self, Ui};
 use crate::workspace::Workspace;
 use crate::{Error, Result};
@@ -35,7 +35,11 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: AdoptArgs) -> Result<u8> {
             .map_err(|e| e.into_error(&d.abs))?;
     }
     let progress = ui.progress(&format!("reading the history of {}", d.rel));
-    let plan = changelog::plan(repo, &d.rel, &original, &settings, None)?;
+    // The whole history, from the walk every command uses (a repository is open, so
+    // there is one).
+    let compared = crate::status::compared(ws, &d)?
+        .ok_or_else(|| Error::Internal("adopt: no history without a repository".into()))?;
+    let plan = changelog::plan_from_history(repo, &d.rel, &original, &compared, &settings)?;
     drop(progress);
     // The header first, so the rows land in a document that already has it.
     let last = plan.last_updated.unwrap_or_else(|| ws.today());
@@ -90,7 +94,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: AdoptArgs) -> Result<u8> {
         return Ok(crate::exit::OK);
     }
     if args.dry_run {
-        ui.print(&ui::sanitize(&unified_diff(
+        ui.print(&ui::sanitize(&ui::unified_diff(
             &d.rel,
             &original.text.src,
             &new,

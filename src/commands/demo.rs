@@ -383,7 +383,7 @@ fn demo_issue_section(ui: &mut Ui, dir: &str) -> Result<()> {
     let md = ws
         .documents(&[])?
         .first()
-        .map(|d| super::schema::issue_markdown(&ws, d))
+        .map(|d| crate::schema::report::issue_markdown(&ws, d))
         .unwrap_or_default();
     if !md.is_empty() {
         ui.line("");

@@ -1,52 +1,20 @@
 //! `dbarch lint [DOCS...] [--format text|json]`: checks the structure, the header dates
 //! and the unfilled placeholders of the managed documents. Read-only: nothing is written.
 //!
-//! Finding kinds (the `kind` slug, stable):
-//!
-//! | kind | what |
-//! |---|---|
-//! | `parse-error` | the document cannot be parsed (not UTF-8, binary, a duplicate header field, a broken Change Log table, ...); the position is where |
-//! | `unreadable` | the file cannot be read (missing, permissions); no position |
-//! | `missing-field` | one of the three header fields is absent (one finding each); no position |
-//! | `empty-field` | a header field has no value |
-//! | `placeholder-date` | Last Updated or Next Review is still a placeholder such as `[DATE]` |
-//! | `invalid-date` | a date field holds text that is not a date in an accepted form |
-//! | `review-before-update` | Next Review is not after Last Updated |
-//! | `no-changelog` | the document has no Change Log section; no position |
-//! | `no-changelog-table` | the Change Log section has no table |
-//! | `unclosed-block` | a code block or HTML block is never closed, so a Change Log added at the end would be inside it (`sync` and `adopt` refuse) |
-//! | `row-cells` | a Change Log row has fewer or more cells than the header |
-//! | `placeholder-row` | the template's `\| [DATE] \| [CHANGE] \| ... \|` row is still there |
-//! | `placeholders` | a section still holds `[UPPER_SNAKE]` placeholders (one finding per section) |
+//! The finding kinds and the rules behind them are listed in [`crate::doc::lint`].
 //!
 //! Decisions:
-//! - Placeholder tokens already reported by a more precise finding (a date field that is
-//!   `[DATE]`, the placeholder row) are left out of the per-section `placeholders`
-//!   findings and of the JSON `placeholders` list, so nothing is reported twice. The
-//!   `[TEAM]` of Reviewed By has no finding of its own and shows under `(preamble)`.
-//! - A `placeholders` message lists at most [`MAX_LISTED`] tokens, then `… and N more`
-//!   (the JSON lists them all).
 //! - A file that cannot be read is a finding too (`unreadable`), so one missing
 //!   document does not hide the others' findings; exit 1 either way.
-//! - Findings are in document order (by line, then column); the ones without a position
-//!   come first.
 //! - The summary's `M documents` counts the documents checked.
-use std::collections::HashSet;
-
 use serde::Serialize;
 
 use crate::cli::{Format, LintArgs};
-use crate::doc::{self, Document, FieldKind, SectionPlaceholders};
+use crate::doc::lint::{check, Finding};
+use crate::doc::{self, SectionPlaceholders};
 use crate::ui::{self, Ui};
 use crate::workspace::Workspace;
 use crate::{Error, Result};
-
-/// The most placeholder tokens one `placeholders` message lists.
-pub const MAX_LISTED: usize = 12;
-
-/// The date forms a header field may use, for messages.
-const DATE_FORMS: &str =
-    "2026-11-26, 2026/11/26, 26 Nov 2026, Nov 26, 2026, November 26, 2026 or November 2026";
 
 /// The JSON output of `dbarch lint --format json` (a stable schema):
 ///
@@ -98,40 +66,6 @@ pub struct DocReport {
     pub placeholders: Vec<SectionPlaceholders>,
 }
 
-/// One finding (see [`Report`]).
-///
-/// - `line`, `col`: 1-based (the column counts characters); `null` when the finding has
-///   no position (a missing field or section, an unreadable file).
-/// - `kind`: a stable slug, listed in the module documentation.
-/// - `message`: for people; quotes document text as written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    pub line: Option<usize>,
-    pub col: Option<usize>,
-    pub kind: &'static str,
-    pub message: String,
-}
-
-impl Finding {
-    fn at(line: usize, col: usize, kind: &'static str, message: String) -> Finding {
-        Finding {
-            line: Some(line),
-            col: Some(col),
-            kind,
-            message,
-        }
-    }
-
-    fn nowhere(kind: &'static str, message: String) -> Finding {
-        Finding {
-            line: None,
-            col: None,
-            kind,
-            message,
-        }
-    }
-}
-
 pub fn run(ui: &mut Ui, ws: &Workspace, args: LintArgs) -> Result<u8> {
     let labels = ws.labels();
     let docs = ws.documents(&args.docs)?;
@@ -155,7 +89,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: LintArgs) -> Result<u8> {
             ),
             Err(e) => return Err(e),
         };
-        findings.extend(super::schema::lint_findings(ws, d)); // `[schema] require-mentions`
+        findings.extend(crate::schema::report::lint_findings(ws, d)); // `[schema] require-mentions`
         report.findings += findings.len();
         report.documents.push(DocReport {
             path: d.rel.clone(),
@@ -195,300 +129,4 @@ fn print_text(ui: &mut Ui, report: &Report) {
         if n == 1 { "" } else { "s" },
         if m == 1 { "" } else { "s" }
     ));
-}
-
-/// Everything `lint` reports about one parsed document: the findings (in document
-/// order) and the sections with unfilled placeholders.
-pub fn check(doc: &Document) -> (Vec<Finding>, Vec<SectionPlaceholders>) {
-    let mut out = Vec::new();
-    let labels = &doc.labels;
-    let pos = |offset: usize| doc.text.line_col(offset);
-
-    // Header fields.
-    for kind in FieldKind::ALL {
-        let label = labels.get(kind);
-        let Some(f) = doc.field(kind) else {
-            let example = if kind.is_date() { "2026-11-26" } else { "..." };
-            out.push(Finding::nowhere(
-                "missing-field",
-                format!(
-                    "the header has no {label} field; add a line `**{label}:** {example}` \
-                     under the title (`dbarch adopt` adds the whole header)"
-                ),
-            ));
-            continue;
-        };
-        let (line, col) = pos(f.value.start);
-        if f.raw.trim().is_empty() {
-            let what = if kind.is_date() {
-                format!("a date ({DATE_FORMS})")
-            } else {
-                "who reviewed the document".to_string()
-            };
-            out.push(Finding::at(
-                line,
-                col,
-                "empty-field",
-                format!("{label} is empty; write {what}"),
-            ));
-        } else if kind.is_date() && f.is_placeholder() {
-            let hint = match kind {
-                FieldKind::LastUpdated => {
-                    "write the date of the last change (`dbarch sync` sets it from git history)"
-                        .to_string()
-                }
-                _ => "write the date of the next review".to_string(),
-            };
-            out.push(Finding::at(
-                line,
-                col,
-                "placeholder-date",
-                format!("{label} is still the placeholder {}; {hint}", f.raw),
-            ));
-        } else if kind.is_date() && f.date.is_none() {
-            out.push(Finding::at(
-                line,
-                col,
-                "invalid-date",
-                format!(
-                    "{label} `{}` is not a date; accepted forms: {DATE_FORMS}",
-                    f.raw
-                ),
-            ));
-        }
-    }
-    if let (Some(last), Some(next), Some(f)) = (
-        doc.date(FieldKind::LastUpdated),
-        doc.date(FieldKind::NextReview),
-        doc.field(FieldKind::NextReview),
-    ) {
-        if next.date <= last.date {
-            let (line, col) = pos(f.value.start);
-            let last_raw = doc
-                .field(FieldKind::LastUpdated)
-                .map_or("", |f| f.raw.as_str());
-            out.push(Finding::at(
-                line,
-                col,
-                "review-before-update",
-                format!(
-                    "{} ({}) is not after {} ({last_raw})",
-                    labels.next_review, f.raw, labels.last_updated
-                ),
-            ));
-        }
-    }
-
-    // The Change Log.
-    let mut placeholder_rows: HashSet<usize> = HashSet::new();
-    match &doc.changelog {
-        None => {
-            out.push(Finding::nowhere(
-                "no-changelog",
-                "no Change Log section (`## Change Log`); `dbarch sync` adds one with rows from \
-                 git history"
-                    .to_string(),
-            ));
-            // Where `sync`/`adopt` would add it, a block that is never closed refuses it.
-            let probe = crate::doc::NewRow {
-                date: "2000-01-01".into(),
-                change: "probe".into(),
-                author: "probe".into(),
-                impact: "Low".into(),
-                commit: None,
-            };
-            if let Err(e) = doc.add_rows(&[probe], 0) {
-                out.push(Finding::at(e.line, e.col, "unclosed-block", e.msg));
-            }
-        }
-        Some(cl) => match &cl.table {
-            None => {
-                let s = &doc.outline.sections[cl.section];
-                out.push(Finding::at(
-                    s.line + 1,
-                    1,
-                    "no-changelog-table",
-                    format!(
-                        "the {} section has no table (`| Date | Change | Author | Impact |`); \
-                         `dbarch sync` adds one",
-                        s.title
-                    ),
-                ));
-            }
-            Some(table) => {
-                let want = table.headers.len();
-                for row in &table.rows {
-                    let line = row.line + 1;
-                    let have = row.cells.len();
-                    if have != want {
-                        let diff = if have < want {
-                            format!("{} missing", want - have)
-                        } else {
-                            format!("{} extra", have - want)
-                        };
-                        out.push(Finding::at(
-                            line,
-                            1,
-                            "row-cells",
-                            format!(
-                                "Change Log row on line {line} has {have} cell{}, the header \
-                                 has {want} ({diff}); an unescaped `|` in a cell splits it \
-                                 (write `\\|`)",
-                                if have == 1 { "" } else { "s" }
-                            ),
-                        ));
-                    }
-                    if row.placeholder {
-                        placeholder_rows.insert(row.line);
-                        out.push(Finding::at(
-                            line,
-                            1,
-                            "placeholder-row",
-                            format!(
-                                "the template's placeholder row is still in the Change Log \
-                                 (line {line}); `dbarch sync` replaces it with rows from git \
-                                 history"
-                            ),
-                        ));
-                    }
-                }
-            }
-        },
-    }
-
-    // Placeholders per section, less the tokens reported above.
-    let reported: Vec<std::ops::Range<usize>> = doc
-        .fields
-        .iter()
-        .filter(|f| f.kind.is_date() && f.is_placeholder())
-        .map(|f| f.value.clone())
-        .collect();
-    let mut groups = doc.placeholders_by_section();
-    for g in &mut groups {
-        g.tokens.retain(|t| {
-            !placeholder_rows.contains(&(t.line - 1))
-                && !reported
-                    .iter()
-                    .any(|r| r.start <= t.span.start && t.span.end <= r.end)
-        });
-        let mut lines: Vec<usize> = g.tokens.iter().map(|t| t.line).collect();
-        lines.dedup();
-        g.unfilled = lines.len();
-    }
-    groups.retain(|g| !g.tokens.is_empty());
-    for g in &groups {
-        let first = &g.tokens[0];
-        let listed: Vec<&str> = g
-            .tokens
-            .iter()
-            .take(MAX_LISTED)
-            .map(|t| t.token.as_str())
-            .collect();
-        let more = g.tokens.len().saturating_sub(MAX_LISTED);
-        let more_text = if more > 0 {
-            format!(", … and {more} more")
-        } else {
-            String::new()
-        };
-        out.push(Finding::at(
-            first.line,
-            first.col,
-            "placeholders",
-            format!(
-                "{}: {} of {} unfilled ({}{more_text}); {}",
-                g.section,
-                g.unfilled,
-                ui::count(g.lines, "line", "lines"),
-                listed.join(", "),
-                how_to_fill(&g.tokens)
-            ),
-        ));
-    }
-
-    out.sort_by_key(|f| (f.line.unwrap_or(0), f.col.unwrap_or(0)));
-    (out, groups)
-}
-
-/// What to do about a section's placeholders, in one short clause.
-fn how_to_fill(tokens: &[crate::doc::Placeholder]) -> &'static str {
-    let prose = tokens.iter().any(|t| t.token.contains(' '));
-    let upper = tokens.iter().any(|t| !t.token.contains(' '));
-    match (upper, prose) {
-        (true, true) => "write the real value in place of each `[TOKEN]` and your own text in place of each bracketed description (brackets included)",
-        (false, true) => "replace each bracketed description, brackets included, with your own text (in a code block: with real examples)",
-        _ => "write the real value in place of each `[TOKEN]`, brackets included",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::doc::Labels;
-
-    fn kinds(src: &str) -> Vec<&'static str> {
-        let doc = Document::parse_str(src, &Labels::default()).unwrap();
-        check(&doc).0.into_iter().map(|f| f.kind).collect()
-    }
-
-    #[test]
-    fn clean_document_has_no_findings() {
-        let src = "# T\n\n**Last Updated:** 2026-11-26  \n**Reviewed By:** DBA  \n**Next Review:** 2027-02-24  \n\n## Change Log\n| Date | Change | Author | Impact |\n|---|---|---|---|\n| 2026-11-26 | x | a | Low |\n";
-        assert!(kinds(src).is_empty(), "{:?}", kinds(src));
-    }
-
-    #[test]
-    fn structural_findings() {
-        let src = "# T\n\n**Last Updated:** 2026-11-26  \n**Next Review:** soon  \n\n## Change Log\n| Date | Change | Author | Impact |\n|---|---|---|---|\n| [DATE] | [CHANGE] | [AUTHOR] | [IMPACT] |\n| 2026-11-26 | x | a |\n";
-        assert_eq!(
-            kinds(src),
-            [
-                "missing-field",
-                "invalid-date",
-                "placeholder-row",
-                "row-cells"
-            ]
-        );
-    }
-
-    #[test]
-    fn an_unclosed_code_block_where_the_change_log_would_go_is_reported() {
-        let src = "# T\n\n**Last Updated:** 2026-11-26  \n**Reviewed By:** DBA  \n**Next Review:** 2027-02-24  \n\nSection\n~~~~~~~\n\ntext\n";
-        let doc = Document::parse_str(src, &Labels::default()).unwrap();
-        let findings = check(&doc).0;
-        let f = findings
-            .iter()
-            .find(|f| f.kind == "unclosed-block")
-            .expect("reported");
-        assert_eq!(
-            f.line,
-            Some(8),
-            "{:?}",
-            findings.iter().map(|f| f.kind).collect::<Vec<_>>()
-        );
-    }
-
-    #[test]
-    fn review_must_come_after_update() {
-        let src = "**Last Updated:** Nov 2026\n**Reviewed By:** x\n**Next Review:** 2026-11-01\n## Change Log\n";
-        assert_eq!(kinds(src), ["review-before-update", "no-changelog-table"]);
-    }
-
-    #[test]
-    fn placeholder_messages_are_capped() {
-        let mut src = String::from("## A\n");
-        for _ in 0..20 {
-            src.push_str("- [VALUE]\n");
-        }
-        let doc = Document::parse_str(&src, &Labels::default()).unwrap();
-        let (findings, groups) = check(&doc);
-        let f = findings.iter().find(|f| f.kind == "placeholders").unwrap();
-        assert!(
-            f.message
-                .starts_with("A: 20 of 20 lines unfilled ([VALUE], "),
-            "{}",
-            f.message
-        );
-        assert!(f.message.contains(", … and 8 more); "), "{}", f.message);
-        assert_eq!(groups[0].tokens.len(), 20);
-    }
 }

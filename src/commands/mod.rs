@@ -1,5 +1,11 @@
 //! One file per subcommand: its arguments come from [`crate::cli`], its `run` takes the
 //! [`Ui`] and returns the exit code.
+//!
+//! No command imports another: what several commands share is engine —
+//! [`crate::status`] (per-document status and the documents' histories), [`crate::sync`]
+//! (the sync of one document, [`crate::sync::write_checked`]), [`crate::doc::lint`] (the
+//! lint rules), [`crate::schema::report`] (a document's schema report) — or output,
+//! in [`crate::ui`]. Only `demo` calls [`run`] again, to run the commands it shows.
 mod adopt;
 mod completions;
 mod config;

@@ -11,8 +11,6 @@
 //! the run's error.
 use crate::changelog;
 use crate::cli::{Format, RemindArgs};
-use crate::commands::status;
-use crate::commands::sync::sync_one_from;
 use crate::compare::ComparedHistory;
 use crate::config::GithubMode;
 use crate::doc;
@@ -21,6 +19,8 @@ use crate::github::memory::Memory;
 use crate::github::remind::{self, DocJob, DocStatusView, Modes, Outcome, Settings};
 use crate::github::{self, Env, GitHub};
 use crate::review;
+use crate::status;
+use crate::sync::sync_one_from;
 use crate::ui::{self, Ui};
 use crate::workspace::{ManagedDoc, Workspace};
 use crate::Result;
@@ -383,7 +383,7 @@ fn job(
             .iter()
             .map(|g| (g.section.clone(), g.unfilled, g.lines))
             .collect(),
-        schema: super::schema::issue_markdown(ws, d),
+        schema: crate::schema::report::issue_markdown(ws, d),
     };
     let review_text = if modes.pr && st.state.is_some_and(|s| s.needs_attention()) {
         let who = if d.settings.reviewers.is_empty() {

@@ -12,12 +12,13 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::cli::ReviewArgs;
-use crate::commands::status;
-use crate::commands::sync::write_checked;
 use crate::compare::ComparedHistory;
 use crate::doc::{self, Document};
 use crate::prompt::{self, Prompter, TerminalPrompter};
 use crate::review;
+use crate::schema::report;
+use crate::status;
+use crate::sync::write_checked;
 use crate::ui::{self, Ui};
 use crate::workspace::{ManagedDoc, Workspace};
 use crate::{Error, Result};
@@ -69,7 +70,7 @@ pub fn review_with(
     let compared = status::compared(ws, &d)?;
     let st = status::one_from(ws, &d, compared.as_ref())?;
     show_changes(ui, &d, &document, &st, compared.as_ref())?;
-    super::schema::print_review_summary(ui, ws, &d, &document);
+    print_schema_summary(ui, ws, &d, &document);
 
     let default_reviewer = args.reviewer.clone().or_else(|| default_reviewer(ws, &d));
     let reviewer = match (&args.reviewer, interactive) {
@@ -297,6 +298,43 @@ fn pick_document(
     ui.flush();
     let i = p.select("Which document did you review?", &labels)?;
     Ok(candidates.remove(i).0)
+}
+
+/// What `review` shows of the schema before it asks: the migrations' changes since the
+/// last review and the findings per section.
+fn print_schema_summary(ui: &mut Ui, ws: &Workspace, d: &ManagedDoc, document: &Document) {
+    let Some(r) = report::report_for(ws, d, document, true) else {
+        return;
+    };
+    if r.changes.is_empty() && r.findings.is_empty() {
+        return;
+    }
+    let list: Vec<String> = r
+        .changes
+        .iter()
+        .map(|c| match &c.renamed_to {
+            Some(n) => format!("renamed {} {} to {}", c.kind.as_str(), c.name, n),
+            None => format!("{} {} {}", c.change.as_str(), c.kind.as_str(), c.name),
+        })
+        .collect();
+    if !list.is_empty() {
+        ui.line(&format!(
+            "Schema since the last review: {}",
+            ui::one_line(&list.join(", "))
+        ));
+    }
+    if !r.findings.is_empty() {
+        ui.line(&format!(
+            "Schema findings: {} (`dbarch schema` for details)",
+            r.findings.len()
+        ));
+        for (section, fs) in r.by_section() {
+            ui.line(&format!("  {}:", ui::one_line(&section)));
+            for f in fs {
+                ui.line(&format!("    - {}", ui::one_line(&f.message)));
+            }
+        }
+    }
 }
 
 /// What changed since the last review: commits (with the sections they touched),

@@ -10,11 +10,10 @@ use serde::Serialize;
 
 use crate::cli::{Format, SchemaArgs};
 use crate::config::SchemaConfig;
-use crate::doc::{self, Document};
-use crate::review;
+use crate::doc;
 use crate::schema::{self, Detail, Kind, SchemaReport};
 use crate::ui::{self, Ui};
-use crate::workspace::{ManagedDoc, Workspace};
+use crate::workspace::Workspace;
 use crate::Result;
 
 /// `--format json`: `{"documents": [{"path", "schema": null | {...}}], "findings": N}`;
@@ -43,7 +42,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SchemaArgs) -> Result<u8> {
     for d in &docs {
         let document = doc::load(&d.abs, &ws.labels())?;
         let cfg = ws.config.schema_for(&d.settings);
-        let since = last_review(ws, d, &document);
+        let since = schema::report::last_review(ws, d, &document);
         let r = schema::analyze(
             repo,
             &cfg,
@@ -74,133 +73,6 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SchemaArgs) -> Result<u8> {
     } else {
         crate::exit::OK
     })
-}
-
-/// The day of the document's last review (its newest Review row, else Last Updated).
-pub fn last_review(
-    ws: &Workspace,
-    d: &ManagedDoc,
-    document: &Document,
-) -> Option<chrono::NaiveDate> {
-    review::schedule(document, &d.settings, ws.today(), None).last_review
-}
-
-/// The schema report of one document as `status`, `review` and `remind` use it (`None`
-/// without a repository or migrations; an error reading the migrations is `None` too,
-/// so the schema feature never breaks those commands).
-pub fn report_for(
-    ws: &Workspace,
-    d: &ManagedDoc,
-    document: &Document,
-    commits: bool,
-) -> Option<SchemaReport> {
-    let repo = ws.repo.as_ref()?;
-    let cfg = ws.config.schema_for(&d.settings);
-    let since = last_review(ws, d, document);
-    schema::analyze(
-        repo,
-        &cfg,
-        document,
-        since,
-        Detail {
-            commits,
-            objects: false,
-        },
-    )
-    .ok()
-    .flatten()
-}
-
-/// The schema findings of `lint` when `require-mentions = true` (else none).
-pub fn lint_findings(ws: &Workspace, d: &ManagedDoc) -> Vec<crate::commands::lint::Finding> {
-    if !ws.config.schema_for(&d.settings).require_mentions {
-        return Vec::new();
-    }
-    let Ok(document) = doc::load(&d.abs, &ws.labels()) else {
-        return Vec::new();
-    };
-    let Some(r) = report_for(ws, d, &document, false) else {
-        return Vec::new();
-    };
-    r.findings
-        .iter()
-        .map(|f| crate::commands::lint::Finding {
-            line: None,
-            col: None,
-            kind: "schema",
-            message: format!("{}: {}", f.section, f.message),
-        })
-        .collect()
-}
-
-/// The findings as Markdown, per section (for the review summary and the review issue
-/// body); empty when there are none.
-pub fn findings_markdown(r: &SchemaReport) -> String {
-    if r.findings.is_empty() {
-        return String::new();
-    }
-    let since = r
-        .since
-        .map_or("ever".to_string(), |d| format!("the last review ({d})"));
-    let mut out = format!("### Schema drift since {since}\n\n");
-    for (section, fs) in r.by_section() {
-        out.push_str(&format!("**{}**\n\n", md(&section)));
-        for f in fs {
-            out.push_str(&format!("- {}\n", md(&f.message)));
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// The review issue's schema section for one document (empty without findings).
-pub fn issue_markdown(ws: &Workspace, d: &ManagedDoc) -> String {
-    doc::load(&d.abs, &ws.labels())
-        .ok()
-        .and_then(|document| report_for(ws, d, &document, true))
-        .map_or(String::new(), |r| findings_markdown(&r))
-}
-
-/// What `review` shows of the schema before it asks: the migrations' changes since the
-/// last review and the findings per section.
-pub fn print_review_summary(ui: &mut Ui, ws: &Workspace, d: &ManagedDoc, document: &Document) {
-    let Some(r) = report_for(ws, d, document, true) else {
-        return;
-    };
-    if r.changes.is_empty() && r.findings.is_empty() {
-        return;
-    }
-    let list: Vec<String> = r
-        .changes
-        .iter()
-        .map(|c| match &c.renamed_to {
-            Some(n) => format!("renamed {} {} to {}", c.kind.as_str(), c.name, n),
-            None => format!("{} {} {}", c.change.as_str(), c.kind.as_str(), c.name),
-        })
-        .collect();
-    if !list.is_empty() {
-        ui.line(&format!(
-            "Schema since the last review: {}",
-            ui::one_line(&list.join(", "))
-        ));
-    }
-    if !r.findings.is_empty() {
-        ui.line(&format!(
-            "Schema findings: {} (`dbarch schema` for details)",
-            r.findings.len()
-        ));
-        for (section, fs) in r.by_section() {
-            ui.line(&format!("  {}:", ui::one_line(&section)));
-            for f in fs {
-                ui.line(&format!("    - {}", ui::one_line(&f.message)));
-            }
-        }
-    }
-}
-
-/// Backticks stay (they quote names); Markdown-active characters of names are escaped.
-fn md(s: &str) -> String {
-    ui::one_line(s).replace('<', "&lt;").replace('>', "&gt;")
 }
 
 fn print_text(ui: &mut Ui, path: &str, r: Option<&SchemaReport>, cfg: &SchemaConfig) {

@@ -1,5 +1,5 @@
-//! The document: parse (header fields, sections, placeholders, Change Log table) and edit
-//! by splicing into the original bytes.
+//! The document: parse (header fields, sections, placeholders, Change Log table), edit
+//! by splicing into the original bytes, and check ([`lint`]).
 //!
 //! Invariant: every byte outside the spans an [`Edit`] names stays identical — line
 //! endings, a BOM, trailing spaces, table alignment, the final newline. A document that
@@ -8,6 +8,7 @@ pub mod date;
 pub mod edit;
 pub mod header;
 pub mod invariant;
+pub mod lint;
 pub mod outline;
 pub mod table;
 pub mod text;

@@ -23,6 +23,7 @@
 pub mod discover;
 pub mod inventory;
 pub mod mentions;
+pub mod report;
 pub mod split;
 
 use std::cell::RefCell;
