@@ -3,7 +3,7 @@
 //! that `hooks install` / `hooks uninstall` do: `merge.dbarch.name` and
 //! `merge.dbarch.driver` in the repository's own config (`.git/config`), and a
 //! `<path> merge=dbarch` line in `.gitattributes` per managed document. See
-//! [`crate::merge_driver`] for how a document is merged.
+//! [`crate::hook::merge`] for how a document is merged.
 //!
 //! A fresh clone has `.gitattributes` (it is committed) but not the config (git never
 //! clones config): git then merges the document as plain text, and `dbarch resolve`
@@ -14,7 +14,7 @@ use crate::cli::{Global, MergeDriverArgs, ResolveArgs};
 use crate::config::{Config, Overrides};
 use crate::doc::Labels;
 use crate::history::Repo;
-use crate::merge_driver::{self, MarkerStyle};
+use crate::hook::merge::{self as merge_driver, MarkerStyle};
 use crate::ui::{self, Ui};
 use crate::workspace::Workspace;
 use crate::{fsutil, Error, Result};

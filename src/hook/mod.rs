@@ -81,6 +81,8 @@
 //! byte for byte, to `post-commit.dbarch-chained` and run by dbarch's script after
 //! dbarch (so it sees the amended HEAD); `uninstall` renames it back. Installing again
 //! rewrites only dbarch's own script.
+pub mod merge;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -108,7 +110,7 @@ pub const HOOK_NAME: &str = "post-commit";
 /// Where an existing post-commit hook goes when dbarch's is installed over it.
 pub const CHAINED_NAME: &str = "post-commit.dbarch-chained";
 /// The shipped hook script (`hooks/post-commit`).
-pub const SCRIPT: &str = include_str!("../hooks/post-commit");
+pub const SCRIPT: &str = include_str!("../../hooks/post-commit");
 /// The line that marks a hook as dbarch's.
 const MARKER: &str = "# dbarch-managed-hook";
 /// The script's line that `install` fills with the binary's path.
