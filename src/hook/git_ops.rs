@@ -1,0 +1,706 @@
+//! The git operations of the hook and its installation, gathered in one place: to move
+//! into `src/git/write.rs` (amend HEAD, stage, move a ref, `git commit` when signing, the
+//! in-memory staged commit) and `src/git/changes.rs` (the paths a commit changed) when the
+//! git layer lands. Nothing else under `src/hook/` should need to name git2.
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use git2::{ObjectType, Oid, Repository, Tree};
+
+use super::install::HookLocation;
+use super::post_commit::{write_working_files, DocWork, Staged, PLACEHOLDER_SUBJECT};
+use super::ENV_RUNNING;
+use crate::changelog;
+use crate::cli::Global;
+use crate::workspace::{self, Workspace};
+use crate::{Error, Result};
+
+/// The commit `git commit` would make of the index now (see [`preview`]), written to an
+/// in-memory object database added to `git`'s: nothing reaches `.git`.
+pub(crate) fn staged_commit(
+    git: &Repository,
+    staged: &Staged,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Oid> {
+    git.odb()
+        .and_then(|odb| odb.add_new_mempack_backend(1000).map(|_| ()))
+        .map_err(|e| Error::git("preparing an in-memory object database", e))?;
+    let mut index = open_index(git, env)?;
+    if index.has_conflicts() {
+        return Err(Error::Usage(
+            "the index has unresolved conflicts; `git commit` would refuse too".into(),
+        ));
+    }
+    let tree = index
+        .write_tree_to(git)
+        .map_err(|e| Error::git("reading the staged tree", e))?;
+    let tree = git
+        .find_tree(tree)
+        .map_err(|e| Error::git("reading the staged tree", e))?;
+    let parent = match git.head() {
+        Ok(h) => Some(
+            h.peel_to_commit()
+                .map_err(|e| Error::git("reading HEAD", e))?,
+        ),
+        Err(e)
+            if matches!(
+                e.code(),
+                git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+            ) =>
+        {
+            None
+        }
+        Err(e) => return Err(Error::git("reading HEAD", e)),
+    };
+    let workdir = git.workdir().unwrap_or_else(|| git.path());
+    let author = git_ident(workdir, "GIT_AUTHOR_IDENT", "GIT_AUTHOR_DATE", env)?;
+    let committer = git_ident(workdir, "GIT_COMMITTER_IDENT", "GIT_COMMITTER_DATE", env)?;
+    let message = staged
+        .message
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .unwrap_or(PLACEHOLDER_SUBJECT);
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    git.commit(
+        None,
+        &author,
+        &committer,
+        &format!("{message}\n"),
+        &tree,
+        &parents,
+    )
+    .map_err(|e| Error::git("making the staged commit in memory", e))
+}
+
+/// Who `git commit` would record (`git var <var>`), dated by `date_var` when that is
+/// set (as git does) and else now by the clock seam.
+pub(crate) fn git_ident(
+    dir: &Path,
+    var: &str,
+    date_var: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<git2::Signature<'static>> {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(["var", var])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::Usage(format!("cannot run git: {e}")))?;
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let parsed = out.status.success().then(|| parse_ident(&text)).flatten();
+    let Some((name, email, when, offset)) = parsed else {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let why = err
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("fatal:") || l.contains("identity"))
+            .unwrap_or("no identity");
+        return Err(Error::Usage(format!(
+            "git cannot tell who would commit ({why}); set user.name and user.email — \
+             `git commit` would fail the same way"
+        )));
+    };
+    let time = if env(date_var).is_some_and(|v| !v.trim().is_empty()) {
+        git2::Time::new(when, offset)
+    } else {
+        let now = workspace::now()?;
+        git2::Time::new(now.timestamp(), now.offset().local_minus_utc() / 60)
+    };
+    git2::Signature::new(&name, &email, &time)
+        .map_err(|e| Error::git("building the commit's signature", e))
+}
+
+/// `Name <email> 1764000000 +0100` → (name, email, seconds, offset in minutes).
+pub(crate) fn parse_ident(text: &str) -> Option<(String, String, i64, i32)> {
+    let open = text.rfind('<')?;
+    let close = text.rfind('>')?;
+    if close < open {
+        return None;
+    }
+    let name = text[..open].trim().to_string();
+    let email = text[open + 1..close].to_string();
+    let mut rest = text[close + 1..].split_whitespace();
+    let when: i64 = rest.next()?.parse().ok()?;
+    let tz = rest.next()?;
+    let sign = if tz.starts_with('-') { -1 } else { 1 };
+    let digits = tz.trim_start_matches(['+', '-']);
+    if digits.len() != 4 {
+        return None;
+    }
+    let h: i32 = digits[..2].parse().ok()?;
+    let m: i32 = digits[2..].parse().ok()?;
+    Some((name, email, when, sign * (h * 60 + m)))
+}
+
+/// Opens the repository: from the environment git gives hooks (`GIT_DIR`) when `-C` was
+/// not given, else by discovery from `-C`.
+pub(crate) fn open_git(global: &Global) -> Result<Repository> {
+    let r = if global.repo == Path::new(".") {
+        Repository::open_from_env()
+    } else {
+        Repository::discover(&global.repo)
+    };
+    r.map_err(|e| Error::git("opening the repository", e))
+}
+
+/// The git operation under way, if any (see the module documentation).
+pub(crate) fn operation_in_progress(
+    git: &Repository,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<&'static str> {
+    const MARKERS: [(&str, &str); 8] = [
+        ("rebase-merge", "a rebase"),
+        ("rebase-apply", "a rebase or `git am`"),
+        ("MERGE_HEAD", "a merge"),
+        ("CHERRY_PICK_HEAD", "a cherry-pick"),
+        ("REVERT_HEAD", "a revert"),
+        ("BISECT_LOG", "a bisect"),
+        ("sequencer", "a cherry-pick or revert"),
+        ("MERGE_MSG", "a cherry-pick or revert"),
+    ];
+    let dir = git.path();
+    for (name, what) in MARKERS {
+        if dir.join(name).exists() {
+            return Some(what);
+        }
+    }
+    if let Some(action) = env("GIT_REFLOG_ACTION") {
+        let a = action.trim_start();
+        for (prefix, what) in [
+            ("rebase", "a rebase"),
+            ("cherry-pick", "a cherry-pick"),
+            ("revert", "a revert"),
+            ("am", "`git am`"),
+            ("merge", "a merge"),
+            ("pull", "a pull"),
+        ] {
+            if a == prefix || a.starts_with(&format!("{prefix} ")) {
+                return Some(what);
+            }
+        }
+    }
+    use git2::RepositoryState as S;
+    match git.state() {
+        S::Clean => None,
+        S::Merge => Some("a merge"),
+        S::Revert | S::RevertSequence => Some("a revert"),
+        S::CherryPick | S::CherryPickSequence => Some("a cherry-pick"),
+        S::Bisect => Some("a bisect"),
+        S::Rebase | S::RebaseInteractive | S::RebaseMerge => Some("a rebase"),
+        S::ApplyMailbox | S::ApplyMailboxOrRebase => Some("`git am`"),
+    }
+}
+
+/// Paths of files (blobs) that `new` adds or changes relative to `old`, descending only
+/// into subtrees whose ids differ. Deleted files are left out (there is no document left
+/// to record anything in), as are submodules.
+pub(crate) fn changed_paths(
+    git: &Repository,
+    old: Option<&Tree<'_>>,
+    new: &Tree<'_>,
+    prefix: &str,
+    out: &mut Vec<String>,
+) -> std::result::Result<(), git2::Error> {
+    for entry in new.iter() {
+        let name = String::from_utf8_lossy(entry.name_bytes());
+        let path = if prefix.is_empty() {
+            name.into_owned()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let before = old.and_then(|t| t.get_name_bytes(entry.name_bytes()));
+        if let Some(b) = &before {
+            if b.id() == entry.id() && b.filemode_raw() == entry.filemode_raw() {
+                continue;
+            }
+        }
+        match entry.kind() {
+            Some(ObjectType::Tree) => {
+                let sub = git.find_tree(entry.id())?;
+                let old_sub = match &before {
+                    Some(b) if b.kind() == Some(ObjectType::Tree) => Some(git.find_tree(b.id())?),
+                    _ => None,
+                };
+                changed_paths(git, old_sub.as_ref(), &sub, &path, out)?;
+            }
+            Some(ObjectType::Blob) => out.push(path),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn blob_text(git: &Repository, tree: &Tree<'_>, path: &str) -> String {
+    tree.get_path(Path::new(path))
+        .ok()
+        .and_then(|e| git.find_blob(e.id()).ok())
+        .map(|b| String::from_utf8_lossy(b.content()).into_owned())
+        .unwrap_or_default()
+}
+
+/// A reword by `git commit --amend`: the Change text the commit before the amend had
+/// (its cleaned subject), the new one, and the author's name.
+pub(crate) struct Reword {
+    pub(crate) old: String,
+    pub(crate) new: String,
+    pub(crate) author: String,
+}
+
+/// When HEAD was made by `git commit --amend` (HEAD's newest reflog entry says so) with
+/// another subject than the commit it replaced.
+pub(crate) fn reworded(git: &Repository, head: &git2::Commit<'_>) -> Option<Reword> {
+    let log = git.reflog("HEAD").ok()?;
+    let entry = log.get(0)?;
+    if entry.id_new() != head.id()
+        || !entry
+            .message()
+            .ok()
+            .flatten()?
+            .starts_with("commit (amend)")
+    {
+        return None;
+    }
+    let old = git.find_commit(entry.id_old()).ok()?;
+    let (o, n) = (
+        changelog::clean_subject(old.summary().ok().flatten()?),
+        changelog::clean_subject(head.summary().ok().flatten()?),
+    );
+    (o != n).then(|| Reword {
+        old: o,
+        new: n,
+        author: head.author().name().unwrap_or_default().to_string(),
+    })
+}
+
+/// Amends HEAD (`commit`) so it carries the new committed texts. Returns the new id and
+/// whether `git commit --amend` made it.
+pub(crate) fn amend_head(
+    ws: &Workspace,
+    commit: &git2::Commit<'_>,
+    tree: &Tree<'_>,
+    work: &[DocWork],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Oid, bool)> {
+    let git = ws.repo()?.git();
+    let mut index = open_index(git, env)?;
+    // The index must hold what HEAD holds for each document (it does right after a
+    // commit); anything else means someone staged meanwhile.
+    for w in work {
+        let committed_id = tree
+            .get_path(Path::new(&w.doc.rel))
+            .map(|e| e.id())
+            .map_err(|e| Error::git(format!("looking up {}", w.doc.rel), e))?;
+        let staged = index.get_path(Path::new(&w.doc.rel), 0).map(|e| e.id);
+        if staged != Some(committed_id) {
+            return Err(Error::Usage(format!(
+                "{} is staged differently from the commit; run `dbarch sync` after committing",
+                w.doc.rel
+            )));
+        }
+    }
+    let mut update = git2::build::TreeUpdateBuilder::new();
+    let mut blobs = Vec::new();
+    for w in work {
+        let id = git
+            .blob(w.new_committed.as_bytes())
+            .map_err(|e| Error::git("writing the document blob", e))?;
+        let mode = if w.mode == 0o100755 {
+            git2::FileMode::BlobExecutable
+        } else {
+            git2::FileMode::Blob
+        };
+        update.upsert(w.doc.rel.as_str(), id, mode);
+        blobs.push(id);
+    }
+    let new_tree = update
+        .create_updated(git, tree)
+        .map_err(|e| Error::git("building the amended tree", e))?;
+
+    write_working_files(work)?;
+    let left = |e: Error| {
+        Error::Usage(format!(
+            "{e}; the new row is left in the working tree — commit it, or run `git checkout -- {}`",
+            work.iter()
+                .map(|w| w.doc.rel.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ))
+    };
+    let via_git = needs_git_cli(git, commit);
+    let new_id = if via_git {
+        let id = amend_with_git(ws, commit, new_tree).map_err(left)?;
+        // git wrote only its temporary index; pick up anything else written meanwhile.
+        index
+            .read(false)
+            .map_err(|e| Error::git("re-reading the index", e))?;
+        stage(&mut index, work, &blobs)?;
+        index
+            .write()
+            .map_err(|e| Error::git("writing the index (the commit is amended)", e))?;
+        id
+    } else {
+        let new_tree = git
+            .find_tree(new_tree)
+            .map_err(|e| Error::git("reading the amended tree", e))?;
+        let parents: Vec<git2::Commit<'_>> = commit.parents().collect();
+        let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        let message = commit
+            .message_raw()
+            .map_err(|e| Error::git("reading the commit message", e))?;
+        let id = git
+            .commit(
+                None,
+                &commit.author(),
+                &commit.committer(),
+                message,
+                &new_tree,
+                &parents,
+            )
+            .map_err(|e| left(Error::git("writing the amended commit", e)))?;
+        let old_entries: Vec<Option<git2::IndexEntry>> = work
+            .iter()
+            .map(|w| index.get_path(Path::new(&w.doc.rel), 0))
+            .collect();
+        stage(&mut index, work, &blobs)?;
+        index
+            .write()
+            .map_err(|e| left(Error::git("writing the index", e)))?;
+        if let Err(e) = move_head(
+            git,
+            commit.id(),
+            id,
+            commit.summary().ok().flatten().unwrap_or(""),
+        ) {
+            for e in old_entries.into_iter().flatten() {
+                let _ = index.add(&e);
+            }
+            let _ = index.write();
+            return Err(left(e));
+        }
+        id
+    };
+    Ok((new_id, via_git))
+}
+
+/// The index git uses for this worktree (`GIT_INDEX_FILE` when it names another file).
+pub(crate) fn open_index(
+    git: &Repository,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<git2::Index> {
+    if let Some(p) = env("GIT_INDEX_FILE").filter(|p| !p.is_empty()) {
+        let p = PathBuf::from(p);
+        let p = if p.is_relative() {
+            std::env::current_dir()
+                .map_err(|e| Error::io(".", e))?
+                .join(p)
+        } else {
+            p
+        };
+        let default = git.path().join("index");
+        let same = match (p.canonicalize(), default.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if !same && p.is_file() {
+            return git2::Index::open(&p)
+                .map_err(|e| Error::git(format!("opening the index {}", p.display()), e));
+        }
+    }
+    git.index().map_err(crate::guard::index_error)
+}
+
+/// Points each document's index entry at its new blob, with the working file's stat data
+/// when the file holds exactly that blob (else zeroed, so git compares the content).
+pub(crate) fn stage(index: &mut git2::Index, work: &[DocWork], blobs: &[Oid]) -> Result<()> {
+    for (w, blob) in work.iter().zip(blobs) {
+        let Some(mut e) = index.get_path(Path::new(&w.doc.rel), 0) else {
+            continue;
+        };
+        e.id = *blob;
+        let meta = fs::symlink_metadata(&w.doc.abs)
+            .ok()
+            .filter(|m| m.is_file())
+            .filter(|_| fs::read(&w.doc.abs).is_ok_and(|b| b == w.new_committed.as_bytes()));
+        set_stat(&mut e, meta.as_ref());
+        index
+            .add(&e)
+            .map_err(|err| Error::git(format!("staging {}", w.doc.rel), err))?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+pub(crate) fn set_stat(e: &mut git2::IndexEntry, meta: Option<&fs::Metadata>) {
+    use std::os::unix::fs::MetadataExt;
+    let zero = git2::IndexTime::new(0, 0);
+    match meta {
+        Some(m) => {
+            e.ctime = git2::IndexTime::new(m.ctime() as i32, m.ctime_nsec() as u32);
+            e.mtime = git2::IndexTime::new(m.mtime() as i32, m.mtime_nsec() as u32);
+            e.dev = m.dev() as u32;
+            e.ino = m.ino() as u32;
+            e.uid = m.uid();
+            e.gid = m.gid();
+            e.file_size = m.size() as u32;
+        }
+        None => {
+            e.ctime = zero;
+            e.mtime = zero;
+            e.dev = 0;
+            e.ino = 0;
+            e.file_size = 0;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+pub(crate) fn set_stat(e: &mut git2::IndexEntry, _meta: Option<&fs::Metadata>) {
+    let zero = git2::IndexTime::new(0, 0);
+    e.ctime = zero;
+    e.mtime = zero;
+    e.file_size = 0;
+}
+
+/// Moves the branch HEAD points at (or a detached HEAD) from `old` to `new`, only if it
+/// is still at `old`.
+pub(crate) fn move_head(git: &Repository, old: Oid, new: Oid, subject: &str) -> Result<()> {
+    let head = git
+        .find_reference("HEAD")
+        .map_err(|e| Error::git("reading HEAD", e))?;
+    let name = head
+        .symbolic_target()
+        .ok()
+        .flatten()
+        .unwrap_or("HEAD")
+        .to_string();
+    let msg = format!("commit (amend): {subject} [dbarch: Change Log row]");
+    git.reference_matching(&name, new, true, old, &msg)
+        .map_err(|e| Error::git(format!("moving {name} to the amended commit"), e))?;
+    Ok(())
+}
+
+/// Whether the amend must go through `git commit --amend`: signing is on or the commit
+/// is signed, or its message or headers are more than libgit2 re-creates byte for byte.
+pub(crate) fn needs_git_cli(git: &Repository, commit: &git2::Commit<'_>) -> bool {
+    signing_on(git) || is_signed(commit) || !plain_commit(commit)
+}
+
+pub(crate) fn signing_on(git: &Repository) -> bool {
+    git.config()
+        .and_then(|c| c.get_bool("commit.gpgsign"))
+        .unwrap_or(false)
+}
+
+pub(crate) fn is_signed(commit: &git2::Commit<'_>) -> bool {
+    header_keys(commit).any(|k| k.starts_with("gpgsig"))
+}
+
+/// Only tree, parent, author and committer headers, and a UTF-8 message.
+pub(crate) fn plain_commit(commit: &git2::Commit<'_>) -> bool {
+    commit.message_raw().is_ok()
+        && header_keys(commit).all(|k| matches!(k, "tree" | "parent" | "author" | "committer"))
+}
+
+pub(crate) fn header_keys<'c>(commit: &'c git2::Commit<'_>) -> impl Iterator<Item = &'c str> {
+    let raw = std::str::from_utf8(commit.raw_header_bytes()).unwrap_or("encoding ?");
+    raw.lines()
+        .filter(|l| !l.starts_with(' ') && !l.is_empty())
+        .map(|l| l.split(' ').next().unwrap_or(""))
+}
+
+/// `git commit --amend` over a temporary index holding exactly `new_tree`.
+pub(crate) fn amend_with_git(
+    ws: &Workspace,
+    commit: &git2::Commit<'_>,
+    new_tree: Oid,
+) -> Result<Oid> {
+    let git = ws.repo()?.git();
+    let tmp = git
+        .path()
+        .join(format!("dbarch-hook-index.{}", std::process::id()));
+    let _ = fs::remove_file(&tmp);
+    let _cleanup = RemoveOnDrop(tmp.clone());
+    {
+        let tree = git
+            .find_tree(new_tree)
+            .map_err(|e| Error::git("reading the amended tree", e))?;
+        let mut index =
+            git2::Index::open(&tmp).map_err(|e| Error::git("creating a temporary index", e))?;
+        index
+            .read_tree(&tree)
+            .map_err(|e| Error::git("filling the temporary index", e))?;
+        index
+            .write()
+            .map_err(|e| Error::git("writing the temporary index", e))?;
+    }
+    let mut cmd = Command::new("git");
+    cmd.current_dir(&ws.root)
+        .env(ENV_RUNNING, "1")
+        .env("GIT_INDEX_FILE", &tmp)
+        .env("GIT_EDITOR", ":")
+        .env_remove("GIT_AUTHOR_NAME")
+        .env_remove("GIT_AUTHOR_EMAIL")
+        .env_remove("GIT_AUTHOR_DATE")
+        .args(["-c", "gc.auto=0", "-c", "maintenance.auto=false"])
+        .args([
+            "commit",
+            "--amend",
+            "--no-edit",
+            "--no-verify",
+            "--allow-empty",
+        ])
+        .args(["--cleanup=verbatim", "--quiet"]);
+    if is_signed(commit) && !signing_on(git) {
+        cmd.arg("--gpg-sign");
+    }
+    let out = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| Error::Usage(format!("cannot run git: {e}")))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no message");
+        return Err(Error::Usage(format!(
+            "`git commit --amend` failed ({}): {}",
+            out.status,
+            last.trim()
+        )));
+    }
+    let repo = ws.repo()?;
+    let new = repo
+        .head_id()?
+        .ok_or_else(|| Error::Internal("HEAD vanished after the amend".into()))?;
+    let c = git
+        .find_commit(new)
+        .map_err(|e| Error::git("reading the amended commit", e))?;
+    let parents_same = c.parent_ids().eq(commit.parent_ids());
+    if new == commit.id() || c.tree_id() != new_tree || !parents_same {
+        return Err(Error::Internal(format!(
+            "`git commit --amend` did not produce the expected commit (HEAD is {new})"
+        )));
+    }
+    Ok(new)
+}
+
+pub(crate) struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+        let _ = fs::remove_file(self.0.with_extension("lock"));
+    }
+}
+
+/// The hooks directory git uses for `git`'s repository (see the module documentation).
+pub fn location(git: &Repository) -> Result<HookLocation> {
+    let config = git
+        .config()
+        .map_err(|e| Error::git("reading the git configuration", e))?;
+    // libgit2 reads ~/.gitconfig and /etc/gitconfig whatever GIT_CONFIG_GLOBAL,
+    // GIT_CONFIG_SYSTEM, GIT_CONFIG_NOSYSTEM or GIT_CONFIG_COUNT say; git honours them.
+    // With any of them set, git itself is asked, so `hooks status` tells what git runs.
+    let from_git = crate::guard::git_config_env_set()
+        .then(|| crate::guard::git_config_get(git, "core.hooksPath"))
+        .flatten();
+    let raw = match &from_git {
+        Some((raw, _)) => raw.clone(),
+        None => config
+            .get_string("core.hooksPath")
+            .ok()
+            .filter(|s| !s.is_empty()),
+    };
+    let Some(raw) = raw else {
+        return Ok(HookLocation {
+            dir: git.commondir().join("hooks"),
+            hooks_path: None,
+        });
+    };
+    let expanded = match from_git {
+        Some((_, Some(path))) => PathBuf::from(path),
+        _ => config
+            .get_path("core.hooksPath")
+            .unwrap_or_else(|_| PathBuf::from(&raw)),
+    };
+    let dir = if expanded.is_absolute() {
+        expanded
+    } else {
+        match git.workdir() {
+            Some(w) => w.join(expanded),
+            None => git.path().join(expanded),
+        }
+    };
+    Ok(HookLocation {
+        dir,
+        hooks_path: Some(raw),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_paths_descends_only_into_changed_trees() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = Repository::init(dir.path()).unwrap();
+        let blob = |s: &str| git.blob(s.as_bytes()).unwrap();
+        let mut b = git2::build::TreeUpdateBuilder::new();
+        let empty = git
+            .find_tree(git.treebuilder(None).unwrap().write().unwrap())
+            .unwrap();
+        b.upsert("a/x.md", blob("1"), git2::FileMode::Blob)
+            .upsert("a/y.txt", blob("2"), git2::FileMode::Blob)
+            .upsert("b/z.txt", blob("3"), git2::FileMode::Blob);
+        let t1 = git
+            .find_tree(b.create_updated(&git, &empty).unwrap())
+            .unwrap();
+        let mut b = git2::build::TreeUpdateBuilder::new();
+        b.upsert("a/x.md", blob("1b"), git2::FileMode::Blob)
+            .upsert("c/new.md", blob("4"), git2::FileMode::Blob)
+            .remove("b/z.txt");
+        let t2 = git.find_tree(b.create_updated(&git, &t1).unwrap()).unwrap();
+        let mut out = Vec::new();
+        changed_paths(&git, Some(&t1), &t2, "", &mut out).unwrap();
+        assert_eq!(out, vec!["a/x.md".to_string(), "c/new.md".to_string()]);
+        let mut all = Vec::new();
+        changed_paths(&git, None, &t1, "", &mut all).unwrap();
+        assert_eq!(all.len(), 3);
+    }
+
+    #[test]
+    fn git_var_idents() {
+        assert_eq!(
+            parse_ident("Bob Example <bob@example.com> 1764000000 -0130"),
+            Some((
+                "Bob Example".into(),
+                "bob@example.com".into(),
+                1764000000,
+                -90
+            ))
+        );
+        assert_eq!(parse_ident("no identity"), None);
+        assert_eq!(parse_ident("A <a@b> notanumber +0000"), None);
+    }
+
+    #[test]
+    fn operation_markers() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = Repository::init(dir.path()).unwrap();
+        let none = |_: &str| None;
+        assert_eq!(operation_in_progress(&git, &none), None);
+        let rebase = |k: &str| (k == "GIT_REFLOG_ACTION").then(|| "rebase (pick)".to_string());
+        assert_eq!(operation_in_progress(&git, &rebase), Some("a rebase"));
+        let amend = |k: &str| (k == "GIT_REFLOG_ACTION").then(|| "amend".to_string());
+        assert_eq!(operation_in_progress(&git, &amend), None);
+        fs::write(git.path().join("MERGE_MSG"), "x").unwrap();
+        assert!(operation_in_progress(&git, &none).is_some());
+    }
+}
