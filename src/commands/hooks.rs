@@ -25,7 +25,7 @@ pub fn run(ui: &mut Ui, global: &Global, args: HooksArgs) -> Result<u8> {
         }
         HooksAction::Uninstall => {
             let code = uninstall(ui, &repo)?;
-            if super::merge_driver::unregister(&repo)? {
+            if crate::hook::install::unregister(&repo)? {
                 ui.line("removed the merge driver (merge.dbarch.* and the merge=dbarch lines of .gitattributes)");
             }
             Ok(code)

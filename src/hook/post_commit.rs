@@ -298,7 +298,7 @@ pub(crate) fn run(
                 if let Ok(old_text) = fs::read_to_string(&attrs) {
                     let mut new_text = old_text.clone();
                     for (o, n) in &pairs {
-                        use crate::commands::merge_driver::{pattern, ATTR};
+                        use super::install::{pattern, ATTR};
                         new_text = new_text.replace(
                             &format!("{} {ATTR}", pattern(o)),
                             &format!("{} {ATTR}", pattern(n)),
