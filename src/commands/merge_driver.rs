@@ -1,21 +1,13 @@
-//! `dbarch merge-driver` (what git runs to merge a managed document), `dbarch resolve`
-//! (finishes a conflicted merge made without the driver), and the driver's registration
-//! that `hooks install` / `hooks uninstall` do: `merge.dbarch.name` and
-//! `merge.dbarch.driver` in the repository's own config (`.git/config`), and a
-//! `<path> merge=dbarch` line in `.gitattributes` per managed document. See
-//! [`crate::hook::merge`] for how a document is merged.
-//!
-//! A fresh clone has `.gitattributes` (it is committed) but not the config (git never
-//! clones config): git then merges the document as plain text, and `dbarch resolve`
-//! finishes what the driver would have done.
+//! `dbarch merge-driver` (what git runs to merge a managed document) and `dbarch
+//! resolve` (finishes a conflicted merge made without the driver). See
+//! [`crate::hook::merge`] for how a document is merged, and [`crate::hook::install`]
+//! for the driver's registration that `hooks install` / `hooks uninstall` do.
 use std::path::Path;
 
 use crate::cli::{Global, MergeDriverArgs, ResolveArgs};
 use crate::config::{Config, Overrides};
 use crate::doc::Labels;
 use crate::history::Repo;
-use crate::hook;
-use crate::hook::install::ATTR;
 use crate::hook::merge::{self as merge_driver, MarkerStyle};
 use crate::ui::{self, Ui};
 use crate::workspace::Workspace;
@@ -142,47 +134,4 @@ fn stage(ws: &Workspace, rel: &str) -> Result<()> {
         .add_path(Path::new(rel))
         .and_then(|()| index.write())
         .map_err(|e| Error::git(format!("staging {rel}"), e))
-}
-
-/// `hooks install`'s part: registers the driver for the managed documents (plus `extra`)
-/// and says so.
-pub fn install(ui: &mut Ui, global: &Global, repo: &Repo, extra: &[String]) -> Result<()> {
-    let mut docs: Vec<String> = match Workspace::open(global, &Overrides::default()) {
-        Ok(ws) if ws.config.docs_explicit => {
-            ws.config.docs.iter().map(|d| d.path.clone()).collect()
-        }
-        Ok(ws) => ws
-            .documents(&[])
-            .map(|v| v.into_iter().map(|d| d.rel).collect())
-            .unwrap_or_default(),
-        Err(_) => Vec::new(),
-    };
-    for e in extra {
-        if !docs.contains(e) {
-            docs.push(e.clone());
-        }
-    }
-    let bin = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.canonicalize().ok());
-    let r = hook::install::register(repo, bin.as_deref(), &docs)?;
-    let what = if r.config_changed {
-        "registered the merge driver (merge.dbarch.driver in .git/config)"
-    } else {
-        "the merge driver is already registered (merge.dbarch.driver in .git/config)"
-    };
-    ui.line(what);
-    if !r.added.is_empty() {
-        ui.line(&format!(
-            "added `{ATTR}` to .gitattributes for {} (commit .gitattributes so merges, rebases and cherry-picks use it)",
-            r.added
-                .iter()
-                .map(|d| ui::sanitize(d))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    } else if docs.is_empty() {
-        ui.line("no managed document yet: run `dbarch hooks install` again after `dbarch init`");
-    }
-    Ok(())
 }

@@ -8,7 +8,6 @@ use std::process::{Command, Stdio};
 
 use git2::{ObjectType, Oid, Repository, Tree};
 
-use super::install::HookLocation;
 use super::post_commit::{write_working_files, DocWork, Staged, PLACEHOLDER_SUBJECT};
 use super::ENV_RUNNING;
 use crate::changelog;
@@ -599,8 +598,9 @@ impl Drop for RemoveOnDrop {
     }
 }
 
-/// The hooks directory git uses for `git`'s repository (see the module documentation).
-pub fn location(git: &Repository) -> Result<HookLocation> {
+/// The hooks directory git uses for `git`'s repository, and `core.hooksPath` as
+/// configured when set (see [`super::install`]).
+pub(crate) fn hooks_dir(git: &Repository) -> Result<(PathBuf, Option<String>)> {
     let config = git
         .config()
         .map_err(|e| Error::git("reading the git configuration", e))?;
@@ -618,10 +618,7 @@ pub fn location(git: &Repository) -> Result<HookLocation> {
             .filter(|s| !s.is_empty()),
     };
     let Some(raw) = raw else {
-        return Ok(HookLocation {
-            dir: git.commondir().join("hooks"),
-            hooks_path: None,
-        });
+        return Ok((git.commondir().join("hooks"), None));
     };
     let expanded = match from_git {
         Some((_, Some(path))) => PathBuf::from(path),
@@ -637,10 +634,48 @@ pub fn location(git: &Repository) -> Result<HookLocation> {
             None => git.path().join(expanded),
         }
     };
-    Ok(HookLocation {
-        dir,
-        hooks_path: Some(raw),
-    })
+    Ok((dir, Some(raw)))
+}
+
+/// Sets each key to its value in the repository's own config (`.git/config`) where it
+/// differs. Returns whether anything changed.
+pub(crate) fn set_local_config(git: &Repository, pairs: &[(String, String)]) -> Result<bool> {
+    let mut cfg = git
+        .config()
+        .and_then(|c| c.open_level(git2::ConfigLevel::Local))
+        .map_err(|e| Error::git("opening the repository's config", e))?;
+    let mut changed = false;
+    for (k, v) in pairs {
+        if cfg.get_string(k).ok().as_deref() != Some(v.as_str()) {
+            cfg.set_str(k, v)
+                .map_err(|e| Error::git(format!("setting {k}"), e))?;
+            changed = true;
+        }
+    }
+    Ok(changed)
+}
+
+/// Removes the keys from the repository's own config. Returns whether one was there
+/// and went; a config that cannot be opened or written is left as it is.
+pub(crate) fn remove_local_config(git: &Repository, keys: &[String]) -> bool {
+    let Ok(mut cfg) = git
+        .config()
+        .and_then(|c| c.open_level(git2::ConfigLevel::Local))
+    else {
+        return false;
+    };
+    let mut changed = false;
+    for key in keys {
+        if cfg.get_string(key).is_ok() && cfg.remove(key).is_ok() {
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// A string from git's configuration (all levels, as libgit2 reads them).
+pub(crate) fn config_string(git: &Repository, key: &str) -> Option<String> {
+    git.config().ok().and_then(|c| c.get_string(key).ok())
 }
 
 #[cfg(test)]

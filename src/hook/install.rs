@@ -1,27 +1,215 @@
-//! Installing what dbarch puts into git: the post-commit hook's script.
+//! Installing, removing and inspecting what dbarch puts into git, for each [`HookKind`]:
+//! [`install`], [`uninstall`], [`status`]. The commands (`hooks install | uninstall |
+//! status`, `init --hook`, `doctor`) go over [`HookKind::ALL`] and print; nothing here
+//! prints. [`Report::lines`] words what [`install`] did, because two commands (`hooks
+//! install` and `init --hook`) say it the same way.
 //!
+//! # Hook scripts ([`Wiring::Script`])
 //! The hooks directory is `core.hooksPath` when set (`~` expanded; a relative path is
 //! relative to the work tree's root, as git runs hooks there) or the common git
-//! directory's `hooks` (shared by all worktrees). The installed script is
-//! `hooks/post-commit` with the absolute path of the installing binary filled in
-//! (`DBARCH_INSTALLED_BIN`); at run time `$DBARCH_BIN` wins, then that path, then
-//! `dbarch` on `PATH`. An existing post-commit hook that is not dbarch's is renamed,
-//! byte for byte, to `post-commit.dbarch-chained` and run by dbarch's script after
-//! dbarch (so it sees the amended HEAD); `uninstall` renames it back. Installing again
-//! rewrites only dbarch's own script.
+//! directory's `hooks` (shared by all worktrees). The installed script (for the
+//! post-commit hook `hooks/post-commit`) has the absolute path of the installing binary
+//! filled in (`DBARCH_INSTALLED_BIN`); at run time `$DBARCH_BIN` wins, then that path,
+//! then `dbarch` on `PATH`. An existing hook of that name that is not dbarch's (no
+//! [`MARKER`] in its first five lines) is renamed, byte for byte, to its chained name
+//! (`post-commit.dbarch-chained`) and run by dbarch's script after dbarch (so it sees
+//! the amended HEAD); `uninstall` renames it back. Installing again rewrites only
+//! dbarch's own script.
+//!
+//! # The merge driver ([`Wiring::Driver`])
+//! `merge.dbarch.name` and `merge.dbarch.driver` go in the repository's own config
+//! (`.git/config`), and a `/<path> merge=dbarch` line per managed document in the root
+//! `.gitattributes`, after a comment line saying dbarch wrote them. `uninstall` removes
+//! the two keys and those lines (the file too when nothing else is left in it). A fresh
+//! clone has `.gitattributes` (it is committed) but not the config (git never clones
+//! config): git then merges the document as plain text, and `dbarch resolve` finishes
+//! what the driver would have done.
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{BIN_LINE, CHAINED_NAME, HOOK_NAME, MARKER, SCRIPT};
-use git2::Repository;
-
+use super::git_ops;
+use super::{Driver, HookKind, Script, Wiring, BIN_LINE, MARKER, MERGE_DRIVER};
+use crate::cli::Global;
+use crate::config::Overrides;
 use crate::fsutil;
 use crate::history::Repo;
+use crate::workspace::Workspace;
 use crate::{Error, Result};
 
-pub use super::git_ops::location;
+/// The running binary's canonical path: what [`install`] records so hooks work when
+/// `dbarch` is not on the `PATH` git hooks see.
+pub fn this_binary() -> Option<PathBuf> {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.canonicalize().ok())
+}
 
-/// Where the post-commit hook lives for a repository.
+/// The documents the merge driver is registered for: the configured `[[docs]]` paths
+/// (globs as written), else the discovered documents, plus `extra` (what `init` just
+/// wrote). A configuration that does not load gives none: installing a hook must not
+/// fail on it.
+pub fn documents(global: &Global, extra: &[String]) -> Vec<String> {
+    let mut docs: Vec<String> = match Workspace::open(global, &Overrides::default()) {
+        Ok(ws) if ws.config.docs_explicit => {
+            ws.config.docs.iter().map(|d| d.path.clone()).collect()
+        }
+        Ok(ws) => ws
+            .documents(&[])
+            .map(|v| v.into_iter().map(|d| d.rel).collect())
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    for e in extra {
+        if !docs.contains(e) {
+            docs.push(e.clone());
+        }
+    }
+    docs
+}
+
+/// What [`install`] did for one kind.
+#[derive(Debug, Clone)]
+pub enum Report {
+    Script(HookKind, InstallReport),
+    Driver(Registered),
+}
+
+/// A line of [`Report::lines`]: for the command's output, or only with `--verbose`.
+/// Paths are as given (the caller sanitizes the whole line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    Say(String),
+    Detail(String),
+}
+
+/// Installs `kind` (idempotent). `bin` is recorded in a script and in the merge driver's
+/// command; `docs` are the documents the merge driver is registered for ([`documents`]).
+pub fn install(kind: HookKind, repo: &Repo, bin: Option<&Path>, docs: &[String]) -> Result<Report> {
+    Ok(match kind.wiring() {
+        Wiring::Script(s) => Report::Script(kind, install_script(repo, &s, bin)?),
+        Wiring::Driver(d) => Report::Driver(register(repo, &d, bin, docs)?),
+    })
+}
+
+impl Report {
+    /// What happened, in words; a path inside `workdir` is shown relative to it.
+    pub fn lines(&self, workdir: Option<&Path>) -> Vec<Line> {
+        let shown = |p: &Path| {
+            workdir
+                .and_then(|w| p.strip_prefix(w).ok())
+                .unwrap_or(p)
+                .to_string_lossy()
+                .into_owned()
+        };
+        match self {
+            Report::Script(kind, r) => {
+                let name = kind.name();
+                let hook = shown(&r.hook);
+                let said = match r.action {
+                    Installed::Created => format!("installed the {name}: {hook}"),
+                    Installed::Updated => format!("updated the {name}: {hook}"),
+                    Installed::Unchanged => format!("the {name} is already installed: {hook}"),
+                    Installed::Chained => format!(
+                        "installed the {name}: {hook}; the hook that was there is now {} and \
+                         runs after dbarch",
+                        r.chained.as_deref().map(shown).unwrap_or_default()
+                    ),
+                };
+                let mut lines = vec![Line::Say(said)];
+                if let Some(p) = &r.location.hooks_path {
+                    lines.push(Line::Detail(format!("core.hooksPath = {p}")));
+                }
+                lines
+            }
+            Report::Driver(r) => {
+                let d = MERGE_DRIVER;
+                let mut lines = vec![Line::Say(if r.config_changed {
+                    format!(
+                        "registered the merge driver (merge.{}.driver in .git/config)",
+                        d.name
+                    )
+                } else {
+                    format!(
+                        "the merge driver is already registered (merge.{}.driver in .git/config)",
+                        d.name
+                    )
+                })];
+                if !r.added.is_empty() {
+                    lines.push(Line::Say(format!(
+                        "added `{}` to .gitattributes for {} (commit .gitattributes so merges, \
+                         rebases and cherry-picks use it)",
+                        d.attribute,
+                        r.added.join(", ")
+                    )));
+                } else if r.documents == 0 {
+                    lines.push(Line::Say(
+                        "no managed document yet: run `dbarch hooks install` again after \
+                         `dbarch init`"
+                            .into(),
+                    ));
+                }
+                lines
+            }
+        }
+    }
+}
+
+/// What [`uninstall`] did for one kind.
+#[derive(Debug, Clone)]
+pub enum Uninstalled {
+    Script(HookKind, UninstallReport),
+    /// Whether anything of the merge driver was there (and is now gone).
+    Driver {
+        removed: bool,
+    },
+}
+
+/// Removes `kind`: a script (restoring the hook it chained, byte for byte) or the merge
+/// driver's registration.
+pub fn uninstall(kind: HookKind, repo: &Repo) -> Result<Uninstalled> {
+    Ok(match kind.wiring() {
+        Wiring::Script(s) => Uninstalled::Script(kind, uninstall_script(repo, &s)?),
+        Wiring::Driver(d) => Uninstalled::Driver {
+            removed: unregister(repo, &d)?,
+        },
+    })
+}
+
+/// Whether and how `kind` is installed.
+#[derive(Debug, Clone)]
+pub enum Status {
+    Script(HookKind, HookStatus),
+    /// `merge.dbarch.driver` as git's configuration (any level) has it, when set.
+    Driver {
+        command: Option<String>,
+    },
+}
+
+impl Status {
+    /// dbarch's script is in place, or the merge driver is configured.
+    pub fn installed(&self) -> bool {
+        match self {
+            Status::Script(_, s) => s.installed,
+            Status::Driver { command } => command.is_some(),
+        }
+    }
+}
+
+pub fn status(kind: HookKind, repo: &Repo) -> Result<Status> {
+    Ok(match kind.wiring() {
+        Wiring::Script(s) => Status::Script(kind, script_status(repo, &s)?),
+        Wiring::Driver(d) => Status::Driver {
+            command: git_ops::config_string(repo.git(), &format!("merge.{}.driver", d.name))
+                .filter(|c| !c.trim().is_empty()),
+        },
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Hook scripts
+// ---------------------------------------------------------------------------------------
+
+/// The hooks directory of a repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookLocation {
     /// The hooks directory.
@@ -30,25 +218,21 @@ pub struct HookLocation {
     pub hooks_path: Option<String>,
 }
 
-impl HookLocation {
-    pub fn hook(&self) -> PathBuf {
-        self.dir.join(HOOK_NAME)
-    }
-
-    pub fn chained(&self) -> PathBuf {
-        self.dir.join(CHAINED_NAME)
-    }
+/// The hooks directory git uses for `repo` (see the module documentation).
+pub fn location(repo: &Repo) -> Result<HookLocation> {
+    let (dir, hooks_path) = git_ops::hooks_dir(repo.git())?;
+    Ok(HookLocation { dir, hooks_path })
 }
 
-/// The hook script with the binary's path filled in.
-pub fn render_script(bin: Option<&Path>) -> String {
+/// `script`'s text with the binary's path filled in.
+pub fn render_script(script: &Script, bin: Option<&Path>) -> String {
     match bin.and_then(|b| b.to_str()) {
-        Some(b) => SCRIPT.replacen(
+        Some(b) => script.text.replacen(
             BIN_LINE,
             &format!("DBARCH_INSTALLED_BIN={}", shell_quote(b)),
             1,
         ),
-        None => SCRIPT.to_string(),
+        None => script.text.to_string(),
     }
 }
 
@@ -75,12 +259,12 @@ fn exists(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
 }
 
-/// What [`install`] did.
+/// What installing a script did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Installed {
-    /// There was no post-commit hook.
+    /// There was no hook of that name.
     Created,
-    /// The existing hook became `post-commit.dbarch-chained` and runs after dbarch.
+    /// The existing hook became the chained one and runs after dbarch.
     Chained,
     /// dbarch's hook was there and was rewritten (another binary path or version).
     Updated,
@@ -91,22 +275,24 @@ pub enum Installed {
 #[derive(Debug, Clone)]
 pub struct InstallReport {
     pub location: HookLocation,
+    /// The script's path.
+    pub hook: PathBuf,
     pub action: Installed,
     /// The chained hook, when there is one.
     pub chained: Option<PathBuf>,
 }
 
-/// Installs the post-commit hook (idempotent). `bin` is recorded in the script.
-pub fn install(git: &Repository, bin: Option<&Path>) -> Result<InstallReport> {
-    let loc = location(git)?;
+/// Installs `script` (idempotent). `bin` is recorded in it.
+fn install_script(repo: &Repo, script: &Script, bin: Option<&Path>) -> Result<InstallReport> {
+    let loc = location(repo)?;
     fs::create_dir_all(&loc.dir).map_err(|e| Error::io(&loc.dir, e))?;
-    let hook = loc.hook();
-    let chained = loc.chained();
-    let script = render_script(bin);
+    let hook = loc.dir.join(script.file_name);
+    let chained = loc.dir.join(script.chained_name);
+    let text = render_script(script, bin);
     let action = if !exists(&hook) {
         Installed::Created
     } else if is_ours(&hook) {
-        if fs::read(&hook).is_ok_and(|b| b == script.as_bytes()) {
+        if fs::read(&hook).is_ok_and(|b| b == text.as_bytes()) {
             Installed::Unchanged
         } else {
             Installed::Updated
@@ -124,12 +310,13 @@ pub fn install(git: &Repository, bin: Option<&Path>) -> Result<InstallReport> {
         Installed::Chained
     };
     if action != Installed::Unchanged {
-        fsutil::write_atomic(&hook, script.as_bytes())?;
+        fsutil::write_atomic(&hook, text.as_bytes())?;
     }
     make_executable(&hook)?;
     Ok(InstallReport {
         chained: exists(&chained).then_some(chained),
         location: loc,
+        hook,
         action,
     })
 }
@@ -145,7 +332,7 @@ fn make_executable(_path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// What [`uninstall`] did.
+/// What uninstalling a script did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Removed {
     /// dbarch's hook was removed; there was nothing to restore.
@@ -159,16 +346,18 @@ pub enum Removed {
 #[derive(Debug, Clone)]
 pub struct UninstallReport {
     pub location: HookLocation,
+    /// The script's path.
+    pub hook: PathBuf,
     pub action: Removed,
-    /// Another program's hook is at `post-commit` (left alone).
+    /// Another program's hook is at the script's path (left alone).
     pub other_hook: bool,
 }
 
-/// Removes dbarch's hook and restores the one it chained, byte for byte.
-pub fn uninstall(git: &Repository) -> Result<UninstallReport> {
-    let loc = location(git)?;
-    let hook = loc.hook();
-    let chained = loc.chained();
+/// Removes dbarch's script and restores the one it chained, byte for byte.
+fn uninstall_script(repo: &Repo, script: &Script) -> Result<UninstallReport> {
+    let loc = location(repo)?;
+    let hook = loc.dir.join(script.file_name);
+    let chained = loc.dir.join(script.chained_name);
     let ours = is_ours(&hook);
     if ours {
         fs::remove_file(&hook).map_err(|e| Error::io(&hook, e))?;
@@ -184,19 +373,22 @@ pub fn uninstall(git: &Repository) -> Result<UninstallReport> {
     Ok(UninstallReport {
         other_hook: !ours && action == Removed::NotInstalled && exists(&hook),
         location: loc,
+        hook,
         action,
     })
 }
 
-/// What `dbarch hooks status` reports.
+/// Whether and how a script is installed.
 #[derive(Debug, Clone)]
 pub struct HookStatus {
     pub location: HookLocation,
-    /// dbarch's hook is at `post-commit`.
+    /// The script's path.
+    pub hook: PathBuf,
+    /// dbarch's hook is there.
     pub installed: bool,
     /// It is executable (git skips hooks that are not).
     pub executable: bool,
-    /// Another program's hook is at `post-commit`.
+    /// Another program's hook is there.
     pub other_hook: bool,
     /// The other hook is the pre-commit framework's.
     pub pre_commit_framework: bool,
@@ -206,10 +398,10 @@ pub struct HookStatus {
     pub recorded_bin_found: bool,
 }
 
-pub fn status(git: &Repository) -> Result<HookStatus> {
-    let loc = location(git)?;
-    let hook = loc.hook();
-    let chained = loc.chained();
+fn script_status(repo: &Repo, script: &Script) -> Result<HookStatus> {
+    let loc = location(repo)?;
+    let hook = loc.dir.join(script.file_name);
+    let chained = loc.dir.join(script.chained_name);
     let installed = is_ours(&hook);
     let text = fs::read(&hook)
         .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -232,6 +424,7 @@ pub fn status(git: &Repository) -> Result<HookStatus> {
             && (text.contains("File generated by pre-commit") || text.contains("pre-commit.com")),
         chained: exists(&chained).then_some(chained),
         location: loc,
+        hook,
         installed,
         recorded_bin,
         recorded_bin_found,
@@ -259,20 +452,19 @@ fn is_executable(path: &Path) -> bool {
     path.is_file()
 }
 
-// The merge driver's registration.
+// ---------------------------------------------------------------------------------------
+// The merge driver
+// ---------------------------------------------------------------------------------------
 
-/// The name of the driver in `merge.<name>.*` and `merge=<name>`.
-pub const DRIVER: &str = "dbarch";
-/// The attribute `hooks install` writes for each managed document.
-pub const ATTR: &str = "merge=dbarch";
-const ATTR_COMMENT: &str =
-    "# dbarch: merge managed documents by meaning (`dbarch hooks install` wrote these lines)";
-
-/// What [`register`] changed.
+/// What registering the merge driver changed.
+#[derive(Debug, Clone)]
 pub struct Registered {
     pub config_changed: bool,
     pub attributes: PathBuf,
+    /// The documents whose `.gitattributes` line was added.
     pub added: Vec<String>,
+    /// How many documents it was registered for.
+    pub documents: usize,
 }
 
 /// The `.gitattributes` pattern of a document path: anchored at the root, special
@@ -288,39 +480,45 @@ pub fn pattern(rel: &str) -> String {
     p
 }
 
+/// `.gitattributes` text with the merge driver's lines for each renamed document
+/// (`renames`: old path, new path) following the rename; other lines as they are.
+pub fn follow_renames(text: &str, renames: &[(String, String)]) -> String {
+    let attr = MERGE_DRIVER.attribute;
+    let mut text = text.to_string();
+    for (o, n) in renames {
+        text = text.replace(
+            &format!("{} {attr}", pattern(o)),
+            &format!("{} {attr}", pattern(n)),
+        );
+    }
+    text
+}
+
 /// Registers the merge driver for `docs` (repository config and `.gitattributes`).
 /// Idempotent.
-pub fn register(repo: &Repo, bin: Option<&Path>, docs: &[String]) -> Result<Registered> {
-    let git = repo.git();
+fn register(repo: &Repo, d: &Driver, bin: Option<&Path>, docs: &[String]) -> Result<Registered> {
     let bin = match bin {
         Some(b) => shell_quote(&b.to_string_lossy()),
         None => "dbarch".to_string(),
     };
-    let driver = format!("{bin} merge-driver --marker-size %L %O %A %B %P");
-    let name = "dbarch: Change Log rows as a union, header dates the newest";
-    let cfg = git
-        .config()
-        .and_then(|c| c.open_level(git2::ConfigLevel::Local))
-        .map_err(|e| Error::git("opening the repository's config", e))?;
-    let mut cfg = cfg;
-    let mut config_changed = false;
-    for (k, v) in [
-        (format!("merge.{DRIVER}.name"), name.to_string()),
-        (format!("merge.{DRIVER}.driver"), driver),
-    ] {
-        if cfg.get_string(&k).ok().as_deref() != Some(v.as_str()) {
-            cfg.set_str(&k, &v)
-                .map_err(|e| Error::git(format!("setting {k}"), e))?;
-            config_changed = true;
-        }
-    }
+    let config_changed = git_ops::set_local_config(
+        repo.git(),
+        &[
+            (format!("merge.{}.name", d.name), d.description.to_string()),
+            (
+                format!("merge.{}.driver", d.name),
+                format!("{bin} {}", d.args),
+            ),
+        ],
+    )?;
     let root = repo.workdir()?.to_path_buf();
     let path = root.join(".gitattributes");
     let old = match std::fs::read(&path) {
         Ok(b) => String::from_utf8(b).map_err(|_| {
             Error::Usage(format!(
-                "{} is not UTF-8; add `<document> {ATTR}` lines to it by hand",
-                path.display()
+                "{} is not UTF-8; add `<document> {}` lines to it by hand",
+                path.display(),
+                d.attribute
             ))
         })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -329,8 +527,8 @@ pub fn register(repo: &Repo, bin: Option<&Path>, docs: &[String]) -> Result<Regi
     let nl = if old.contains("\r\n") { "\r\n" } else { "\n" };
     let mut new = old.clone();
     let mut added = Vec::new();
-    for d in docs {
-        let line = format!("{} {ATTR}", pattern(d));
+    for doc in docs {
+        let line = format!("{} {}", pattern(doc), d.attribute);
         if old.lines().any(|l| l.trim_end() == line) {
             continue;
         }
@@ -338,14 +536,14 @@ pub fn register(repo: &Repo, bin: Option<&Path>, docs: &[String]) -> Result<Regi
             if !new.is_empty() && !new.ends_with('\n') {
                 new.push_str(nl);
             }
-            if !old.lines().any(|l| l == ATTR_COMMENT) {
-                new.push_str(ATTR_COMMENT);
+            if !old.lines().any(|l| l == d.comment) {
+                new.push_str(d.comment);
                 new.push_str(nl);
             }
         }
         new.push_str(&line);
         new.push_str(nl);
-        added.push(d.clone());
+        added.push(doc.clone());
     }
     if new != old {
         fsutil::write_atomic(&path, new.as_bytes())?;
@@ -354,32 +552,28 @@ pub fn register(repo: &Repo, bin: Option<&Path>, docs: &[String]) -> Result<Regi
         config_changed,
         attributes: path,
         added,
+        documents: docs.len(),
     })
 }
 
-/// Removes what [`register`] added: the config section and the `merge=dbarch` lines (the
-/// file goes when nothing else is left in it). Returns whether anything changed.
-pub fn unregister(repo: &Repo) -> Result<bool> {
-    let git = repo.git();
-    let mut changed = false;
-    if let Ok(mut cfg) = git
-        .config()
-        .and_then(|c| c.open_level(git2::ConfigLevel::Local))
-    {
-        for k in ["name", "driver"] {
-            let key = format!("merge.{DRIVER}.{k}");
-            if cfg.get_string(&key).is_ok() && cfg.remove(&key).is_ok() {
-                changed = true;
-            }
-        }
-    }
+/// Removes what [`register`] added: the config keys and the attribute lines (the file
+/// goes when nothing else is left in it). Returns whether anything changed.
+fn unregister(repo: &Repo, d: &Driver) -> Result<bool> {
+    let mut changed = git_ops::remove_local_config(
+        repo.git(),
+        &[
+            format!("merge.{}.name", d.name),
+            format!("merge.{}.driver", d.name),
+        ],
+    );
     let path = repo.workdir()?.join(".gitattributes");
     if let Ok(old) = std::fs::read_to_string(&path) {
+        let ending = format!(" {}", d.attribute);
         let kept: Vec<&str> = old
             .split_inclusive('\n')
             .filter(|l| {
                 let t = l.trim_end();
-                t != ATTR_COMMENT && !t.ends_with(&format!(" {ATTR}"))
+                t != d.comment && !t.ends_with(&ending)
             })
             .collect();
         let new: String = kept.concat();
@@ -400,15 +594,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn script_carries_the_marker_and_the_bin_line() {
-        assert!(SCRIPT.starts_with("#!/bin/sh\n"));
-        assert!(SCRIPT.lines().nth(1).unwrap().starts_with(MARKER));
-        assert_eq!(SCRIPT.matches(BIN_LINE).count(), 1);
-        let s = render_script(Some(Path::new("/opt/it's here/dbarch")));
-        assert!(s.contains("DBARCH_INSTALLED_BIN='/opt/it'\\''s here/dbarch'\n"));
+    fn every_script_carries_the_marker_and_the_bin_line() {
+        for kind in HookKind::ALL {
+            let Wiring::Script(s) = kind.wiring() else {
+                continue;
+            };
+            assert!(s.text.starts_with("#!/bin/sh\n"), "{kind:?}");
+            assert!(
+                s.text.lines().nth(1).unwrap().starts_with(MARKER),
+                "{kind:?}"
+            );
+            assert_eq!(s.text.matches(BIN_LINE).count(), 1, "{kind:?}");
+            let r = render_script(&s, Some(Path::new("/opt/it's here/dbarch")));
+            assert!(r.contains("DBARCH_INSTALLED_BIN='/opt/it'\\''s here/dbarch'\n"));
+        }
         assert_eq!(
             unquote("'/opt/it'\\''s here/dbarch'"),
             "/opt/it's here/dbarch"
+        );
+    }
+
+    #[test]
+    fn attribute_lines_follow_a_rename() {
+        let text = "# x\n/docs/a\\ b.md merge=dbarch\n/other.md merge=dbarch\n";
+        let renamed = follow_renames(text, &[("docs/a b.md".into(), "docs/c.md".into())]);
+        assert_eq!(
+            renamed,
+            "# x\n/docs/c.md merge=dbarch\n/other.md merge=dbarch\n"
         );
     }
 }

@@ -296,14 +296,7 @@ pub(crate) fn run(
                 // The merge driver's `.gitattributes` line follows too.
                 let attrs = root.join(".gitattributes");
                 if let Ok(old_text) = fs::read_to_string(&attrs) {
-                    let mut new_text = old_text.clone();
-                    for (o, n) in &pairs {
-                        use super::install::{pattern, ATTR};
-                        new_text = new_text.replace(
-                            &format!("{} {ATTR}", pattern(o)),
-                            &format!("{} {ATTR}", pattern(n)),
-                        );
-                    }
+                    let new_text = super::install::follow_renames(&old_text, &pairs);
                     if new_text != old_text {
                         fsutil::write_atomic(&attrs, new_text.as_bytes())?;
                         if tree.get_path(Path::new(".gitattributes")).is_ok() {
