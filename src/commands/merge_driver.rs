@@ -20,11 +20,7 @@ fn labels_from(global: &Global) -> Labels {
         .unwrap_or_else(|| global.repo.clone());
     let env = |k: &str| std::env::var(k).ok();
     match Config::load(&root, global.config.as_deref(), &env, &Overrides::default()) {
-        Ok(c) => Labels {
-            last_updated: c.fields.last_updated,
-            reviewed_by: c.fields.reviewed_by,
-            next_review: c.fields.next_review,
-        },
+        Ok(c) => crate::workspace::labels_of(&c),
         Err(_) => Labels::default(),
     }
 }

@@ -232,7 +232,10 @@ pub(crate) fn run(
         .workdir()
         .ok_or_else(|| Error::Usage("the repository has no working tree".into()))?
         .to_path_buf();
-    let markdown: Vec<&String> = changed.iter().filter(|p| is_markdown(p)).collect();
+    let markdown: Vec<&String> = changed
+        .iter()
+        .filter(|p| workspace::is_markdown(p))
+        .collect();
     let config_file = global
         .config
         .clone()
@@ -270,7 +273,9 @@ pub(crate) fn run(
         if let Some(pt) = parent_tree.as_ref() {
             let mut text = fs::read_to_string(&config_file).ok();
             for (old, new) in crate::rename::renames(&git, pt, &tree) {
-                if !config.docs.iter().any(|d| d.path == old) || configured(&config, &new) {
+                if !config.docs.iter().any(|d| d.path == old)
+                    || workspace::configured(&config, &new)
+                {
                     continue;
                 }
                 if let Some(t) = text
@@ -314,23 +319,21 @@ pub(crate) fn run(
             }
         }
     }
-    let labels = labels_of(&config);
+    let labels = workspace::labels_of(&config);
     let mut touched: Vec<String> = Vec::new();
     let mut maybe_default = false;
-    if config.docs_explicit {
-        for p in &changed {
-            if configured(&config, p) {
-                touched.push(p.clone());
-            }
-        }
+    // Without `[[docs]]` only Markdown files can be documents: their committed text is
+    // read, nothing else.
+    let candidates = if config.docs_explicit {
+        changed.iter().collect()
     } else {
-        for p in markdown {
-            let text = blob_text(&git, &tree, p);
-            if carries_next_review(&text, &labels) {
-                touched.push(p.clone());
-            } else if p == config::DEFAULT_DOC_PATH {
-                maybe_default = true;
-            }
+        markdown
+    };
+    for p in candidates {
+        if workspace::is_managed(&config, &labels, p, || blob_text(&git, &tree, p)) {
+            touched.push(p.clone());
+        } else if !config.docs_explicit && p == config::DEFAULT_DOC_PATH {
+            maybe_default = true;
         }
     }
     if touched.is_empty() && !maybe_default {
@@ -383,7 +386,8 @@ pub(crate) fn run(
 /// Whether `branch` matches one of `[hook] branches` (a name or a glob).
 pub(crate) fn on_branch(patterns: &[String], branch: &str) -> bool {
     patterns.iter().any(|p| {
-        p == branch || (is_glob(p) && config::compile_glob(p).is_ok_and(|g| g.is_match(branch)))
+        p == branch
+            || (workspace::is_glob(p) && config::compile_glob(p).is_ok_and(|g| g.is_match(branch)))
     })
 }
 
@@ -392,41 +396,6 @@ pub(crate) fn same_path(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
     }
-}
-
-/// The file names document discovery looks at (as [`Workspace::documents`] does).
-pub(crate) fn is_markdown(path: &str) -> bool {
-    path.ends_with(".md") || path.ends_with(".markdown")
-}
-
-pub(crate) fn is_glob(p: &str) -> bool {
-    p.contains(['*', '?', '[', '{'])
-}
-
-/// Whether a `[[docs]]` entry names or matches `path`.
-pub(crate) fn configured(config: &Config, path: &str) -> bool {
-    config.docs.iter().any(|d| {
-        if is_glob(&d.path) {
-            config::compile_glob(&d.path).is_ok_and(|g| g.is_match(path))
-        } else {
-            d.path == path
-        }
-    })
-}
-
-pub(crate) fn labels_of(config: &Config) -> Labels {
-    Labels {
-        last_updated: config.fields.last_updated.clone(),
-        reviewed_by: config.fields.reviewed_by.clone(),
-        next_review: config.fields.next_review.clone(),
-    }
-}
-
-/// The discovery test of [`Workspace::documents`], on committed text.
-pub(crate) fn carries_next_review(text: &str, labels: &Labels) -> bool {
-    let bold = format!("**{}:**", labels.next_review);
-    let key = format!("{}:", labels.key(FieldKind::NextReview));
-    text.contains(&bold) || text.lines().any(|l| l.starts_with(&key))
 }
 
 /// One document's planned change.
@@ -799,33 +768,4 @@ pub(crate) fn write_working_files(work: &[DocWork]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markdown_and_globs() {
-        assert!(is_markdown("docs/a.md"));
-        assert!(is_markdown("a.markdown"));
-        assert!(!is_markdown("docs/a.mdx"));
-        let mut c = Config::defaults();
-        c.docs[0].path = "docs/**/*.txt".into();
-        assert!(configured(&c, "docs/x/y.txt"));
-        assert!(!configured(&c, "docs/x/y.md"));
-        c.docs[0].path = "arch.txt".into();
-        assert!(configured(&c, "arch.txt"));
-    }
-
-    #[test]
-    fn next_review_marker() {
-        let l = Labels::default();
-        assert!(carries_next_review("x\n**Next Review:** 2027-01-01\n", &l));
-        assert!(carries_next_review(
-            "---\nnext_review: 2027-01-01\n---\n",
-            &l
-        ));
-        assert!(!carries_next_review("# Readme\n", &l));
-    }
 }
