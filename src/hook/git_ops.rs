@@ -8,18 +8,17 @@ use std::process::{Command, Stdio};
 
 use git2::{ObjectType, Oid, Repository, Tree};
 
-use super::post_commit::{write_working_files, DocWork, Staged, PLACEHOLDER_SUBJECT};
 use super::ENV_RUNNING;
-use crate::changelog;
-use crate::cli::Global;
-use crate::workspace::{self, Workspace};
+use crate::history::Repo;
+use crate::workspace;
 use crate::{Error, Result};
 
-/// The commit `git commit` would make of the index now (see [`preview`]), written to an
-/// in-memory object database added to `git`'s: nothing reaches `.git`.
+/// The commit `git commit -m <message>` would make of the index now (see
+/// [`super::preview`]), written to an in-memory object database added to `git`'s:
+/// nothing reaches `.git`.
 pub(crate) fn staged_commit(
     git: &Repository,
-    staged: &Staged,
+    message: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Oid> {
     git.odb()
@@ -55,12 +54,6 @@ pub(crate) fn staged_commit(
     let workdir = git.workdir().unwrap_or_else(|| git.path());
     let author = git_ident(workdir, "GIT_AUTHOR_IDENT", "GIT_AUTHOR_DATE", env)?;
     let committer = git_ident(workdir, "GIT_COMMITTER_IDENT", "GIT_COMMITTER_DATE", env)?;
-    let message = staged
-        .message
-        .as_deref()
-        .map(str::trim)
-        .filter(|m| !m.is_empty())
-        .unwrap_or(PLACEHOLDER_SUBJECT);
     let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
     git.commit(
         None,
@@ -75,7 +68,7 @@ pub(crate) fn staged_commit(
 
 /// Who `git commit` would record (`git var <var>`), dated by `date_var` when that is
 /// set (as git does) and else now by the clock seam.
-pub(crate) fn git_ident(
+fn git_ident(
     dir: &Path,
     var: &str,
     date_var: &str,
@@ -112,7 +105,7 @@ pub(crate) fn git_ident(
 }
 
 /// `Name <email> 1764000000 +0100` → (name, email, seconds, offset in minutes).
-pub(crate) fn parse_ident(text: &str) -> Option<(String, String, i64, i32)> {
+fn parse_ident(text: &str) -> Option<(String, String, i64, i32)> {
     let open = text.rfind('<')?;
     let close = text.rfind('>')?;
     if close < open {
@@ -135,11 +128,11 @@ pub(crate) fn parse_ident(text: &str) -> Option<(String, String, i64, i32)> {
 
 /// Opens the repository: from the environment git gives hooks (`GIT_DIR`) when `-C` was
 /// not given, else by discovery from `-C`.
-pub(crate) fn open_git(global: &Global) -> Result<Repository> {
-    let r = if global.repo == Path::new(".") {
+pub(crate) fn open_git(start: &Path) -> Result<Repository> {
+    let r = if start == Path::new(".") {
         Repository::open_from_env()
     } else {
-        Repository::discover(&global.repo)
+        Repository::discover(start)
     };
     r.map_err(|e| Error::git("opening the repository", e))
 }
@@ -239,17 +232,16 @@ pub(crate) fn blob_text(git: &Repository, tree: &Tree<'_>, path: &str) -> String
         .unwrap_or_default()
 }
 
-/// A reword by `git commit --amend`: the Change text the commit before the amend had
-/// (its cleaned subject), the new one, and the author's name.
-pub(crate) struct Reword {
-    pub(crate) old: String,
-    pub(crate) new: String,
+/// The commit `git commit --amend` replaced with `head`: its subject line, `head`'s
+/// subject line and `head`'s author name, when HEAD's newest reflog entry says `head` was
+/// made by an amend.
+pub(crate) struct Amended {
+    pub(crate) old_summary: String,
+    pub(crate) new_summary: String,
     pub(crate) author: String,
 }
 
-/// When HEAD was made by `git commit --amend` (HEAD's newest reflog entry says so) with
-/// another subject than the commit it replaced.
-pub(crate) fn reworded(git: &Repository, head: &git2::Commit<'_>) -> Option<Reword> {
+pub(crate) fn amended_from(git: &Repository, head: &git2::Commit<'_>) -> Option<Amended> {
     let log = git.reflog("HEAD").ok()?;
     let entry = log.get(0)?;
     if entry.id_new() != head.id()
@@ -262,79 +254,84 @@ pub(crate) fn reworded(git: &Repository, head: &git2::Commit<'_>) -> Option<Rewo
         return None;
     }
     let old = git.find_commit(entry.id_old()).ok()?;
-    let (o, n) = (
-        changelog::clean_subject(old.summary().ok().flatten()?),
-        changelog::clean_subject(head.summary().ok().flatten()?),
-    );
-    (o != n).then(|| Reword {
-        old: o,
-        new: n,
+    Some(Amended {
+        old_summary: old.summary().ok().flatten()?.to_string(),
+        new_summary: head.summary().ok().flatten()?.to_string(),
         author: head.author().name().unwrap_or_default().to_string(),
     })
 }
 
-/// Amends HEAD (`commit`) so it carries the new committed texts. Returns the new id and
+/// A file an amend gives new content: its path in the tree (`rel`) and in the work tree
+/// (`abs`), the new bytes, and its tree-entry mode in HEAD.
+pub(crate) struct NewFile<'a> {
+    pub(crate) rel: &'a str,
+    pub(crate) abs: &'a Path,
+    pub(crate) text: &'a [u8],
+    pub(crate) mode: i32,
+}
+
+/// Amends HEAD (`commit`, tree `tree`) so it carries `files`: HEAD's tree with the new
+/// blobs, HEAD's author, committer and message byte for byte, HEAD's parents; the
+/// branch (or a detached HEAD) moved with a compare-and-swap from the old id; each
+/// file's index entry moved to its new blob. Through `git commit --amend` when
+/// [`needs_git_cli`]. `write_files` runs once the new tree is built and before git's
+/// state changes (the hook writes the working files there); an error after it goes
+/// through `left` (which says where the change was left). Returns the new id and
 /// whether `git commit --amend` made it.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn amend_head(
-    ws: &Workspace,
+    repo: &Repo,
     commit: &git2::Commit<'_>,
     tree: &Tree<'_>,
-    work: &[DocWork],
+    files: &[NewFile<'_>],
     env: &dyn Fn(&str) -> Option<String>,
+    write_files: &mut dyn FnMut() -> Result<()>,
+    left: &dyn Fn(Error) -> Error,
 ) -> Result<(Oid, bool)> {
-    let git = ws.repo()?.git();
+    let git = repo.git();
     let mut index = open_index(git, env)?;
     // The index must hold what HEAD holds for each document (it does right after a
     // commit); anything else means someone staged meanwhile.
-    for w in work {
+    for w in files {
         let committed_id = tree
-            .get_path(Path::new(&w.doc.rel))
+            .get_path(Path::new(w.rel))
             .map(|e| e.id())
-            .map_err(|e| Error::git(format!("looking up {}", w.doc.rel), e))?;
-        let staged = index.get_path(Path::new(&w.doc.rel), 0).map(|e| e.id);
+            .map_err(|e| Error::git(format!("looking up {}", w.rel), e))?;
+        let staged = index.get_path(Path::new(w.rel), 0).map(|e| e.id);
         if staged != Some(committed_id) {
             return Err(Error::Usage(format!(
                 "{} is staged differently from the commit; run `dbarch sync` after committing",
-                w.doc.rel
+                w.rel
             )));
         }
     }
     let mut update = git2::build::TreeUpdateBuilder::new();
     let mut blobs = Vec::new();
-    for w in work {
+    for w in files {
         let id = git
-            .blob(w.new_committed.as_bytes())
+            .blob(w.text)
             .map_err(|e| Error::git("writing the document blob", e))?;
         let mode = if w.mode == 0o100755 {
             git2::FileMode::BlobExecutable
         } else {
             git2::FileMode::Blob
         };
-        update.upsert(w.doc.rel.as_str(), id, mode);
+        update.upsert(w.rel, id, mode);
         blobs.push(id);
     }
     let new_tree = update
         .create_updated(git, tree)
         .map_err(|e| Error::git("building the amended tree", e))?;
 
-    write_working_files(work)?;
-    let left = |e: Error| {
-        Error::Usage(format!(
-            "{e}; the new row is left in the working tree — commit it, or run `git checkout -- {}`",
-            work.iter()
-                .map(|w| w.doc.rel.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        ))
-    };
+    write_files()?;
     let via_git = needs_git_cli(git, commit);
     let new_id = if via_git {
-        let id = amend_with_git(ws, commit, new_tree).map_err(left)?;
+        let id = amend_with_git(repo, commit, new_tree).map_err(left)?;
         // git wrote only its temporary index; pick up anything else written meanwhile.
         index
             .read(false)
             .map_err(|e| Error::git("re-reading the index", e))?;
-        stage(&mut index, work, &blobs)?;
+        stage(&mut index, files, &blobs)?;
         index
             .write()
             .map_err(|e| Error::git("writing the index (the commit is amended)", e))?;
@@ -358,11 +355,11 @@ pub(crate) fn amend_head(
                 &parents,
             )
             .map_err(|e| left(Error::git("writing the amended commit", e)))?;
-        let old_entries: Vec<Option<git2::IndexEntry>> = work
+        let old_entries: Vec<Option<git2::IndexEntry>> = files
             .iter()
-            .map(|w| index.get_path(Path::new(&w.doc.rel), 0))
+            .map(|w| index.get_path(Path::new(w.rel), 0))
             .collect();
-        stage(&mut index, work, &blobs)?;
+        stage(&mut index, files, &blobs)?;
         index
             .write()
             .map_err(|e| left(Error::git("writing the index", e)))?;
@@ -384,10 +381,7 @@ pub(crate) fn amend_head(
 }
 
 /// The index git uses for this worktree (`GIT_INDEX_FILE` when it names another file).
-pub(crate) fn open_index(
-    git: &Repository,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<git2::Index> {
+fn open_index(git: &Repository, env: &dyn Fn(&str) -> Option<String>) -> Result<git2::Index> {
     if let Some(p) = env("GIT_INDEX_FILE").filter(|p| !p.is_empty()) {
         let p = PathBuf::from(p);
         let p = if p.is_relative() {
@@ -412,26 +406,26 @@ pub(crate) fn open_index(
 
 /// Points each document's index entry at its new blob, with the working file's stat data
 /// when the file holds exactly that blob (else zeroed, so git compares the content).
-pub(crate) fn stage(index: &mut git2::Index, work: &[DocWork], blobs: &[Oid]) -> Result<()> {
-    for (w, blob) in work.iter().zip(blobs) {
-        let Some(mut e) = index.get_path(Path::new(&w.doc.rel), 0) else {
+fn stage(index: &mut git2::Index, files: &[NewFile<'_>], blobs: &[Oid]) -> Result<()> {
+    for (w, blob) in files.iter().zip(blobs) {
+        let Some(mut e) = index.get_path(Path::new(w.rel), 0) else {
             continue;
         };
         e.id = *blob;
-        let meta = fs::symlink_metadata(&w.doc.abs)
+        let meta = fs::symlink_metadata(w.abs)
             .ok()
             .filter(|m| m.is_file())
-            .filter(|_| fs::read(&w.doc.abs).is_ok_and(|b| b == w.new_committed.as_bytes()));
+            .filter(|_| fs::read(w.abs).is_ok_and(|b| b == w.text));
         set_stat(&mut e, meta.as_ref());
         index
             .add(&e)
-            .map_err(|err| Error::git(format!("staging {}", w.doc.rel), err))?;
+            .map_err(|err| Error::git(format!("staging {}", w.rel), err))?;
     }
     Ok(())
 }
 
 #[cfg(unix)]
-pub(crate) fn set_stat(e: &mut git2::IndexEntry, meta: Option<&fs::Metadata>) {
+fn set_stat(e: &mut git2::IndexEntry, meta: Option<&fs::Metadata>) {
     use std::os::unix::fs::MetadataExt;
     let zero = git2::IndexTime::new(0, 0);
     match meta {
@@ -455,7 +449,7 @@ pub(crate) fn set_stat(e: &mut git2::IndexEntry, meta: Option<&fs::Metadata>) {
 }
 
 #[cfg(not(unix))]
-pub(crate) fn set_stat(e: &mut git2::IndexEntry, _meta: Option<&fs::Metadata>) {
+fn set_stat(e: &mut git2::IndexEntry, _meta: Option<&fs::Metadata>) {
     let zero = git2::IndexTime::new(0, 0);
     e.ctime = zero;
     e.mtime = zero;
@@ -464,7 +458,7 @@ pub(crate) fn set_stat(e: &mut git2::IndexEntry, _meta: Option<&fs::Metadata>) {
 
 /// Moves the branch HEAD points at (or a detached HEAD) from `old` to `new`, only if it
 /// is still at `old`.
-pub(crate) fn move_head(git: &Repository, old: Oid, new: Oid, subject: &str) -> Result<()> {
+fn move_head(git: &Repository, old: Oid, new: Oid, subject: &str) -> Result<()> {
     let head = git
         .find_reference("HEAD")
         .map_err(|e| Error::git("reading HEAD", e))?;
@@ -482,27 +476,27 @@ pub(crate) fn move_head(git: &Repository, old: Oid, new: Oid, subject: &str) -> 
 
 /// Whether the amend must go through `git commit --amend`: signing is on or the commit
 /// is signed, or its message or headers are more than libgit2 re-creates byte for byte.
-pub(crate) fn needs_git_cli(git: &Repository, commit: &git2::Commit<'_>) -> bool {
+fn needs_git_cli(git: &Repository, commit: &git2::Commit<'_>) -> bool {
     signing_on(git) || is_signed(commit) || !plain_commit(commit)
 }
 
-pub(crate) fn signing_on(git: &Repository) -> bool {
+fn signing_on(git: &Repository) -> bool {
     git.config()
         .and_then(|c| c.get_bool("commit.gpgsign"))
         .unwrap_or(false)
 }
 
-pub(crate) fn is_signed(commit: &git2::Commit<'_>) -> bool {
+fn is_signed(commit: &git2::Commit<'_>) -> bool {
     header_keys(commit).any(|k| k.starts_with("gpgsig"))
 }
 
 /// Only tree, parent, author and committer headers, and a UTF-8 message.
-pub(crate) fn plain_commit(commit: &git2::Commit<'_>) -> bool {
+fn plain_commit(commit: &git2::Commit<'_>) -> bool {
     commit.message_raw().is_ok()
         && header_keys(commit).all(|k| matches!(k, "tree" | "parent" | "author" | "committer"))
 }
 
-pub(crate) fn header_keys<'c>(commit: &'c git2::Commit<'_>) -> impl Iterator<Item = &'c str> {
+fn header_keys<'c>(commit: &'c git2::Commit<'_>) -> impl Iterator<Item = &'c str> {
     let raw = std::str::from_utf8(commit.raw_header_bytes()).unwrap_or("encoding ?");
     raw.lines()
         .filter(|l| !l.starts_with(' ') && !l.is_empty())
@@ -510,12 +504,8 @@ pub(crate) fn header_keys<'c>(commit: &'c git2::Commit<'_>) -> impl Iterator<Ite
 }
 
 /// `git commit --amend` over a temporary index holding exactly `new_tree`.
-pub(crate) fn amend_with_git(
-    ws: &Workspace,
-    commit: &git2::Commit<'_>,
-    new_tree: Oid,
-) -> Result<Oid> {
-    let git = ws.repo()?.git();
+fn amend_with_git(repo: &Repo, commit: &git2::Commit<'_>, new_tree: Oid) -> Result<Oid> {
+    let git = repo.git();
     let tmp = git
         .path()
         .join(format!("dbarch-hook-index.{}", std::process::id()));
@@ -535,7 +525,7 @@ pub(crate) fn amend_with_git(
             .map_err(|e| Error::git("writing the temporary index", e))?;
     }
     let mut cmd = Command::new("git");
-    cmd.current_dir(&ws.root)
+    cmd.current_dir(repo.workdir()?)
         .env(ENV_RUNNING, "1")
         .env("GIT_INDEX_FILE", &tmp)
         .env("GIT_EDITOR", ":")
@@ -573,7 +563,6 @@ pub(crate) fn amend_with_git(
             last.trim()
         )));
     }
-    let repo = ws.repo()?;
     let new = repo
         .head_id()?
         .ok_or_else(|| Error::Internal("HEAD vanished after the amend".into()))?;
@@ -589,7 +578,7 @@ pub(crate) fn amend_with_git(
     Ok(new)
 }
 
-pub(crate) struct RemoveOnDrop(PathBuf);
+struct RemoveOnDrop(PathBuf);
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {

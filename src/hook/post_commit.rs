@@ -75,8 +75,8 @@ use std::time::Duration;
 use git2::{ObjectType, Oid};
 
 use super::git_ops::{
-    amend_head, blob_text, changed_paths, open_git, operation_in_progress, reworded, staged_commit,
-    Reword,
+    self, amend_head, blob_text, changed_paths, open_git, operation_in_progress, staged_commit,
+    NewFile,
 };
 use super::ENV_RUNNING;
 use crate::changelog::{self, Plan, Settings, Since};
@@ -90,7 +90,7 @@ use crate::workspace::{self, ManagedDoc, Workspace};
 use crate::{Error, Result};
 
 /// How long the hook waits for another dbarch run to finish.
-pub(crate) const LOCK_WAIT: Duration = Duration::from_secs(10);
+const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 /// What `dbarch hook post-commit` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,7 +138,7 @@ pub struct PreviewDates {
     pub new: Option<String>,
 }
 
-pub(crate) fn nothing(why: impl Into<String>) -> Result<Outcome> {
+fn nothing(why: impl Into<String>) -> Result<Outcome> {
     Ok(Outcome::Nothing(why.into()))
 }
 
@@ -166,7 +166,7 @@ pub fn preview(
     run(global, env, Some(staged))
 }
 
-pub(crate) fn run(
+fn run(
     global: &Global,
     env: &dyn Fn(&str) -> Option<String>,
     staged: Option<&Staged>,
@@ -179,7 +179,7 @@ pub(crate) fn run(
             return nothing(format!("{} is off", config::ENV_HOOK_MODE));
         }
     }
-    let git = open_git(global)?;
+    let git = open_git(&global.repo)?;
     if git.is_bare() {
         return nothing("the repository is bare");
     }
@@ -187,7 +187,15 @@ pub(crate) fn run(
         return nothing(format!("{op} is in progress"));
     }
     let synthetic = match staged {
-        Some(s) => Some(staged_commit(&git, s, env)?),
+        Some(s) => {
+            let message = s
+                .message
+                .as_deref()
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .unwrap_or(PLACEHOLDER_SUBJECT);
+            Some(staged_commit(&git, message, env)?)
+        }
         None => None,
     };
     let head = match synthetic {
@@ -384,14 +392,14 @@ pub(crate) fn run(
 }
 
 /// Whether `branch` matches one of `[hook] branches` (a name or a glob).
-pub(crate) fn on_branch(patterns: &[String], branch: &str) -> bool {
+fn on_branch(patterns: &[String], branch: &str) -> bool {
     patterns.iter().any(|p| {
         p == branch
             || (workspace::is_glob(p) && config::compile_glob(p).is_ok_and(|g| g.is_match(branch)))
     })
 }
 
-pub(crate) fn same_path(a: &Path, b: &Path) -> bool {
+fn same_path(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
@@ -399,23 +407,23 @@ pub(crate) fn same_path(a: &Path, b: &Path) -> bool {
 }
 
 /// One document's planned change.
-pub(crate) struct DocWork {
-    pub(crate) doc: ManagedDoc,
+struct DocWork {
+    doc: ManagedDoc,
     /// The tree-entry mode of the document in HEAD.
-    pub(crate) mode: i32,
+    mode: i32,
     /// The new committed text (amend mode).
-    pub(crate) new_committed: String,
+    new_committed: String,
     /// The working file as read (None: missing), and what to write there (None: keep).
-    pub(crate) work_before: Option<Vec<u8>>,
-    pub(crate) work_after: Option<String>,
+    work_before: Option<Vec<u8>>,
+    work_after: Option<String>,
     /// The sync state to remember afterwards (its `head` is filled in at the end).
-    pub(crate) state: Option<syncstate::DocState>,
+    state: Option<syncstate::DocState>,
     /// What a preview shows: the rows, the changed lines and Last Updated (old, new).
-    pub(crate) preview: Option<PreviewDoc>,
+    preview: Option<PreviewDoc>,
 }
 
 /// Plans and applies the rows for HEAD (`head`, first parent `parent`) in `touched`.
-pub(crate) fn record(
+fn record(
     ws: &Workspace,
     head: Oid,
     parent: Option<Oid>,
@@ -621,7 +629,30 @@ pub(crate) fn record(
     }
     let docs: Vec<String> = work.iter().map(|w| w.doc.rel.clone()).collect();
     let outcome = if amend {
-        let new = amend_head(ws, &commit, &tree, &work, env)?;
+        let files: Vec<NewFile<'_>> = work
+            .iter()
+            .map(|w| NewFile {
+                rel: &w.doc.rel,
+                abs: &w.doc.abs,
+                text: w.new_committed.as_bytes(),
+                mode: w.mode,
+            })
+            .collect();
+        let left = |e: Error| {
+            Error::Usage(format!(
+                "{e}; the new row is left in the working tree — commit it, or run `git checkout -- {}`",
+                docs.join(" ")
+            ))
+        };
+        let new = amend_head(
+            repo,
+            &commit,
+            &tree,
+            &files,
+            env,
+            &mut || write_working_files(&work),
+            &left,
+        )?;
         Outcome::Amended {
             docs,
             old: head,
@@ -651,9 +682,32 @@ pub(crate) fn record(
     Ok(outcome)
 }
 
+/// A reword by `git commit --amend`: the Change text the commit before the amend had
+/// (its cleaned subject), the new one, and the author's name.
+struct Reword {
+    old: String,
+    new: String,
+    author: String,
+}
+
+/// When HEAD was made by `git commit --amend` (HEAD's newest reflog entry says so) with
+/// another subject than the commit it replaced.
+fn reworded(git: &git2::Repository, head: &git2::Commit<'_>) -> Option<Reword> {
+    let a = git_ops::amended_from(git, head)?;
+    let (old, new) = (
+        changelog::clean_subject(&a.old_summary),
+        changelog::clean_subject(&a.new_summary),
+    );
+    (old != new).then_some(Reword {
+        old,
+        new,
+        author: a.author,
+    })
+}
+
 /// `bytes` with the newest row by the reword's author whose Change cell holds the old
 /// text changed to the new text; `None` when there is no such row.
-pub(crate) fn reword_row(bytes: &[u8], labels: &Labels, r: &Reword) -> Option<Vec<u8>> {
+fn reword_row(bytes: &[u8], labels: &Labels, r: &Reword) -> Option<Vec<u8>> {
     use crate::doc::{table::escape_cell, Column, Edit};
     let d = Document::parse(bytes.to_vec(), labels).ok()?;
     let t = d.table()?;
@@ -687,13 +741,7 @@ pub(crate) fn reword_row(bytes: &[u8], labels: &Labels, r: &Reword) -> Option<Ve
 
 /// What a preview shows for one document: `plan`'s rows, the lines of `new` that are
 /// not in `doc` (as written), and Last Updated before and after.
-pub(crate) fn preview_doc(
-    rel: &str,
-    doc: &Document,
-    new: &str,
-    plan: &Plan,
-    labels: &Labels,
-) -> PreviewDoc {
+fn preview_doc(rel: &str, doc: &Document, new: &str, plan: &Plan, labels: &Labels) -> PreviewDoc {
     let lines = similar::TextDiff::from_lines(doc.text.src.as_str(), new)
         .iter_all_changes()
         .filter(|c| c.tag() == similar::ChangeTag::Insert)
@@ -714,7 +762,7 @@ pub(crate) fn preview_doc(
 
 /// The plan for HEAD alone: only rows for `head` are kept, and in amend mode their Commit
 /// cell is empty.
-pub(crate) fn plan_for(
+fn plan_for(
     repo: &Repo,
     rel: &str,
     doc: &Document,
@@ -733,7 +781,7 @@ pub(crate) fn plan_for(
     Ok(plan)
 }
 
-pub(crate) fn reason(r: &changelog::Recorded) -> String {
+fn reason(r: &changelog::Recorded) -> String {
     use changelog::Recorded as R;
     match r {
         R::RowRefers => "a row already refers to the commit".into(),
@@ -746,7 +794,7 @@ pub(crate) fn reason(r: &changelog::Recorded) -> String {
 
 /// Writes each document's working-file text, refusing when the file changed since it
 /// was read.
-pub(crate) fn write_working_files(work: &[DocWork]) -> Result<()> {
+fn write_working_files(work: &[DocWork]) -> Result<()> {
     for w in work {
         let (Some(before), Some(after)) = (&w.work_before, &w.work_after) else {
             continue;
