@@ -1,7 +1,20 @@
-//! The git operations of the hook and its installation, gathered in one place: to move
-//! into `src/git/write.rs` (amend HEAD, stage, move a ref, `git commit` when signing, the
-//! in-memory staged commit) and `src/git/changes.rs` (the paths a commit changed) when the
-//! git layer lands. Nothing else under `src/hook/` should need to name git2.
+//! The git operations of the hook, the merge driver and their installation, in one file:
+//! to move into `src/git/write.rs` and `src/git/changes.rs` when the git layer lands.
+//! They take and return plain values (paths, bytes, ids, [`NewFile`] rows, callbacks)
+//! and know nothing of documents or of the hook's decisions, so they can move as they
+//! are:
+//! - to `git/changes.rs`: [`changed_paths`] (the paths a commit changed, descending only
+//!   into differing subtrees), [`blob_text`], [`committed_file`], [`tree_mode`];
+//! - to `git/write.rs`: [`amend_head`] (with its index, stat, ref and `git commit
+//!   --amend` helpers), [`staged_commit`] (the index as a commit, in memory only),
+//!   [`set_local_config`], [`remove_local_config`];
+//! - to `git/mod.rs` (reading the repository): [`open_git`], [`operation_in_progress`],
+//!   [`amended_from`] (the reflog), [`hooks_dir`], [`config_string`], [`merge_file`]
+//!   (libgit2's line merge).
+//!
+//! The rest of `src/hook/` names no git2 type except `Oid` in `post_commit.rs` (the
+//! commit ids it plans with, as `changelog` does); `post_commit.rs` still calls methods
+//! on the repository, commits and trees these functions hand it.
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -232,6 +245,32 @@ pub(crate) fn blob_text(git: &Repository, tree: &Tree<'_>, path: &str) -> String
         .unwrap_or_default()
 }
 
+/// The bytes and tree-entry mode of the file at `rel` in `tree`; `None` when it is a
+/// symlink, a directory or a submodule there.
+pub(crate) fn committed_file(
+    git: &Repository,
+    tree: &Tree<'_>,
+    rel: &str,
+) -> Result<Option<(Vec<u8>, i32)>> {
+    let entry = tree
+        .get_path(Path::new(rel))
+        .map_err(|e| Error::git(format!("looking up {rel} in HEAD"), e))?;
+    if entry.kind() != Some(ObjectType::Blob) || entry.filemode() == 0o120000 {
+        return Ok(None);
+    }
+    let bytes = git
+        .find_blob(entry.id())
+        .map_err(|e| Error::git(format!("reading {rel} in HEAD"), e))?
+        .content()
+        .to_vec();
+    Ok(Some((bytes, entry.filemode())))
+}
+
+/// The tree-entry mode of `rel` in `tree`, when it is there.
+pub(crate) fn tree_mode(tree: &Tree<'_>, rel: &str) -> Option<i32> {
+    tree.get_path(Path::new(rel)).ok().map(|e| e.filemode())
+}
+
 /// The commit `git commit --amend` replaced with `head`: its subject line, `head`'s
 /// subject line and `head`'s author name, when HEAD's newest reflog entry says `head` was
 /// made by an amend.
@@ -241,7 +280,9 @@ pub(crate) struct Amended {
     pub(crate) author: String,
 }
 
-pub(crate) fn amended_from(git: &Repository, head: &git2::Commit<'_>) -> Option<Amended> {
+pub(crate) fn amended_from(repo: &Repo, head: Oid) -> Option<Amended> {
+    let git = repo.git();
+    let head = git.find_commit(head).ok()?;
     let log = git.reflog("HEAD").ok()?;
     let entry = log.get(0)?;
     if entry.id_new() != head.id()
@@ -254,10 +295,13 @@ pub(crate) fn amended_from(git: &Repository, head: &git2::Commit<'_>) -> Option<
         return None;
     }
     let old = git.find_commit(entry.id_old()).ok()?;
+    let old_summary = old.summary().ok().flatten()?.to_string();
+    let new_summary = head.summary().ok().flatten()?.to_string();
+    let author = head.author().name().unwrap_or_default().to_string();
     Some(Amended {
-        old_summary: old.summary().ok().flatten()?.to_string(),
-        new_summary: head.summary().ok().flatten()?.to_string(),
-        author: head.author().name().unwrap_or_default().to_string(),
+        old_summary,
+        new_summary,
+        author,
     })
 }
 
@@ -585,6 +629,38 @@ impl Drop for RemoveOnDrop {
         let _ = fs::remove_file(&self.0);
         let _ = fs::remove_file(self.0.with_extension("lock"));
     }
+}
+
+/// git's 3-way line merge (libgit2's `merge_file`, as `git merge-file`) of three byte
+/// strings, with conflict markers labelled `[ours, base, theirs]` and `marker_size` wide:
+/// the merged bytes and whether conflicts were left. `None` when libgit2 refuses (binary
+/// content, for one).
+pub(crate) fn merge_file(
+    base: &[u8],
+    ours: &[u8],
+    theirs: &[u8],
+    labels: [&str; 3],
+    marker_size: u16,
+    diff3: bool,
+) -> Option<(Vec<u8>, bool)> {
+    // `git2::merge_file` does not initialise libgit2 itself (its first call fails when
+    // nothing else has); `Buf::new` does.
+    drop(git2::Buf::new());
+    let mut b = git2::MergeFileInput::new();
+    b.content(base);
+    let mut o = git2::MergeFileInput::new();
+    o.content(ours);
+    let mut t = git2::MergeFileInput::new();
+    t.content(theirs);
+    let mut opts = git2::MergeFileOptions::new();
+    opts.our_label(labels[0])
+        .ancestor_label(labels[1])
+        .their_label(labels[2])
+        .marker_size(marker_size)
+        .style_diff3(diff3);
+    git2::merge_file(&b, &o, &t, Some(&mut opts))
+        .ok()
+        .map(|r| (r.content().to_vec(), !r.is_automergeable()))
 }
 
 /// The hooks directory git uses for `git`'s repository, and `core.hooksPath` as

@@ -11,7 +11,7 @@
 //! post-commit hook `hooks/post-commit`) has the absolute path of the installing binary
 //! filled in (`DBARCH_INSTALLED_BIN`); at run time `$DBARCH_BIN` wins, then that path,
 //! then `dbarch` on `PATH`. An existing hook of that name that is not dbarch's (no
-//! [`MARKER`] in its first five lines) is renamed, byte for byte, to its chained name
+//! `MARKER` in its first five lines) is renamed, byte for byte, to its chained name
 //! (`post-commit.dbarch-chained`) and run by dbarch's script after dbarch (so it sees
 //! the amended HEAD); `uninstall` renames it back. Installing again rewrites only
 //! dbarch's own script.

@@ -1,24 +1,24 @@
 //! What dbarch installs into git, and what git then runs: the post-commit hook
-//! ([`post_commit`]: record a commit in its documents' Change Log), the merge driver
+//! ([`post_commit`](mod@post_commit): record a commit in its documents' Change Log), the merge driver
 //! ([`merge`]: merge a managed document by meaning), and their installation
 //! ([`install`]). Each of them is a [`HookKind`], which owns how git finds it.
-//! [`git_ops`] holds the git operations all of them need, until the git layer takes them.
+//! `git_ops` holds the git operations all of them need, until the git layer takes them.
 //!
 //! # Adding a kind
 //! To add a git hook that dbarch installs, say `pre-push`, a newcomer touches:
 //! 1. this file: a `HookKind::PrePush` variant, its place in [`HookKind::ALL`] (the order
-//!    `hooks install` and `hooks status` go in) and its arm in [`HookKind::wiring`] and
-//!    [`HookKind::name`]: a [`Wiring::Script`] naming `pre-push`,
-//!    `pre-push.dbarch-chained` and its script;
+//!    of `hooks install`, `uninstall` and `status`), its arm in [`HookKind::wiring`] (a
+//!    `const PRE_PUSH: Script` beside `POST_COMMIT`, naming `pre-push`,
+//!    `pre-push.dbarch-chained` and the script) and in [`HookKind::name`];
 //! 2. the script, `hooks/pre-push` (and its line in Cargo.toml's `include`): `#!/bin/sh`,
-//!    [`MARKER`] on line 2 and one `DBARCH_INSTALLED_BIN=''` line, as in
+//!    `MARKER` on line 2 and one `DBARCH_INSTALLED_BIN=''` line, as in
 //!    `hooks/post-commit` (a unit test in `install.rs` checks every script);
 //! 3. its runtime, `src/hook/pre_push.rs`, with the `HookEvent::PrePush` that
 //!    `src/cli.rs` parses and `src/commands/hook.rs` dispatches to it.
 //!
 //! Installing, chaining an existing hook, uninstalling and reporting status are driven
-//! by the enum ([`install::install`], [`install::uninstall`], [`install::status`] take a
-//! kind; `hooks install | uninstall | status`, `init --hook` and `doctor` go over
+//! by the enum ([`install::install`], [`install::uninstall`] and [`install::status`] take
+//! a kind; `hooks install | uninstall | status`, `init --hook` and `doctor` go over
 //! [`HookKind::ALL`]): they need no change.
 pub mod install;
 pub mod merge;
@@ -44,7 +44,7 @@ pub(crate) const BIN_LINE: &str = "DBARCH_INSTALLED_BIN=''";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HookKind {
     /// `hooks/post-commit`: records each commit in its documents' Change Log
-    /// ([`post_commit`]).
+    /// ([`post_commit`](mod@post_commit)).
     PostCommit,
     /// The `dbarch` merge driver: merges a managed document by meaning ([`merge`]).
     MergeDriver,
@@ -61,7 +61,7 @@ pub enum Wiring {
 }
 
 /// A hook script: its file name, where another program's hook goes when dbarch's is
-/// installed over it, and the shipped text. It is dbarch's when it carries [`MARKER`].
+/// installed over it, and the shipped text. It is dbarch's when it carries `MARKER`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Script {
     pub file_name: &'static str,

@@ -19,10 +19,11 @@
 //!    walk, no index, no working tree. When no changed path is a Markdown file and there
 //!    is no `dbarch.toml`, nothing; the configuration is read only when it exists or a
 //!    Markdown file changed (reading it costs a file read and a TOML parse). Then a
-//!    changed path is a managed document when it matches a `[[docs]]` path or glob, or,
-//!    without `[[docs]]`, when it is a `.md`/`.markdown` file whose committed text
-//!    carries the Next Review field (the discovery `sync` uses; the default document
-//!    path without the field is checked against full discovery).
+//!    changed path is a managed document by `workspace::is_managed`, the test `sync`'s
+//!    discovery uses: it matches a `[[docs]]` path or glob, or, without `[[docs]]`, it
+//!    is a `.md`/`.markdown` file whose committed text carries the Next Review field
+//!    (only those blobs are read; the default document path without the field is
+//!    checked against full discovery).
 //! 5. `[hook] mode = "off"`: nothing.
 //!
 //! Then, under the repository lock (the file `sync` takes, waited for at most 10 s) and
@@ -67,12 +68,13 @@
 //! the new commit, so the next `sync` still reads only newer commits.
 //!
 //! Failures are errors for the command to print as one line; the command exits 0 in every
-//! case. Nothing here prints.
+//! case. Nothing here prints, except the one stderr line that says a renamed document's
+//! `[[docs]] path` was followed. The git operations are `git_ops.rs`'s.
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use git2::{ObjectType, Oid};
+use git2::Oid;
 
 use super::git_ops::{
     self, amend_head, blob_text, changed_paths, open_git, operation_in_progress, staged_commit,
@@ -302,7 +304,7 @@ fn run(
                     .strip_prefix(&root)
                     .ok()
                     .map(|p| p.to_string_lossy().replace('\\', "/"))
-                    .filter(|r| tree.get_path(Path::new(r)).is_ok());
+                    .filter(|r| git_ops::tree_mode(&tree, r).is_some());
                 if let Some(rel) = rel {
                     renamed_files.push((rel, t));
                 }
@@ -312,7 +314,7 @@ fn run(
                     let new_text = super::install::follow_renames(&old_text, &pairs);
                     if new_text != old_text {
                         fsutil::write_atomic(&attrs, new_text.as_bytes())?;
-                        if tree.get_path(Path::new(".gitattributes")).is_ok() {
+                        if git_ops::tree_mode(&tree, ".gitattributes").is_some() {
                             renamed_files.push((".gitattributes".into(), new_text));
                         }
                     }
@@ -451,7 +453,7 @@ fn record(
         .tree()
         .map_err(|e| Error::git("reading HEAD's tree", e))?;
     let labels = ws.labels();
-    let reword = reworded(git, &commit);
+    let reword = reworded(repo, head);
     let mut state = SyncState::load(git.path());
     let mut work: Vec<DocWork> = Vec::new();
     let mut recorded: Vec<String> = Vec::new();
@@ -461,17 +463,9 @@ fn record(
             abs: config::safe_doc_path(&ws.root, rel)?,
             rel: rel.clone(),
         };
-        let entry = tree
-            .get_path(Path::new(rel))
-            .map_err(|e| Error::git(format!("looking up {rel} in HEAD"), e))?;
-        if entry.kind() != Some(ObjectType::Blob) || entry.filemode() == 0o120000 {
+        let Some((committed, mode)) = git_ops::committed_file(git, &tree, rel)? else {
             continue; // a symlink or a directory: not a document dbarch edits
-        }
-        let committed = git
-            .find_blob(entry.id())
-            .map_err(|e| Error::git(format!("reading {rel} in HEAD"), e))?
-            .content()
-            .to_vec();
+        };
         if let Some(why) = crate::guard::filter_refusal(git, rel, Some(&committed)) {
             return Err(Error::Usage(why));
         }
@@ -536,7 +530,7 @@ fn record(
             work.push(DocWork {
                 preview: Some(preview_doc(rel, &doc_c, &new_committed, &plan_c, &labels)),
                 doc,
-                mode: entry.filemode(),
+                mode,
                 new_committed,
                 work_before: None,
                 work_after: None,
@@ -593,7 +587,7 @@ fn record(
         });
         work.push(DocWork {
             doc,
-            mode: entry.filemode(),
+            mode,
             new_committed,
             work_before,
             work_after,
@@ -602,7 +596,7 @@ fn record(
         });
     }
     for (rel, text) in extra_files {
-        if let Ok(entry) = tree.get_path(Path::new(&rel)) {
+        if let Some(mode) = git_ops::tree_mode(&tree, &rel) {
             let abs = ws.root.join(&rel);
             work.push(DocWork {
                 doc: ManagedDoc {
@@ -610,7 +604,7 @@ fn record(
                     abs: abs.clone(),
                     rel,
                 },
-                mode: entry.filemode(),
+                mode,
                 work_before: fs::read(&abs).ok(),
                 work_after: Some(text.clone()),
                 new_committed: text,
@@ -692,8 +686,8 @@ struct Reword {
 
 /// When HEAD was made by `git commit --amend` (HEAD's newest reflog entry says so) with
 /// another subject than the commit it replaced.
-fn reworded(git: &git2::Repository, head: &git2::Commit<'_>) -> Option<Reword> {
-    let a = git_ops::amended_from(git, head)?;
+fn reworded(repo: &Repo, head: Oid) -> Option<Reword> {
+    let a = git_ops::amended_from(repo, head)?;
     let (old, new) = (
         changelog::clean_subject(&a.old_summary),
         changelog::clean_subject(&a.new_summary),
