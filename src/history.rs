@@ -1708,12 +1708,12 @@ fn auto_merge(base: &[u8], ours: &[u8], theirs: &[u8]) -> Vec<Vec<u8>> {
     }
     // Or what dbarch's merge driver gives (rows as a union, header dates the newest): a
     // merge the driver made cleanly is a clean merge too.
-    let m = crate::merge_driver::merge3(
+    let m = crate::hook::merge::merge3(
         base,
         ours,
         theirs,
         &crate::doc::Labels::default(),
-        &crate::merge_driver::MarkerStyle::default(),
+        &crate::hook::merge::MarkerStyle::default(),
     );
     if !m.conflicts && !out.contains(&m.bytes) {
         out.push(m.bytes);

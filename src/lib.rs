@@ -19,7 +19,6 @@ pub mod guard;
 pub mod history;
 pub mod hook;
 pub mod interval;
-pub mod merge_driver;
 pub mod partial;
 pub mod prompt;
 pub mod rename;

@@ -100,11 +100,7 @@ impl Workspace {
     }
 
     pub fn labels(&self) -> Labels {
-        Labels {
-            last_updated: self.config.fields.last_updated.clone(),
-            reviewed_by: self.config.fields.reviewed_by.clone(),
-            next_review: self.config.fields.next_review.clone(),
-        }
+        labels_of(&self.config)
     }
 
     /// Takes the repository-wide lock (in the git directory, else at the root).
@@ -200,19 +196,12 @@ impl Workspace {
             return Ok(out);
         }
         let labels = self.labels();
-        let bold = format!("**{}:**", labels.next_review);
-        let key = format!("{}:", labels.key(crate::doc::FieldKind::NextReview));
-        for f in files
-            .iter()
-            .filter(|f| f.ends_with(".md") || f.ends_with(".markdown"))
-        {
+        for f in files.iter().filter(|f| is_markdown(f)) {
             let Ok(text) = std::fs::read(self.root.join(f)) else {
                 continue;
             };
             let text = String::from_utf8_lossy(&text);
-            if (text.contains(&bold) || text.lines().any(|l| l.starts_with(&key)))
-                && !is_template(&text, &labels)
-            {
+            if is_managed(&self.config, &labels, f, || &*text) && !is_template(&text, &labels) {
                 push(f.clone(), &mut out)?;
             }
         }
@@ -256,19 +245,16 @@ impl Workspace {
             return Vec::new();
         }
         let labels = self.labels();
-        let bold = format!("**{}:**", labels.next_review);
-        let key = format!("{}:", labels.key(crate::doc::FieldKind::NextReview));
         let Ok(files) = self.candidate_files() else {
             return Vec::new();
         };
         files
             .into_iter()
-            .filter(|f| f.ends_with(".md") || f.ends_with(".markdown"))
+            .filter(|f| is_markdown(f))
             .filter(|f| {
                 std::fs::read(self.root.join(f)).is_ok_and(|t| {
                     let text = String::from_utf8_lossy(&t);
-                    (text.contains(&bold) || text.lines().any(|l| l.starts_with(&key)))
-                        && is_template(&text, &labels)
+                    carries_next_review(&text, &labels) && is_template(&text, &labels)
                 })
             })
             .collect()
@@ -319,8 +305,63 @@ fn is_template(text: &str, labels: &crate::doc::Labels) -> bool {
         })
 }
 
-fn is_glob(p: &str) -> bool {
+/// Whether a `[[docs]]` path (or a `[hook] branches` entry) is a glob.
+pub(crate) fn is_glob(p: &str) -> bool {
     p.contains(['*', '?', '[', '{'])
+}
+
+/// The header labels the configuration sets.
+pub(crate) fn labels_of(config: &Config) -> Labels {
+    Labels {
+        last_updated: config.fields.last_updated.clone(),
+        reviewed_by: config.fields.reviewed_by.clone(),
+        next_review: config.fields.next_review.clone(),
+    }
+}
+
+/// The one "is this path managed" test, for a `/`-separated path relative to the root:
+/// with `[[docs]]`, a configured path or glob names it ([`configured`]); without, it is a
+/// Markdown file ([`is_markdown`]) whose text carries the Next Review field
+/// ([`carries_next_review`]). `text` is asked for only in the second case, so a caller
+/// that has many paths and no `[[docs]]` can filter by [`is_markdown`] first and read
+/// nothing else. [`Workspace::documents`] also leaves templates out and falls back to
+/// [`config::DEFAULT_DOC_PATH`]; the post-commit hook checks that fallback against full
+/// discovery.
+pub(crate) fn is_managed<T: AsRef<str>>(
+    config: &Config,
+    labels: &Labels,
+    rel: &str,
+    text: impl FnOnce() -> T,
+) -> bool {
+    if config.docs_explicit {
+        configured(config, rel)
+    } else {
+        is_markdown(rel) && carries_next_review(text().as_ref(), labels)
+    }
+}
+
+/// The file names discovery looks at without `[[docs]]`.
+pub(crate) fn is_markdown(rel: &str) -> bool {
+    rel.ends_with(".md") || rel.ends_with(".markdown")
+}
+
+/// Whether a `[[docs]]` entry names or matches `rel`.
+pub(crate) fn configured(config: &Config, rel: &str) -> bool {
+    config.docs.iter().any(|d| {
+        if is_glob(&d.path) {
+            config::compile_glob(&d.path).is_ok_and(|g| g.is_match(rel))
+        } else {
+            d.path == rel
+        }
+    })
+}
+
+/// Discovery's test on a file's text: it carries the Next Review field, bold
+/// (`**Next Review:**`) or as a front-matter key.
+pub(crate) fn carries_next_review(text: &str, labels: &Labels) -> bool {
+    let bold = format!("**{}:**", labels.next_review);
+    let key = format!("{}:", labels.key(crate::doc::FieldKind::NextReview));
+    text.contains(&bold) || text.lines().any(|l| l.starts_with(&key))
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<String>, depth: usize) {
@@ -358,5 +399,29 @@ mod tests {
         let t = parse_now("2026-11-26T23:30:00-05:00").unwrap();
         assert_eq!(t.date_naive().to_string(), "2026-11-26");
         assert!(parse_now("tomorrow").is_none());
+    }
+
+    #[test]
+    fn markdown_and_globs() {
+        assert!(is_markdown("docs/a.md"));
+        assert!(is_markdown("a.markdown"));
+        assert!(!is_markdown("docs/a.mdx"));
+        let mut c = Config::defaults();
+        c.docs[0].path = "docs/**/*.txt".into();
+        assert!(configured(&c, "docs/x/y.txt"));
+        assert!(!configured(&c, "docs/x/y.md"));
+        c.docs[0].path = "arch.txt".into();
+        assert!(configured(&c, "arch.txt"));
+    }
+
+    #[test]
+    fn next_review_marker() {
+        let l = Labels::default();
+        assert!(carries_next_review("x\n**Next Review:** 2027-01-01\n", &l));
+        assert!(carries_next_review(
+            "---\nnext_review: 2027-01-01\n---\n",
+            &l
+        ));
+        assert!(!carries_next_review("# Readme\n", &l));
     }
 }

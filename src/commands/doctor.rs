@@ -21,7 +21,8 @@ use std::process::Command;
 
 use crate::cli::Global;
 use crate::history::Repo;
-use crate::hook;
+use crate::hook::install::{self, Status};
+use crate::hook::HookKind;
 use crate::ui::{self, Ui};
 use crate::Result;
 
@@ -92,32 +93,33 @@ pub fn run(ui: &mut Ui, global: &Global) -> Result<u8> {
             .to_string(),
         Graph::WithFilters => "commit-graph: present, with changed-path filters".to_string(),
     });
-    match hook::status(repo.git()) {
-        Ok(s) if s.installed && s.executable => ui.line("post-commit hook: installed"),
-        Ok(s) if s.installed => ui.line(
-            "post-commit hook: installed but NOT executable (git skips it; run `dbarch hooks install`)",
-        ),
-        Ok(s) if s.pre_commit_framework => ui.line(
-            "post-commit hook: the pre-commit framework's (dbarch runs when .pre-commit-config.yaml lists the dbarch or dbarch-system hook)",
-        ),
-        Ok(_) => ui.line("post-commit hook: not installed (optional: `dbarch hooks install`)"),
-        Err(e) => ui.line(&format!(
-            "post-commit hook: unknown ({})",
-            ui::one_line(&e.to_string())
-        )),
-    }
-    let driver = repo
-        .git()
-        .config()
-        .ok()
-        .and_then(|c| c.get_string("merge.dbarch.driver").ok())
-        .filter(|d| !d.trim().is_empty());
-    match driver {
-        Some(d) => ui.line(&format!(
-            "merge driver: configured (merge.dbarch.driver = {})",
-            ui::sanitize(&d)
-        )),
-        None => ui.line("merge driver: not configured (optional: merge.dbarch.driver is not set)"),
+    for kind in HookKind::ALL {
+        let name = kind.name();
+        match install::status(kind, &repo) {
+            Ok(Status::Script(_, s)) if s.installed && s.executable => {
+                ui.line(&format!("{name}: installed"))
+            }
+            Ok(Status::Script(_, s)) if s.installed => ui.line(&format!(
+                "{name}: installed but NOT executable (git skips it; run `dbarch hooks install`)"
+            )),
+            Ok(Status::Script(_, s)) if s.pre_commit_framework => ui.line(&format!(
+                "{name}: the pre-commit framework's (dbarch runs when .pre-commit-config.yaml lists the dbarch or dbarch-system hook)"
+            )),
+            Ok(Status::Script(..)) => ui.line(&format!(
+                "{name}: not installed (optional: `dbarch hooks install`)"
+            )),
+            Ok(Status::Driver { command: Some(d) }) => ui.line(&format!(
+                "{name}: configured (merge.dbarch.driver = {})",
+                ui::sanitize(&d)
+            )),
+            Ok(Status::Driver { command: None }) => ui.line(&format!(
+                "{name}: not configured (optional: merge.dbarch.driver is not set)"
+            )),
+            Err(e) => ui.line(&format!(
+                "{name}: unknown ({})",
+                ui::one_line(&e.to_string())
+            )),
+        }
     }
     Ok(if fit {
         crate::exit::OK

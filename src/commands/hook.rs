@@ -1,4 +1,5 @@
-//! `dbarch hook post-commit`: what the git hook script runs (see [`crate::hook`]).
+//! `dbarch hook post-commit`: what the git hook script runs (see
+//! [`crate::hook::post_commit`]).
 //!
 //! It never breaks a commit: whatever happens (an error, even a panic) it exits 0. A
 //! problem is one line on stderr, `dbarch: hook skipped: <reason>`. After an amend it

@@ -33,6 +33,8 @@ use crate::cli::InitArgs;
 use crate::config::{self, Config};
 use crate::doc::{Document, Edit, FieldKind, Labels};
 use crate::fsutil;
+use crate::hook::install::{self, Line};
+use crate::hook::HookKind;
 use crate::ui::{self, Ui};
 use crate::workspace::Workspace;
 use crate::{Error, Result};
@@ -93,14 +95,24 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: InitArgs) -> Result<u8> {
         }
     }
     if let Some(repo) = hook_repo {
-        super::hooks::install(ui, repo)?;
+        // As `dbarch hooks install`, with the document just written registered too.
         let global = crate::cli::Global {
             repo: ws.root.clone(),
             config: None,
             verbose: false,
             color: crate::cli::ColorChoice::Never,
         };
-        super::merge_driver::install(ui, &global, repo, std::slice::from_ref(&rel))?;
+        let docs = install::documents(&global, std::slice::from_ref(&rel));
+        let bin = install::this_binary();
+        for kind in HookKind::ALL {
+            let r = install::install(kind, repo, bin.as_deref(), &docs)?;
+            for line in r.lines(repo.workdir().ok()) {
+                match line {
+                    Line::Say(s) => ui.line(&ui::sanitize(&s)),
+                    Line::Detail(s) => ui.detail(&ui::sanitize(&s)),
+                }
+            }
+        }
     }
     next_steps(ui, ws, &rel);
     Ok(crate::exit::OK)

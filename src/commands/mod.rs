@@ -16,7 +16,7 @@ mod hooks;
 mod init;
 mod lint;
 mod man;
-pub mod merge_driver;
+mod merge_driver;
 mod remind;
 mod review;
 pub(crate) mod schema;

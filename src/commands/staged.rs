@@ -12,7 +12,8 @@ use serde::Serialize;
 
 use crate::cli::{Format, Global, SyncArgs};
 use crate::config::{HookMode, Overrides};
-use crate::hook::{self, Outcome, PreviewDoc, Staged, PLACEHOLDER_SUBJECT};
+use crate::hook::install;
+use crate::hook::{self, HookKind, Outcome, PreviewDoc, Staged, PLACEHOLDER_SUBJECT};
 use crate::ui::{self, Ui};
 use crate::workspace::Workspace;
 use crate::Result;
@@ -36,8 +37,8 @@ pub fn run(ui: &mut Ui, global: &Global, args: SyncArgs) -> Result<u8> {
     let installed = ws
         .repo
         .as_ref()
-        .and_then(|r| hook::status(r.git()).ok())
-        .is_some_and(|s| s.installed);
+        .and_then(|r| install::status(HookKind::PostCommit, r).ok())
+        .is_some_and(|s| s.installed());
     let wanted: Vec<String> = args
         .docs
         .iter()

@@ -105,7 +105,7 @@ impl Document {
                 msg: "a carriage return (CR) that is not part of a CRLF line ending; dbarch edits documents with LF or CRLF line endings only".into(),
             });
         }
-        if let Some(line) = crate::merge_driver::first_conflict_line(&text.src) {
+        if let Some(line) = crate::hook::merge::first_conflict_line(&text.src) {
             return Err(DocError {
                 line: line + 1,
                 col: 1,

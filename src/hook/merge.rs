@@ -306,29 +306,16 @@ fn parse(bytes: &[u8], labels: &Labels) -> Option<Document> {
 
 /// git's 3-way line merge of three byte strings.
 fn merge_lines(base: &[u8], ours: &[u8], theirs: &[u8], style: &MarkerStyle) -> Merged {
-    // `git2::merge_file` does not initialise libgit2 itself (its first call fails when
-    // nothing else has); `Buf::new` does.
-    drop(git2::Buf::new());
-    let mut b = git2::MergeFileInput::new();
-    b.content(base);
-    let mut o = git2::MergeFileInput::new();
-    o.content(ours);
-    let mut t = git2::MergeFileInput::new();
-    t.content(theirs);
-    let mut opts = git2::MergeFileOptions::new();
-    opts.our_label(style.ours.as_str())
-        .ancestor_label(style.base.as_str())
-        .their_label(style.theirs.as_str())
-        .marker_size(style.size.max(1))
-        .style_diff3(style.diff3);
-    match git2::merge_file(&b, &o, &t, Some(&mut opts)) {
-        Ok(r) => Merged {
-            bytes: r.content().to_vec(),
-            conflicts: !r.is_automergeable(),
-        },
+    let labels = [
+        style.ours.as_str(),
+        style.base.as_str(),
+        style.theirs.as_str(),
+    ];
+    match super::git_ops::merge_file(base, ours, theirs, labels, style.size.max(1), style.diff3) {
+        Some((bytes, conflicts)) => Merged { bytes, conflicts },
         // libgit2 refuses (e.g. binary content): keep ours, and say it conflicts so git
         // leaves the file for a person.
-        Err(_) => Merged {
+        None => Merged {
             bytes: ours.to_vec(),
             conflicts: ours != theirs,
         },
