@@ -736,7 +736,7 @@ fn record(
     for rel in touched {
         let doc = ManagedDoc {
             settings: ws.config.doc_settings(rel),
-            abs: config::safe_doc_path(&ws.root, rel)?,
+            abs: crate::fsutil::safe_doc_path(&ws.root, rel)?,
             rel: rel.clone(),
         };
         let entry = tree

@@ -124,10 +124,10 @@ impl Workspace {
     }
 
     /// The document at `rel`, resolved: a symlink is managed as its target (see
-    /// [`config::resolve_doc_path`]); its settings are those of the path it was named by.
+    /// [`crate::fsutil::resolve_doc_path`]); its settings are those of the path it was named by.
     /// Refused when it leaves the work tree or lands in a git directory.
     pub fn managed(&self, rel: &str) -> Result<ManagedDoc> {
-        let (real, abs) = config::resolve_doc_path(&self.root, rel)?;
+        let (real, abs) = crate::fsutil::resolve_doc_path(&self.root, rel)?;
         if let Some(repo) = &self.repo {
             let head = read_head(&abs);
             if let Some(why) = crate::guard::filter_refusal(repo.git(), &real, head.as_deref()) {

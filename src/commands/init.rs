@@ -45,7 +45,7 @@ const PATH_LINE: &str = "path = \"docs/database-architecture.md\"";
 
 pub fn run(ui: &mut Ui, ws: &Workspace, args: InitArgs) -> Result<u8> {
     let rel = normalize(&args.path);
-    let abs = config::safe_doc_path(&ws.root, &rel)?;
+    let abs = crate::fsutil::safe_doc_path(&ws.root, &rel)?;
     if abs.is_dir() {
         return Err(Error::Usage(format!(
             "{rel} is a directory; give --path a file name such as {}",
