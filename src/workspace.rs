@@ -100,11 +100,7 @@ impl Workspace {
     }
 
     pub fn labels(&self) -> Labels {
-        Labels {
-            last_updated: self.config.fields.last_updated.clone(),
-            reviewed_by: self.config.fields.reviewed_by.clone(),
-            next_review: self.config.fields.next_review.clone(),
-        }
+        self.config.fields.clone()
     }
 
     /// Takes the repository-wide lock (in the git directory, else at the root).

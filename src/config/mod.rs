@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::doc::Labels;
 use crate::interval::Interval;
 use crate::{Error, Result};
 
@@ -88,7 +89,8 @@ pub struct Config {
     /// `[[docs]]`: the documents dbarch keeps, in file order.
     pub docs: Vec<DocConfig>,
     pub changelog: ChangelogConfig,
-    pub fields: FieldLabels,
+    /// `[fields]`: the header labels.
+    pub fields: Labels,
     pub hook: HookConfig,
     pub github: GithubConfig,
     /// `[schema]`: the migrations behind the schema inventory (`dbarch schema`).
@@ -261,15 +263,6 @@ pub struct ImpactRule {
     pub impact: String,
 }
 
-/// `[fields]`: the header labels.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct FieldLabels {
-    pub last_updated: String,
-    pub reviewed_by: String,
-    pub next_review: String,
-}
-
 /// `[hook]`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -334,16 +327,6 @@ impl Default for ChangelogConfig {
             default_impact: "Low".to_string(),
             date_format: String::new(),
             impact_rules: Vec::new(),
-        }
-    }
-}
-
-impl Default for FieldLabels {
-    fn default() -> Self {
-        FieldLabels {
-            last_updated: "Last Updated".to_string(),
-            reviewed_by: "Reviewed By".to_string(),
-            next_review: "Next Review".to_string(),
         }
     }
 }
@@ -425,7 +408,7 @@ impl Config {
         Config {
             docs: vec![DocConfig::default()],
             changelog: ChangelogConfig::default(),
-            fields: FieldLabels::default(),
+            fields: Labels::default(),
             hook: HookConfig::default(),
             github: GithubConfig::default(),
             schema: SchemaConfig::default(),
