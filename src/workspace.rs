@@ -183,8 +183,7 @@ impl Workspace {
         };
         if self.config.docs_explicit {
             for d in &self.config.docs {
-                if is_glob(&d.path) {
-                    let glob = config::compile_glob(&d.path).map_err(Error::Config)?;
+                if let Some(glob) = &d.glob {
                     for f in files.iter().filter(|f| glob.is_match(f.as_str())) {
                         push(f.clone(), &mut out)?;
                     }
@@ -313,10 +312,6 @@ fn is_template(text: &str, labels: &crate::doc::Labels) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
         })
-}
-
-fn is_glob(p: &str) -> bool {
-    p.contains(['*', '?', '[', '{'])
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<String>, depth: usize) {

@@ -5,22 +5,14 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::diagnostics::{Seg, Source};
-use super::values::{
-    check_doc_path, CellWidth, ChangeTemplate, DateFormat, DocPath, Impact, PathGlob, Text,
-};
+use super::values::{check_doc_path, CellWidth, ChangeTemplate, DateFormat, DocPath, Impact, Text};
 use super::*;
 
 impl SchemaConfig {
     pub(super) fn overlay(&self, f: FileSchema) -> SchemaConfig {
         SchemaConfig {
-            migrations: f
-                .migrations
-                .map(|v| v.into_iter().map(|g| g.0).collect())
-                .unwrap_or_else(|| self.migrations.clone()),
-            exclude: f
-                .exclude
-                .map(|v| v.into_iter().map(|g| g.0).collect())
-                .unwrap_or_else(|| self.exclude.clone()),
+            migrations: f.migrations.unwrap_or_else(|| self.migrations.clone()),
+            exclude: f.exclude.unwrap_or_else(|| self.exclude.clone()),
             dialect: f.dialect.unwrap_or(self.dialect),
             require_mentions: f.require_mentions.unwrap_or(self.require_mentions),
         }
@@ -74,7 +66,9 @@ impl Config {
             let mut docs = Vec::with_capacity(o.docs.len());
             for p in &o.docs {
                 let p = check_doc_path(p).map_err(Error::Usage)?;
-                docs.push(self.doc_settings(&p));
+                let mut doc = self.doc_settings(&p.path);
+                doc.glob = p.glob;
+                docs.push(doc);
             }
             self.docs = docs;
             self.docs_explicit = true;
@@ -132,8 +126,8 @@ pub(super) struct FileDoc {
 #[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 #[serde(expecting = "a [schema] table")]
 pub(super) struct FileSchema {
-    migrations: Option<Vec<PathGlob>>,
-    exclude: Option<Vec<PathGlob>>,
+    migrations: Option<Vec<Glob>>,
+    exclude: Option<Vec<Glob>>,
     dialect: Option<SqlDialect>,
     require_mentions: Option<bool>,
 }
@@ -143,7 +137,7 @@ pub(super) struct FileSchema {
 #[serde(expecting = "a table of section settings")]
 pub(super) struct FileSection {
     review_every: Option<Interval>,
-    paths: Option<Vec<PathGlob>>,
+    paths: Option<Vec<Glob>>,
     impact: Option<Impact>,
 }
 
@@ -167,7 +161,7 @@ pub(super) struct FileChangelog {
 #[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 #[serde(expecting = "a [[changelog.impact-rules]] table")]
 pub(super) struct FileImpactRule {
-    path: Option<PathGlob>,
+    path: Option<Glob>,
     section: Option<Text>,
     impact: Option<Impact>,
 }
@@ -222,14 +216,14 @@ pub(super) fn resolve(file: FileConfig, src: &Source<'_>) -> Result<Config> {
             let Some(path) = d.path else {
                 return Err(src.error_at(&here, "a [[docs]] entry needs a `path`"));
             };
-            if let Some(prev) = out.iter().position(|o| o.path == path.0) {
+            if let Some(prev) = out.iter().position(|o| o.path == path.path) {
                 let first = src
                     .line_of(&[Seg::key("docs"), Seg::Index(prev), Seg::key("path")])
                     .map(|l| format!(" (first at line {l})"))
                     .unwrap_or_default();
                 return Err(src.error_at(
                     &[Seg::key("docs"), Seg::Index(i), Seg::key("path")],
-                    &format!("duplicate [[docs]] path `{}`{first}", path.0),
+                    &format!("duplicate [[docs]] path `{}`{first}", path.path),
                 ));
             }
             let sections = d
@@ -239,19 +233,15 @@ pub(super) fn resolve(file: FileConfig, src: &Source<'_>) -> Result<Config> {
                 .map(|(name, s)| {
                     let sc = SectionConfig {
                         review_every: s.review_every,
-                        paths: s
-                            .paths
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|g| g.0)
-                            .collect(),
+                        paths: s.paths.unwrap_or_default(),
                         impact: s.impact.map(|i| i.0),
                     };
                     (name, sc)
                 })
                 .collect();
             out.push(DocConfig {
-                path: path.0,
+                path: path.path,
+                glob: path.glob,
                 review_every: d.review_every.unwrap_or(base.review_every),
                 reviewers: d
                     .reviewers
@@ -331,7 +321,7 @@ pub(super) fn resolve(file: FileConfig, src: &Source<'_>) -> Result<Config> {
                 _ => {}
             }
             out.push(ImpactRule {
-                path: r.path.map(|p| p.0),
+                path: r.path,
                 section: r.section.map(|s| s.0),
                 impact: impact.0,
             });

@@ -28,7 +28,7 @@ mod values;
 
 pub use diagnostics::key_line;
 pub use file::env_origin;
-pub use values::{compile_glob, GithubMode, HookMode, Order, SqlDialect, Timezone};
+pub use values::{compile_glob, GithubMode, Glob, HookMode, Order, SqlDialect, Timezone};
 
 use diagnostics::{line_col_of_bytes, Source};
 use file::{resolve, FileConfig};
@@ -116,6 +116,10 @@ pub struct DocConfig {
     /// A path or a glob (`*` stays within a directory, `**` crosses), relative to the
     /// repository root, `/`-separated.
     pub path: String,
+    /// `path` compiled, when it is a glob (`None` for a literal path, and for the
+    /// settings of one document that [`Config::doc_settings`] returns).
+    #[serde(skip)]
+    pub glob: Option<Glob>,
     pub review_every: Interval,
     /// GitHub users or teams (`@octocat`, `@acme/dba-team`); also the Reviewed By default.
     pub reviewers: Vec<String>,
@@ -136,6 +140,12 @@ pub struct DocConfig {
 }
 
 impl DocConfig {
+    /// Whether this entry names `rel` or its glob matches it. A literal path matches only
+    /// itself, so looking up every document of a long `[[docs]]` list stays fast.
+    pub fn matches(&self, rel: &str) -> bool {
+        self.path == rel || self.glob.as_ref().is_some_and(|g| g.is_match(rel))
+    }
+
     /// [`DocConfig::previous_paths`] as the history walk takes them, for `rel`.
     pub fn history_previous_paths(&self, rel: &str) -> Vec<(PathBuf, Vec<PathBuf>)> {
         if self.previous_paths.is_empty() {
@@ -158,9 +168,9 @@ pub struct SchemaConfig {
     /// Flyway, golang-migrate, dbmate, sqlx, Atlas, Prisma, Diesel and plain
     /// `migrations/` layouts; `schema.sql` / `structure.sql` dumps count only when no
     /// other migration file matches. An empty list turns the feature off.
-    pub migrations: Vec<String>,
+    pub migrations: Vec<Glob>,
     /// Globs left out (down and undo migrations by default).
-    pub exclude: Vec<String>,
+    pub exclude: Vec<Glob>,
     /// The SQL dialect: auto (generic, then each dialect in turn), generic, postgres,
     /// mysql, sqlite or mssql.
     pub dialect: SqlDialect,
@@ -190,19 +200,23 @@ pub const DEFAULT_MIGRATION_EXCLUDES: &[&str] = &[
 ];
 
 impl Default for SchemaConfig {
+    /// The defaults, compiled once per process.
     fn default() -> Self {
-        SchemaConfig {
-            migrations: DEFAULT_MIGRATION_GLOBS
+        static DEFAULT: std::sync::OnceLock<SchemaConfig> = std::sync::OnceLock::new();
+        let compiled = |globs: &[&str]| -> Vec<Glob> {
+            globs
                 .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            exclude: DEFAULT_MIGRATION_EXCLUDES
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            dialect: SqlDialect::Auto,
-            require_mentions: false,
-        }
+                .map(|g| Glob::new(g).expect("the default [schema] globs compile"))
+                .collect()
+        };
+        DEFAULT
+            .get_or_init(|| SchemaConfig {
+                migrations: compiled(DEFAULT_MIGRATION_GLOBS),
+                exclude: compiled(DEFAULT_MIGRATION_EXCLUDES),
+                dialect: SqlDialect::Auto,
+                require_mentions: false,
+            })
+            .clone()
     }
 }
 
@@ -221,7 +235,7 @@ pub struct SectionConfig {
     pub review_every: Option<Interval>,
     /// Drift: code path globs related to this section.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub paths: Vec<String>,
+    pub paths: Vec<Glob>,
     /// Any change touching this section gets this impact.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub impact: Option<String>,
@@ -256,7 +270,7 @@ pub struct ChangelogConfig {
 pub struct ImpactRule {
     /// A glob matched against every file the commit changed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<Glob>,
     /// A section name (heading text) the commit touched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub section: Option<String>,
@@ -303,6 +317,7 @@ impl Default for DocConfig {
     fn default() -> Self {
         DocConfig {
             path: DEFAULT_DOC_PATH.to_string(),
+            glob: None,
             review_every: Interval::Days(90),
             reviewers: Vec::new(),
             remind_before: Interval::Days(14),
@@ -443,20 +458,14 @@ impl Config {
 
     /// The settings for a document path: the first `[[docs]]` entry whose path equals
     /// `rel_path` or whose glob matches it, else [`Config::doc_defaults`]. The
-    /// returned `path` is `rel_path` (normalized: `./` dropped, `\` as `/`).
+    /// returned `path` is `rel_path` (normalized: `./` dropped, `\` as `/`), its `glob`
+    /// `None`. No glob is compiled: each entry's was, when the configuration was read.
     pub fn doc_settings(&self, rel_path: &str) -> DocConfig {
         let rel = normalize_rel(rel_path);
-        // A literal path matches only itself: no glob is compiled for it, so looking up
-        // every document of a long `[[docs]]` list stays fast (2,000 entries).
-        let found = self.docs.iter().find(|d| {
-            d.path == rel
-                || (d.path.contains(['*', '?', '[', '{', '\\'])
-                    && compile_glob(&d.path)
-                        .map(|g| g.is_match(&rel))
-                        .unwrap_or(false))
-        });
+        let found = self.docs.iter().find(|d| d.matches(&rel));
         let mut doc = found.cloned().unwrap_or_else(|| self.doc_defaults.clone());
         doc.path = rel;
+        doc.glob = None;
         doc
     }
 }

@@ -1,4 +1,3 @@
-
 use super::values::GLOBS_COMPILED;
 use super::*;
 
@@ -167,7 +166,7 @@ fn full_example_parses() {
         c.changelog.impact_rules,
         vec![
             ImpactRule {
-                path: Some("migrations/**".into()),
+                path: Some(Glob::new("migrations/**").unwrap()),
                 section: None,
                 impact: "High".into()
             },

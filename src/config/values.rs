@@ -198,6 +198,83 @@ thread_local! {
     pub(super) static GLOBS_COMPILED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// A path glob from the configuration, compiled once when the configuration is read (as
+/// [`compile_glob`] compiles it). It compares, hashes and prints as the text written.
+#[derive(Clone, Debug)]
+pub struct Glob {
+    text: String,
+    matcher: globset::GlobMatcher,
+}
+
+impl Glob {
+    /// Compiles `pattern`; the error is [`compile_glob`]'s.
+    pub fn new(pattern: &str) -> std::result::Result<Glob, String> {
+        Ok(Glob {
+            text: pattern.to_string(),
+            matcher: compile_glob(pattern)?,
+        })
+    }
+
+    /// The glob as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the `/`-separated `path` (relative to the repository root) matches.
+    pub fn is_match(&self, path: &str) -> bool {
+        self.matcher.is_match(path)
+    }
+
+    /// The compiled glob, to build a `globset::GlobSet` from several.
+    pub fn glob(&self) -> &globset::Glob {
+        self.matcher.glob()
+    }
+}
+
+impl PartialEq for Glob {
+    fn eq(&self, other: &Glob) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Glob {}
+
+impl PartialEq<&str> for Glob {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+impl std::hash::Hash for Glob {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.text.hash(h)
+    }
+}
+
+impl std::borrow::Borrow<str> for Glob {
+    fn borrow(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for Glob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Serialize for Glob {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for Glob {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_str(ParseVisitor::new("a path glob", check_path_glob))
+    }
+}
+
 /// A string visitor that runs a parser, so a bad value's error carries its span.
 pub(super) struct ParseVisitor<T> {
     expecting: &'static str,
@@ -241,8 +318,24 @@ macro_rules! checked_string {
     };
 }
 
-checked_string!(DocPath, "a document path or glob", check_doc_path);
-checked_string!(PathGlob, "a path glob", check_path_glob);
+/// A checked `[[docs]] path`: normalized, with its glob when it is one.
+#[derive(Debug, Clone)]
+pub(super) struct DocPath {
+    pub(super) path: String,
+    /// Compiled when the path holds glob characters; `None` for a literal path.
+    pub(super) glob: Option<Glob>,
+}
+
+impl<'de> Deserialize<'de> for DocPath {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_str(ParseVisitor::new("a document path or glob", check_doc_path))
+    }
+}
+
+/// Whether a (normalized) document path is a glob rather than one file's path.
+fn is_glob(p: &str) -> bool {
+    p.contains(['*', '?', '[', '{'])
+}
 checked_string!(Impact, "an impact such as \"High\" or \"Low\"", |s| {
     check_cell_text(s, "an impact")
 });
@@ -288,8 +381,8 @@ pub(super) fn normalize_rel(p: &str) -> String {
 }
 
 /// A document path or glob: non-empty, relative, no `..`, a valid glob. Returns it
-/// normalized (`./` dropped, `\` as `/`).
-pub(super) fn check_doc_path(p: &str) -> std::result::Result<String, String> {
+/// normalized (`./` dropped, `\` as `/`), compiled when it is a glob.
+pub(super) fn check_doc_path(p: &str) -> std::result::Result<DocPath, String> {
     let n = normalize_rel(p);
     if n.is_empty() {
         return Err("document path must not be empty".to_string());
@@ -324,11 +417,15 @@ pub(super) fn check_doc_path(p: &str) -> std::result::Result<String, String> {
     if n.is_empty() {
         return Err(format!("document path `{p}` is the repository root"));
     }
-    compile_glob(&n)?;
-    Ok(n)
+    // Every path is compiled, a literal one too: that is what refuses `a}.md`.
+    let glob = Glob::new(&n)?;
+    Ok(DocPath {
+        glob: is_glob(&n).then_some(glob),
+        path: n,
+    })
 }
 
-pub(super) fn check_path_glob(p: &str) -> std::result::Result<String, String> {
+pub(super) fn check_path_glob(p: &str) -> std::result::Result<Glob, String> {
     if p.trim().is_empty() {
         return Err("path glob must not be empty".to_string());
     }
@@ -337,8 +434,7 @@ pub(super) fn check_path_glob(p: &str) -> std::result::Result<String, String> {
             "path glob `{p}` must be relative to the repository root (drop the leading `/`)"
         ));
     }
-    compile_glob(p)?;
-    Ok(p.to_string())
+    Glob::new(p)
 }
 
 /// Text that lands in a Markdown table cell: non-empty, one line, no `|`.
