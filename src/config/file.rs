@@ -1,5 +1,15 @@
-//! The file layer of `dbarch.toml` (every leaf optional, so an absent key falls through
-//! to the defaults) and the layers over it: the environment and the flags.
+//! The layers of the configuration and their one merge, lowest first: the built-in
+//! defaults ([`Config::defaults`]) < `dbarch.toml` < `DBARCH_*` environment variables <
+//! command-line flags.
+//!
+//! Each of the three upper layers is the same tree, [`FileConfig`]: every leaf optional,
+//! so a key a layer does not set falls through. `dbarch.toml` is deserialized into it
+//! (and checked where a check needs the file's positions: [`FileConfig::check`]);
+//! [`FileConfig::from_env`] and [`FileConfig::from_flags`] build the other two. Each
+//! layer is merged over the one below by [`FileConfig::update`], and [`resolve`] lays the
+//! result over the defaults. Two leaves have no key in the file: `DBARCH_REVIEW_EVERY`
+//! sets the `review-every` of every document, and `--doc` paths replace `[[docs]]`
+//! (each keeping the settings of the entry it matches).
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -8,95 +18,11 @@ use super::diagnostics::{Seg, Source};
 use super::values::{check_doc_path, CellWidth, ChangeTemplate, DateFormat, DocPath, Impact, Text};
 use super::*;
 
-impl SchemaConfig {
-    pub(super) fn overlay(&self, f: FileSchema) -> SchemaConfig {
-        SchemaConfig {
-            migrations: f.migrations.unwrap_or_else(|| self.migrations.clone()),
-            exclude: f.exclude.unwrap_or_else(|| self.exclude.clone()),
-            dialect: f.dialect.unwrap_or(self.dialect),
-            require_mentions: f.require_mentions.unwrap_or(self.require_mentions),
-        }
-    }
-}
-
-impl Config {
-    pub(super) fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
-        let get = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-        let bad =
-            |name: &str, msg: String| Error::Config(format!("environment variable {name}: {msg}"));
-        if let Some(v) = get(ENV_HOOK_MODE) {
-            self.hook.mode = HookMode::parse(&v).map_err(|m| bad(ENV_HOOK_MODE, m))?;
-        }
-        if let Some(v) = get(ENV_GITHUB_MODE) {
-            self.github.mode = GithubMode::parse(&v).map_err(|m| bad(ENV_GITHUB_MODE, m))?;
-        }
-        if let Some(v) = get(ENV_TIMEZONE) {
-            self.changelog.timezone = Timezone::parse(&v).map_err(|m| bad(ENV_TIMEZONE, m))?;
-        }
-        if let Some(v) = get(ENV_REVIEW_EVERY) {
-            let every = Interval::parse(&v).map_err(|m| bad(ENV_REVIEW_EVERY, m))?;
-            for d in &mut self.docs {
-                d.review_every = every;
-            }
-            self.doc_defaults.review_every = every;
-        }
-        if let Some(v) = get(ENV_LABELS) {
-            self.github.labels = v
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect();
-        }
-        Ok(())
-    }
-
-    pub(super) fn apply_overrides(&mut self, o: &Overrides) -> Result<()> {
-        if let Some(m) = o.hook_mode {
-            self.hook.mode = m;
-        }
-        if let Some(m) = o.github_mode {
-            self.github.mode = m;
-        }
-        if let Some(tz) = &o.timezone {
-            self.changelog.timezone =
-                Timezone::parse(tz).map_err(|m| Error::Usage(format!("--timezone: {m}")))?;
-        }
-        if !o.docs.is_empty() {
-            let mut docs = Vec::with_capacity(o.docs.len());
-            for p in &o.docs {
-                let p = check_doc_path(p).map_err(Error::Usage)?;
-                let mut doc = self.doc_settings(&p.path);
-                doc.glob = p.glob;
-                docs.push(doc);
-            }
-            self.docs = docs;
-            self.docs_explicit = true;
-        }
-        Ok(())
-    }
-}
-
-/// The `DBARCH_*` variable that sets the key `path` of the effective configuration, if
-/// the environment (`env`) sets it.
-pub fn env_origin(path: &[String], env: &dyn Fn(&str) -> Option<String>) -> Option<&'static str> {
-    let p: Vec<&str> = path.iter().map(String::as_str).collect();
-    let var = match p.as_slice() {
-        ["hook", "mode"] => ENV_HOOK_MODE,
-        ["github", "mode"] => ENV_GITHUB_MODE,
-        ["github", "labels", ..] => ENV_LABELS,
-        ["changelog", "timezone"] => ENV_TIMEZONE,
-        ["docs", _, "review-every"] => ENV_REVIEW_EVERY,
-        _ => return None,
-    };
-    env(var).filter(|v| !v.trim().is_empty()).map(|_| var)
-}
-
 // ---------------------------------------------------------------------------------------
 // File layer
 // ---------------------------------------------------------------------------------------
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 #[serde(expecting = "the dbarch.toml table")]
 pub(super) struct FileConfig {
@@ -106,9 +32,15 @@ pub(super) struct FileConfig {
     hook: FileHook,
     github: FileGithub,
     schema: Option<FileSchema>,
+    /// `DBARCH_REVIEW_EVERY`: the `review-every` of every document (no file key).
+    #[serde(skip)]
+    every_review: Option<Interval>,
+    /// `--doc` paths: they replace `[[docs]]` (no file key).
+    #[serde(skip)]
+    doc_paths: Option<Vec<DocPath>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 #[serde(expecting = "a [[docs]] table")]
 pub(super) struct FileDoc {
@@ -122,7 +54,7 @@ pub(super) struct FileDoc {
     schema: Option<FileSchema>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 #[serde(expecting = "a [schema] table")]
 pub(super) struct FileSchema {
@@ -132,7 +64,7 @@ pub(super) struct FileSchema {
     require_mentions: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 #[serde(expecting = "a table of section settings")]
 pub(super) struct FileSection {
@@ -141,7 +73,7 @@ pub(super) struct FileSection {
     impact: Option<Impact>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 #[serde(expecting = "the [changelog] table")]
 pub(super) struct FileChangelog {
@@ -157,7 +89,7 @@ pub(super) struct FileChangelog {
     impact_rules: Option<Vec<FileImpactRule>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 #[serde(expecting = "a [[changelog.impact-rules]] table")]
 pub(super) struct FileImpactRule {
@@ -166,7 +98,7 @@ pub(super) struct FileImpactRule {
     impact: Option<Impact>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 #[serde(expecting = "the [fields] table")]
 pub(super) struct FileFields {
@@ -175,7 +107,7 @@ pub(super) struct FileFields {
     next_review: Option<Text>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 #[serde(expecting = "the [hook] table")]
 pub(super) struct FileHook {
@@ -183,7 +115,7 @@ pub(super) struct FileHook {
     branches: Option<Vec<Text>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 #[serde(expecting = "the [github] table")]
 pub(super) struct FileGithub {
@@ -193,30 +125,87 @@ pub(super) struct FileGithub {
     login: Option<Text>,
 }
 
-// ---------------------------------------------------------------------------------------
-// Resolution
-// ---------------------------------------------------------------------------------------
-
-pub(super) fn texts(v: Vec<Text>) -> Vec<String> {
-    v.into_iter().map(|t| t.0).collect()
+/// Moves each leaf `other` sets over `self`'s.
+macro_rules! update_leaves {
+    ($self:ident, $other:ident; $($leaf:ident),+) => {
+        $(if $other.$leaf.is_some() {
+            $self.$leaf = $other.$leaf;
+        })+
+    };
 }
 
-pub(super) fn resolve(file: FileConfig, src: &Source<'_>) -> Result<Config> {
-    let mut config = Config::defaults();
-    let base = DocConfig::default();
-    if let Some(s) = file.schema {
-        config.schema = SchemaConfig::default().overlay(s);
+impl FileConfig {
+    /// Lays `other` (a higher layer) over this one: what `other` sets wins.
+    pub(super) fn update(&mut self, other: FileConfig) {
+        update_leaves!(self, other; docs, schema, every_review, doc_paths);
+        self.changelog.update(other.changelog);
+        self.fields.update(other.fields);
+        self.hook.update(other.hook);
+        self.github.update(other.github);
     }
 
-    if let Some(docs) = file.docs {
-        config.docs_explicit = true;
-        let mut out: Vec<DocConfig> = Vec::with_capacity(docs.len());
-        for (i, d) in docs.into_iter().enumerate() {
+    /// The environment layer (see [`ENV_VARS`]): `env` looks a variable up; an empty or
+    /// blank value counts as unset. A bad value is an [`Error::Config`] naming the
+    /// variable.
+    pub(super) fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<FileConfig> {
+        let get = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        let bad =
+            |name: &str, msg: String| Error::Config(format!("environment variable {name}: {msg}"));
+        let mut layer = FileConfig::default();
+        if let Some(v) = get(ENV_HOOK_MODE) {
+            layer.hook.mode = Some(HookMode::parse(&v).map_err(|m| bad(ENV_HOOK_MODE, m))?);
+        }
+        if let Some(v) = get(ENV_GITHUB_MODE) {
+            layer.github.mode = Some(GithubMode::parse(&v).map_err(|m| bad(ENV_GITHUB_MODE, m))?);
+        }
+        if let Some(v) = get(ENV_TIMEZONE) {
+            layer.changelog.timezone = Some(Timezone::parse(&v).map_err(|m| bad(ENV_TIMEZONE, m))?);
+        }
+        if let Some(v) = get(ENV_REVIEW_EVERY) {
+            layer.every_review = Some(Interval::parse(&v).map_err(|m| bad(ENV_REVIEW_EVERY, m))?);
+        }
+        if let Some(v) = get(ENV_LABELS) {
+            layer.github.labels = Some(
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| Text(s.to_string()))
+                    .collect(),
+            );
+        }
+        Ok(layer)
+    }
+
+    /// The flag layer. A bad value is an [`Error::Usage`].
+    pub(super) fn from_flags(o: &Overrides) -> Result<FileConfig> {
+        let mut layer = FileConfig::default();
+        layer.hook.mode = o.hook_mode;
+        layer.github.mode = o.github_mode;
+        if let Some(tz) = &o.timezone {
+            layer.changelog.timezone =
+                Some(Timezone::parse(tz).map_err(|m| Error::Usage(format!("--timezone: {m}")))?);
+        }
+        if !o.docs.is_empty() {
+            let docs = o
+                .docs
+                .iter()
+                .map(|p| check_doc_path(p).map_err(Error::Usage));
+            layer.doc_paths = Some(docs.collect::<Result<_>>()?);
+        }
+        Ok(layer)
+    }
+
+    /// The checks of the file layer that point into the file: every `[[docs]]` entry has
+    /// a `path`, no two have the same one, and each `[[changelog.impact-rules]]` rule has
+    /// an `impact` and exactly one of `path` and `section`.
+    pub(super) fn check(&self, src: &Source<'_>) -> Result<()> {
+        let mut seen: Vec<&str> = Vec::new();
+        for (i, d) in self.docs.iter().flatten().enumerate() {
             let here = [Seg::key("docs"), Seg::Index(i)];
-            let Some(path) = d.path else {
+            let Some(path) = &d.path else {
                 return Err(src.error_at(&here, "a [[docs]] entry needs a `path`"));
             };
-            if let Some(prev) = out.iter().position(|o| o.path == path.path) {
+            if let Some(prev) = seen.iter().position(|p| *p == path.path) {
                 let first = src
                     .line_of(&[Seg::key("docs"), Seg::Index(prev), Seg::key("path")])
                     .map(|l| format!(" (first at line {l})"))
@@ -226,6 +215,102 @@ pub(super) fn resolve(file: FileConfig, src: &Source<'_>) -> Result<Config> {
                     &format!("duplicate [[docs]] path `{}`{first}", path.path),
                 ));
             }
+            seen.push(&path.path);
+        }
+        for (i, r) in self.changelog.impact_rules.iter().flatten().enumerate() {
+            let here = [
+                Seg::key("changelog"),
+                Seg::key("impact-rules"),
+                Seg::Index(i),
+            ];
+            let key = |k: &str| {
+                [
+                    Seg::key("changelog"),
+                    Seg::key("impact-rules"),
+                    Seg::Index(i),
+                    Seg::key(k),
+                ]
+            };
+            if r.impact.is_none() {
+                return Err(
+                    src.error_at(&here, "a [[changelog.impact-rules]] rule needs an `impact`")
+                );
+            }
+            match (&r.path, &r.section) {
+                (Some(_), Some(_)) => return Err(src.error_at(
+                    &key("section"),
+                    "a [[changelog.impact-rules]] rule takes either `path` or `section`, not both",
+                )),
+                (None, None) => {
+                    return Err(src.error_at(
+                        &key("impact"),
+                        "a [[changelog.impact-rules]] rule needs a `path` glob or a `section` name",
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FileChangelog {
+    fn update(&mut self, other: FileChangelog) {
+        update_leaves!(self, other; timezone, skip_authors, skip_whitespace_only,
+            ignore_revs_file, change_template, max_cell_width, order, default_impact,
+            date_format, impact_rules);
+    }
+}
+
+impl FileFields {
+    fn update(&mut self, other: FileFields) {
+        update_leaves!(self, other; last_updated, reviewed_by, next_review);
+    }
+}
+
+impl FileHook {
+    fn update(&mut self, other: FileHook) {
+        update_leaves!(self, other; mode, branches);
+    }
+}
+
+impl FileGithub {
+    fn update(&mut self, other: FileGithub) {
+        update_leaves!(self, other; mode, labels, changelog_pr, login);
+    }
+}
+
+impl SchemaConfig {
+    fn overlay(&self, f: FileSchema) -> SchemaConfig {
+        SchemaConfig {
+            migrations: f.migrations.unwrap_or_else(|| self.migrations.clone()),
+            exclude: f.exclude.unwrap_or_else(|| self.exclude.clone()),
+            dialect: f.dialect.unwrap_or(self.dialect),
+            require_mentions: f.require_mentions.unwrap_or(self.require_mentions),
+        }
+    }
+}
+
+pub(super) fn texts(v: Vec<Text>) -> Vec<String> {
+    v.into_iter().map(|t| t.0).collect()
+}
+
+/// The merged layers over the built-in defaults. `file` has passed [`FileConfig::check`]
+/// (a layer built in code has no `[[docs]]` or impact rules), so this cannot fail.
+pub(super) fn resolve(file: FileConfig) -> Config {
+    let mut config = Config::defaults();
+    let base = DocConfig::default();
+    if let Some(s) = file.schema {
+        config.schema = SchemaConfig::default().overlay(s);
+    }
+
+    if let Some(docs) = file.docs {
+        config.docs_explicit = true;
+        let mut out: Vec<DocConfig> = Vec::with_capacity(docs.len());
+        for d in docs {
+            let Some(path) = d.path else {
+                continue; // refused by FileConfig::check
+            };
             let sections = d
                 .sections
                 .unwrap_or_default()
@@ -288,38 +373,10 @@ pub(super) fn resolve(file: FileConfig, src: &Source<'_>) -> Result<Config> {
     }
     if let Some(rules) = c.impact_rules {
         let mut out = Vec::with_capacity(rules.len());
-        for (i, r) in rules.into_iter().enumerate() {
-            let here = [
-                Seg::key("changelog"),
-                Seg::key("impact-rules"),
-                Seg::Index(i),
-            ];
-            let key = |k: &str| {
-                [
-                    Seg::key("changelog"),
-                    Seg::key("impact-rules"),
-                    Seg::Index(i),
-                    Seg::key(k),
-                ]
-            };
+        for r in rules {
             let Some(impact) = r.impact else {
-                return Err(
-                    src.error_at(&here, "a [[changelog.impact-rules]] rule needs an `impact`")
-                );
+                continue; // refused by FileConfig::check
             };
-            match (&r.path, &r.section) {
-                (Some(_), Some(_)) => return Err(src.error_at(
-                    &key("section"),
-                    "a [[changelog.impact-rules]] rule takes either `path` or `section`, not both",
-                )),
-                (None, None) => {
-                    return Err(src.error_at(
-                        &key("impact"),
-                        "a [[changelog.impact-rules]] rule needs a `path` glob or a `section` name",
-                    ))
-                }
-                _ => {}
-            }
             out.push(ImpactRule {
                 path: r.path,
                 section: r.section.map(|s| s.0),
@@ -358,5 +415,38 @@ pub(super) fn resolve(file: FileConfig, src: &Source<'_>) -> Result<Config> {
         config.github.login =
             Some(v.0.trim().trim_start_matches('@').to_string()).filter(|l| !l.is_empty());
     }
-    Ok(config)
+    if let Some(every) = file.every_review {
+        for d in &mut config.docs {
+            d.review_every = every;
+        }
+        config.doc_defaults.review_every = every;
+    }
+    if let Some(paths) = file.doc_paths {
+        let docs = paths
+            .into_iter()
+            .map(|p| {
+                let mut doc = config.doc_settings(&p.path);
+                doc.glob = p.glob;
+                doc
+            })
+            .collect();
+        config.docs = docs;
+        config.docs_explicit = true;
+    }
+    config
+}
+
+/// The `DBARCH_*` variable that sets the key `path` of the effective configuration, if
+/// the environment (`env`) sets it.
+pub fn env_origin(path: &[String], env: &dyn Fn(&str) -> Option<String>) -> Option<&'static str> {
+    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    let var = match p.as_slice() {
+        ["hook", "mode"] => ENV_HOOK_MODE,
+        ["github", "mode"] => ENV_GITHUB_MODE,
+        ["github", "labels", ..] => ENV_LABELS,
+        ["changelog", "timezone"] => ENV_TIMEZONE,
+        ["docs", _, "review-every"] => ENV_REVIEW_EVERY,
+        _ => return None,
+    };
+    env(var).filter(|v| !v.trim().is_empty()).map(|_| var)
 }

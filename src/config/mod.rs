@@ -366,6 +366,17 @@ impl Default for GithubConfig {
     }
 }
 
+/// The file layer of a `dbarch.toml` text, checked; a problem names the file, the line
+/// and the column.
+fn parse_file(text: &str, file_name: &str) -> Result<FileConfig> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let src = Source::new(text, file_name)?;
+    src.reject_arrays_for_tables()?;
+    let file: FileConfig = toml::from_str(text).map_err(|e| src.serde_error(&e))?;
+    file.check(&src)?;
+    Ok(file)
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config::defaults()
@@ -390,32 +401,39 @@ impl Config {
             Some(p) => (p.to_path_buf(), p.display().to_string(), true),
             None => (root.join(FILE_NAME), FILE_NAME.to_string(), false),
         };
-        let mut config = match std::fs::read(&path) {
-            Ok(bytes) => {
-                let text = String::from_utf8(bytes).map_err(|e| {
-                    let (line, col) = line_col_of_bytes(e.as_bytes(), e.utf8_error().valid_up_to());
-                    Error::Config(format!("{name}:{line}:{col}: not valid UTF-8"))
-                })?;
-                let mut c = Config::parse_str(&text, &name)?;
-                c.source = Some(path);
-                c
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Config::defaults(),
+        let text = match std::fs::read(&path) {
+            Ok(bytes) => Some(String::from_utf8(bytes).map_err(|e| {
+                let (line, col) = line_col_of_bytes(e.as_bytes(), e.utf8_error().valid_up_to());
+                Error::Config(format!("{name}:{line}:{col}: not valid UTF-8"))
+            })?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => None,
             Err(e) => return Err(Error::io(path, e)),
         };
-        config.apply_env(env)?;
-        config.apply_overrides(overrides)?;
+        let mut config = Config::from_layers(text.as_deref().map(|t| (t, &*name)), env, overrides)?;
+        config.source = text.map(|_| path);
         Ok(config)
+    }
+
+    /// The layers merged (see the `file` module): the text of a `dbarch.toml` and the
+    /// name its messages call it, if there is one, then the environment, then the flags.
+    fn from_layers(
+        file: Option<(&str, &str)>,
+        env: &dyn Fn(&str) -> Option<String>,
+        overrides: &Overrides,
+    ) -> Result<Config> {
+        let mut layers = match file {
+            Some((text, name)) => parse_file(text, name)?,
+            None => FileConfig::default(),
+        };
+        layers.update(FileConfig::from_env(env)?);
+        layers.update(FileConfig::from_flags(overrides)?);
+        Ok(resolve(layers))
     }
 
     /// Parses the text of a `dbarch.toml` over the defaults (no environment, no flags).
     /// `file_name` is what error messages call the file.
     pub fn parse_str(text: &str, file_name: &str) -> Result<Config> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let src = Source::new(text, file_name)?;
-        src.reject_arrays_for_tables()?;
-        let file: FileConfig = toml::from_str(text).map_err(|e| src.serde_error(&e))?;
-        resolve(file, &src)
+        parse_file(text, file_name).map(resolve)
     }
 
     /// The built-in defaults: one document, [`DEFAULT_DOC_PATH`], reviewed every 90 days.

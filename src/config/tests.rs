@@ -510,24 +510,19 @@ fn precedence_file_env_flags() {
 
 #[test]
 fn override_docs_keep_matching_entry_settings() {
-    let c = parse(FULL).unwrap();
-    let mut c2 = c.clone();
-    c2.apply_overrides(&Overrides {
-        docs: vec!["docs/adr/0001-x.md".into(), "notes/y.md".into()],
-        ..Overrides::default()
-    })
-    .unwrap();
+    let with_flags = |docs: &[&str]| {
+        let flags = Overrides {
+            docs: docs.iter().map(|d| d.to_string()).collect(),
+            ..Overrides::default()
+        };
+        Config::from_layers(Some((FULL, FILE_NAME)), &no_env, &flags)
+    };
+    let c2 = with_flags(&["docs/adr/0001-x.md", "notes/y.md"]).unwrap();
     assert_eq!(c2.docs[0].path, "docs/adr/0001-x.md");
     assert_eq!(c2.docs[0].review_every, Interval::Months(12));
     assert_eq!(c2.docs[1].path, "notes/y.md");
     assert_eq!(c2.docs[1].review_every, Interval::Days(90));
-    let e = c
-        .clone()
-        .apply_overrides(&Overrides {
-            docs: vec!["../x.md".into()],
-            ..Overrides::default()
-        })
-        .unwrap_err();
+    let e = with_flags(&["../x.md"]).unwrap_err();
     assert_eq!(
         e.to_string(),
         "document path `../x.md` leaves the repository (`..`)"
