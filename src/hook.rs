@@ -530,10 +530,8 @@ fn parse_ident(text: &str) -> Option<(String, String, i64, i32)> {
 }
 
 /// Whether `branch` matches one of `[hook] branches` (a name or a glob).
-fn on_branch(patterns: &[String], branch: &str) -> bool {
-    patterns.iter().any(|p| {
-        p == branch || (is_glob(p) && config::compile_glob(p).is_ok_and(|g| g.is_match(branch)))
-    })
+fn on_branch(patterns: &[config::BranchPattern], branch: &str) -> bool {
+    patterns.iter().any(|p| p.matches(branch))
 }
 
 fn same_path(a: &Path, b: &Path) -> bool {

@@ -400,7 +400,7 @@ pub(super) fn resolve(file: FileConfig) -> Config {
         config.hook.mode = v;
     }
     if let Some(v) = file.hook.branches {
-        config.hook.branches = v.into_iter().map(|t| t.0).collect();
+        config.hook.branches = v.iter().map(|t| BranchPattern::new(&t.0)).collect();
     }
     if let Some(v) = file.github.mode {
         config.github.mode = v;

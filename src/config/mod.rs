@@ -2,15 +2,20 @@
 //!
 //! Layers, lowest first: built-in defaults ([`Config::defaults`]) < `dbarch.toml` at the
 //! repository root < `DBARCH_*` environment variables (see [`ENV_VARS`]) < command-line
-//! flags ([`Overrides`]). The file layer keeps every leaf optional so a key that is absent
-//! falls through to the layer below.
+//! flags ([`Overrides`]). The three upper layers are one tree with every leaf optional,
+//! so a key a layer does not set falls through to the layer below; they are merged once,
+//! then laid over the defaults (the `file` module).
+//!
+//! The resolved [`Config`] holds values ready to use: globs compiled once, when the file
+//! is read ([`Glob`]), and the header labels as the document reads them ([`Labels`]).
 //!
 //! Every error names the file, the line and column, and the key, e.g.
 //! `dbarch.toml:7:1: unknown key `reviewrs` in [[docs]] (expected one of: path, ...)`.
 //!
-//! This module holds the resolved [`Config`] and [`Config::load`]; `file` the serde
-//! file layer and the merge of the layers, `diagnostics` the `file:line:col` messages,
-//! `values` the keyword enums, time zones and value validators.
+//! This module holds the resolved [`Config`] and [`Config::load`]; `file` the layer tree,
+//! its checks and the merge, `diagnostics` the `file:line:col` messages, `values` the
+//! keyword enums, time zones, globs and value validators. Document path resolution (the
+//! refusal of a path that leaves the work tree) is [`crate::fsutil::resolve_doc_path`].
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -28,7 +33,9 @@ mod values;
 
 pub use diagnostics::key_line;
 pub use file::env_origin;
-pub use values::{compile_glob, GithubMode, Glob, HookMode, Order, SqlDialect, Timezone};
+pub use values::{
+    compile_glob, BranchPattern, GithubMode, Glob, HookMode, Order, SqlDialect, Timezone,
+};
 
 use diagnostics::{line_col_of_bytes, Source};
 use file::{resolve, FileConfig};
@@ -284,7 +291,7 @@ pub struct HookConfig {
     pub mode: HookMode,
     /// Branches (names or globs) the hook writes rows on; empty = every branch. The
     /// conflict-free team setup sets it to the default branch (README: Working in a team).
-    pub branches: Vec<String>,
+    pub branches: Vec<BranchPattern>,
 }
 
 /// `[github]`.
@@ -301,7 +308,8 @@ pub struct GithubConfig {
     pub login: Option<String>,
 }
 
-/// Values from flags, already parsed by clap; `None` = not given.
+/// Values from flags, already parsed by clap; `None` = not given. [`Config::load`] makes
+/// them the top layer.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Overrides {
     pub hook_mode: Option<HookMode>,

@@ -318,6 +318,59 @@ macro_rules! checked_string {
     };
 }
 
+/// A `[hook] branches` entry: a branch name, or a glob over branch names, compiled once
+/// when the configuration is read. A pattern that is no valid glob matches only itself.
+#[derive(Clone, Debug)]
+pub struct BranchPattern {
+    text: String,
+    glob: Option<globset::GlobMatcher>,
+}
+
+impl BranchPattern {
+    pub fn new(text: &str) -> BranchPattern {
+        let glob = if is_glob(text) {
+            compile_glob(text).ok()
+        } else {
+            None
+        };
+        BranchPattern {
+            text: text.to_string(),
+            glob,
+        }
+    }
+
+    /// Whether `branch` (a short name, `main`) is this name or matches this glob.
+    pub fn matches(&self, branch: &str) -> bool {
+        self.text == branch || self.glob.as_ref().is_some_and(|g| g.is_match(branch))
+    }
+}
+
+impl PartialEq for BranchPattern {
+    fn eq(&self, other: &BranchPattern) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for BranchPattern {}
+
+impl PartialEq<&str> for BranchPattern {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+impl std::borrow::Borrow<str> for BranchPattern {
+    fn borrow(&self) -> &str {
+        &self.text
+    }
+}
+
+impl Serialize for BranchPattern {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
 /// A checked `[[docs]] path`: normalized, with its glob when it is one.
 #[derive(Debug, Clone)]
 pub(super) struct DocPath {
@@ -332,10 +385,11 @@ impl<'de> Deserialize<'de> for DocPath {
     }
 }
 
-/// Whether a (normalized) document path is a glob rather than one file's path.
+/// Whether a (normalized) document path or a branch pattern is a glob rather than a name.
 fn is_glob(p: &str) -> bool {
     p.contains(['*', '?', '[', '{'])
 }
+
 checked_string!(Impact, "an impact such as \"High\" or \"Low\"", |s| {
     check_cell_text(s, "an impact")
 });
