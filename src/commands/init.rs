@@ -117,12 +117,7 @@ fn normalize(p: &str) -> String {
 
 /// Whether a `[[docs]]` entry of `config` names or matches `rel`.
 fn covers(config: &Config, rel: &str) -> bool {
-    config.docs.iter().any(|d| {
-        d.path == rel
-            || config::compile_glob(&d.path)
-                .map(|g| g.is_match(rel))
-                .unwrap_or(false)
-    })
+    config.docs.iter().any(|d| d.matches(rel))
 }
 
 /// The template with its header filled in.
