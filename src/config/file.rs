@@ -291,7 +291,7 @@ impl SchemaConfig {
     }
 }
 
-pub(super) fn texts(v: Vec<Text>) -> Vec<String> {
+fn texts(v: Vec<Text>) -> Vec<String> {
     v.into_iter().map(|t| t.0).collect()
 }
 
