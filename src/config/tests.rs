@@ -642,6 +642,34 @@ fn doc_settings_of_many_literal_paths_compiles_no_glob() {
 }
 
 #[test]
+fn globs_are_compiled_when_the_file_is_read_never_at_a_lookup() {
+    // Each glob of the file is compiled once, by the parse; lookups and matches compile
+    // nothing (they recompiled every glob entry at each lookup before).
+    let mut toml: String = (0..50)
+        .map(|i| format!("[[docs]]\npath = \"area{i}/**/*.md\"\n"))
+        .collect();
+    toml.push_str("[docs.sections.\"Storage\"]\npaths = [\"db/**\"]\n");
+    toml.push_str("[hook]\nbranches = [\"main\", \"release/*\"]\n");
+    toml.push_str("[schema]\nmigrations = [\"db/*.sql\"]\n");
+    let before = GLOBS_COMPILED.with(|g| g.get());
+    let c = parse(&toml).unwrap();
+    // 50 doc globs, the section's, one branch glob, the migrations glob (the default
+    // [schema] globs were compiled once per process, maybe by another test).
+    let parsed = GLOBS_COMPILED.with(|g| g.get()) - before;
+    assert!(parsed >= 53, "{parsed}");
+    let before = GLOBS_COMPILED.with(|g| g.get());
+    for i in 0..50 {
+        let d = c.doc_settings(&format!("area{i}/sub/x.md"));
+        assert_eq!(d.path, format!("area{i}/sub/x.md"));
+    }
+    assert!(c.docs[49].matches("area49/a/b.md") && !c.docs[49].matches("area4/x.md"));
+    assert!(c.hook.branches.iter().any(|b| b.matches("release/1.2")));
+    assert!(!c.hook.branches.iter().any(|b| b.matches("release/1/2")));
+    assert!(c.schema.migrations[0].is_match("db/V1__init.sql"));
+    assert_eq!(GLOBS_COMPILED.with(|g| g.get()) - before, 0);
+}
+
+#[test]
 fn keyword_enums_and_timezone_parse() {
     assert_eq!("Worktree".parse::<HookMode>(), Ok(HookMode::Worktree));
     assert_eq!(GithubMode::parse("pr"), Ok(GithubMode::Pr));
