@@ -22,7 +22,7 @@ use chrono::NaiveDate;
 use git2::Oid;
 
 use crate::compare::{compared_history, CompareOptions, Compared, ComparedHistory};
-use crate::config::{compile_glob, ChangelogConfig, DocConfig, Timezone};
+use crate::config::{ChangelogConfig, DocConfig, Timezone};
 use crate::doc::table::escape_cell;
 use crate::doc::{date, Column, DateStyle, Document, Labels, NewRow, Table};
 use crate::history::{CommitInfo, DocChange, HistoryOptions, Repo};
@@ -620,10 +620,8 @@ fn impact(repo: &Repo, change: &DocChange, sections: &Sections, s: &Settings) ->
         }
         if let Some(glob) = &rule.path {
             let files = files.get_or_insert_with(|| changed_files(repo, c));
-            if let Ok(g) = compile_glob(glob) {
-                if files.iter().any(|f| g.is_match(f)) {
-                    return rule.impact.clone();
-                }
+            if files.iter().any(|f| glob.is_match(f)) {
+                return rule.impact.clone();
             }
         }
     }

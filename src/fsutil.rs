@@ -1,5 +1,7 @@
-//! Effects on files: atomic writes (temp file in the same directory, fsync, rename) and
-//! the lock that keeps two `dbarch` runs from editing one repository at once.
+//! Effects on files: atomic writes (temp file in the same directory, fsync, rename), the
+//! lock that keeps two `dbarch` runs from editing one repository at once, and document
+//! path resolution: [`resolve_doc_path`] refuses a path that leaves the work tree, enters
+//! a git directory or another repository, and follows symlinks to the real document.
 //!
 //! Crash safety: a reader, or a run killed at any instant (SIGKILL, power loss after the
 //! directory is synced), sees the old file or the new one, byte for byte, never a mix.
@@ -13,7 +15,7 @@
 //! kill a run inside that window (`tests/hardening.rs`). It changes nothing else.
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::{Error, Result};
@@ -206,6 +208,185 @@ impl Lock {
     }
 }
 
+/// Refuses a document path that leaves the repository: `..` that climbs above the root,
+/// absolute paths, a path whose existing prefix is a symlink resolving outside `root`
+/// (including a dangling one), and a path that resolves into a git directory (`.git`,
+/// a submodule's `.git/modules/…`, any directory that holds `HEAD`, `objects` and
+/// `refs`). Returns `root.join(rel)`. Refusals are [`Error::Usage`]; `root` must exist.
+pub fn safe_doc_path(root: &Path, rel: &str) -> Result<PathBuf> {
+    resolve_doc_path(root, rel)?;
+    Ok(root.join(rel))
+}
+
+/// [`safe_doc_path`]'s checks, and the path the document really is: every symlink
+/// followed, `..` resolved, relative to the root and `/`-separated. A symlinked
+/// document is managed as its target (its history, its rows, its bytes), so a link
+/// and its target are one document.
+pub fn resolve_doc_path(root: &Path, rel: &str) -> Result<(String, PathBuf)> {
+    let refuse = |why: String| Error::Usage(format!("refusing document path `{rel}`: {why}"));
+    if rel.trim().is_empty() {
+        return Err(Error::Usage("empty document path".to_string()));
+    }
+    let relp = Path::new(rel);
+    if relp.is_absolute() || relp.has_root() || rel.starts_with('/') || rel.starts_with('\\') {
+        return Err(refuse(
+            "it must be relative to the repository root".to_string(),
+        ));
+    }
+    let mut depth = 0usize;
+    for c in relp.components() {
+        match c {
+            Component::ParentDir => {
+                if depth == 0 {
+                    return Err(refuse("`..` leaves the repository".to_string()));
+                }
+                depth -= 1;
+            }
+            Component::Prefix(_) | Component::RootDir => {
+                return Err(refuse(
+                    "it must be relative to the repository root".to_string(),
+                ));
+            }
+            Component::CurDir => {}
+            Component::Normal(_) => depth += 1,
+        }
+    }
+    let root_real = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
+    let resolved = resolve_symlinks(&root_real, relp).map_err(|e| match e {
+        Resolve::Io(p, e) => Error::io(p, e),
+        Resolve::Loop => refuse("too many levels of symbolic links".to_string()),
+    })?;
+    let Ok(inside) = resolved.strip_prefix(&root_real) else {
+        return Err(refuse(format!(
+            "it resolves to `{}`, outside the repository",
+            resolved.display()
+        )));
+    };
+    let inside_rel = inside.to_string_lossy().replace('\\', "/");
+    if inside_rel.is_empty() {
+        return Err(refuse("it is the repository root".to_string()));
+    }
+    if let Some(git_dir) = git_dir_containing(&root_real, inside) {
+        return Err(refuse(format!(
+            "it resolves to `{inside_rel}`, inside the git directory `{git_dir}`; \
+             dbarch never reads or writes git's own files"
+        )));
+    }
+    if let Some(nested) = nested_repository(&root_real, inside) {
+        return Err(refuse(format!(
+            "it is inside `{nested}`, a submodule or another repository, whose history this \
+             repository does not have; run dbarch there: `dbarch -C {nested} …`"
+        )));
+    }
+    Ok((inside_rel, root_real.join(inside)))
+}
+
+/// Each step on the way from `root` down to `root/inside` (`inside` itself last): the
+/// path, its last component, and its path below `root` as shown in messages (`docs/sub`).
+fn steps_below<'a>(
+    root: &Path,
+    inside: &'a Path,
+) -> impl Iterator<Item = (PathBuf, &'a std::ffi::OsStr, String)> + 'a {
+    let mut cur = root.to_path_buf();
+    let mut shown = String::new();
+    inside.components().map(move |c| {
+        cur.push(c);
+        if !shown.is_empty() {
+            shown.push('/');
+        }
+        shown.push_str(&c.as_os_str().to_string_lossy());
+        (cur.clone(), c.as_os_str(), shown.clone())
+    })
+}
+
+/// The first directory below `root`, down to `root/inside` itself, that is the work
+/// tree of another repository (it has a `.git` file or directory): a submodule, or a
+/// repository nested in this one.
+fn nested_repository(root: &Path, inside: &Path) -> Option<String> {
+    steps_below(root, inside)
+        .find(|(cur, _, _)| std::fs::symlink_metadata(cur.join(".git")).is_ok())
+        .map(|(_, _, shown)| shown)
+}
+
+/// The first directory on the way from `root` to `root/inside` (or `inside` itself)
+/// that is a git directory: named `.git` (any case), or holding `HEAD`, `objects` and
+/// `refs` the way every git directory does. A `.git` file (a submodule's or worktree's
+/// link to its git directory) counts too.
+fn git_dir_containing(root: &Path, inside: &Path) -> Option<String> {
+    steps_below(root, inside)
+        .find(|(cur, name, _)| {
+            name.eq_ignore_ascii_case(".git")
+                || (cur.join("HEAD").is_file()
+                    && cur.join("objects").is_dir()
+                    && cur.join("refs").is_dir())
+        })
+        .map(|(_, _, shown)| shown)
+}
+
+enum Resolve {
+    Io(PathBuf, std::io::Error),
+    Loop,
+}
+
+/// Resolves `rel` under the real directory `base` the way the kernel would, following
+/// symlinks (dangling ones too), leaving a nonexistent tail as written.
+fn resolve_symlinks(base: &Path, rel: &Path) -> std::result::Result<PathBuf, Resolve> {
+    let mut cur = base.to_path_buf();
+    let mut todo: Vec<std::ffi::OsString> = Vec::new(); // a stack: last = next component
+    let push_path = |todo: &mut Vec<std::ffi::OsString>, p: &Path| {
+        let comps: Vec<_> = p
+            .components()
+            .map(|c| c.as_os_str().to_os_string())
+            .collect();
+        todo.extend(comps.into_iter().rev());
+    };
+    push_path(&mut todo, rel);
+    let mut hops = 0;
+    let mut missing = false;
+    // How many trailing components of `cur` do not exist: `..` climbs back out of them
+    // and symlinks are followed again from there.
+    let mut missing_depth = 0usize;
+    while let Some(c) = todo.pop() {
+        let comp = Path::new(&c);
+        match comp.components().next() {
+            Some(Component::RootDir) | Some(Component::Prefix(_)) => cur = comp.to_path_buf(),
+            Some(Component::CurDir) | None => {}
+            Some(Component::ParentDir) => {
+                cur.pop();
+                missing_depth = missing_depth.saturating_sub(1);
+                missing = missing_depth > 0;
+            }
+            Some(Component::Normal(name)) => {
+                let next = cur.join(name);
+                if missing {
+                    cur = next;
+                    missing_depth += 1;
+                    continue;
+                }
+                match std::fs::symlink_metadata(&next) {
+                    Ok(m) if m.file_type().is_symlink() => {
+                        hops += 1;
+                        if hops > 40 {
+                            return Err(Resolve::Loop);
+                        }
+                        let target =
+                            std::fs::read_link(&next).map_err(|e| Resolve::Io(next.clone(), e))?;
+                        push_path(&mut todo, &target);
+                    }
+                    Ok(_) => cur = next,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        missing = true;
+                        missing_depth = 1;
+                        cur = next;
+                    }
+                    Err(e) => return Err(Resolve::Io(next, e)),
+                }
+            }
+        }
+    }
+    Ok(cur)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,5 +478,85 @@ mod tests {
         assert!(Lock::acquire(&p, Duration::from_millis(50)).is_err());
         drop(held);
         assert!(Lock::acquire(&p, Duration::ZERO).is_ok());
+    }
+
+    #[test]
+    fn safe_doc_path_refuses_escapes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for (rel, want) in [
+            (
+                "../../etc/passwd",
+                "refusing document path `../../etc/passwd`: `..` leaves the repository",
+            ),
+            (
+                "/etc/passwd",
+                "refusing document path `/etc/passwd`: it must be relative to the repository root",
+            ),
+            (
+                "docs/../../x.md",
+                "refusing document path `docs/../../x.md`: `..` leaves the repository",
+            ),
+            ("", "empty document path"),
+        ] {
+            let e = safe_doc_path(root, rel).unwrap_err();
+            assert!(matches!(e, Error::Usage(_)), "{rel}: {e:?}");
+            assert_eq!(e.to_string(), want);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn safe_doc_path_follows_symlinks() {
+        use std::os::unix::fs::symlink;
+        let outside = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("docs/real")).unwrap();
+        std::fs::write(root.join("docs/real/x.md"), "x").unwrap();
+
+        // Plain paths, existing or not.
+        assert_eq!(
+            safe_doc_path(root, "docs/x.md").unwrap(),
+            root.join("docs/x.md")
+        );
+        assert_eq!(
+            safe_doc_path(root, "./docs/real/x.md").unwrap(),
+            root.join("./docs/real/x.md")
+        );
+
+        // A directory symlink that stays inside, and a file symlink that stays inside.
+        symlink("real", root.join("docs/inside")).unwrap();
+        symlink("../docs/real/x.md", root.join("docs/real/alias.md")).unwrap();
+        assert_eq!(
+            safe_doc_path(root, "docs/inside/x.md").unwrap(),
+            root.join("docs/inside/x.md")
+        );
+        assert!(safe_doc_path(root, "docs/real/alias.md").is_ok());
+
+        // A directory symlink out of the repository.
+        symlink(outside.path(), root.join("out")).unwrap();
+        let e = safe_doc_path(root, "out/x.md").unwrap_err();
+        assert!(matches!(e, Error::Usage(_)));
+        assert!(
+            e.to_string()
+                .starts_with("refusing document path `out/x.md`: it resolves to `"),
+            "{e}"
+        );
+        assert!(e.to_string().ends_with("outside the repository"), "{e}");
+
+        // A dangling file symlink pointing outside (writing would create a file there).
+        symlink(outside.path().join("new.md"), root.join("docs/dangling.md")).unwrap();
+        assert!(safe_doc_path(root, "docs/dangling.md").is_err());
+
+        // An absolute symlink back into the repository is fine.
+        symlink(root.join("docs/real"), root.join("docs/abs")).unwrap();
+        assert!(safe_doc_path(root, "docs/abs/x.md").is_ok());
+
+        // A symlink loop is refused, not followed forever.
+        symlink("loop2", root.join("loop1")).unwrap();
+        symlink("loop1", root.join("loop2")).unwrap();
+        let e = safe_doc_path(root, "loop1/x.md").unwrap_err();
+        assert!(e.to_string().contains("too many levels"), "{e}");
     }
 }

@@ -231,7 +231,7 @@ pub fn git_config_get(repo: &Repository, key: &str) -> Option<(Option<String>, O
 /// The fuzz target `path` and its property test: resolves `data` (as a document path)
 /// in a fixed tree of traps — symlinks into `.git`, out of the tree, in a loop, to a
 /// directory; a submodule; a bare repository inside the work tree — and checks what
-/// [`crate::config::resolve_doc_path`] promises. `Err` describes a violation; a refusal
+/// [`crate::fsutil::resolve_doc_path`] promises. `Err` describes a violation; a refusal
 /// is fine.
 ///
 /// Promises: no panic; an accepted path is relative, `/`-separated, without `.`, `..`
@@ -241,7 +241,7 @@ pub fn git_config_get(repo: &Repository, key: &str) -> Option<(Option<String>, O
 pub fn check_path_invariant(data: &[u8]) -> std::result::Result<(), String> {
     let root = trap_tree()?;
     let text = String::from_utf8_lossy(data).replace('\0', "");
-    let Ok((rel, abs)) = crate::config::resolve_doc_path(root, &text) else {
+    let Ok((rel, abs)) = crate::fsutil::resolve_doc_path(root, &text) else {
         return Ok(());
     };
     let real_root = std::fs::canonicalize(root).map_err(|e| e.to_string())?;
@@ -271,7 +271,7 @@ pub fn check_path_invariant(data: &[u8]) -> std::result::Result<(), String> {
             real.display()
         ));
     }
-    match crate::config::resolve_doc_path(root, &rel) {
+    match crate::fsutil::resolve_doc_path(root, &rel) {
         Ok((again, _)) if again == rel => Ok(()),
         other => Err(format!(
             "{text:?} resolved to {rel:?}, which resolves to {other:?}"

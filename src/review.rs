@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::changelog::{self, short};
 use crate::compare::ComparedHistory;
-use crate::config::{compile_glob, DocConfig};
+use crate::config::{DocConfig, Glob};
 use crate::doc::{Document, FieldKind, NewRow};
 use crate::history::{CommitInfo, Repo};
 use crate::Result;
@@ -241,20 +241,11 @@ pub fn drift(
     since: Option<NaiveDate>,
     after: Option<DateTime<FixedOffset>>,
 ) -> Result<Vec<Drift>> {
-    let watched: Vec<(&String, Vec<globset::GlobMatcher>, &Vec<String>)> = s
+    let watched: Vec<(&String, &[Glob])> = s
         .sections
         .iter()
         .filter(|(_, sec)| !sec.paths.is_empty())
-        .map(|(name, sec)| {
-            (
-                name,
-                sec.paths
-                    .iter()
-                    .filter_map(|p| compile_glob(p).ok())
-                    .collect(),
-                &sec.paths,
-            )
-        })
+        .map(|(name, sec)| (name, sec.paths.as_slice()))
         .collect();
     if watched.is_empty() {
         return Ok(Vec::new());
@@ -269,9 +260,9 @@ pub fn drift(
     walk.push(head).map_err(g)?;
     let mut out: Vec<Drift> = watched
         .iter()
-        .map(|(n, _, p)| Drift {
+        .map(|(n, p)| Drift {
             section: (*n).clone(),
-            paths: (*p).clone(),
+            paths: p.iter().map(Glob::to_string).collect(),
             commits: Vec::new(),
         })
         .collect();
@@ -312,7 +303,7 @@ pub fn drift(
                     .map(|p| p.to_string_lossy().into_owned())
             })
             .collect();
-        for (i, (_, globs, _)) in watched.iter().enumerate() {
+        for (i, (_, globs)) in watched.iter().enumerate() {
             if files.iter().any(|f| globs.iter().any(|g| g.is_match(f))) {
                 out[i].commits.push(CommitRef::of(&info));
             }

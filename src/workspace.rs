@@ -100,7 +100,7 @@ impl Workspace {
     }
 
     pub fn labels(&self) -> Labels {
-        labels_of(&self.config)
+        self.config.fields.clone()
     }
 
     /// Takes the repository-wide lock (in the git directory, else at the root).
@@ -120,10 +120,10 @@ impl Workspace {
     }
 
     /// The document at `rel`, resolved: a symlink is managed as its target (see
-    /// [`config::resolve_doc_path`]); its settings are those of the path it was named by.
+    /// [`crate::fsutil::resolve_doc_path`]); its settings are those of the path it was named by.
     /// Refused when it leaves the work tree or lands in a git directory.
     pub fn managed(&self, rel: &str) -> Result<ManagedDoc> {
-        let (real, abs) = config::resolve_doc_path(&self.root, rel)?;
+        let (real, abs) = crate::fsutil::resolve_doc_path(&self.root, rel)?;
         if let Some(repo) = &self.repo {
             let head = read_head(&abs);
             if let Some(why) = crate::guard::filter_refusal(repo.git(), &real, head.as_deref()) {
@@ -183,8 +183,7 @@ impl Workspace {
         };
         if self.config.docs_explicit {
             for d in &self.config.docs {
-                if is_glob(&d.path) {
-                    let glob = config::compile_glob(&d.path).map_err(Error::Config)?;
+                if let Some(glob) = &d.glob {
                     for f in files.iter().filter(|f| glob.is_match(f.as_str())) {
                         push(f.clone(), &mut out)?;
                     }
@@ -305,18 +304,9 @@ fn is_template(text: &str, labels: &crate::doc::Labels) -> bool {
         })
 }
 
-/// Whether a `[[docs]]` path (or a `[hook] branches` entry) is a glob.
-pub(crate) fn is_glob(p: &str) -> bool {
-    p.contains(['*', '?', '[', '{'])
-}
-
 /// The header labels the configuration sets.
 pub(crate) fn labels_of(config: &Config) -> Labels {
-    Labels {
-        last_updated: config.fields.last_updated.clone(),
-        reviewed_by: config.fields.reviewed_by.clone(),
-        next_review: config.fields.next_review.clone(),
-    }
+    config.fields.clone()
 }
 
 /// The one "is this path managed" test, for a `/`-separated path relative to the root:
@@ -347,13 +337,7 @@ pub(crate) fn is_markdown(rel: &str) -> bool {
 
 /// Whether a `[[docs]]` entry names or matches `rel`.
 pub(crate) fn configured(config: &Config, rel: &str) -> bool {
-    config.docs.iter().any(|d| {
-        if is_glob(&d.path) {
-            config::compile_glob(&d.path).is_ok_and(|g| g.is_match(rel))
-        } else {
-            d.path == rel
-        }
-    })
+    config.docs.iter().any(|d| d.matches(rel))
 }
 
 /// Discovery's test on a file's text: it carries the Next Review field, bold

@@ -1,6 +1,6 @@
 //! Resolve arbitrary bytes as a document path in a tree of traps (symlinks into `.git`,
 //! out of the tree, loops; a submodule; a bare repository) and check what
-//! `dbarch::config::resolve_doc_path` promises. The check is the library's
+//! `dbarch::fsutil::resolve_doc_path` promises. The check is the library's
 //! `dbarch::guard::check_path_invariant`, which the test suite also runs as a property
 //! test (`tests/safety.rs`).
 #![no_main]

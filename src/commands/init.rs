@@ -47,7 +47,7 @@ const PATH_LINE: &str = "path = \"docs/database-architecture.md\"";
 
 pub fn run(ui: &mut Ui, ws: &Workspace, args: InitArgs) -> Result<u8> {
     let rel = normalize(&args.path);
-    let abs = config::safe_doc_path(&ws.root, &rel)?;
+    let abs = crate::fsutil::safe_doc_path(&ws.root, &rel)?;
     if abs.is_dir() {
         return Err(Error::Usage(format!(
             "{rel} is a directory; give --path a file name such as {}",
@@ -129,12 +129,7 @@ fn normalize(p: &str) -> String {
 
 /// Whether a `[[docs]]` entry of `config` names or matches `rel`.
 fn covers(config: &Config, rel: &str) -> bool {
-    config.docs.iter().any(|d| {
-        d.path == rel
-            || config::compile_glob(&d.path)
-                .map(|g| g.is_match(rel))
-                .unwrap_or(false)
-    })
+    config.docs.iter().any(|d| d.matches(rel))
 }
 
 /// The template with its header filled in.

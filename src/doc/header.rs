@@ -29,8 +29,10 @@ impl FieldKind {
     }
 }
 
-/// The labels of the header fields (configurable; defaults as in the template).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The labels of the header fields: `[fields]` of `dbarch.toml` (the configuration
+/// holds this type, `config::Config::fields`); defaults as in the template.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct Labels {
     pub last_updated: String,
     pub reviewed_by: String,

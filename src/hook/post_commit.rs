@@ -394,11 +394,8 @@ fn run(
 }
 
 /// Whether `branch` matches one of `[hook] branches` (a name or a glob).
-fn on_branch(patterns: &[String], branch: &str) -> bool {
-    patterns.iter().any(|p| {
-        p == branch
-            || (workspace::is_glob(p) && config::compile_glob(p).is_ok_and(|g| g.is_match(branch)))
-    })
+fn on_branch(patterns: &[config::BranchPattern], branch: &str) -> bool {
+    patterns.iter().any(|p| p.matches(branch))
 }
 
 fn same_path(a: &Path, b: &Path) -> bool {
@@ -460,7 +457,7 @@ fn record(
     for rel in touched {
         let doc = ManagedDoc {
             settings: ws.config.doc_settings(rel),
-            abs: config::safe_doc_path(&ws.root, rel)?,
+            abs: crate::fsutil::safe_doc_path(&ws.root, rel)?,
             rel: rel.clone(),
         };
         let Some((committed, mode)) = git_ops::committed_file(git, &tree, rel)? else {

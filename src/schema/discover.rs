@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use git2::{Oid, TreeWalkMode, TreeWalkResult};
 
-use crate::config::{compile_glob, SchemaConfig};
+use crate::config::{Glob, SchemaConfig};
 use crate::history::Repo;
 use crate::{Error, Result};
 
@@ -24,14 +24,23 @@ pub struct Matcher {
     dumps: globset::GlobSet,
 }
 
-fn set(globs: &[String]) -> Result<globset::GlobSet> {
+/// The set of globs the configuration compiled (each once, when it was read).
+fn set(globs: &[Glob]) -> Result<globset::GlobSet> {
     let mut b = globset::GlobSetBuilder::new();
     for g in globs {
-        let m = compile_glob(g).map_err(|e| Error::Config(format!("[schema] glob `{g}`: {e}")))?;
-        b.add(m.glob().clone());
+        b.add(g.glob().clone());
     }
     b.build()
         .map_err(|e| Error::Config(format!("[schema] globs: {e}")))
+}
+
+/// The globs of schema dumps (`schema.sql`, `structure.sql`), which count only when no
+/// other migration file matches.
+fn dump_globs() -> Result<Vec<Glob>> {
+    ["**/schema.sql", "**/structure.sql"]
+        .iter()
+        .map(|g| Glob::new(g).map_err(|e| Error::Config(format!("[schema] glob `{g}`: {e}"))))
+        .collect()
 }
 
 impl Matcher {
@@ -39,7 +48,7 @@ impl Matcher {
         Ok(Matcher {
             include: set(&cfg.migrations)?,
             exclude: set(&cfg.exclude)?,
-            dumps: set(&["**/schema.sql".into(), "**/structure.sql".into()])?,
+            dumps: set(&dump_globs()?)?,
         })
     }
 
