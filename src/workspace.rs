@@ -392,9 +392,11 @@ mod tests {
         assert!(!is_markdown("docs/a.mdx"));
         let mut c = Config::defaults();
         c.docs[0].path = "docs/**/*.txt".into();
+        c.docs[0].glob = Some(config::Glob::new("docs/**/*.txt").unwrap());
         assert!(configured(&c, "docs/x/y.txt"));
         assert!(!configured(&c, "docs/x/y.md"));
         c.docs[0].path = "arch.txt".into();
+        c.docs[0].glob = None;
         assert!(configured(&c, "arch.txt"));
     }
 
