@@ -1,0 +1,192 @@
+//! The text dbarch writes on GitHub and finds again: the marked block of a review issue
+//! (and of a review pull request's body), the hidden markers that identify an issue, a
+//! comment or a commit as dbarch's, and the splice that rewrites only the block.
+//!
+//! Text from commits and documents is made table- and HTML-safe
+//! ([`crate::doc::table::escape_cell`]) before it goes into a body.
+use chrono::NaiveDate;
+
+use super::{DocJob, DocStatusView};
+
+pub const BLOCK_END: &str = "<!-- /dbarch:review -->";
+
+pub const OVERDUE_MARK: &str = "<!-- dbarch:overdue -->";
+
+pub const CLOSED_MARK: &str = "<!-- dbarch:reviewed -->";
+
+pub const SUPERSEDED_MARK: &str = "<!-- dbarch:superseded -->";
+
+/// The trailer on the commits dbarch makes for its branches: a branch whose head lacks
+/// it has a person's commit and is not rewritten.
+pub const GENERATED: &str = "Generated-by: dbarch";
+
+/// `1 day`, `2 days`: `n` with the singular or the plural word.
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+pub fn marker(path: &str, due: Option<NaiveDate>) -> String {
+    match due {
+        Some(d) => format!("<!-- dbarch:review path={path} due={d} -->"),
+        None => format!("<!-- dbarch:review path={path} due=none -->"),
+    }
+}
+
+pub(super) fn path_marker(path: &str) -> String {
+    format!("<!-- dbarch:review path={path} ")
+}
+
+/// The marker line of a comment on a pull request that records a reviewer GitHub refused
+/// (`<!-- dbarch:unrequested @login -->`): that reviewer is not asked again.
+pub const UNREQUESTED_MARK: &str = "<!-- dbarch:unrequested ";
+
+/// Replaces the marked block in `body` (from `mark` to [`BLOCK_END`], or to the end when
+/// the end marker was deleted); appends it when absent. Everything else is kept.
+pub fn splice_block(body: &str, mark: &str, block: &str) -> String {
+    let Some(start) = body.find(mark) else {
+        let sep = if body.is_empty() || body.ends_with('\n') {
+            ""
+        } else {
+            "\n"
+        };
+        return format!("{body}{sep}{block}\n");
+    };
+    let end = body[start..]
+        .find(BLOCK_END)
+        .map_or(body.len(), |e| start + e + BLOCK_END.len());
+    format!("{}{}{}", &body[..start], block, &body[end..])
+}
+
+/// The marked block: state, changes and drift since the last review, placeholders, and
+/// a checklist. Text from commits and documents is made table- and HTML-safe.
+pub fn block(job: &DocJob) -> String {
+    block_with(job, "")
+}
+
+/// [`block`] with `links` (lines naming the issue or pull request of the same review)
+/// before the changes.
+pub fn block_with(job: &DocJob, links: &str) -> String {
+    let s = &job.status;
+    let clean = |t: &str| crate::doc::table::escape_cell(t, 120);
+    let mut out = String::new();
+    out.push_str(&marker(&s.path, s.next_review));
+    out.push('\n');
+    out.push_str(&format!("## Architecture review: `{}`\n\n", s.path));
+    let state = s.state.map_or("unknown", |x| x.as_str());
+    // Dates only, no "in N days": the block changes when the state does, not every day,
+    // so a daily schedule makes no write on a day with nothing new.
+    let when = match (s.next_review, s.days_left) {
+        (Some(d), Some(n)) if n < 0 => format!("Next Review was **{d}**"),
+        (Some(d), _) => format!("Next Review is **{d}**"),
+        _ => "Next Review is not set".into(),
+    };
+    out.push_str(&format!("**State:** {state} — {when}.  \n"));
+    out.push_str(&format!(
+        "**Last review:** {} · **Reviewed By:** {}\n\n",
+        s.last_review.map_or("-".into(), |d| d.to_string()),
+        clean(s.reviewed_by.as_deref().unwrap_or("-"))
+    ));
+    out.push_str(links);
+    if s.never_reviewed {
+        out.push_str("### Changes since the document began (no review on record)\n");
+    } else {
+        out.push_str("### Changes since the last review\n");
+    }
+    if s.changes.is_empty() {
+        out.push_str("- none\n");
+    }
+    for c in s.changes.iter().take(30) {
+        out.push_str(&format!(
+            "- `{}` {} {} — {}\n",
+            c.commit,
+            c.date.format("%Y-%m-%d"),
+            clean(&c.author),
+            clean(&c.subject)
+        ));
+    }
+    if s.changes.len() > 30 {
+        out.push_str(&format!("- … and {} more\n", s.changes.len() - 30));
+    }
+    if s.unrecorded > 0 {
+        out.push_str(&format!(
+            "\n{} not in the Change Log yet (`dbarch sync`).\n",
+            count(s.unrecorded as i64, "commit is", "commits are")
+        ));
+    }
+    if !s.drift.is_empty() {
+        out.push_str("\n### Drift\n");
+        for d in &s.drift {
+            let commits: Vec<String> = d
+                .commits
+                .iter()
+                .take(10)
+                .map(|c| format!("`{}` {}", c.commit, clean(&c.subject)))
+                .collect();
+            out.push_str(&format!(
+                "- **{}** (`{}`): {}\n",
+                clean(&d.section),
+                clean(&d.paths.join("`, `")),
+                commits.join("; ")
+            ));
+        }
+    }
+    if !s.placeholders.is_empty() {
+        out.push_str("\n### Unfilled placeholders\n");
+        for (section, unfilled, lines) in s.placeholders.iter().take(40) {
+            out.push_str(&format!(
+                "- {}: {unfilled} of {}\n",
+                clean(section),
+                count(*lines as i64, "line", "lines")
+            ));
+        }
+        if s.placeholders.len() > 40 {
+            out.push_str(&format!(
+                "- … and {} more sections\n",
+                s.placeholders.len() - 40
+            ));
+        }
+    }
+    out.push_str(&schema_block(s));
+    out.push_str("\n### Checklist\n");
+    out.push_str("- [ ] Read the changes and drift above\n");
+    out.push_str("- [ ] Update the document where the system changed\n");
+    out.push_str("- [ ] Fill or remove the placeholders\n");
+    out.push_str(&format!(
+        "- [ ] Record the review: `dbarch review {}` (or merge the review pull request)\n",
+        s.path
+    ));
+    out.push_str(BLOCK_END);
+    out
+}
+
+/// The schema findings, already Markdown-safe, after a blank line (or nothing).
+fn schema_block(s: &DocStatusView) -> String {
+    if s.schema.is_empty() {
+        String::new()
+    } else {
+        format!("\n{}", s.schema.trim_end())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splice_keeps_text_around_the_block() {
+        let mark = marker("a.md", None);
+        let body = format!("top\n{mark}\nold\n{BLOCK_END}\nbottom\n");
+        let new = format!("{mark}\nnew\n{BLOCK_END}");
+        assert_eq!(
+            splice_block(&body, &mark, &new),
+            format!("top\n{new}\nbottom\n")
+        );
+        // end marker deleted by a person: replace to the end
+        let cut = format!("top\n{mark}\nold");
+        assert_eq!(splice_block(&cut, &mark, &new), format!("top\n{new}"));
+        assert_eq!(
+            splice_block("hand written", &mark, &new),
+            format!("hand written\n{new}\n")
+        );
+    }
+}
