@@ -15,7 +15,7 @@ mod remind;
 mod review;
 pub(crate) mod schema;
 mod staged;
-mod status;
+pub(crate) mod status;
 mod sync;
 
 use crate::cli::{Cli, Command};

@@ -18,7 +18,7 @@ use crate::config::GithubMode;
 use crate::doc;
 use crate::github::dry_run::{self, DryRun};
 use crate::github::memory::Memory;
-use crate::github::remind::{self, DocJob, DocStatusView, Modes, Outcome, Settings};
+use crate::github::remind::{self, DocJob, Modes, Outcome, Settings};
 use crate::github::{self, Env, GitHub};
 use crate::review;
 use crate::ui::{self, Ui};
@@ -366,25 +366,7 @@ fn job(
             .collect(),
         None => Vec::new(),
     };
-    let view = DocStatusView {
-        path: d.rel.clone(),
-        state: st.state,
-        next_review: st.next_review,
-        days_left: st.days_left,
-        last_review: st.last_review,
-        last_updated: st.last_updated.clone(),
-        reviewed_by: st.reviewed_by.clone(),
-        changes,
-        unrecorded: st.unrecorded.len(),
-        never_reviewed,
-        drift: st.drift.clone(),
-        placeholders: st
-            .placeholder_sections
-            .iter()
-            .map(|g| (g.section.clone(), g.unfilled, g.lines))
-            .collect(),
-        schema: super::schema::issue_markdown(ws, d),
-    };
+    let schema = super::schema::issue_markdown(ws, d);
     let review_text = if modes.pr && st.state.is_some_and(|s| s.needs_attention()) {
         let who = if d.settings.reviewers.is_empty() {
             "[TEAM]".to_string()
@@ -437,7 +419,10 @@ fn job(
     };
     let _ = changelog::short; // rows are counted above; ids appear in the pull request diff
     Ok(DocJob {
-        status: view,
+        status: st,
+        changes,
+        never_reviewed,
+        schema,
         reviewers: d.settings.reviewers.clone(),
         review_text,
         sync_text,

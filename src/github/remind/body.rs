@@ -6,7 +6,7 @@
 //! ([`crate::doc::table::escape_cell`]) before it goes into a body.
 use chrono::NaiveDate;
 
-use super::{DocJob, DocStatusView};
+use super::DocJob;
 
 pub const BLOCK_END: &str = "<!-- /dbarch:review -->";
 
@@ -87,15 +87,15 @@ pub fn block_with(job: &DocJob, links: &str) -> String {
         clean(s.reviewed_by.as_deref().unwrap_or("-"))
     ));
     out.push_str(links);
-    if s.never_reviewed {
+    if job.never_reviewed {
         out.push_str("### Changes since the document began (no review on record)\n");
     } else {
         out.push_str("### Changes since the last review\n");
     }
-    if s.changes.is_empty() {
+    if job.changes.is_empty() {
         out.push_str("- none\n");
     }
-    for c in s.changes.iter().take(30) {
+    for c in job.changes.iter().take(30) {
         out.push_str(&format!(
             "- `{}` {} {} — {}\n",
             c.commit,
@@ -104,13 +104,13 @@ pub fn block_with(job: &DocJob, links: &str) -> String {
             clean(&c.subject)
         ));
     }
-    if s.changes.len() > 30 {
-        out.push_str(&format!("- … and {} more\n", s.changes.len() - 30));
+    if job.changes.len() > 30 {
+        out.push_str(&format!("- … and {} more\n", job.changes.len() - 30));
     }
-    if s.unrecorded > 0 {
+    if !s.unrecorded.is_empty() {
         out.push_str(&format!(
             "\n{} not in the Change Log yet (`dbarch sync`).\n",
-            count(s.unrecorded as i64, "commit is", "commits are")
+            count(s.unrecorded.len() as i64, "commit is", "commits are")
         ));
     }
     if !s.drift.is_empty() {
@@ -130,23 +130,24 @@ pub fn block_with(job: &DocJob, links: &str) -> String {
             ));
         }
     }
-    if !s.placeholders.is_empty() {
+    if !s.placeholder_sections.is_empty() {
         out.push_str("\n### Unfilled placeholders\n");
-        for (section, unfilled, lines) in s.placeholders.iter().take(40) {
+        for g in s.placeholder_sections.iter().take(40) {
             out.push_str(&format!(
-                "- {}: {unfilled} of {}\n",
-                clean(section),
-                count(*lines as i64, "line", "lines")
+                "- {}: {} of {}\n",
+                clean(&g.section),
+                g.unfilled,
+                count(g.lines as i64, "line", "lines")
             ));
         }
-        if s.placeholders.len() > 40 {
+        if s.placeholder_sections.len() > 40 {
             out.push_str(&format!(
                 "- … and {} more sections\n",
-                s.placeholders.len() - 40
+                s.placeholder_sections.len() - 40
             ));
         }
     }
-    out.push_str(&schema_block(s));
+    out.push_str(&schema_block(&job.schema));
     out.push_str("\n### Checklist\n");
     out.push_str("- [ ] Read the changes and drift above\n");
     out.push_str("- [ ] Update the document where the system changed\n");
@@ -160,11 +161,11 @@ pub fn block_with(job: &DocJob, links: &str) -> String {
 }
 
 /// The schema findings, already Markdown-safe, after a blank line (or nothing).
-fn schema_block(s: &DocStatusView) -> String {
-    if s.schema.is_empty() {
+fn schema_block(schema: &str) -> String {
+    if schema.is_empty() {
         String::new()
     } else {
-        format!("\n{}", s.schema.trim_end())
+        format!("\n{}", schema.trim_end())
     }
 }
 

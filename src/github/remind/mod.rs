@@ -27,11 +27,11 @@
 //! Where it is: `issue.rs` the review issue, `pull.rs` the review and Change Log pull
 //! requests, `body.rs` the marked block, the markers and the splice; this file the types
 //! and the run over the documents.
-use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{GitHub, IssueState};
-use crate::review::{CommitRef, Drift, State};
+use crate::commands::status::DocStatus;
+use crate::review::CommitRef;
 use crate::Result;
 
 mod body;
@@ -46,32 +46,18 @@ use issue::{issue_for, Issues};
 pub use pull::approvals;
 use pull::{close_pulls, pull_for, Pull};
 
-/// The facts about a document the issue body shows.
-#[derive(Clone, Debug, Default)]
-pub struct DocStatusView {
-    pub path: String,
-    pub state: Option<State>,
-    pub next_review: Option<NaiveDate>,
-    pub days_left: Option<i64>,
-    pub last_review: Option<NaiveDate>,
-    pub last_updated: Option<String>,
-    pub reviewed_by: Option<String>,
+/// What the job knows about one document.
+#[derive(Clone)]
+pub struct DocJob {
+    /// The document's status (its path, state, dates, drift, placeholders, unrecorded
+    /// commits), as `dbarch status` reports it.
+    pub status: DocStatus,
     /// Commits that changed the document since the last review, oldest first.
     pub changes: Vec<CommitRef>,
-    pub unrecorded: usize,
     /// No review is on record (no Review row): `changes` go back to the document's start.
     pub never_reviewed: bool,
-    pub drift: Vec<Drift>,
-    /// (section, unfilled lines, lines)
-    pub placeholders: Vec<(String, usize, usize)>,
     /// Schema findings per section, as Markdown (empty when none; see `dbarch schema`).
     pub schema: String,
-}
-
-/// What the job knows about one document.
-#[derive(Clone, Debug)]
-pub struct DocJob {
-    pub status: DocStatusView,
     /// Reviewers from the configuration (`@user`, `@org/team`).
     pub reviewers: Vec<String>,
     /// The document with a review recorded (for the review pull request).

@@ -1,6 +1,9 @@
 //! The reminder against the in-memory GitHub: issue lifecycle, pull requests, labels.
 use super::*;
 use crate::github::memory::Memory;
+use crate::github::IssueState;
+use crate::review::State;
+use chrono::NaiveDate;
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -8,21 +11,33 @@ fn d(s: &str) -> NaiveDate {
 
 fn job(state: State, days_left: i64) -> DocJob {
     DocJob {
-        status: DocStatusView {
+        status: DocStatus {
             path: "docs/db.md".into(),
-            state: Some(state),
-            next_review: Some(d("2026-12-01")),
-            days_left: Some(days_left),
-            last_review: Some(d("2026-09-01")),
             last_updated: Some("2026-09-01".into()),
             reviewed_by: Some("DBA Team".into()),
-            changes: Vec::new(),
-            unrecorded: 0,
-            never_reviewed: false,
+            next_review: Some(d("2026-12-01")),
+            next_review_from: None,
+            days_left: Some(days_left),
+            state: Some(state),
+            last_review: Some(d("2026-09-01")),
+            placeholders: 4,
+            placeholder_sections: vec![crate::doc::SectionPlaceholders {
+                section: "Backup Strategy".into(),
+                unfilled: 4,
+                lines: 4,
+                tokens: Vec::new(),
+            }],
+            unrecorded: Vec::new(),
             drift: Vec::new(),
-            schema: String::new(),
-            placeholders: vec![("Backup Strategy".into(), 4, 4)],
+            sections: Vec::new(),
+            history_start: None,
+            schema_findings: None,
+            error: None,
+            line: None,
         },
+        changes: Vec::new(),
+        never_reviewed: false,
+        schema: String::new(),
         reviewers: vec!["@ana".into(), "@acme/dba-team".into()],
         review_text: Some("# reviewed\n".into()),
         sync_text: None,
