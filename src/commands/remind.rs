@@ -16,7 +16,6 @@ use crate::commands::sync::sync_one_from;
 use crate::compare::ComparedHistory;
 use crate::config::GithubMode;
 use crate::doc;
-use crate::github::dry_run::{self, DryRun};
 use crate::github::memory::Memory;
 use crate::github::remind::{self, DocJob, Modes, Outcome, Settings};
 use crate::github::{self, Env, GitHub};
@@ -109,19 +108,26 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
                 &mut offline
             }
         };
-        let mut dry = DryRun::new(inner);
-        dry.unknown_repo = unknown_repo;
-        let mut outcome = remind::run_with(&mut dry, &jobs, &settings);
-        // What the dry run only pretended to create has no number yet.
+        let (mut outcome, planned) = remind::dry_run(inner, &jobs, &settings);
+        // What the dry run would only open has no number yet.
         for d in &mut outcome.done {
-            d.what = dry_run::show(&d.what);
+            d.what = remind::show(&d.what);
         }
         for c in &mut outcome.checked {
-            c.issue = c.issue.filter(|&n| !dry_run::invented(n));
-            c.pull = c.pull.filter(|&n| !dry_run::invented(n));
+            c.issue = c.issue.filter(|&n| !remind::invented(n));
+            c.pull = c.pull.filter(|&n| !remind::invented(n));
         }
-        bodies = dry.bodies;
-        let calls: Vec<String> = dry.calls.iter().map(|c| dry_run::show(c)).collect();
+        let repo = if unknown_repo {
+            "{owner}/{repo}".to_string()
+        } else {
+            inner.repo().to_string()
+        };
+        let mut calls = Vec::new();
+        for (call, body) in planned {
+            let (method, rest) = call.split_once(' ').unwrap_or((&call, ""));
+            calls.push(remind::show(&format!("{method} /repos/{repo}{rest}")));
+            bodies.push(body);
+        }
         (outcome, calls)
     } else {
         let mut client = github::client::Client::new(&env)?;
@@ -173,7 +179,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
                     ui.line(&format!("  {}", ui::one_line(c)));
                     // The body it would post, as GitHub would show it, indented.
                     if let Some(body) = bodies.get(i).and_then(Option::as_deref) {
-                        for l in ui::sanitize(&dry_run::show(body)).lines() {
+                        for l in ui::sanitize(&remind::show(body)).lines() {
                             ui.line(format!("      {l}").trim_end());
                         }
                     }

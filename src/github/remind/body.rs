@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 
 use super::DocJob;
+use crate::commands::status::DocStatus;
 
 pub const BLOCK_END: &str = "<!-- /dbarch:review -->";
 
@@ -39,6 +40,57 @@ pub(super) fn path_marker(path: &str) -> String {
 /// The marker line of a comment on a pull request that records a reviewer GitHub refused
 /// (`<!-- dbarch:unrequested @login -->`): that reviewer is not asked again.
 pub const UNREQUESTED_MARK: &str = "<!-- dbarch:unrequested ";
+
+/// The comment that closes a review issue once the review is recorded.
+pub(super) fn closed_comment(st: &DocStatus) -> String {
+    format!(
+        "{CLOSED_MARK}\nThe review of `{}` is recorded (Last Updated {}, Reviewed By {}); the next review is due {}. Closing.",
+        st.path,
+        st.last_updated.as_deref().unwrap_or("-"),
+        st.reviewed_by.as_deref().unwrap_or("-"),
+        st.next_review.map_or("-".into(), |d| d.to_string())
+    )
+}
+
+/// The comment that closes an issue of an older cycle in favour of issue `n`.
+pub(super) fn superseded_comment(st: &DocStatus, n: u64) -> String {
+    format!(
+        "{SUPERSEDED_MARK}\nSuperseded by #{n}: the Next Review date of `{}` is now {}.",
+        st.path,
+        st.next_review.map_or("-".into(), |d| d.to_string())
+    )
+}
+
+/// The one comment on an issue whose review is overdue, naming the reviewers.
+pub(super) fn overdue_comment(job: &DocJob) -> String {
+    let (st, path) = (&job.status, &job.status.path);
+    let days = st.days_left.map_or(String::new(), |d| {
+        format!(" ({} past Next Review)", count(-d, "day", "days"))
+    });
+    let who = if job.reviewers.is_empty() {
+        String::new()
+    } else {
+        format!("{} ", job.reviewers.join(" "))
+    };
+    format!("{OVERDUE_MARK}\n{who}The review of `{path}` is now **overdue**{days}. Please review it and run `dbarch review {path}`.")
+}
+
+/// The review pull request's body: the block, the review issue (`issue`), what merging
+/// does.
+pub(super) fn review_pull_body(job: &DocJob, issue: Option<u64>) -> String {
+    let link = issue.map_or(String::new(), |n| format!("**Review issue:** #{n}\n\n"));
+    format!(
+        "{}\n\n{link}Merging this pull request records the review: it sets Reviewed By, Last Updated and Next Review and adds a Review row. Reviewed By and the review date are filled in from the approvals: on the run after an approval, dbarch rebuilds this branch with Reviewed By = the reviewers who approved and the review date = the date of the latest approval (Next Review follows from it); until then they hold the requested reviewers and the date the branch was built. Edit the document on this branch if the review changes it (dbarch then leaves the branch, and the record, to you).\n",
+        block(job)
+    )
+}
+
+/// The Change Log pull request's body.
+pub(super) fn sync_pull_body(path: &str) -> String {
+    format!(
+        "The default branch has commits that changed `{path}` without a Change Log row (web-editor edits, or clones without the dbarch hook). This pull request adds the rows; `dbarch sync` made them.\n\n<!-- dbarch:sync path={path} -->\n",
+    )
+}
 
 /// Replaces the marked block in `body` (from `mark` to [`BLOCK_END`], or to the end when
 /// the end marker was deleted); appends it when absent. Everything else is kept.

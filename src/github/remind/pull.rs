@@ -5,9 +5,12 @@
 //! the pull request and not asked again). A person's commit on the branch is kept under
 //! an open pull request of the same cycle; nothing is built when the default branch does
 //! not hold the document this checkout has.
+//!
+//! [`observe`] reads a branch and its pull request; [`plan`] decides; [`commit`],
+//! [`open`] and [`request`] are the apply steps with more than one call or a fallback.
 use super::body::{GENERATED, UNREQUESTED_MARK};
-use super::{Checked, DocJob, Done, Outcome};
-use crate::github::{GitHub, IssueState, PullRequest};
+use super::{Action, DocJob, Outcome, Report};
+use crate::github::{Comment, GitCommit, GitHub, IssueState, PullRequest, Review};
 use crate::Result;
 
 /// The reviewers whose latest review (comments aside) approves, in the order of those
@@ -37,25 +40,26 @@ pub fn approvals(reviews: &[crate::github::Review]) -> Option<(String, String)> 
     Some((who.join(", "), last))
 }
 
-/// Closes the open pull requests from one of dbarch's branches.
-pub(super) fn close_pulls(
-    gh: &mut dyn GitHub,
-    job: &DocJob,
-    branch: &str,
-    why: &str,
-    done: &mut Vec<Done>,
-) -> Result<()> {
-    for p in gh.list_pulls(branch)? {
-        if p.state == IssueState::Open {
-            gh.close_pull(p.number)?;
-            done.push(Done {
-                path: job.status.path.clone(),
-                what: format!("closed pull request #{} ({why})", p.number),
-                url: Some(p.url.clone()),
-            });
-        }
-    }
-    Ok(())
+/// What GitHub holds of one of dbarch's branches.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Branch {
+    /// The default branch, and its head.
+    pub base: String,
+    pub base_sha: String,
+    /// The default branch's head's tree (what a new commit builds on).
+    pub base_tree: String,
+    /// The document on the default branch (read when the job has the checkout's).
+    pub base_file: Option<Vec<u8>>,
+    /// The branch's head and its commit; `None`: no such branch.
+    pub head: Option<(String, GitCommit)>,
+    /// The document on the branch's head (read when the head is dbarch's commit on the
+    /// default branch's head).
+    pub head_file: Option<Vec<u8>>,
+    /// The open pull request from the branch.
+    pub open: Option<PullRequest>,
+    /// Its reviews and comments (read when its approvals or reviewers matter).
+    pub reviews: Vec<Review>,
+    pub comments: Vec<Comment>,
 }
 
 /// A pull request to keep: its branch, title, body, commit message, whether to request
@@ -70,25 +74,13 @@ pub(super) struct Pull {
     pub(super) cycle: Option<String>,
 }
 
-/// Keeps a branch holding `text` at the document's path, based on the default branch,
-/// and one open pull request from it. Returns the open pull request's number.
-pub(super) fn pull_for(
+/// Reads what [`plan`] needs of `pull`'s branch (`pulls`: the pull requests from it).
+pub(super) fn observe(
     gh: &mut dyn GitHub,
     job: &DocJob,
     pull: &Pull,
-    text: &str,
-    checked: &mut Checked,
-    out: &mut Outcome,
-) -> Result<Option<u64>> {
-    let Pull {
-        branch,
-        title,
-        body,
-        message,
-        request_review,
-        cycle,
-    } = pull;
-    let (branch, title, body) = (branch.as_str(), title.as_str(), body.as_str());
+    pulls: &[PullRequest],
+) -> Result<Branch> {
     let path = &job.status.path;
     let base = gh.default_branch()?;
     let base_sha = gh.get_branch(&base)?.ok_or_else(|| crate::Error::Remote {
@@ -98,23 +90,78 @@ pub(super) fn pull_for(
             gh.repo()
         ),
     })?;
-    let current = gh.get_branch(branch)?;
-    let open = gh
-        .list_pulls(branch)?
-        .into_iter()
-        .find(|p| p.state == IssueState::Open);
-    // The open pull request is of this cycle (a Change Log pull request has no cycle).
-    let this_cycle = open
-        .as_ref()
-        .is_some_and(|p| cycle.as_ref().is_none_or(|m| p.body.contains(m.as_str())));
-    // The review pull request of this cycle records its approvals: who and when.
-    let approved = match (&job.approved, &open) {
-        (Some(rebuild), Some(p)) if this_cycle && cycle.is_some() => {
-            match approvals(&gh.list_reviews(p.number)?) {
-                Some((who, at)) => Some((who.clone(), (rebuild.0)(&who, &at)?)),
-                None => None,
-            }
+    let head = match gh.get_branch(&pull.branch)? {
+        Some(sha) => {
+            let c = gh.get_commit(&sha)?;
+            Some((sha, c))
         }
+        None => None,
+    };
+    let open = pulls.iter().find(|p| p.state == IssueState::Open).cloned();
+    let mut b = Branch {
+        base_sha,
+        base,
+        open,
+        ..Default::default()
+    };
+    if let Some((sha, c)) = &head {
+        if c.message.contains(GENERATED) && c.parents == [b.base_sha.clone()] {
+            b.head_file = gh.get_file(sha, path)?;
+        }
+    }
+    b.head = head;
+    if let Some(p) = &b.open {
+        let approvals = job.approved.is_some() && this_cycle(pull, p);
+        let reviewers = pull.request_review && !job.reviewers.is_empty();
+        if approvals || reviewers {
+            b.reviews = gh.list_reviews(p.number)?;
+        }
+        if reviewers {
+            b.comments = gh.list_comments(p.number)?;
+        }
+    }
+    if job.checkout.is_some() {
+        b.base_file = gh.get_file(&b.base_sha, path)?;
+    }
+    b.base_tree = gh.get_commit(&b.base_sha)?.tree;
+    Ok(b)
+}
+
+/// The open pull request is of this cycle (a Change Log pull request has no cycle).
+fn this_cycle(pull: &Pull, p: &PullRequest) -> bool {
+    pull.cycle
+        .as_ref()
+        .is_none_or(|m| p.body.contains(m.as_str()))
+}
+
+/// The actions that keep a branch holding `text` at the document's path, based on the
+/// default branch, and one open pull request from it (`new`: the number the plan gives
+/// one it opens). Returns the open pull request's number.
+pub(super) fn plan(
+    job: &DocJob,
+    pull: &Pull,
+    text: &str,
+    b: &Branch,
+    new: u64,
+    plan: &mut Vec<Action>,
+) -> Result<Option<u64>> {
+    let Pull {
+        branch,
+        title,
+        body,
+        message,
+        request_review,
+        cycle,
+    } = pull;
+    let path = &job.status.path;
+    let open = b.open.as_ref();
+    let this_cycle = open.is_some_and(|p| this_cycle(pull, p));
+    // The review pull request of this cycle records its approvals: who and when.
+    let approved = match (&job.approved, open) {
+        (Some(rebuild), Some(_)) if this_cycle && cycle.is_some() => match approvals(&b.reviews) {
+            Some((who, at)) => Some((who.clone(), (rebuild.0)(&who, &at)?)),
+            None => None,
+        },
         _ => None,
     };
     let text = approved.as_ref().map_or(text, |(_, t)| t.as_str());
@@ -124,26 +171,27 @@ pub(super) fn pull_for(
     // default branch). A person's commit under this cycle's open pull request is never
     // replaced; dbarch's commit on the current default branch already holds what the
     // document there needs (the only difference would be today's date in a review row).
-    let rewrite = match &current {
+    let rewrite = match &b.head {
         None => true,
-        Some(head) => {
-            let c = gh.get_commit(head)?;
+        Some((_, c)) => {
             if !c.message.contains(GENERATED) {
                 if this_cycle {
-                    checked.note = Some(format!("left {branch} alone: it has commits by people"));
-                    if let (Some((who, _)), Some(p)) = (&approved, &open) {
-                        out.warnings.push(format!(
+                    plan.push(Action::Report(Report::Note(format!(
+                        "left {branch} alone: it has commits by people"
+                    ))));
+                    if let (Some((who, _)), Some(p)) = (&approved, open) {
+                        plan.push(Action::Report(Report::Warning(format!(
                             "{path}: pull request #{} is approved by {who}, but {branch} has commits by people, so dbarch does not rewrite it: set Reviewed By and the review date on the branch before merging",
                             p.number
-                        ));
+                        ))));
                     }
                 }
                 !this_cycle
-            } else if c.parents != [base_sha.clone()] {
+            } else if c.parents != [b.base_sha.clone()] {
                 true
             } else if !this_cycle || approved.is_some() {
                 // Approved: the branch must record the approvers and the approval's date.
-                gh.get_file(head, path)?.as_deref() != Some(text.as_bytes())
+                b.head_file.as_deref() != Some(text.as_bytes())
             } else {
                 false
             }
@@ -153,139 +201,211 @@ pub(super) fn pull_for(
         // The document is built from this checkout: the default branch must hold the same
         // document, or the commit would undo what was merged after the checkout.
         if let Some(local) = &job.checkout {
-            let on_base = gh.get_file(&base_sha, path)?;
-            if on_base.as_deref() != Some(local.as_slice()) {
-                out.warnings.push(format!(
+            if b.base_file.as_deref() != Some(local.as_slice()) {
+                let (base, sha) = (&b.base, &b.base_sha);
+                plan.push(Action::Report(Report::Warning(format!(
                     "{path}: the document on {base} ({}) is not the one this run checked out: {branch} is left as it is, so that it cannot undo that change; the next run (on a checkout of the newest {base}) builds it",
-                    &base_sha[..base_sha.len().min(12)]
-                ));
+                    &sha[..sha.len().min(12)]
+                ))));
                 return Ok(open.map(|p| p.number));
             }
         }
-        let base_tree = gh.get_commit(&base_sha)?.tree;
-        let blob = gh.create_blob(text.as_bytes())?;
-        let tree = gh.create_tree(&base_tree, path, &blob)?;
-        let msg = format!("{message}: {path}\n\n{GENERATED}\n");
-        let commit = gh.create_commit(&msg, &tree, &[base_sha])?;
-        match current {
-            Some(_) => gh.update_branch(branch, &commit)?,
-            None => gh.create_branch(branch, &commit)?,
-        }
-        out.done.push(Done {
+        plan.push(Action::Commit {
+            branch: branch.clone(),
             path: path.clone(),
-            what: format!("committed {branch}"),
-            url: None,
+            text: text.to_string(),
+            message: format!("{message}: {path}\n\n{GENERATED}\n"),
+            base_sha: b.base_sha.clone(),
+            base_tree: b.base_tree.clone(),
+            create: b.head.is_none(),
         });
     }
-    let (pr, fresh) = match open {
+    let (number, asked) = match open {
         Some(p) => {
-            if p.body != body || p.title != title {
-                gh.update_pull(p.number, title, body)?;
-                out.done.push(Done {
-                    path: path.clone(),
-                    what: format!("updated pull request #{}", p.number),
-                    url: Some(p.url.clone()),
+            if p.body != *body || p.title != *title {
+                plan.push(Action::UpdatePull {
+                    pull: p.number,
+                    title: title.clone(),
+                    body: body.clone(),
+                    url: p.url.clone(),
                 });
             }
-            (p, false)
+            let asked = if *request_review {
+                not_refused(
+                    to_ask(job, &p.requested_reviewers, &p.requested_teams),
+                    &b.reviews,
+                    &b.comments,
+                )
+            } else {
+                Asks::default()
+            };
+            (p.number, asked)
         }
         None => {
-            let (pr, fresh) = match gh.create_pull(title, body, branch, &base) {
-                Ok(pr) => (pr, true),
-                // It may have landed even though the call failed (and then still needs
-                // its reviewers): look again.
-                Err(e) => match gh
-                    .list_pulls(branch)?
-                    .into_iter()
-                    .find(|p| p.state == IssueState::Open)
-                {
-                    Some(p) => (p, false),
-                    None => return Err(e),
-                },
-            };
-            out.done.push(Done {
-                path: path.clone(),
-                what: format!("opened pull request #{}", pr.number),
-                url: Some(pr.url.clone()),
+            plan.push(Action::OpenPull {
+                number: new,
+                title: title.clone(),
+                body: body.clone(),
+                branch: branch.clone(),
+                base: b.base.clone(),
             });
-            (pr, fresh)
+            (new, to_ask(job, &[], &[]))
         }
     };
-    if *request_review && !job.reviewers.is_empty() {
-        request_reviewers(gh, job, &pr, fresh, out)?;
+    if *request_review && !job.reviewers.is_empty() && !asked.is_empty() {
+        plan.push(Action::RequestReviewers {
+            pull: number,
+            users: asked.users,
+            teams: asked.teams,
+        });
     }
-    Ok(Some(pr.number))
+    Ok(Some(number))
 }
 
-/// Asks the configured reviewers missing from an open pull request: users and teams in
-/// separate calls (the job token cannot request teams, and one refused name fails the
-/// whole call). A reviewer GitHub refuses (422) is named in a warning and in a comment on
-/// the pull request, which keeps later runs from asking again; users who already reviewed
-/// are not asked again, nor teams once the pull request has a review.
-fn request_reviewers(
-    gh: &mut dyn GitHub,
-    job: &DocJob,
-    pr: &PullRequest,
-    fresh: bool,
-    out: &mut Outcome,
-) -> Result<()> {
-    let mut users: Vec<String> = Vec::new();
-    // (`org/slug`, `slug`)
-    let mut teams: Vec<(String, String)> = Vec::new();
+/// The reviewers to ask: users, and teams as `(org/slug, slug)`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Asks {
+    pub(super) users: Vec<String>,
+    pub(super) teams: Vec<(String, String)>,
+}
+
+impl Asks {
+    fn is_empty(&self) -> bool {
+        self.users.is_empty() && self.teams.is_empty()
+    }
+}
+
+/// The configured reviewers `pr` has not asked yet.
+fn to_ask(job: &DocJob, requested_users: &[String], requested_teams: &[String]) -> Asks {
+    let mut a = Asks::default();
     for r in &job.reviewers {
         let r = r.trim_start_matches('@');
         match r.split_once('/') {
             Some((_, slug)) => {
-                if !pr
-                    .requested_teams
-                    .iter()
-                    .any(|t| t.eq_ignore_ascii_case(slug))
-                {
-                    teams.push((r.to_string(), slug.to_string()));
+                if !requested_teams.iter().any(|t| t.eq_ignore_ascii_case(slug)) {
+                    a.teams.push((r.to_string(), slug.to_string()));
                 }
             }
             None => {
-                if !pr
-                    .requested_reviewers
-                    .iter()
-                    .any(|u| u.eq_ignore_ascii_case(r))
-                {
-                    users.push(r.to_string());
+                if !requested_users.iter().any(|u| u.eq_ignore_ascii_case(r)) {
+                    a.users.push(r.to_string());
                 }
             }
         }
     }
-    if users.is_empty() && teams.is_empty() {
-        return Ok(());
+    a
+}
+
+/// `a` without the users who already reviewed, without teams once the pull request has a
+/// review, and without whoever a comment records as refused ([`UNREQUESTED_MARK`]).
+fn not_refused(mut a: Asks, reviews: &[Review], comments: &[Comment]) -> Asks {
+    a.users
+        .retain(|u| !reviews.iter().any(|r| r.login.eq_ignore_ascii_case(u)));
+    if !reviews.is_empty() {
+        a.teams.clear();
     }
-    if !fresh {
-        let reviews = gh.list_reviews(pr.number)?;
-        users.retain(|u| !reviews.iter().any(|r| r.login.eq_ignore_ascii_case(u)));
-        if !reviews.is_empty() {
-            teams.clear();
-        }
-        if users.is_empty() && teams.is_empty() {
+    let refused = refused(comments);
+    a.users
+        .retain(|u| !refused.contains(&u.to_ascii_lowercase()));
+    a.teams
+        .retain(|(t, _)| !refused.contains(&t.to_ascii_lowercase()));
+    a
+}
+
+/// The reviewers the comments record as refused, lowercased.
+fn refused(comments: &[Comment]) -> Vec<String> {
+    comments
+        .iter()
+        .flat_map(|c| {
+            c.body
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix(UNREQUESTED_MARK))
+                .filter_map(|l| l.strip_suffix("-->"))
+                .map(|l| l.trim().trim_start_matches('@').to_ascii_lowercase())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Commits `text` at `path` on top of the default branch's head and points `branch` at
+/// it (created when `create`). Four calls: blob, tree, commit, ref.
+pub(super) fn commit(gh: &mut dyn GitHub, a: &Action) -> Result<()> {
+    let Action::Commit {
+        branch,
+        path,
+        text,
+        message,
+        base_sha,
+        base_tree,
+        create,
+    } = a
+    else {
+        return Ok(());
+    };
+    let blob = gh.create_blob(text.as_bytes())?;
+    let tree = gh.create_tree(base_tree, path, &blob)?;
+    let commit = gh.create_commit(message, &tree, std::slice::from_ref(base_sha))?;
+    if *create {
+        gh.create_branch(branch, &commit)
+    } else {
+        gh.update_branch(branch, &commit)
+    }
+}
+
+/// Opens a pull request. A create call that failed may still have landed: the list is
+/// read again and, when it did, the run goes on with it (`false`: found again, not
+/// created, so its reviewers are checked against it as for any open one).
+pub(super) fn open(
+    gh: &mut dyn GitHub,
+    (title, body, branch, base): (&str, &str, &str, &str),
+) -> Result<(PullRequest, bool)> {
+    match gh.create_pull(title, body, branch, base) {
+        Ok(pr) => Ok((pr, true)),
+        Err(e) => match gh
+            .list_pulls(branch)?
+            .into_iter()
+            .find(|p| p.state == IssueState::Open)
+        {
+            Some(p) => Ok((p, false)),
+            None => Err(e),
+        },
+    }
+}
+
+/// Asks `asked` to review pull request `number` (`found`: a pull request whose create
+/// call failed but landed, checked first against what it holds, as the plan does for an
+/// open one, instead of `asked`):
+/// users and teams in separate calls (the job token cannot request teams, and one
+/// refused name fails the whole call). A reviewer GitHub refuses (422) is named in a
+/// warning and in a comment on the pull request, which keeps later runs from asking
+/// again.
+pub(super) fn request(
+    gh: &mut dyn GitHub,
+    job: &DocJob,
+    number: u64,
+    asked: Asks,
+    found: Option<&PullRequest>,
+    out: &mut Outcome,
+) -> Result<()> {
+    let asked = if let Some(pr) = found {
+        let a = to_ask(job, &pr.requested_reviewers, &pr.requested_teams);
+        if a.is_empty() {
             return Ok(());
         }
-        let refused: Vec<String> = gh
-            .list_comments(pr.number)?
-            .iter()
-            .flat_map(|c| {
-                c.body
-                    .lines()
-                    .filter_map(|l| l.trim().strip_prefix(UNREQUESTED_MARK))
-                    .filter_map(|l| l.strip_suffix("-->"))
-                    .map(|l| l.trim().trim_start_matches('@').to_ascii_lowercase())
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        users.retain(|u| !refused.contains(&u.to_ascii_lowercase()));
-        teams.retain(|(t, _)| !refused.contains(&t.to_ascii_lowercase()));
-    }
+        let reviews = gh.list_reviews(pr.number)?;
+        let a = not_refused(a, &reviews, &[]);
+        if a.is_empty() {
+            return Ok(());
+        }
+        not_refused(a, &[], &gh.list_comments(pr.number)?)
+    } else {
+        asked
+    };
+    let Asks { users, teams } = asked;
     let mut refused: Vec<(String, bool, String)> = Vec::new();
     let users: Vec<(String, String)> = users.into_iter().map(|u| (u.clone(), u)).collect();
-    ask(gh, pr.number, &users, false, &mut refused)?;
-    ask(gh, pr.number, &teams, true, &mut refused)?;
+    ask(gh, number, &users, false, &mut refused)?;
+    ask(gh, number, &teams, true, &mut refused)?;
     if refused.is_empty() {
         return Ok(());
     }
@@ -305,13 +425,13 @@ fn request_reviewers(
         };
         out.warnings.push(format!(
             "{path}: pull request #{}: GitHub refused to request a review from `@{who}` ({why}): {fix}",
-            pr.number
+            number
         ));
         comment.push_str(&format!(
             "dbarch could not request a review from `@{who}` ({short}); it will not ask again for this pull request.\n"
         ));
     }
-    gh.create_comment(pr.number, &comment)?;
+    gh.create_comment(number, &comment)?;
     Ok(())
 }
 

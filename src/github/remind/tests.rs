@@ -211,3 +211,187 @@ fn what_a_run_found_reads_as_words() {
     assert_eq!(found("due", None), "due");
     assert_eq!(found("unknown", None), "review state unknown");
 }
+
+#[test]
+fn made_up_numbers_are_shown_as_new_and_real_ones_kept() {
+    let n = INVENTED + 1;
+    assert_eq!(
+        show(&format!(
+            "opened issue #{n}; PATCH /repos/a/b/issues/{n}/comments #12 /7"
+        )),
+        "opened issue #(new); PATCH /repos/a/b/issues/(new)/comments #12 /7"
+    );
+    assert_eq!(show("# héllo / #"), "# héllo / #");
+}
+
+fn settings(modes: Modes) -> Settings {
+    Settings {
+        labels: labels(),
+        modes,
+        changelog_pr: true,
+        trusted: None,
+        creator: None,
+    }
+}
+
+fn writes(plan: &[Action]) -> Vec<&Action> {
+    plan.iter().filter(|a| a.writes()).collect()
+}
+
+const BOTH: Modes = Modes {
+    issue: true,
+    pr: true,
+};
+
+#[test]
+fn plan_a_due_document_with_its_issue_open_and_right_writes_nothing() {
+    let j = job(State::Due, 0);
+    let issue = crate::github::Issue {
+        number: 7,
+        title: "Architecture review due: docs/db.md".into(),
+        body: format!("Owner note.\n\n{}\n", block(&j)),
+        state: IssueState::Open,
+        labels: labels(),
+        assignees: vec!["ana".into()],
+        url: "https://github.com/acme/db/issues/7".into(),
+        author: "github-actions[bot]".into(),
+        state_reason: None,
+    };
+    let seen = Observed {
+        issues: vec![issue.clone()],
+        ..Default::default()
+    };
+    let plan = plan(&j, &seen, &settings(ISSUE)).unwrap();
+    assert_eq!(plan, [Action::Report(Report::Issue(Some(7)))]);
+
+    // Label removed by a person, issue closed: labelled and reopened, not opened again.
+    let mut closed = issue;
+    closed.labels.clear();
+    closed.state = IssueState::Closed;
+    let seen = Observed {
+        issues: vec![closed],
+        ..Default::default()
+    };
+    let plan = plan_of(&j, &seen, ISSUE);
+    assert!(
+        !plan.iter().any(|a| matches!(a, Action::OpenIssue { .. })),
+        "{plan:?}"
+    );
+    assert!(
+        matches!(
+            writes(&plan)[..],
+            [
+                Action::AddLabels { issue: 7, .. },
+                Action::UpdateIssue {
+                    issue: 7,
+                    body: None,
+                    reopen: true
+                }
+            ]
+        ),
+        "{plan:?}"
+    );
+}
+
+fn plan_of(j: &DocJob, seen: &Observed, modes: Modes) -> Vec<Action> {
+    plan(j, seen, &settings(modes)).unwrap()
+}
+
+#[test]
+fn plan_refuses_a_pull_request_when_main_moved_after_the_checkout() {
+    let mut j = job(State::Due, 0);
+    j.checkout = Some(b"# db\n".to_vec());
+    let branch = pull::Branch {
+        base: "main".into(),
+        base_sha: "a".repeat(40),
+        base_tree: "t".into(),
+        base_file: Some(b"# db, edited on main\n".to_vec()),
+        ..Default::default()
+    };
+    let seen = Observed {
+        review: Some(branch.clone()),
+        ..Default::default()
+    };
+    let plan = plan_of(&j, &seen, PR);
+    assert!(writes(&plan).is_empty(), "{plan:?}");
+    assert!(
+        plan.iter()
+            .any(|a| matches!(a, Action::Report(Report::Warning(w))
+            if w.contains("is not the one this run checked out"))),
+        "{plan:?}"
+    );
+    // The same document on main: the branch is committed and the pull request opened.
+    let seen = Observed {
+        review: Some(pull::Branch {
+            base_file: j.checkout.clone(),
+            ..branch
+        }),
+        ..Default::default()
+    };
+    let plan = plan_of(&j, &seen, PR);
+    assert!(
+        matches!(
+            writes(&plan)[..],
+            [
+                Action::Commit { create: true, .. },
+                Action::OpenPull {
+                    number: NEW_REVIEW_PULL,
+                    ..
+                },
+                Action::RequestReviewers {
+                    pull: NEW_REVIEW_PULL,
+                    ..
+                }
+            ]
+        ),
+        "{plan:?}"
+    );
+}
+
+#[test]
+fn in_both_modes_the_new_issue_and_the_new_pull_request_name_each_other() {
+    let j = job(State::Due, 0);
+    let seen = Observed {
+        review: Some(pull::Branch {
+            base: "main".into(),
+            base_sha: "a".repeat(40),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let plan = plan_of(&j, &seen, BOTH);
+    let w = writes(&plan);
+    assert!(matches!(w[0], Action::OpenIssue { .. }), "{plan:?}");
+    let Action::OpenPull { body, .. } = w[2] else {
+        panic!("{plan:?}")
+    };
+    assert!(body.contains(&format!("**Review issue:** #{NEW_ISSUE}")));
+    let Some(Action::UpdateIssue {
+        issue: NEW_ISSUE,
+        body: Some(body),
+        reopen: false,
+    }) = w.last()
+    else {
+        panic!("{plan:?}")
+    };
+    assert!(body.contains(&format!("**Review pull request:** #{NEW_REVIEW_PULL}")));
+}
+
+#[test]
+fn a_second_plan_after_a_run_writes_nothing() {
+    let mut gh = Memory::new(&[("docs/db.md", "# db\n")]);
+    let mut j = job(State::Overdue, -3);
+    j.sync_text = Some("# db\nrows\n".into());
+    j.sync_rows = 1;
+    let s = settings(BOTH);
+    let out = run_with(&mut gh, std::slice::from_ref(&j), &s);
+    assert!(out.failed.is_empty(), "{:?}", out.failed);
+    assert!(!out.done.is_empty());
+    let mut issues = Issues {
+        list: None,
+        full: false,
+    };
+    let seen = observe(&mut gh, &j, &s, &mut issues).unwrap();
+    let plan = plan(&j, &seen, &s).unwrap();
+    assert!(writes(&plan).is_empty(), "{plan:?}");
+}
