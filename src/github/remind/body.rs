@@ -1,6 +1,7 @@
 //! The text dbarch writes on GitHub and finds again: the marked block of a review issue
-//! (and of a review pull request's body), the hidden markers that identify an issue, a
-//! comment or a commit as dbarch's, and the splice that rewrites only the block.
+//! (and of a review pull request's body), the comments (closed, superseded, overdue,
+//! refused reviewers), the pull request bodies, the hidden markers that identify an
+//! issue, a comment or a commit as dbarch's, and the splice that rewrites only the block.
 //!
 //! Text from commits and documents is made table- and HTML-safe
 //! ([`crate::doc::table::escape_cell`]) before it goes into a body.
@@ -8,6 +9,7 @@ use chrono::NaiveDate;
 
 use super::DocJob;
 use crate::commands::status::DocStatus;
+use crate::github::RepoId;
 
 pub const BLOCK_END: &str = "<!-- /dbarch:review -->";
 
@@ -90,6 +92,38 @@ pub(super) fn sync_pull_body(path: &str) -> String {
     format!(
         "The default branch has commits that changed `{path}` without a Change Log row (web-editor edits, or clones without the dbarch hook). This pull request adds the rows; `dbarch sync` made them.\n\n<!-- dbarch:sync path={path} -->\n",
     )
+}
+
+/// The reviewers GitHub refused to request on pull request `number` (`(login, team,
+/// GitHub's message)`): a warning each, and the comment that records them
+/// ([`UNREQUESTED_MARK`]) so that later runs do not ask again.
+pub(super) fn refused_reviewers(
+    path: &str,
+    repo: &RepoId,
+    number: u64,
+    refused: &[(String, bool, String)],
+) -> (Vec<String>, String) {
+    let mut warnings = Vec::new();
+    let mut comment = String::new();
+    for (who, _, _) in refused {
+        comment.push_str(&format!("{UNREQUESTED_MARK}@{who} -->\n"));
+    }
+    for (who, team, why) in refused {
+        let (fix, short) = if *team {
+            (format!("the workflow's job token (GITHUB_TOKEN) cannot request team reviews: pass a GitHub App token (or a token of a user who can see the team) as the action's `token:`, or list the team's members in `reviewers` of `{path}` in dbarch.toml"),
+             "team reviews cannot be requested with this token")
+        } else {
+            (format!("only collaborators of {repo} can be asked: give `@{who}` access, or remove them from `reviewers` of `{path}` in dbarch.toml"),
+             "not a collaborator of the repository")
+        };
+        warnings.push(format!(
+            "{path}: pull request #{number}: GitHub refused to request a review from `@{who}` ({why}): {fix}"
+        ));
+        comment.push_str(&format!(
+            "dbarch could not request a review from `@{who}` ({short}); it will not ask again for this pull request.\n"
+        ));
+    }
+    (warnings, comment)
 }
 
 /// Replaces the marked block in `body` (from `mark` to [`BLOCK_END`], or to the end when

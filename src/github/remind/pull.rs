@@ -8,7 +8,7 @@
 //!
 //! [`observe`] reads a branch and its pull request; [`plan`] decides; [`commit`],
 //! [`open`] and [`request`] are the apply steps with more than one call or a fallback.
-use super::body::{GENERATED, UNREQUESTED_MARK};
+use super::body::{self, GENERATED, UNREQUESTED_MARK};
 use super::{Action, DocJob, Outcome, Report};
 use crate::github::{Comment, GitCommit, GitHub, IssueState, PullRequest, Review};
 use crate::Result;
@@ -410,27 +410,8 @@ pub(super) fn request(
         return Ok(());
     }
     let path = &job.status.path;
-    let repo = gh.repo().clone();
-    let mut comment = String::new();
-    for (who, _, _) in &refused {
-        comment.push_str(&format!("{UNREQUESTED_MARK}@{who} -->\n"));
-    }
-    for (who, team, why) in &refused {
-        let (fix, short) = if *team {
-            (format!("the workflow's job token (GITHUB_TOKEN) cannot request team reviews: pass a GitHub App token (or a token of a user who can see the team) as the action's `token:`, or list the team's members in `reviewers` of `{path}` in dbarch.toml"),
-             "team reviews cannot be requested with this token")
-        } else {
-            (format!("only collaborators of {repo} can be asked: give `@{who}` access, or remove them from `reviewers` of `{path}` in dbarch.toml"),
-             "not a collaborator of the repository")
-        };
-        out.warnings.push(format!(
-            "{path}: pull request #{}: GitHub refused to request a review from `@{who}` ({why}): {fix}",
-            number
-        ));
-        comment.push_str(&format!(
-            "dbarch could not request a review from `@{who}` ({short}); it will not ask again for this pull request.\n"
-        ));
-    }
+    let (warnings, comment) = body::refused_reviewers(path, gh.repo(), number, &refused);
+    out.warnings.extend(warnings);
     gh.create_comment(number, &comment)?;
     Ok(())
 }
