@@ -31,9 +31,10 @@
 //! has no write), [`apply`] performs the actions. `--dry-run` is [`dry_run`]: observed
 //! and planned, the actions printed as the calls they would make ([`Action::calls`]),
 //! nothing written. What only an answer tells is met in apply, as before: an assignee or
-//! reviewer GitHub refuses (422), a create call that failed but landed. Observing first
-//! reads a little more than deciding while writing did (a branch's commits and
-//! documents), never anything the modes' permissions do not cover.
+//! reviewer GitHub refuses (422), a create call that failed but landed. Observing reads
+//! only what the decision needs (a branch's documents only when it may be rewritten),
+//! each thing once: the writes are the ones deciding-while-writing made, in the same
+//! order, with fewer reads (mode `both` no longer reads the issue's comments twice).
 //!
 //! Where it is: `issue.rs` the review issue (observe, plan on a simulation of the issues,
 //! the open step), `pull.rs` the review and Change Log pull requests (the branch
@@ -511,11 +512,11 @@ fn observe(
     if s.changelog_pr {
         seen.sync_pulls = gh.list_pulls(&format!("dbarch/sync/{}", super::slug(path)))?;
     }
-    if let Some(p) = &review {
-        seen.review = Some(pull::observe(gh, job, p, &seen.review_pulls)?);
+    if let (Some(p), Some(text)) = (&review, &job.review_text) {
+        seen.review = Some(pull::observe(gh, job, p, &seen.review_pulls, text)?);
     }
-    if let Some(p) = &sync {
-        seen.sync = Some(pull::observe(gh, job, p, &seen.sync_pulls)?);
+    if let (Some(p), Some(text)) = (&sync, &job.sync_text) {
+        seen.sync = Some(pull::observe(gh, job, p, &seen.sync_pulls, text)?);
     }
     Ok(seen)
 }

@@ -74,12 +74,16 @@ pub(super) struct Pull {
     pub(super) cycle: Option<String>,
 }
 
-/// Reads what [`plan`] needs of `pull`'s branch (`pulls`: the pull requests from it).
+/// Reads what [`plan`] needs of `pull`'s branch (`pulls`: the pull requests from it;
+/// `text`: the document it should hold), and no more: the document on the branch only
+/// when [`rewrites`] asks, the default branch's document and tree only when the branch
+/// is rewritten, the reviews and comments only when reviewers may be asked.
 pub(super) fn observe(
     gh: &mut dyn GitHub,
     job: &DocJob,
     pull: &Pull,
     pulls: &[PullRequest],
+    text: &str,
 ) -> Result<Branch> {
     let path = &job.status.path;
     let base = gh.default_branch()?;
@@ -101,30 +105,89 @@ pub(super) fn observe(
     let mut b = Branch {
         base_sha,
         base,
+        head,
         open,
         ..Default::default()
     };
-    if let Some((sha, c)) = &head {
-        if c.message.contains(GENERATED) && c.parents == [b.base_sha.clone()] {
+    let this = b.open.as_ref().is_some_and(|p| this_cycle(pull, p));
+    if let Some(p) = &b.open {
+        if job.approved.is_some() && this && pull.cycle.is_some() {
+            b.reviews = gh.list_reviews(p.number)?;
+        }
+    }
+    let approved = approved(job, pull, &b)?;
+    let text = approved.as_ref().map_or(text, |(_, t)| t.as_str());
+    if let Some((sha, c)) = &b.head {
+        if c.message.contains(GENERATED)
+            && c.parents == [b.base_sha.clone()]
+            && (!this || approved.is_some())
+        {
             b.head_file = gh.get_file(sha, path)?;
         }
     }
-    b.head = head;
-    if let Some(p) = &b.open {
-        let approvals = job.approved.is_some() && this_cycle(pull, p);
-        let reviewers = pull.request_review && !job.reviewers.is_empty();
-        if approvals || reviewers {
-            b.reviews = gh.list_reviews(p.number)?;
+    let rewrite = rewrites(&b, this, approved.is_some(), text);
+    if rewrite {
+        if job.checkout.is_some() {
+            b.base_file = gh.get_file(&b.base_sha, path)?;
         }
-        if reviewers {
-            b.comments = gh.list_comments(p.number)?;
+        if !moved(job, &b) {
+            b.base_tree = gh.get_commit(&b.base_sha)?.tree;
         }
     }
-    if job.checkout.is_some() {
-        b.base_file = gh.get_file(&b.base_sha, path)?;
+    let left = rewrite && moved(job, &b);
+    if let Some(p) = b.open.as_ref().filter(|_| !left && pull.request_review) {
+        // The reviewers of an open pull request: asked unless they reviewed or a
+        // comment records them as refused.
+        let asks = to_ask(job, &p.requested_reviewers, &p.requested_teams);
+        if !job.reviewers.is_empty() && !asks.is_empty() {
+            if b.reviews.is_empty() {
+                b.reviews = gh.list_reviews(p.number)?;
+            }
+            if !not_refused(asks, &b.reviews, &[]).is_empty() {
+                b.comments = gh.list_comments(p.number)?;
+            }
+        }
     }
-    b.base_tree = gh.get_commit(&b.base_sha)?.tree;
     Ok(b)
+}
+
+/// The review pull request of this cycle records its approvals: who approved, and the
+/// document rebuilt from them; `None` before a standing approval.
+fn approved(job: &DocJob, pull: &Pull, b: &Branch) -> Result<Option<(String, String)>> {
+    let this = b.open.as_ref().is_some_and(|p| this_cycle(pull, p));
+    match (&job.approved, &b.open) {
+        (Some(rebuild), Some(_)) if this && pull.cycle.is_some() => match approvals(&b.reviews) {
+            Some((who, at)) => Ok(Some((who.clone(), (rebuild.0)(&who, &at)?))),
+            None => Ok(None),
+        },
+        _ => Ok(None),
+    }
+}
+
+/// Whether the branch is rewritten to hold `text` (`this`: its open pull request is of
+/// this cycle; `approved`: and approved): when it is missing; when it is dbarch's own
+/// commit on an older default branch; and when nothing of this cycle is open from it (a
+/// closed pull request's branch, a person's commit left on it included, starts again
+/// from the default branch). A person's commit under this cycle's open pull request is
+/// never replaced; dbarch's commit on the current default branch already holds what the
+/// document there needs (the only difference would be today's date in a review row),
+/// unless approved: then the branch must record the approvers and the approval's date.
+fn rewrites(b: &Branch, this: bool, approved: bool, text: &str) -> bool {
+    match &b.head {
+        None => true,
+        Some((_, c)) if !c.message.contains(GENERATED) => !this,
+        Some((_, c)) if c.parents != [b.base_sha.clone()] => true,
+        Some(_) if !this || approved => b.head_file.as_deref() != Some(text.as_bytes()),
+        Some(_) => false,
+    }
+}
+
+/// The default branch does not hold the document this checkout has: a commit built
+/// from the checkout would undo what was merged after it.
+fn moved(job: &DocJob, b: &Branch) -> bool {
+    job.checkout
+        .as_ref()
+        .is_some_and(|local| b.base_file.as_deref() != Some(local.as_slice()))
 }
 
 /// The open pull request is of this cycle (a Change Log pull request has no cycle).
@@ -151,64 +214,34 @@ pub(super) fn plan(
         body,
         message,
         request_review,
-        cycle,
+        cycle: _,
     } = pull;
     let path = &job.status.path;
     let open = b.open.as_ref();
     let this_cycle = open.is_some_and(|p| this_cycle(pull, p));
-    // The review pull request of this cycle records its approvals: who and when.
-    let approved = match (&job.approved, open) {
-        (Some(rebuild), Some(_)) if this_cycle && cycle.is_some() => match approvals(&b.reviews) {
-            Some((who, at)) => Some((who.clone(), (rebuild.0)(&who, &at)?)),
-            None => None,
-        },
-        _ => None,
-    };
+    let approved = approved(job, pull, b)?;
     let text = approved.as_ref().map_or(text, |(_, t)| t.as_str());
-    // Rewrite the branch when it is missing; when it is dbarch's own commit on an older
-    // default branch; and when nothing of this cycle is open from it (a closed pull
-    // request's branch, a person's commit left on it included, starts again from the
-    // default branch). A person's commit under this cycle's open pull request is never
-    // replaced; dbarch's commit on the current default branch already holds what the
-    // document there needs (the only difference would be today's date in a review row).
-    let rewrite = match &b.head {
-        None => true,
-        Some((_, c)) => {
-            if !c.message.contains(GENERATED) {
-                if this_cycle {
-                    plan.push(Action::Report(Report::Note(format!(
-                        "left {branch} alone: it has commits by people"
-                    ))));
-                    if let (Some((who, _)), Some(p)) = (&approved, open) {
-                        plan.push(Action::Report(Report::Warning(format!(
-                            "{path}: pull request #{} is approved by {who}, but {branch} has commits by people, so dbarch does not rewrite it: set Reviewed By and the review date on the branch before merging",
-                            p.number
-                        ))));
-                    }
-                }
-                !this_cycle
-            } else if c.parents != [b.base_sha.clone()] {
-                true
-            } else if !this_cycle || approved.is_some() {
-                // Approved: the branch must record the approvers and the approval's date.
-                b.head_file.as_deref() != Some(text.as_bytes())
-            } else {
-                false
+    if let (Some((_, c)), true) = (&b.head, this_cycle) {
+        if !c.message.contains(GENERATED) {
+            plan.push(Action::Report(Report::Note(format!(
+                "left {branch} alone: it has commits by people"
+            ))));
+            if let (Some((who, _)), Some(p)) = (&approved, open) {
+                plan.push(Action::Report(Report::Warning(format!(
+                    "{path}: pull request #{} is approved by {who}, but {branch} has commits by people, so dbarch does not rewrite it: set Reviewed By and the review date on the branch before merging",
+                    p.number
+                ))));
             }
         }
-    };
-    if rewrite {
-        // The document is built from this checkout: the default branch must hold the same
-        // document, or the commit would undo what was merged after the checkout.
-        if let Some(local) = &job.checkout {
-            if b.base_file.as_deref() != Some(local.as_slice()) {
-                let (base, sha) = (&b.base, &b.base_sha);
-                plan.push(Action::Report(Report::Warning(format!(
-                    "{path}: the document on {base} ({}) is not the one this run checked out: {branch} is left as it is, so that it cannot undo that change; the next run (on a checkout of the newest {base}) builds it",
-                    &sha[..sha.len().min(12)]
-                ))));
-                return Ok(open.map(|p| p.number));
-            }
+    }
+    if rewrites(b, this_cycle, approved.is_some(), text) {
+        if moved(job, b) {
+            let (base, sha) = (&b.base, &b.base_sha);
+            plan.push(Action::Report(Report::Warning(format!(
+                "{path}: the document on {base} ({}) is not the one this run checked out: {branch} is left as it is, so that it cannot undo that change; the next run (on a checkout of the newest {base}) builds it",
+                &sha[..sha.len().min(12)]
+            ))));
+            return Ok(open.map(|p| p.number));
         }
         plan.push(Action::Commit {
             branch: branch.clone(),
