@@ -14,9 +14,8 @@ use crate::cli::{Format, RemindArgs};
 use crate::compare::ComparedHistory;
 use crate::config::GithubMode;
 use crate::doc;
-use crate::github::dry_run::{self, DryRun};
 use crate::github::memory::Memory;
-use crate::github::remind::{self, DocJob, DocStatusView, Modes, Outcome, Settings};
+use crate::github::remind::{self, DocJob, Modes, Outcome, Settings};
 use crate::github::{self, Env, GitHub};
 use crate::review;
 use crate::status;
@@ -109,19 +108,26 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
                 &mut offline
             }
         };
-        let mut dry = DryRun::new(inner);
-        dry.unknown_repo = unknown_repo;
-        let mut outcome = remind::run_with(&mut dry, &jobs, &settings);
-        // What the dry run only pretended to create has no number yet.
+        let (mut outcome, planned) = remind::dry_run(inner, &jobs, &settings);
+        // What the dry run would only open has no number yet.
         for d in &mut outcome.done {
-            d.what = dry_run::show(&d.what);
+            d.what = remind::show(&d.what);
         }
         for c in &mut outcome.checked {
-            c.issue = c.issue.filter(|&n| !dry_run::invented(n));
-            c.pull = c.pull.filter(|&n| !dry_run::invented(n));
+            c.issue = c.issue.filter(|&n| !remind::invented(n));
+            c.pull = c.pull.filter(|&n| !remind::invented(n));
         }
-        bodies = dry.bodies;
-        let calls: Vec<String> = dry.calls.iter().map(|c| dry_run::show(c)).collect();
+        let repo = if unknown_repo {
+            "{owner}/{repo}".to_string()
+        } else {
+            inner.repo().to_string()
+        };
+        let mut calls = Vec::new();
+        for (call, body) in planned {
+            let (method, rest) = call.split_once(' ').unwrap_or((&call, ""));
+            calls.push(remind::show(&format!("{method} /repos/{repo}{rest}")));
+            bodies.push(body);
+        }
         (outcome, calls)
     } else {
         let mut client = github::client::Client::new(&env)?;
@@ -173,7 +179,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: RemindArgs) -> Result<u8> {
                     ui.line(&format!("  {}", ui::one_line(c)));
                     // The body it would post, as GitHub would show it, indented.
                     if let Some(body) = bodies.get(i).and_then(Option::as_deref) {
-                        for l in ui::sanitize(&dry_run::show(body)).lines() {
+                        for l in ui::sanitize(&remind::show(body)).lines() {
                             ui.line(format!("      {l}").trim_end());
                         }
                     }
@@ -366,25 +372,7 @@ fn job(
             .collect(),
         None => Vec::new(),
     };
-    let view = DocStatusView {
-        path: d.rel.clone(),
-        state: st.state,
-        next_review: st.next_review,
-        days_left: st.days_left,
-        last_review: st.last_review,
-        last_updated: st.last_updated.clone(),
-        reviewed_by: st.reviewed_by.clone(),
-        changes,
-        unrecorded: st.unrecorded.len(),
-        never_reviewed,
-        drift: st.drift.clone(),
-        placeholders: st
-            .placeholder_sections
-            .iter()
-            .map(|g| (g.section.clone(), g.unfilled, g.lines))
-            .collect(),
-        schema: crate::schema::report::issue_markdown(ws, d),
-    };
+    let schema = crate::schema::report::issue_markdown(ws, d);
     let review_text = if modes.pr && st.state.is_some_and(|s| s.needs_attention()) {
         let who = if d.settings.reviewers.is_empty() {
             "[TEAM]".to_string()
@@ -437,7 +425,10 @@ fn job(
     };
     let _ = changelog::short; // rows are counted above; ids appear in the pull request diff
     Ok(DocJob {
-        status: view,
+        status: st,
+        changes,
+        never_reviewed,
+        schema,
         reviewers: d.settings.reviewers.clone(),
         review_text,
         sync_text,

@@ -2,8 +2,9 @@
 //! issues, comments, pull requests and the Git Data API (blob, tree, commit, ref), all
 //! blocking. [`client::Client`] implements it with octocrab (retries with backoff on 5xx,
 //! 429 and secondary rate limits honouring `Retry-After`, a timeout on every call, the
-//! token never printed); [`memory::Memory`] implements it in memory for unit tests;
-//! [`dry_run::DryRun`] answers reads from a real client and prints the writes it would make.
+//! token never printed); [`memory::Memory`] implements it in memory for unit tests (and
+//! for a dry run without a token). A dry run reads only: it prints the plan of
+//! [`remind`], the writes it would make.
 //!
 //! Settings come from the environment: the token from `GITHUB_TOKEN` or `GH_TOKEN`, the
 //! API base from `GITHUB_API_URL` (GitHub Enterprise: `https://HOST/api/v3`), the
@@ -11,7 +12,6 @@
 //! retry timing from `DBARCH_GITHUB_RETRY_BASE_MS`, `DBARCH_GITHUB_RETRY_MAX_MS` and
 //! `DBARCH_GITHUB_TIMEOUT_MS` (see [`client`]).
 pub mod client;
-pub mod dry_run;
 pub mod memory;
 pub mod remind;
 pub mod transport;
