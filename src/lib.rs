@@ -14,6 +14,7 @@ pub mod config;
 pub mod doc;
 pub mod error;
 pub mod fsutil;
+pub mod git;
 pub mod github;
 pub mod guard;
 pub mod history;
