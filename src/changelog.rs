@@ -25,7 +25,7 @@ use crate::compare::{compared_history, CompareOptions, Compared, ComparedHistory
 use crate::config::{compile_glob, ChangelogConfig, DocConfig, Timezone};
 use crate::doc::table::escape_cell;
 use crate::doc::{date, Column, DateStyle, Document, Labels, NewRow, Table};
-use crate::history::{CommitInfo, DocChange, HistoryOptions, Repo};
+use crate::history::{CommitInfo, DocChange, HistoryOptions, Repo, Walks};
 use crate::{Error, Result};
 
 /// Why a commit gets no row.
@@ -191,12 +191,33 @@ pub fn plan(
     s: &Settings,
     since: Option<Since>,
 ) -> Result<Plan> {
+    plan_with(&mut Walks::default(), repo, rel, doc, s, since)
+}
+
+/// [`plan`], walking with `walks`: documents planned with the same `since` share one
+/// walk (an incremental sync of several documents).
+pub fn plan_with(
+    walks: &mut Walks,
+    repo: &Repo,
+    rel: &str,
+    doc: &Document,
+    s: &Settings,
+    since: Option<Since>,
+) -> Result<Plan> {
+    let hide = since.map(|x| vec![x.head]).unwrap_or_default();
+    let walk = walks.get(repo, &hide)?;
     let opts = HistoryOptions {
-        hide: since.map(|x| vec![x.head]).unwrap_or_default(),
         previous_paths: s.doc.history_previous_paths(rel),
         ..HistoryOptions::default()
     };
-    let history = compared_history(repo, Path::new(rel), &opts, s.labels, s.compare_options())?;
+    let history = compared_history(
+        repo,
+        &walk,
+        Path::new(rel),
+        &opts,
+        s.labels,
+        s.compare_options(),
+    )?;
     let mut plan = plan_from_history(repo, rel, doc, &history, s)?;
     if let Some(since) = since {
         plan.last_substantive = plan.last_substantive.max(since.last_substantive);

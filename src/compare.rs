@@ -15,7 +15,7 @@ use std::sync::{Condvar, Mutex};
 use git2::{Oid, Repository};
 
 use crate::doc::{Document, Labels};
-use crate::history::{ChangeKind, DocChange, DocHistory, HistoryOptions, Repo};
+use crate::history::{self, ChangeKind, DocChange, DocHistory, HistoryOptions, Repo, Walk};
 use crate::{Error, Result};
 
 /// What one change did to the document, from its two versions.
@@ -71,16 +71,17 @@ impl Job {
     }
 }
 
-/// The document's history at `path` (see [`Repo::document_history`]) with every change
+/// The document's history at `path` along `walk` (see [`history::document_history`]) with every change
 /// compared, the comparisons running beside the walk.
 pub fn compared_history(
     repo: &Repo,
+    walk: &Walk,
     path: &Path,
     history: &HistoryOptions,
     labels: &Labels,
     options: CompareOptions,
 ) -> Result<ComparedHistory> {
-    let mut all = compared_histories(repo, &[path], history, labels, &[options])?;
+    let mut all = compared_histories(repo, walk, &[path], history, labels, &[options])?;
     Ok(all.pop().unwrap_or_default())
 }
 
@@ -88,7 +89,7 @@ pub fn compared_history(
 const WORKER_AFTER: usize = 4;
 
 /// [`compared_history`] of several documents from one walk
-/// ([`Repo::document_histories`]); `options[i]` is for `paths[i]`.
+/// ([`history::document_histories`]); `options[i]` is for `paths[i]`.
 ///
 /// The walk hands each change over as it finds it (newest first) to a worker, which
 /// compares from the newest change down; when the walk is done the calling thread
@@ -96,6 +97,7 @@ const WORKER_AFTER: usize = 4;
 /// once while it is in use, so the split costs at most one extra parse per document.
 pub fn compared_histories(
     repo: &Repo,
+    walk: &Walk,
     paths: &[&Path],
     history: &HistoryOptions,
     labels: &Labels,
@@ -105,7 +107,7 @@ pub fn compared_histories(
     crate::partial::prefetch(repo, paths)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 {
-        let histories = repo.document_histories(paths, history, &mut |_, _| {})?;
+        let histories = history::document_histories(repo, walk, paths, history, &mut |_, _| {})?;
         return compare_all(repo.git(), histories, labels, options);
     }
     let gitdir = repo.git().path().to_path_buf();
@@ -138,7 +140,7 @@ pub fn compared_histories(
         let mut worker = None;
         let mut sent = vec![0; paths.len()];
         let mut total = 0;
-        let walked = repo.document_histories(paths, history, &mut |doc, change| {
+        let walked = history::document_histories(repo, walk, paths, history, &mut |doc, change| {
             queue.push(Job::of(doc, sent[doc], change));
             sent[doc] += 1;
             total += 1;
@@ -553,10 +555,17 @@ mod tests {
         let labels = Labels::default();
         let options = CompareOptions { whitespace: true };
         let opts = HistoryOptions::default();
-        let beside = compared_history(&repo, Path::new("doc.md"), &opts, &labels, options).unwrap();
-        let histories = repo
-            .document_histories(&[Path::new("doc.md")], &opts, &mut |_, _| {})
-            .unwrap();
+        let walk = repo.walk(&[]).unwrap();
+        let beside =
+            compared_history(&repo, &walk, Path::new("doc.md"), &opts, &labels, options).unwrap();
+        let histories = history::document_histories(
+            &repo,
+            &walk,
+            &[Path::new("doc.md")],
+            &opts,
+            &mut |_, _| {},
+        )
+        .unwrap();
         let after = compare_all(repo.git(), histories, &labels, &[options])
             .unwrap()
             .pop()
@@ -602,10 +611,11 @@ mod tests {
         let opts = HistoryOptions::default();
         let options = [CompareOptions::default(); 3];
         let paths = [Path::new("a.md"), Path::new("b.md"), Path::new("c.md")];
-        let all = compared_histories(&repo, &paths, &opts, &labels, &options).unwrap();
+        let walk = repo.walk(&[]).unwrap();
+        let all = compared_histories(&repo, &walk, &paths, &opts, &labels, &options).unwrap();
         assert_eq!(all.len(), 3);
         for (i, path) in paths.iter().enumerate() {
-            let alone = compared_history(&repo, path, &opts, &labels, options[i]).unwrap();
+            let alone = compared_history(&repo, &walk, path, &opts, &labels, options[i]).unwrap();
             assert_eq!(all[i].compared, alone.compared, "{}", path.display());
             let ids = |h: &ComparedHistory| -> Vec<Oid> {
                 h.history.changes.iter().map(|c| c.commit.id).collect()

@@ -227,7 +227,10 @@ pub fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Vec<Option<ComparedHis
             .collect(),
         ..HistoryOptions::default()
     };
-    match compared_histories(repo, &paths, &opts, &labels, &options) {
+    let Ok(walk) = repo.walk(&[]) else {
+        return none();
+    };
+    match compared_histories(repo, &walk, &paths, &opts, &labels, &options) {
         Ok(all) => all.into_iter().map(Some).collect(),
         Err(_) => none(),
     }
@@ -243,6 +246,7 @@ pub fn compared(ws: &Workspace, d: &ManagedDoc) -> Result<Option<ComparedHistory
     let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
     compared_history(
         repo,
+        &repo.walk(&[])?,
         std::path::Path::new(&d.rel),
         &HistoryOptions {
             previous_paths: d.settings.history_previous_paths(&d.rel),

@@ -65,13 +65,15 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
     let progress = ui.progress("reading the history");
     let mut full = full_walks(ws, &docs, &prepared);
     let mut reports = Vec::new();
+    // Documents synced from the same sync state share one incremental walk.
+    let mut walks = crate::history::Walks::default();
     for (i, d) in docs.iter().enumerate() {
         let p = prepared[i]
             .take()
             .ok_or_else(|| Error::Internal("a document was prepared twice".into()))??;
         let r = match full.get_mut(i).and_then(Option::take) {
             Some(compared) => sync_with(ws, d, p.document, History::Compared(&compared))?,
-            None => sync_with(ws, d, p.document, History::Since(p.since))?,
+            None => sync_with(ws, d, p.document, History::Since(p.since, &mut walks))?,
         };
         if i == 0 {
             if let Some(w) = ws.repo.as_ref().and_then(|r| r.graph_warning()) {
@@ -212,8 +214,9 @@ fn since(
 
 /// Where [`sync_with`] gets the document's history.
 enum History<'a> {
-    /// A walk of its own, from the sync state's commit when there is one.
-    Since(Option<changelog::Since>),
+    /// A walk of its own, from the sync state's commit when there is one (shared with
+    /// the documents before it that hid the same commit).
+    Since(Option<changelog::Since>, &'a mut crate::history::Walks),
     /// A full walk already made.
     Compared(&'a ComparedHistory),
 }
@@ -234,7 +237,9 @@ fn sync_with(
         History::Compared(compared) => {
             changelog::plan_from_history(repo, &d.rel, &document, compared, &settings)?
         }
-        History::Since(since) => changelog::plan(repo, &d.rel, &document, &settings, since)?,
+        History::Since(since, walks) => {
+            changelog::plan_with(walks, repo, &d.rel, &document, &settings, since)?
+        }
     };
     report(d, document, &settings, print, head, plan)
 }

@@ -23,13 +23,12 @@ use git2::{ErrorCode, ObjectType, Oid, Repository, Tree};
 
 use crate::{Error, Result};
 use commit::add_name_only_entries;
-use walk::WalkMemo;
 
 pub(crate) mod commit;
 pub(crate) mod graph;
 #[cfg(test)]
 pub(crate) mod testing;
-pub(crate) mod walk;
+pub mod walk;
 
 pub use commit::{parse_trailers, CommitInfo, Person};
 
@@ -39,8 +38,6 @@ pub struct Repo {
     pub(crate) mailmap: Option<git2::Mailmap>,
     /// The commit-graph, read on first use (`None`: absent, unusable or unreadable).
     pub(crate) graph: std::cell::OnceCell<Option<graph::CommitGraph>>,
-    /// The last walk's commits (see [`Repo::walk_commits`]).
-    pub(crate) walks: std::cell::RefCell<Option<WalkMemo>>,
     /// What [`Repo::head_id`] answers instead of HEAD (`sync --staged`: the commit the
     /// index would make, held in memory only).
     pub(crate) head_override: Option<Oid>,
@@ -124,7 +121,6 @@ impl Repo {
             repo,
             mailmap,
             graph: std::cell::OnceCell::new(),
-            walks: std::cell::RefCell::new(None),
             head_override: None,
             abbrev: std::cell::OnceCell::new(),
             lenient: std::cell::RefCell::new(Vec::new()),

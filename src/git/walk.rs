@@ -6,7 +6,7 @@
 //! Shallow clones use libgit2's revwalk.
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use git2::{Commit, ErrorCode, ObjectType, Oid, Repository};
+use git2::{Commit, ErrorCode, ObjectType, Oid, Repository, Sort};
 use smallvec::SmallVec;
 
 use super::{graph, OidHash, Repo};
@@ -16,20 +16,138 @@ use crate::{Error, Result};
 /// Commits an incremental walk reads before it reads the commit-graph instead.
 const SHORT_WALK: usize = 256;
 
-/// A walk's commits in order, with what the walk needs of each.
-pub(crate) type WalkList = std::rc::Rc<Vec<(Oid, Node)>>;
-
-/// A walk's commits, for the next walk from the same HEAD hiding the same commits.
-pub(crate) struct WalkMemo {
-    head: Oid,
+/// One walk's commits, from HEAD hiding some commits (and their ancestors), in
+/// libgit2's revwalk order. The caller makes it ([`Repo::walk`]) and passes it to each
+/// document history it asks for, so documents walked with the same hidden commits
+/// share one walk however they are asked for, and nothing is remembered behind the
+/// caller's back.
+pub struct Walk {
+    /// `None`: an unborn HEAD (nothing to walk).
+    head: Option<Oid>,
     hide: Vec<Oid>,
-    walker: Walker,
+    /// The commits from [`GraphWalk`]; `None` when it cannot (a shallow clone, or it
+    /// failed): [`Walk::commits`] then runs libgit2's revwalk.
+    listed: Option<Vec<(Oid, Node)>>,
+    /// [`Walk::listed`] came from the commit-graph (its filters apply).
     used_graph: bool,
-    commits: WalkList,
+}
+
+/// Walks made for one command, kept while the next document hides the same commits
+/// (an incremental sync of several documents from one sync state): the last one only,
+/// held by the caller.
+#[derive(Default)]
+pub struct Walks(Option<std::rc::Rc<Walk>>);
+
+impl Walks {
+    /// The walk from HEAD hiding `hide`: the last one when it hid the same, else a new one.
+    pub(crate) fn get(&mut self, repo: &Repo, hide: &[Oid]) -> Result<std::rc::Rc<Walk>> {
+        let head = repo.head_id()?;
+        if let Some(w) = &self.0 {
+            if w.head == head && w.hide == hide {
+                return Ok(w.clone());
+            }
+        }
+        let walk = std::rc::Rc::new(repo.walk(hide)?);
+        self.0 = Some(walk.clone());
+        Ok(walk)
+    }
+}
+
+impl Walk {
+    /// The commit the walk starts at; `None` on an unborn branch.
+    pub(crate) fn head(&self) -> Option<Oid> {
+        self.head
+    }
+
+    /// The walked commits in order with what each needs, when [`GraphWalk`] listed them
+    /// (merge bases are then found among them).
+    pub(crate) fn listed(&self) -> Option<&[(Oid, Node)]> {
+        self.listed.as_deref()
+    }
+
+    /// The commit-graph whose changed-path filters apply to the listed commits.
+    pub(crate) fn graph<'r>(&self, repo: &'r Repo) -> Option<&'r graph::CommitGraph> {
+        match self.used_graph {
+            true => repo.commit_graph(),
+            false => None,
+        }
+    }
+
+    /// The commits in order, one at a time ([`Commits::next`]).
+    pub(crate) fn commits<'w, 'r>(&'w self, repo: &'r Repo) -> Result<Commits<'w, 'r>> {
+        let mut revwalk = None;
+        if let (Some(head), None) = (self.head, &self.listed) {
+            let mut walk = repo
+                .repo
+                .revwalk()
+                .map_err(|e| Error::git("starting the history walk", e))?;
+            walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
+                .map_err(|e| Error::git("sorting the history walk", e))?;
+            walk.push(head)
+                .map_err(|e| Error::git(format!("walking from HEAD ({head})"), e))?;
+            for &hidden in &self.hide {
+                match walk.hide(hidden) {
+                    Ok(()) => {}
+                    // A commit that is gone (rewritten history, gc) just means a longer walk.
+                    Err(e) if e.code() == ErrorCode::NotFound => {}
+                    Err(e) => return Err(Error::git(format!("hiding commit {hidden}"), e)),
+                }
+            }
+            revwalk = Some(walk);
+        }
+        Ok(Commits {
+            repo,
+            listed: self.listed.as_deref().unwrap_or_default(),
+            next: 0,
+            revwalk,
+            shallow: repo.shallow_boundaries()?,
+            owned: None,
+        })
+    }
+}
+
+/// A walk's commits one at a time: from the list, or from libgit2's revwalk (each
+/// commit then read as it comes).
+pub struct Commits<'w, 'r> {
+    repo: &'r Repo,
+    listed: &'w [(Oid, Node)],
+    next: usize,
+    revwalk: Option<git2::Revwalk<'r>>,
+    shallow: HashSet<Oid>,
+    owned: Option<Node>,
+}
+
+impl Commits<'_, '_> {
+    /// The next commit and what the walk needs of it; `None` at the end.
+    #[allow(clippy::should_implement_trait)] // lends `&Node`: not an `Iterator`
+    pub(crate) fn next(&mut self) -> Option<Result<(Oid, &Node)>> {
+        let Some(walk) = self.revwalk.as_mut() else {
+            let (id, node) = self.listed.get(self.next)?;
+            self.next += 1;
+            return Some(Ok((*id, node)));
+        };
+        loop {
+            let id = match walk.next()? {
+                Ok(id) => id,
+                Err(e) => {
+                    if self.repo.repo.is_shallow() && e.code() == ErrorCode::NotFound {
+                        // libgit2 walked into a missing parent; the boundary is handled
+                        // when its child is processed.
+                        continue;
+                    }
+                    return Some(Err(Error::git("walking the history", e)));
+                }
+            };
+            return Some(match self.repo.node(id, self.shallow.contains(&id)) {
+                Ok(node) => Ok((id, self.owned.insert(node))),
+                Err(e) => Err(e),
+            });
+        }
+    }
 }
 
 /// What the walk needs of one commit: from the commit-graph, or from the commit.
-pub(crate) struct Node {
+pub struct Node {
     pub(crate) tree: Oid,
     /// `(id, tree)` of each parent; `None` when they are missing (shallow boundary).
     /// Inline for up to two (one allocation less per commit of a long walk).
@@ -38,7 +156,7 @@ pub(crate) struct Node {
     pub(crate) pos: Option<u32>,
 }
 
-/// How [`Repo::history_walk`] finds the commits (all give the same order).
+/// How [`Repo::walk_with`] finds the commits (all give the same order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Walker {
     /// [`GraphWalk`] on the commit-graph when there is one, else [`Walker::Objects`].
@@ -52,9 +170,36 @@ pub(crate) enum Walker {
 }
 
 impl Repo {
+    /// The walk from HEAD hiding `hide` (ids not in the object database are ignored:
+    /// the walk is then simply longer).
+    pub(crate) fn walk(&self, hide: &[Oid]) -> Result<Walk> {
+        self.walk_with(hide, Walker::Best)
+    }
+
+    /// [`Repo::walk`] with the given walker: on the commit-graph when there is one, and
+    /// reading each commit once; in a shallow clone (missing parents), and should
+    /// [`GraphWalk`] fail, libgit2's revwalk.
+    pub(crate) fn walk_with(&self, hide: &[Oid], walker: Walker) -> Result<Walk> {
+        let head = self.head_id()?;
+        let mut walk = Walk {
+            head,
+            hide: hide.to_vec(),
+            listed: None,
+            used_graph: false,
+        };
+        if let Some(head) = head {
+            if walker != Walker::Libgit2 && !self.repo.is_shallow() {
+                if let Some((commits, used_graph)) = self.walk_commits(head, hide, walker) {
+                    walk.listed = Some(commits);
+                    walk.used_graph = used_graph;
+                }
+            }
+        }
+        Ok(walk)
+    }
+
     /// The walk's commits with what the walk needs of each, in libgit2's revwalk order,
     /// from [`GraphWalk`]; `None` when it cannot (the caller then uses libgit2's revwalk).
-    /// The last list is kept: `status` and `review` walk once per document.
     ///
     /// A walk that hides commits (an incremental sync, the hook) is usually a few commits
     /// long: it reads them rather than the whole graph file, unless it turns out to need
@@ -64,12 +209,7 @@ impl Repo {
         head: Oid,
         hide: &[Oid],
         walker: Walker,
-    ) -> Option<(WalkList, bool)> {
-        if let Some(memo) = self.walks.borrow().as_ref() {
-            if memo.head == head && memo.hide == hide && memo.walker == walker {
-                return Some((memo.commits.clone(), memo.used_graph));
-            }
-        }
+    ) -> Option<(Vec<(Oid, Node)>, bool)> {
         let mut found = None;
         if walker == Walker::Best && !hide.is_empty() {
             let mut walk = GraphWalk::new(&self.repo, None);
@@ -96,20 +236,12 @@ impl Repo {
         for n in order {
             commits.push(walk.node(n).ok()?);
         }
-        let commits = std::rc::Rc::new(commits);
-        *self.walks.borrow_mut() = Some(WalkMemo {
-            head,
-            hide: hide.to_vec(),
-            walker,
-            used_graph,
-            commits: commits.clone(),
-        });
         Some((commits, used_graph))
     }
 
     /// Tree and parents of commit `id` (`boundary`: a shallow boundary, whose parents are
     /// missing).
-    pub(crate) fn node(&self, id: Oid, boundary: bool) -> Result<Node> {
+    fn node(&self, id: Oid, boundary: bool) -> Result<Node> {
         let commit = self
             .repo
             .find_commit(id)
@@ -148,7 +280,7 @@ impl Repo {
     }
 
     /// Commits listed in the `shallow` file: their parents are not in this clone.
-    pub(crate) fn shallow_boundaries(&self) -> Result<HashSet<Oid>> {
+    fn shallow_boundaries(&self) -> Result<HashSet<Oid>> {
         if !self.repo.is_shallow() {
             return Ok(HashSet::new());
         }

@@ -18,98 +18,96 @@ use crate::Result;
 #[derive(Default)]
 pub(crate) struct Blobs(HashMap<Oid, Vec<u8>>);
 
-impl Repo {
-    /// A merge whose document is exactly what git's automatic merge of the parents'
-    /// versions gives: the sides' own commits carry the change, so the merge records
-    /// nothing new. One rule for every shape: the parents are merged in order, as git's
-    /// octopus does (a two-parent merge is the one-step case), each step a three-way
-    /// merge on the merge base — with several merge bases (a criss-cross), on their
-    /// merge (git's virtual base), else on any one of them. A conflict resolved by hand
-    /// (or an "evil merge") differs from every automatic result and counts.
-    pub(crate) fn is_clean_merge(
-        &self,
-        state: &DocState,
-        parents: &[(Oid, DocState)],
-        blobs: &mut Blobs,
-        dag: &mut Dag,
-    ) -> bool {
-        if parents.len() < 2 || parents.iter().all(|(_, p)| p.path != state.path) {
-            return false; // not a merge, or moved in the merge itself
-        }
-        let Some(result) = state.blob.and_then(|id| blobs.read(self, id).ok()) else {
-            return false;
-        };
-        let (p1, s1) = &parents[0];
-        let Some(mut current) = s1.blob.and_then(|id| blobs.read(self, id).ok()) else {
-            return false;
-        };
-        let last = parents.len() - 1;
-        for (step, (pid, ps)) in parents.iter().enumerate().skip(1) {
-            let Some(theirs) = ps.blob.and_then(|id| blobs.read(self, id).ok()) else {
-                return false;
-            };
-            let paths = [s1.path.as_ref(), ps.path.as_ref()];
-            let bases = self.base_versions(*p1, *pid, &paths, blobs, dag);
-            let merged: Vec<Vec<u8>> = bases
-                .iter()
-                .flat_map(|base| auto_merge(base, &current, &theirs))
-                .collect();
-            if step == last {
-                return merged.contains(&result);
-            }
-            match merged.into_iter().next() {
-                Some(m) => current = m,
-                None => return false,
-            }
-        }
-        false
+/// A merge whose document is exactly what git's automatic merge of the parents'
+/// versions gives: the sides' own commits carry the change, so the merge records
+/// nothing new. One rule for every shape: the parents are merged in order, as git's
+/// octopus does (a two-parent merge is the one-step case), each step a three-way
+/// merge on the merge base — with several merge bases (a criss-cross), on their
+/// merge (git's virtual base), else on any one of them. A conflict resolved by hand
+/// (or an "evil merge") differs from every automatic result and counts.
+pub(crate) fn is_clean_merge(
+    repo: &Repo,
+    state: &DocState,
+    parents: &[(Oid, DocState)],
+    blobs: &mut Blobs,
+    dag: &mut Dag,
+) -> bool {
+    if parents.len() < 2 || parents.iter().all(|(_, p)| p.path != state.path) {
+        return false; // not a merge, or moved in the merge itself
     }
+    let Some(result) = state.blob.and_then(|id| blobs.read(repo, id).ok()) else {
+        return false;
+    };
+    let (p1, s1) = &parents[0];
+    let Some(mut current) = s1.blob.and_then(|id| blobs.read(repo, id).ok()) else {
+        return false;
+    };
+    let last = parents.len() - 1;
+    for (step, (pid, ps)) in parents.iter().enumerate().skip(1) {
+        let Some(theirs) = ps.blob.and_then(|id| blobs.read(repo, id).ok()) else {
+            return false;
+        };
+        let paths = [s1.path.as_ref(), ps.path.as_ref()];
+        let bases = base_versions(repo, *p1, *pid, &paths, blobs, dag);
+        let merged: Vec<Vec<u8>> = bases
+            .iter()
+            .flat_map(|base| auto_merge(base, &current, &theirs))
+            .collect();
+        if step == last {
+            return merged.contains(&result);
+        }
+        match merged.into_iter().next() {
+            Some(m) => current = m,
+            None => return false,
+        }
+    }
+    false
+}
 
-    /// The document's versions to merge `a` and `b` on (at the first of `paths` that
-    /// the base has): the merge base's; with several merge bases, first their merge
-    /// (conflicts and all, as git's virtual base), then each of them.
-    fn base_versions(
-        &self,
-        a: Oid,
-        b: Oid,
-        paths: &[&Path],
-        blobs: &mut Blobs,
-        dag: &mut Dag,
-    ) -> Vec<Vec<u8>> {
-        let version = |blobs: &mut Blobs, commit: Oid| -> Vec<u8> {
-            self.repo
-                .find_commit(commit)
-                .ok()
-                .and_then(|c| c.tree().ok())
-                .and_then(|t| paths.iter().find_map(|p| blob_id(&t, p).ok().flatten()))
-                .and_then(|id| blobs.read(self, id).ok())
-                .unwrap_or_default()
-        };
-        let mut merge_bases = |a: Oid, b: Oid| -> Vec<Oid> {
-            dag.merge_bases(a, b)
-                .unwrap_or_else(|| match self.repo.merge_bases(a, b) {
-                    Ok(list) => list.iter().copied().collect(),
-                    Err(_) => Vec::new(),
-                })
-        };
-        let bases = merge_bases(a, b);
-        match bases.as_slice() {
-            [] => vec![Vec::new()],
-            [one] => vec![version(blobs, *one)],
-            [first, rest @ ..] => {
-                let singles: Vec<Vec<u8>> = bases.iter().map(|&c| version(blobs, c)).collect();
-                let mut virtual_base = singles[0].clone();
-                for (i, &other) in rest.iter().enumerate() {
-                    let below = merge_bases(*first, other)
-                        .first()
-                        .map(|&c| version(blobs, c))
-                        .unwrap_or_default();
-                    virtual_base = merge_text(&below, &virtual_base, &singles[i + 1]).0;
-                }
-                let mut all = vec![virtual_base];
-                all.extend(singles);
-                all
+/// The document's versions to merge `a` and `b` on (at the first of `paths` that
+/// the base has): the merge base's; with several merge bases, first their merge
+/// (conflicts and all, as git's virtual base), then each of them.
+fn base_versions(
+    repo: &Repo,
+    a: Oid,
+    b: Oid,
+    paths: &[&Path],
+    blobs: &mut Blobs,
+    dag: &mut Dag,
+) -> Vec<Vec<u8>> {
+    let version = |blobs: &mut Blobs, commit: Oid| -> Vec<u8> {
+        repo.repo
+            .find_commit(commit)
+            .ok()
+            .and_then(|c| c.tree().ok())
+            .and_then(|t| paths.iter().find_map(|p| blob_id(&t, p).ok().flatten()))
+            .and_then(|id| blobs.read(repo, id).ok())
+            .unwrap_or_default()
+    };
+    let mut merge_bases = |a: Oid, b: Oid| -> Vec<Oid> {
+        dag.merge_bases(a, b)
+            .unwrap_or_else(|| match repo.repo.merge_bases(a, b) {
+                Ok(list) => list.iter().copied().collect(),
+                Err(_) => Vec::new(),
+            })
+    };
+    let bases = merge_bases(a, b);
+    match bases.as_slice() {
+        [] => vec![Vec::new()],
+        [one] => vec![version(blobs, *one)],
+        [first, rest @ ..] => {
+            let singles: Vec<Vec<u8>> = bases.iter().map(|&c| version(blobs, c)).collect();
+            let mut virtual_base = singles[0].clone();
+            for (i, &other) in rest.iter().enumerate() {
+                let below = merge_bases(*first, other)
+                    .first()
+                    .map(|&c| version(blobs, c))
+                    .unwrap_or_default();
+                virtual_base = merge_text(&below, &virtual_base, &singles[i + 1]).0;
             }
+            let mut all = vec![virtual_base];
+            all.extend(singles);
+            all
         }
     }
 }

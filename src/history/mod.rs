@@ -1,8 +1,10 @@
 //! Document histories: *which commits changed this document, and how?*
-//! ([`Repo::document_history`]), for many documents in one walk.
+//! ([`document_history`]), for many documents in one walk ([`document_histories`]).
+//! The walk is the caller's ([`crate::git::walk::Walk`]): several questions about one
+//! walk's commits share it.
 //!
 //! Invariants:
-//! - [`Repo::document_history`] tracks the document's path *per commit* (a rename on one
+//! - [`document_history`] tracks the document's path *per commit* (a rename on one
 //!   branch does not leak into another), reads blob contents only for commits that
 //!   changed the document (each blob once), and runs rename detection only where the
 //!   document's path disappears between a commit and its parent (reading only the
@@ -25,9 +27,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use git2::{ErrorCode, Oid, Sort, Tree};
+use git2::{Oid, Tree};
 
-use crate::git::walk::{Node, WalkList, Walker};
 use crate::git::{graph, OidHash};
 use crate::{Error, Result};
 
@@ -36,9 +37,10 @@ pub(crate) mod merge;
 #[cfg(test)]
 mod tests;
 
+pub use crate::git::walk::{Walk, Walks};
 pub use crate::git::{parse_trailers, CommitInfo, Person, Repo};
-use locate::Renames;
-use merge::{classify, Blobs, Dag};
+use locate::{locate, parent_state, Renames};
+use merge::{classify, is_clean_merge, Blobs, Dag};
 
 /// Default similarity (percent) for rename detection, as in git.
 const DEFAULT_RENAME_THRESHOLD: u16 = 50;
@@ -86,12 +88,9 @@ pub struct DocHistory {
     pub rename_reads: usize,
 }
 
-/// Knobs for [`Repo::document_history`].
+/// Knobs for [`document_history`] (the commits walked are the [`Walk`]'s).
 #[derive(Default, Clone)]
 pub struct HistoryOptions {
-    /// Commits (and their ancestors) not to walk — for incremental runs. Ids that are not
-    /// in the object database are ignored (the walk is then simply longer).
-    pub hide: Vec<Oid>,
     /// Similarity percent for rename detection; default 50.
     pub rename_threshold: Option<u16>,
     /// Per document (its path, normalised as the walk's): the paths, newest first, at
@@ -122,7 +121,7 @@ impl PartialEq for DocState {
 
 impl Eq for DocState {}
 
-/// One document followed by [`Repo::history_walk`].
+/// One document followed by [`history_walk`].
 struct Tracked {
     /// Its path at HEAD.
     path: PathBuf,
@@ -172,334 +171,279 @@ impl FilterKeys {
     }
 }
 
-impl Repo {
-    /// Commits reachable from HEAD that changed the document now at `path` (relative to the
-    /// workdir), oldest first, following renames.
-    ///
-    /// The path is tracked per commit: HEAD has `path`; each commit hands its parents the
-    /// path the document had there (the same path, or the rename source). A non-merge
-    /// commit is listed when the document's content or path differs from its parent's; a
-    /// merge only when its content differs from every parent's, or when no parent had it at
-    /// this path (moved in the merge). Kinds and `before` are relative to the first parent.
-    /// A commit on a shallow boundary holding the document is listed as `Added` with
-    /// `shallow_boundary` set, and the history is `truncated`. See the module
-    /// documentation for what it costs.
-    pub fn document_history(&self, path: &Path, opts: &HistoryOptions) -> Result<DocHistory> {
-        self.document_history_with(path, opts, &mut |_| {})
+/// Commits of `walk` that changed the document now at `path` (relative to the
+/// workdir), oldest first, following renames.
+///
+/// The path is tracked per commit: HEAD has `path`; each commit hands its parents the
+/// path the document had there (the same path, or the rename source). A non-merge
+/// commit is listed when the document's content or path differs from its parent's; a
+/// merge only when its content differs from every parent's, or when no parent had it at
+/// this path (moved in the merge). Kinds and `before` are relative to the first parent.
+/// A commit on a shallow boundary holding the document is listed as `Added` with
+/// `shallow_boundary` set, and the history is `truncated`. See the module
+/// documentation for what it costs.
+pub fn document_history(
+    repo: &Repo,
+    walk: &Walk,
+    path: &Path,
+    opts: &HistoryOptions,
+) -> Result<DocHistory> {
+    document_history_with(repo, walk, path, opts, &mut |_| {})
+}
+
+/// [`document_history`], calling `on_change` with each change as the walk finds it
+/// (newest first), so a caller can work on the changes while the walk goes on.
+pub fn document_history_with(
+    repo: &Repo,
+    walk: &Walk,
+    path: &Path,
+    opts: &HistoryOptions,
+    on_change: &mut dyn FnMut(&DocChange),
+) -> Result<DocHistory> {
+    let path = repo.normalize(path)?;
+    let mut out = history_walk(repo, walk, &[path], opts, &mut |_, c| on_change(c))?;
+    Ok(out.pop().unwrap_or_default())
+}
+
+/// The histories of several documents from one walk (`status` over many documents):
+/// each commit and root tree is read once for all of them. `on_change` gets the
+/// document's index in `paths` with each change, newest first.
+pub fn document_histories(
+    repo: &Repo,
+    walk: &Walk,
+    paths: &[&Path],
+    opts: &HistoryOptions,
+    on_change: &mut dyn FnMut(usize, &DocChange),
+) -> Result<Vec<DocHistory>> {
+    let paths = paths
+        .iter()
+        .map(|p| repo.normalize(p))
+        .collect::<Result<Vec<_>>>()?;
+    history_walk(repo, walk, &paths, opts, on_change)
+}
+
+/// The histories of `paths` (normalised) along `walk`.
+fn history_walk(
+    repo: &Repo,
+    walk: &Walk,
+    paths: &[PathBuf],
+    opts: &HistoryOptions,
+    on_change: &mut dyn FnMut(usize, &DocChange),
+) -> Result<Vec<DocHistory>> {
+    let threshold = opts.rename_threshold.unwrap_or(DEFAULT_RENAME_THRESHOLD);
+    let mut docs: Vec<Tracked> = paths
+        .iter()
+        .map(|p| Tracked {
+            path: p.clone(),
+            pending: HashMap::default(),
+            newest_first: Vec::new(),
+            truncated: false,
+            key: None,
+            ended: HashSet::new(),
+            previous: opts
+                .previous_paths
+                .iter()
+                .find(|(doc, _)| doc == p)
+                .map(|(_, prev)| prev.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    if walk.head().is_none() {
+        return Ok(paths.iter().map(|_| DocHistory::default()).collect());
     }
+    let graph = walk.graph(repo);
+    let mut commits = walk.commits(repo)?;
 
-    /// [`Repo::document_history`], calling `on_change` with each change as the walk finds
-    /// it (newest first), so a caller can work on the changes while the walk goes on.
-    pub fn document_history_with(
-        &self,
-        path: &Path,
-        opts: &HistoryOptions,
-        on_change: &mut dyn FnMut(&DocChange),
-    ) -> Result<DocHistory> {
-        let path = self.normalize(path)?;
-        let mut out = self.history_walk(&[path], opts, Walker::Best, &mut |_, c| on_change(c))?;
-        Ok(out.pop().unwrap_or_default())
-    }
+    let mut walked = 0;
+    let mut blobs = Blobs::default();
+    let mut keys = FilterKeys::default();
+    let mut renames = Renames::default();
+    // The walked commits as a graph for merge bases, built at the first merge that
+    // needs one.
+    let mut dag: Option<Dag> = None;
 
-    /// The histories of several documents from one walk (`status` over many documents):
-    /// each commit and root tree is read once for all of them. `on_change` gets the
-    /// document's index in `paths` with each change, newest first.
-    pub fn document_histories(
-        &self,
-        paths: &[&Path],
-        opts: &HistoryOptions,
-        on_change: &mut dyn FnMut(usize, &DocChange),
-    ) -> Result<Vec<DocHistory>> {
-        let paths = paths
-            .iter()
-            .map(|p| self.normalize(p))
-            .collect::<Result<Vec<_>>>()?;
-        self.history_walk(&paths, opts, Walker::Best, on_change)
-    }
-
-    /// The histories of `paths` (normalised), walking with `walker`.
-    fn history_walk(
-        &self,
-        paths: &[PathBuf],
-        opts: &HistoryOptions,
-        walker: Walker,
-        on_change: &mut dyn FnMut(usize, &DocChange),
-    ) -> Result<Vec<DocHistory>> {
-        let threshold = opts.rename_threshold.unwrap_or(DEFAULT_RENAME_THRESHOLD);
-        let mut docs: Vec<Tracked> = paths
-            .iter()
-            .map(|p| Tracked {
-                path: p.clone(),
-                pending: HashMap::default(),
-                newest_first: Vec::new(),
-                truncated: false,
-                key: None,
-                ended: HashSet::new(),
-                previous: opts
-                    .previous_paths
-                    .iter()
-                    .find(|(doc, _)| doc == p)
-                    .map(|(_, prev)| prev.clone())
-                    .unwrap_or_default(),
-            })
-            .collect();
-        let Some(head) = self.head_id()? else {
-            return Ok(paths.iter().map(|_| DocHistory::default()).collect());
-        };
-
-        // The commits in libgit2's revwalk order, computed by GraphWalk: on the
-        // commit-graph when there is one, and reading each commit once. In a shallow clone
-        // (missing parents), and should GraphWalk fail, libgit2's revwalk.
-        let mut listed: Option<WalkList> = None;
-        let mut graph = None;
-        if walker != Walker::Libgit2 && !self.repo.is_shallow() {
-            if let Some((commits, used_graph)) = self.walk_commits(head, &opts.hide, walker) {
-                listed = Some(commits);
-                graph = if used_graph {
-                    self.commit_graph()
-                } else {
-                    None
-                };
-            }
-        }
-        let mut next_listed = 0;
-        let mut revwalk = None;
-        if listed.is_none() {
-            let mut walk = self
-                .repo
-                .revwalk()
-                .map_err(|e| Error::git("starting the history walk", e))?;
-            walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
-                .map_err(|e| Error::git("sorting the history walk", e))?;
-            walk.push(head)
-                .map_err(|e| Error::git(format!("walking from HEAD ({head})"), e))?;
-            for &hidden in &opts.hide {
-                match walk.hide(hidden) {
-                    Ok(()) => {}
-                    // A commit that is gone (rewritten history, gc) just means a longer walk.
-                    Err(e) if e.code() == ErrorCode::NotFound => {}
-                    Err(e) => return Err(Error::git(format!("hiding commit {hidden}"), e)),
-                }
-            }
-            revwalk = Some(walk);
-        }
-
-        let shallow = self.shallow_boundaries()?;
-        let mut walked = 0;
-        let mut blobs = Blobs::default();
-        let mut keys = FilterKeys::default();
-        let mut renames = Renames::default();
-        // The walked commits as a graph for merge bases, built at the first merge that
-        // needs one.
-        let mut dag: Option<Dag> = None;
-
-        let mut owned: Node;
-        // Reused from commit to commit.
-        let mut parent_states: Vec<(Oid, DocState)> = Vec::new();
-        let mut parent_roots: Vec<Option<Tree<'_>>> = Vec::new();
-        loop {
-            let (id, node): (Oid, &Node) = if let Some(list) = listed.as_ref() {
-                let Some((id, node)) = list.get(next_listed) else {
-                    break;
-                };
-                next_listed += 1;
-                (*id, node)
-            } else {
-                let Some(next) = revwalk.as_mut().and_then(|w| w.next()) else {
-                    break;
-                };
-                let id = match next {
-                    Ok(id) => id,
-                    Err(e) => {
-                        if self.repo.is_shallow() && e.code() == ErrorCode::NotFound {
-                            // libgit2 walked into a missing parent; the boundary is handled
-                            // when its child is processed.
-                            continue;
+    // Reused from commit to commit.
+    let mut parent_states: Vec<(Oid, DocState)> = Vec::new();
+    let mut parent_roots: Vec<Option<Tree<'_>>> = Vec::new();
+    while let Some(next) = commits.next() {
+        let (id, node) = next?;
+        walked += 1;
+        // Trees read for this commit, shared by the documents.
+        let mut own_tree: Option<Tree<'_>> = None;
+        parent_roots.clear();
+        parent_roots.resize_with(node.parents.as_ref().map_or(0, |p| p.len()), || None);
+        let mut info: Option<CommitInfo> = None;
+        // The commit's changed-path filter, found once for all documents.
+        let mut filter: Option<Option<graph::Filter<'_>>> = None;
+        // Trees below the roots read for this commit (each document looks its own
+        // path up; many share directories).
+        let mut subtrees: Vec<(Oid, Tree<'_>)> = Vec::new();
+        for (d, doc) in docs.iter_mut().enumerate() {
+            let state = match doc.pending.remove(&id) {
+                Some(state) => state,
+                // Below the document's start: so are the parents.
+                None if doc.ended.remove(&id) => {
+                    for &(pid, _) in node.parents.iter().flatten() {
+                        if !doc.pending.contains_key(&pid) {
+                            doc.ended.insert(pid);
                         }
-                        return Err(Error::git("walking the history", e));
-                    }
-                };
-                owned = self.node(id, shallow.contains(&id))?;
-                (id, &owned)
-            };
-            walked += 1;
-            // Trees read for this commit, shared by the documents.
-            let mut own_tree: Option<Tree<'_>> = None;
-            parent_roots.clear();
-            parent_roots.resize_with(node.parents.as_ref().map_or(0, |p| p.len()), || None);
-            let mut info: Option<CommitInfo> = None;
-            // The commit's changed-path filter, found once for all documents.
-            let mut filter: Option<Option<graph::Filter<'_>>> = None;
-            // Trees below the roots read for this commit (each document looks its own
-            // path up; many share directories).
-            let mut subtrees: Vec<(Oid, Tree<'_>)> = Vec::new();
-            for (d, doc) in docs.iter_mut().enumerate() {
-                let state = match doc.pending.remove(&id) {
-                    Some(state) => state,
-                    // Below the document's start: so are the parents.
-                    None if doc.ended.remove(&id) => {
-                        for &(pid, _) in node.parents.iter().flatten() {
-                            if !doc.pending.contains_key(&pid) {
-                                doc.ended.insert(pid);
-                            }
-                        }
-                        continue;
-                    }
-                    // Only HEAD gets here: every other walked commit has a walked child.
-                    None => {
-                        if own_tree.is_none() {
-                            own_tree = Some(self.find_tree(node.tree)?);
-                        }
-                        let tree = own_tree.as_ref().ok_or_else(|| {
-                            Error::Internal("the commit's tree is not loaded".into())
-                        })?;
-                        let (blob, trees) = self.locate(tree, &doc.path, None, &mut subtrees)?;
-                        DocState {
-                            path: Rc::from(doc.path.as_path()),
-                            blob,
-                            trees,
-                        }
-                    }
-                };
-
-                // Parents, or None when this commit sits on the shallow boundary.
-                let Some(parents) = node.parents.as_ref() else {
-                    if let Some(blob) = state.blob {
-                        doc.truncated = true;
-                        doc.newest_first.push(DocChange {
-                            commit: self.info_once(&mut info, id)?,
-                            kind: ChangeKind::Added,
-                            path: state.path.to_path_buf(),
-                            old_path: None,
-                            before: None,
-                            after: Some(blob),
-                            shallow_boundary: true,
-                        });
-                        on_change(d, &doc.newest_first[doc.newest_first.len() - 1]);
                     }
                     continue;
-                };
-
-                // The first parent's changed-path filter may say the path did not change.
-                let unchanged = match (graph, node.pos) {
-                    (Some(g), Some(pos)) if !parents.is_empty() => {
-                        let k = keys.of(g, &state.path, &mut doc.key);
-                        let filter = filter.get_or_insert_with(|| g.filter(pos));
-                        matches!((filter, k), (Some(f), Some(k)) if f.not_changed(k))
-                    }
-                    _ => false,
-                };
-                parent_states.clear();
-                for (i, &(pid, ptree)) in parents.iter().enumerate() {
-                    let ps = if i == 0 && unchanged {
-                        state.clone()
-                    } else {
-                        self.parent_state(
-                            (node.tree, &mut own_tree),
-                            &state,
-                            (ptree, &mut parent_roots[i]),
-                            threshold,
-                            &mut subtrees,
-                            &mut renames,
-                        )?
-                    };
-                    parent_states.push((pid, ps));
                 }
+                // Only HEAD gets here: every other walked commit has a walked child.
+                None => {
+                    if own_tree.is_none() {
+                        own_tree = Some(repo.find_tree(node.tree)?);
+                    }
+                    let tree = own_tree
+                        .as_ref()
+                        .ok_or_else(|| Error::Internal("the commit's tree is not loaded".into()))?;
+                    let (blob, trees) = locate(repo, tree, &doc.path, None, &mut subtrees)?;
+                    DocState {
+                        path: Rc::from(doc.path.as_path()),
+                        blob,
+                        trees,
+                    }
+                }
+            };
 
-                let change = classify(&state, &parent_states).filter(|_| {
-                    let dag = dag
-                        .get_or_insert_with(|| Dag::new(listed.as_deref().map(|l| l.as_slice())));
-                    !self.is_clean_merge(&state, &parent_states, &mut blobs, dag)
-                });
-                if let Some(change) = change {
-                    let before = match parent_states.first() {
-                        Some((_, ps)) => ps.blob,
-                        None => None,
-                    };
-                    let old_path = match (change, parent_states.first()) {
-                        (ChangeKind::Renamed, Some((_, ps))) => Some(ps.path.to_path_buf()),
-                        _ => None,
-                    };
+            // Parents, or None when this commit sits on the shallow boundary.
+            let Some(parents) = node.parents.as_ref() else {
+                if let Some(blob) = state.blob {
+                    doc.truncated = true;
                     doc.newest_first.push(DocChange {
-                        commit: self.info_once(&mut info, id)?,
-                        kind: change,
+                        commit: info_once(repo, &mut info, id)?,
+                        kind: ChangeKind::Added,
                         path: state.path.to_path_buf(),
-                        old_path,
-                        before: match change {
-                            ChangeKind::Added => None,
-                            _ => before,
-                        },
-                        after: state.blob,
-                        shallow_boundary: false,
+                        old_path: None,
+                        before: None,
+                        after: Some(blob),
+                        shallow_boundary: true,
                     });
                     on_change(d, &doc.newest_first[doc.newest_first.len() - 1]);
                 }
+                continue;
+            };
 
-                // An add that is no rename starts the document: what its parents had at
-                // the path is another life (git's rule: a delete and a later add are two
-                // files), unless `previous-paths` says the life continues there.
-                if change == Some(ChangeKind::Added) {
-                    if doc.previous.is_empty() {
-                        for (pid, _) in parent_states.drain(..) {
-                            if !doc.pending.contains_key(&pid) {
-                                doc.ended.insert(pid);
-                            }
-                        }
-                    } else {
-                        let earlier: Rc<Path> = Rc::from(doc.previous.remove(0).as_path());
-                        for (i, (_, ps)) in parent_states.iter_mut().enumerate() {
-                            let (_, ptree) = parents[i];
-                            if parent_roots[i].is_none() {
-                                parent_roots[i] = Some(self.find_tree(ptree)?);
-                            }
-                            let Some(root) = parent_roots[i].as_ref() else {
-                                continue;
-                            };
-                            let (blob, trees) = self.locate(root, &earlier, None, &mut subtrees)?;
-                            *ps = DocState {
-                                path: earlier.clone(),
-                                blob,
-                                trees,
-                            };
+            // The first parent's changed-path filter may say the path did not change.
+            let unchanged = match (graph, node.pos) {
+                (Some(g), Some(pos)) if !parents.is_empty() => {
+                    let k = keys.of(g, &state.path, &mut doc.key);
+                    let filter = filter.get_or_insert_with(|| g.filter(pos));
+                    matches!((filter, k), (Some(f), Some(k)) if f.not_changed(k))
+                }
+                _ => false,
+            };
+            parent_states.clear();
+            for (i, &(pid, ptree)) in parents.iter().enumerate() {
+                let ps = if i == 0 && unchanged {
+                    state.clone()
+                } else {
+                    parent_state(
+                        repo,
+                        (node.tree, &mut own_tree),
+                        &state,
+                        (ptree, &mut parent_roots[i]),
+                        threshold,
+                        &mut subtrees,
+                        &mut renames,
+                    )?
+                };
+                parent_states.push((pid, ps));
+            }
+
+            let change = classify(&state, &parent_states).filter(|_| {
+                let dag = dag.get_or_insert_with(|| Dag::new(walk.listed()));
+                !is_clean_merge(repo, &state, &parent_states, &mut blobs, dag)
+            });
+            if let Some(change) = change {
+                let before = match parent_states.first() {
+                    Some((_, ps)) => ps.blob,
+                    None => None,
+                };
+                let old_path = match (change, parent_states.first()) {
+                    (ChangeKind::Renamed, Some((_, ps))) => Some(ps.path.to_path_buf()),
+                    _ => None,
+                };
+                doc.newest_first.push(DocChange {
+                    commit: info_once(repo, &mut info, id)?,
+                    kind: change,
+                    path: state.path.to_path_buf(),
+                    old_path,
+                    before: match change {
+                        ChangeKind::Added => None,
+                        _ => before,
+                    },
+                    after: state.blob,
+                    shallow_boundary: false,
+                });
+                on_change(d, &doc.newest_first[doc.newest_first.len() - 1]);
+            }
+
+            // An add that is no rename starts the document: what its parents had at
+            // the path is another life (git's rule: a delete and a later add are two
+            // files), unless `previous-paths` says the life continues there.
+            if change == Some(ChangeKind::Added) {
+                if doc.previous.is_empty() {
+                    for (pid, _) in parent_states.drain(..) {
+                        if !doc.pending.contains_key(&pid) {
+                            doc.ended.insert(pid);
                         }
                     }
-                }
-                for (pid, ps) in parent_states.drain(..) {
-                    doc.ended.remove(&pid);
-                    match doc.pending.get(&pid) {
-                        // Two children disagree on the parent's path: prefer the one where
-                        // the document exists, otherwise the first child's (newest) view.
-                        Some(existing) if existing.blob.is_some() || ps.blob.is_none() => {}
-                        _ => {
-                            doc.pending.insert(pid, ps);
+                } else {
+                    let earlier: Rc<Path> = Rc::from(doc.previous.remove(0).as_path());
+                    for (i, (_, ps)) in parent_states.iter_mut().enumerate() {
+                        let (_, ptree) = parents[i];
+                        if parent_roots[i].is_none() {
+                            parent_roots[i] = Some(repo.find_tree(ptree)?);
                         }
+                        let Some(root) = parent_roots[i].as_ref() else {
+                            continue;
+                        };
+                        let (blob, trees) = locate(repo, root, &earlier, None, &mut subtrees)?;
+                        *ps = DocState {
+                            path: earlier.clone(),
+                            blob,
+                            trees,
+                        };
+                    }
+                }
+            }
+            for (pid, ps) in parent_states.drain(..) {
+                doc.ended.remove(&pid);
+                match doc.pending.get(&pid) {
+                    // Two children disagree on the parent's path: prefer the one where
+                    // the document exists, otherwise the first child's (newest) view.
+                    Some(existing) if existing.blob.is_some() || ps.blob.is_none() => {}
+                    _ => {
+                        doc.pending.insert(pid, ps);
                     }
                 }
             }
         }
-
-        Ok(docs
-            .into_iter()
-            .map(|doc| {
-                let mut changes = doc.newest_first;
-                changes.reverse();
-                DocHistory {
-                    changes,
-                    truncated: doc.truncated,
-                    walked,
-                    rename_reads: renames.signatures.len(),
-                }
-            })
-            .collect())
     }
 
-    /// The commit's [`CommitInfo`], read once however many documents it changed.
-    fn info_once(&self, info: &mut Option<CommitInfo>, id: Oid) -> Result<CommitInfo> {
-        if let Some(info) = info.as_ref() {
-            return Ok(info.clone());
-        }
-        let read = self.commit_info(id)?;
-        *info = Some(read.clone());
-        Ok(read)
+    Ok(docs
+        .into_iter()
+        .map(|doc| {
+            let mut changes = doc.newest_first;
+            changes.reverse();
+            DocHistory {
+                changes,
+                truncated: doc.truncated,
+                walked,
+                rename_reads: renames.signatures.len(),
+            }
+        })
+        .collect())
+}
+
+/// The commit's [`CommitInfo`], read once however many documents it changed.
+fn info_once(repo: &Repo, info: &mut Option<CommitInfo>, id: Oid) -> Result<CommitInfo> {
+    if let Some(info) = info.as_ref() {
+        return Ok(info.clone());
     }
+    let read = repo.commit_info(id)?;
+    *info = Some(read.clone());
+    Ok(read)
 }

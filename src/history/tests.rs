@@ -4,8 +4,25 @@ use git2::{Oid, Signature, Time};
 
 use super::*;
 use crate::git::testing::*;
+use crate::git::walk::Walker;
 
-/// [`Repo::document_history`] of `path` in the fixture, with default options.
+/// [`document_history`] along a walk from HEAD made for the one question.
+trait Walked {
+    fn document_history(&self, path: &Path, opts: &HistoryOptions) -> Result<DocHistory>;
+    fn document_history_hiding(&self, hide: &[Oid], path: &Path) -> Result<DocHistory>;
+}
+
+impl Walked for Repo {
+    fn document_history(&self, path: &Path, opts: &HistoryOptions) -> Result<DocHistory> {
+        super::document_history(self, &self.walk(&[])?, path, opts)
+    }
+    fn document_history_hiding(&self, hide: &[Oid], path: &Path) -> Result<DocHistory> {
+        let opts = HistoryOptions::default();
+        super::document_history(self, &self.walk(hide)?, path, &opts)
+    }
+}
+
+/// [`document_history`] of `path` in the fixture, with default options.
 trait History {
     fn history(&self, path: &str) -> DocHistory;
 }
@@ -422,27 +439,27 @@ fn history_hide_limits_the_walk() {
     let b = f.commit(&[a], &[(DOC, Some(V2))], "Edit 1");
     let c = f.commit(&[b], &[(DOC, Some(V3))], "Edit 2");
     f.head(c);
-    let opts = HistoryOptions {
-        hide: vec![a],
-        ..HistoryOptions::default()
-    };
-    let h = f.repo().document_history(Path::new(DOC), &opts).unwrap();
+    let h = f
+        .repo()
+        .document_history_hiding(&[a], Path::new(DOC))
+        .unwrap();
     assert_eq!(
         listed(&h),
         vec![row("Edit 1", Modified, DOC), row("Edit 2", Modified, DOC)]
     );
-    let opts = HistoryOptions {
-        hide: vec![c],
-        ..HistoryOptions::default()
-    };
-    let h = f.repo().document_history(Path::new(DOC), &opts).unwrap();
+    let h = f
+        .repo()
+        .document_history_hiding(&[c], Path::new(DOC))
+        .unwrap();
     assert!(h.changes.is_empty());
     // An id that is not in the repository is ignored.
-    let opts = HistoryOptions {
-        hide: vec![Oid::from_str("0123456789abcdef0123456789abcdef01234567").unwrap()],
-        ..HistoryOptions::default()
-    };
-    let h = f.repo().document_history(Path::new(DOC), &opts).unwrap();
+    let h = f
+        .repo()
+        .document_history_hiding(
+            &[Oid::from_str("0123456789abcdef0123456789abcdef01234567").unwrap()],
+            Path::new(DOC),
+        )
+        .unwrap();
     assert_eq!(h.changes.len(), 3);
 }
 
@@ -703,12 +720,10 @@ fn history_with_the_graph_is_the_history_without() {
             .map(PathBuf::from)
             .collect();
         for hide in [vec![], vec![ids[20]], vec![ids[n * 3 / 4]]] {
-            let opts = HistoryOptions {
-                hide,
-                ..HistoryOptions::default()
-            };
+            let opts = HistoryOptions::default();
             let walk = |paths: &[PathBuf], walker: Walker| -> Vec<Vec<String>> {
-                let all = repo.history_walk(paths, &opts, walker, &mut |_, _| {});
+                let walk = repo.walk_with(&hide, walker).unwrap();
+                let all = history_walk(&repo, &walk, paths, &opts, &mut |_, _| {});
                 all.unwrap().iter().map(everything).collect()
             };
             // All three documents in one walk, with each walker ...
