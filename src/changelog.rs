@@ -25,6 +25,7 @@ use crate::compare::{compared_history, CompareOptions, Compared, ComparedHistory
 use crate::config::{compile_glob, ChangelogConfig, DocConfig, Timezone};
 use crate::doc::table::escape_cell;
 use crate::doc::{date, Column, DateStyle, Document, Labels, NewRow, Table};
+use crate::git::changes::Changes;
 use crate::history::{CommitInfo, DocChange, HistoryOptions, Repo, Walks};
 use crate::{Error, Result};
 
@@ -665,25 +666,11 @@ fn impact(repo: &Repo, change: &DocChange, sections: &Sections, s: &Settings) ->
     }
 }
 
-/// Every path the commit changed against its first parent (all files for a root).
+/// Every path the commit changed against its first parent (all files for a root);
+/// none when a tree cannot be read.
 fn changed_files(repo: &Repo, c: &CommitInfo) -> Vec<String> {
-    let git = repo.git();
-    let Ok(commit) = git.find_commit(c.id) else {
-        return Vec::new();
-    };
-    let tree = commit.tree().ok();
-    let parent = commit.parent(0).ok().and_then(|p| p.tree().ok());
-    let Ok(diff) = git.diff_tree_to_tree(parent.as_ref(), tree.as_ref(), None) else {
-        return Vec::new();
-    };
-    diff.deltas()
-        .filter_map(|d| {
-            d.new_file()
-                .path()
-                .or_else(|| d.old_file().path())
-                .map(|p| p.to_string_lossy().into_owned())
-        })
-        .collect()
+    repo.commit_changed_paths(c.id, Changes::ALL)
+        .unwrap_or_default()
 }
 
 /// Rule 1: which existing (and newly planned) rows refer to a commit.

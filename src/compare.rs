@@ -12,7 +12,7 @@ use std::path::Path;
 use std::rc::Rc;
 use std::sync::{Condvar, Mutex};
 
-use git2::{Oid, Repository};
+use crate::git::{BlobReader, Blobs, Oid};
 
 use crate::doc::{Document, Labels};
 use crate::history::{self, ChangeKind, DocChange, DocHistory, HistoryOptions, Repo, Walk};
@@ -104,24 +104,24 @@ pub fn compared_histories(
     options: &[CompareOptions],
 ) -> Result<Vec<ComparedHistory>> {
     // A partial clone: the documents' old versions are fetched first (or refused).
-    crate::partial::prefetch(repo, paths)?;
+    crate::git::partial::prefetch(repo, paths)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 {
         let histories = history::document_histories(repo, walk, paths, history, &mut |_, _| {})?;
-        return compare_all(repo.git(), histories, labels, options);
+        return compare_all(repo.blobs(), histories, labels, options);
     }
-    let gitdir = repo.git().path().to_path_buf();
+    let gitdir = repo.git_dir().to_path_buf();
     let queue = Queue::default();
     // `None` when the worker could not do its part: the repository did not open on its
     // thread, or reading a version failed there. The calling thread then compares
     // everything after the walk, and reports an error if it has one too.
     let work = || -> Option<Vec<Done>> {
-        let git = Repository::open(&gitdir);
+        let git = BlobReader::open(&gitdir);
         let Ok(git) = git else {
             queue.close();
             return None;
         };
-        let mut comparers = Comparers::new(&git, labels, options);
+        let mut comparers = Comparers::new(git.blobs(), labels, options);
         let mut out = Vec::new();
         while let Some(job) = queue.pop_front() {
             match comparers.compare(job) {
@@ -152,7 +152,7 @@ pub fn compared_histories(
         // The oldest changes, while the worker is still busy with the newer ones.
         let mut mine = Vec::new();
         if walked.is_ok() {
-            let mut comparers = Comparers::new(repo.git(), labels, options);
+            let mut comparers = Comparers::new(repo.blobs(), labels, options);
             while let Some(job) = queue.pop_back() {
                 mine.push(comparers.compare(job)?);
             }
@@ -165,7 +165,7 @@ pub fn compared_histories(
         };
         let histories = walked?;
         let Some(theirs) = theirs else {
-            return compare_all(repo.git(), histories, labels, options);
+            return compare_all(repo.blobs(), histories, labels, options);
         };
         let mut compared: Vec<Vec<Compared>> =
             sent.iter().map(|&n| vec![Compared::default(); n]).collect();
@@ -185,7 +185,7 @@ pub fn compared_histories(
 
 /// Each document's changes compared on the calling thread, after the walk.
 fn compare_all(
-    git: &Repository,
+    git: Blobs<'_>,
     histories: Vec<DocHistory>,
     labels: &Labels,
     options: &[CompareOptions],
@@ -209,7 +209,7 @@ fn compare_all(
 
 /// A [`Comparer`] per document, made when its first change comes.
 struct Comparers<'a> {
-    git: &'a Repository,
+    git: Blobs<'a>,
     labels: &'a Labels,
     options: &'a [CompareOptions],
     by_doc: Vec<Option<Comparer<'a>>>,
@@ -223,7 +223,7 @@ struct Done {
 }
 
 impl<'a> Comparers<'a> {
-    fn new(git: &'a Repository, labels: &'a Labels, options: &'a [CompareOptions]) -> Self {
+    fn new(git: Blobs<'a>, labels: &'a Labels, options: &'a [CompareOptions]) -> Self {
         Comparers {
             git,
             labels,
@@ -311,7 +311,7 @@ impl Queue {
 
 /// Compares the versions of changes, parsing each version once while it is in use.
 pub struct Comparer<'a> {
-    git: &'a Repository,
+    git: Blobs<'a>,
     labels: &'a Labels,
     options: CompareOptions,
     /// The last versions parsed, newest last. In a linear history one change's `after`
@@ -331,7 +331,7 @@ impl<'a> Comparer<'a> {
     /// Versions kept parsed.
     const KEEP: usize = 4;
 
-    pub fn new(git: &'a Repository, labels: &'a Labels, options: CompareOptions) -> Self {
+    pub fn new(git: Blobs<'a>, labels: &'a Labels, options: CompareOptions) -> Self {
         Comparer {
             git,
             labels,
@@ -374,19 +374,18 @@ impl<'a> Comparer<'a> {
         if let Some((_, v)) = self.recent.iter().find(|(k, _)| *k == id) {
             return Ok(v.clone());
         }
-        let blob = self
-            .git
-            .find_blob(id)
-            .map_err(|e| Error::git(format!("reading blob {id}"), e))?;
-        let bytes = blob.content();
-        let squeezed = self.options.whitespace.then(|| {
-            bytes
-                .iter()
-                .copied()
-                .filter(|b| !b.is_ascii_whitespace())
-                .collect()
-        });
-        let doc = Document::parse(bytes.to_vec(), self.labels).ok();
+        let whitespace = self.options.whitespace;
+        let (doc, squeezed) = self.git.with(id, |bytes| {
+            let squeezed = whitespace.then(|| {
+                bytes
+                    .iter()
+                    .copied()
+                    .filter(|b| !b.is_ascii_whitespace())
+                    .collect()
+            });
+            (bytes.to_vec(), squeezed)
+        })?;
+        let doc = Document::parse(doc, self.labels).ok();
         let v = Rc::new(Version { doc, squeezed });
         if self.recent.len() == Self::KEEP {
             self.recent.remove(0);
@@ -507,34 +506,13 @@ mod tests {
 
     /// A linear history, one commit per entry: the files it holds.
     fn repo_of(commits: &[Vec<(&str, &str)>]) -> (tempfile::TempDir, Repo) {
-        let dir = tempfile::tempdir().unwrap();
-        let git = Repository::init(dir.path()).unwrap();
-        let mut parent: Option<Oid> = None;
-        for (i, files) in commits.iter().enumerate() {
-            let mut tb = git.treebuilder(None).unwrap();
-            for (name, text) in files {
-                let blob = git.blob(text.as_bytes()).unwrap();
-                tb.insert(name, blob, 0o100644).unwrap();
-            }
-            let tree = git.find_tree(tb.write().unwrap()).unwrap();
-            let sig = git2::Signature::new(
-                "Ana",
-                "ana@example.com",
-                &git2::Time::new(1_767_225_600 + i as i64 * 60, 0),
-            )
-            .unwrap();
-            let parents: Vec<git2::Commit<'_>> = parent
-                .iter()
-                .map(|p| git.find_commit(*p).unwrap())
-                .collect();
-            let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-            parent = Some(
-                git.commit(Some("HEAD"), &sig, &sig, &format!("v{i}"), &tree, &refs)
-                    .unwrap(),
-            );
-        }
-        let repo = Repo::open(dir.path()).unwrap();
-        (dir, repo)
+        crate::git::testing::linear(
+            commits,
+            false,
+            ("Ana", "ana@example.com"),
+            |i| 1_767_225_600 + i as i64 * 60,
+            |i| format!("v{i}"),
+        )
     }
 
     #[test]
@@ -566,7 +544,7 @@ mod tests {
             &mut |_, _| {},
         )
         .unwrap();
-        let after = compare_all(repo.git(), histories, &labels, &[options])
+        let after = compare_all(repo.blobs(), histories, &labels, &[options])
             .unwrap()
             .pop()
             .unwrap();

@@ -21,7 +21,6 @@ pub mod history;
 pub mod hook;
 pub mod interval;
 pub mod merge_driver;
-pub mod partial;
 pub mod prompt;
 pub mod rename;
 pub mod review;

@@ -130,7 +130,7 @@ impl Workspace {
         let (real, abs) = config::resolve_doc_path(&self.root, rel)?;
         if let Some(repo) = &self.repo {
             let head = read_head(&abs);
-            if let Some(why) = crate::guard::filter_refusal(repo.git(), &real, head.as_deref()) {
+            if let Some(why) = repo.filter_refusal(&real, head.as_deref()) {
                 return Err(Error::Usage(why));
             }
         }
@@ -236,7 +236,7 @@ impl Workspace {
         if std::fs::symlink_metadata(self.root.join(rel)).is_ok() {
             return Ok(());
         }
-        match crate::rename::renamed_to(repo.git(), rel, 10_000) {
+        match repo.renamed_to(rel, 10_000) {
             Some((new, commit)) => Err(Error::Usage(format!(
                 "{rel} (a [[docs]] path in {}) does not exist: commit {} renamed it to {new}; \
                  set `path = \"{new}\"` in {} (the post-commit hook does this when it sees the rename)",

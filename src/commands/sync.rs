@@ -53,7 +53,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
     let writing = !args.dry_run && !args.check;
     let _lock = if writing { Some(ws.lock()?) } else { None };
     let repo = ws.repo()?;
-    let git_dir = repo.git().path().to_path_buf();
+    let git_dir = repo.git_dir().to_path_buf();
     let mut state = SyncState::load(&git_dir);
     let head = repo.head_id()?;
     let labels = ws.labels();
@@ -150,7 +150,7 @@ fn prepare(
     d: &ManagedDoc,
     labels: &doc::Labels,
     state: &SyncState,
-    head: Option<git2::Oid>,
+    head: Option<crate::git::Oid>,
 ) -> Result<Prepared> {
     let repo = ws.repo()?;
     let document = doc::load(&d.abs, labels)?;
@@ -200,12 +200,11 @@ fn since(
     document: &doc::Document,
     settings: &Settings<'_>,
     state: &SyncState,
-    head: Option<git2::Oid>,
+    head: Option<crate::git::Oid>,
 ) -> Option<changelog::Since> {
     let s = state.usable(&d.rel, document, state_print(repo, settings))?;
-    let id = git2::Oid::from_str(&s.head).ok()?;
-    let reachable = Some(id) == head
-        || head.is_some_and(|h| repo.git().graph_descendant_of(h, id).unwrap_or(false));
+    let id = crate::git::Oid::from_str(&s.head).ok()?;
+    let reachable = Some(id) == head || head.is_some_and(|h| repo.is_descendant_of(h, id));
     reachable.then_some(changelog::Since {
         head: id,
         last_substantive: s.last_substantive,
@@ -250,7 +249,7 @@ fn report(
     document: doc::Document,
     settings: &Settings<'_>,
     print: u64,
-    head: Option<git2::Oid>,
+    head: Option<crate::git::Oid>,
     plan: changelog::Plan,
 ) -> Result<DocReport> {
     let (new, parsed) = match changelog::apply_plan_parsed(&document, &plan, settings)

@@ -129,7 +129,7 @@ impl Repo {
             Error::History(format!("commit {id} has an author date out of range"))
         })?;
         // The `encoding` header (i18n.commitEncoding) says how the message is written.
-        let message = crate::guard::decode_message(message_bytes, encoding);
+        let message = decode_message(message_bytes, encoding);
         let (summary, body) = split_message(&message);
         let trailers = parse_trailers(&message);
         let mut co_authors: Vec<Person> = Vec::new();
@@ -336,6 +336,40 @@ fn split_trailer(line: &str) -> Option<(&str, &str)> {
     valid.then(|| (key, value.trim()))
 }
 
+/// A commit message in the encoding its `encoding` header names (git's
+/// `i18n.commitEncoding`): UTF-8 (the default), ISO-8859-1 / Latin-1 and Windows-1252
+/// are decoded; any other encoding, or bytes that are not valid in it, fall back to
+/// UTF-8 with replacement characters, as before.
+pub fn decode_message(bytes: &[u8], encoding: Option<&str>) -> String {
+    let enc = encoding.map(|e| e.trim().to_ascii_lowercase().replace('_', "-"));
+    match enc.as_deref() {
+        Some("iso-8859-1" | "iso8859-1" | "latin1" | "latin-1" | "l1" | "iso-ir-100") => {
+            // Valid UTF-8 stays UTF-8 (a header that lies about plain ASCII/UTF-8 text).
+            match std::str::from_utf8(bytes) {
+                Ok(s) => s.to_string(),
+                Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+            }
+        }
+        Some("windows-1252" | "cp1252") => match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_string(),
+            Err(_) => bytes.iter().map(|&b| cp1252(b)).collect(),
+        },
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+fn cp1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    match b {
+        0x80..=0x9f => HIGH[(b - 0x80) as usize],
+        _ => char::from(b),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,5 +421,21 @@ mod tests {
             split_message("\nA long\nsubject\n\n\nbody\n"),
             ("A long subject".to_string(), "body".to_string())
         );
+    }
+
+    #[test]
+    fn messages_are_decoded_by_their_encoding_header() {
+        let latin1 = b"Caf\xe9 cr\xe8me";
+        assert_eq!(decode_message(latin1, Some("ISO-8859-1")), "Café crème");
+        assert_eq!(decode_message(latin1, Some("latin1")), "Café crème");
+        assert_eq!(
+            decode_message(b"\x93quoted\x94", Some("windows-1252")),
+            "“quoted”"
+        );
+        assert_eq!(
+            decode_message("Café".as_bytes(), Some("ISO-8859-1")),
+            "Café"
+        );
+        assert_eq!(decode_message(latin1, None), "Caf\u{fffd} cr\u{fffd}me");
     }
 }

@@ -19,18 +19,26 @@
 //! - Nothing here prints, and nothing here writes to the repository.
 use std::path::{Component, Path, PathBuf};
 
-use git2::{ErrorCode, ObjectType, Oid, Repository, Tree};
+use git2::{ErrorCode, ObjectType, Repository, Tree};
 
 use crate::{Error, Result};
 use commit::add_name_only_entries;
 
+pub mod changes;
+pub mod checks;
 pub(crate) mod commit;
+mod error;
 pub(crate) mod graph;
+pub mod partial;
+pub mod rename;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod walk;
+pub mod write;
 
 pub use commit::{parse_trailers, CommitInfo, Person};
+pub use error::GitError;
+pub use git2::Oid;
 
 /// An open repository plus its mailmap.
 pub struct Repo {
@@ -74,6 +82,63 @@ impl std::hash::Hasher for OidHasher {
         let n = bytes.len().min(8);
         word[..n].copy_from_slice(&bytes[..n]);
         self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+    }
+}
+
+/// The libgit2 this binary runs (for `dbarch doctor`).
+#[derive(Clone, Copy, Debug)]
+pub struct Libgit2 {
+    pub version: (u32, u32, u32),
+    pub vendored: bool,
+    pub threads: bool,
+    pub https: bool,
+    pub ssh: bool,
+}
+
+/// The libgit2 this binary runs.
+pub fn libgit2() -> Libgit2 {
+    let v = git2::Version::get();
+    Libgit2 {
+        version: v.libgit2_version(),
+        vendored: v.vendored(),
+        threads: v.threads(),
+        https: v.https(),
+        ssh: v.ssh(),
+    }
+}
+
+/// Reads blobs through one handle on the repository: the [`Repo`]'s own
+/// ([`Repo::blobs`]) or a [`BlobReader`]'s, opened on another thread.
+#[derive(Clone, Copy)]
+pub struct Blobs<'r>(&'r Repository);
+
+impl Blobs<'_> {
+    /// `f` of the bytes of blob `id` (read without copying them).
+    pub fn with<T>(&self, id: Oid, f: impl FnOnce(&[u8]) -> T) -> Result<T> {
+        let blob = self
+            .0
+            .find_blob(id)
+            .map_err(|e| Error::git(format!("reading blob {id}"), e))?;
+        Ok(f(blob.content()))
+    }
+}
+
+/// A second handle on a repository, for reading blobs on another thread (a [`Repo`]'s
+/// caches belong to its thread). Opened from [`Repo::git_dir`].
+pub struct BlobReader(Repository);
+
+impl BlobReader {
+    pub fn open(git_dir: &Path) -> Result<BlobReader> {
+        Repository::open(git_dir).map(BlobReader).map_err(|e| {
+            Error::git(
+                format!("opening the repository at {}", git_dir.display()),
+                e,
+            )
+        })
+    }
+
+    pub fn blobs(&self) -> Blobs<'_> {
+        Blobs(&self.0)
     }
 }
 
@@ -162,8 +227,46 @@ impl Repo {
     }
 
     /// The underlying git2 repository.
-    pub fn git(&self) -> &Repository {
+    ///
+    /// transitional: only src/hook* still uses it; removed when the hook writes through
+    /// git::write.
+    #[doc(hidden)]
+    pub(crate) fn git(&self) -> &Repository {
         &self.repo
+    }
+
+    /// Reads blobs through this repository's handle.
+    pub fn blobs(&self) -> Blobs<'_> {
+        Blobs(&self.repo)
+    }
+
+    /// The git directory (`.git`, or a linked work tree's own directory under it).
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
+    /// The object directory shared by all work trees (`<common dir>/objects`).
+    pub fn objects_dir(&self) -> PathBuf {
+        self.repo.commondir().join("objects")
+    }
+
+    /// The URL of remote `name`; `None` when there is no such remote (or no URL).
+    pub fn remote_url(&self, name: &str) -> Option<String> {
+        let remote = self.repo.find_remote(name).ok()?;
+        remote.url().ok().map(str::to_string)
+    }
+
+    /// A string from the repository's git configuration; `None` when unset.
+    pub fn config_string(&self, key: &str) -> Option<String> {
+        self.repo.config().ok()?.get_string(key).ok()
+    }
+
+    /// Whether `commit` is a strict descendant of `ancestor`; `false` when either is
+    /// not there.
+    pub fn is_descendant_of(&self, commit: Oid, ancestor: Oid) -> bool {
+        self.repo
+            .graph_descendant_of(commit, ancestor)
+            .unwrap_or(false)
     }
 
     /// The work tree; a bare repository is a usage error.
@@ -218,8 +321,8 @@ impl Repo {
         let index = match self.repo.index() {
             Ok(index) => index,
             // An index libgit2 cannot read (`core.splitIndex`'s `link` extension, and
-            // other newer formats): git itself lists it (see `guard::tracked_by_git`).
-            Err(e) => return crate::guard::tracked_by_git(&self.repo, &e),
+            // other newer formats): git itself lists it (see `checks::tracked_by_git`).
+            Err(e) => return checks::tracked_by_git(&self.repo, &e),
         };
         let mut out: Vec<PathBuf> = Vec::with_capacity(index.len());
         for entry in index.iter() {

@@ -54,6 +54,18 @@ impl Fixture {
         self.commit_as(parents, changes, message, &sig, &sig)
     }
 
+    /// [`Fixture::commit`] by `name <email>` (author and committer) at `time` (UTC).
+    pub(crate) fn commit_by(
+        &mut self,
+        parents: &[Oid],
+        changes: &[(&str, Option<&str>)],
+        message: &str,
+        (name, email, time): (&str, &str, i64),
+    ) -> Oid {
+        let sig = Signature::new(name, email, &Time::new(time, 0)).unwrap();
+        self.commit_as(parents, changes, message, &sig, &sig)
+    }
+
     pub(crate) fn commit_as(
         &mut self,
         parents: &[Oid],
@@ -250,4 +262,49 @@ pub(crate) fn random_history(f: &mut Fixture, seed: u64, n: usize) -> Vec<Oid> {
         ids.push(f.commit_as(&parents, &changes, &format!("Commit {i}"), &sig, &sig));
     }
     ids
+}
+
+/// A linear history on HEAD, one commit per entry of `commits`, each by `name <email>`
+/// at `time(i)` with message `message(i)`: the commit's files are the previous
+/// commit's plus its own (`keep`), or exactly its own. The work tree holds HEAD's files.
+pub(crate) fn linear(
+    commits: &[Vec<(&str, &str)>],
+    keep: bool,
+    (name, email): (&str, &str),
+    time: impl Fn(usize) -> i64,
+    message: impl Fn(usize) -> String,
+) -> (tempfile::TempDir, Repo) {
+    let mut f = Fixture::new();
+    let mut parent: Option<Oid> = None;
+    for (i, files) in commits.iter().enumerate() {
+        let mut changes: Vec<(&str, Option<&str>)> = Vec::new();
+        if let (Some(p), false) = (parent, keep) {
+            for old in f.files[&p].keys() {
+                if !files.iter().any(|(n, _)| n == old) {
+                    changes.push((old.as_str(), None));
+                }
+            }
+        }
+        changes.extend(files.iter().map(|(n, text)| (*n, Some(*text))));
+        let changes: Vec<(String, Option<String>)> = changes
+            .into_iter()
+            .map(|(n, t)| (n.to_string(), t.map(str::to_string)))
+            .collect();
+        let changes: Vec<(&str, Option<&str>)> = changes
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_deref()))
+            .collect();
+        let id = f.commit_by(
+            parent.as_slice(),
+            &changes,
+            &message(i),
+            (name, email, time(i)),
+        );
+        parent = Some(id);
+    }
+    if let Some(head) = parent {
+        f.head(head);
+    }
+    let repo = f.repo();
+    (f.dir, repo)
 }
