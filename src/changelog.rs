@@ -18,8 +18,8 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use crate::git::Oid;
 use chrono::NaiveDate;
-use git2::Oid;
 
 use crate::compare::{compared_history, CompareOptions, Compared, ComparedHistory};
 use crate::config::{compile_glob, ChangelogConfig, DocConfig, Timezone};

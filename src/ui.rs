@@ -227,7 +227,7 @@ impl Ui {
         let _ = writeln!(self.err, "{head} {}", sanitize(&err.to_string()));
         let mut source = std::error::Error::source(err);
         while let Some(s) = source {
-            // git2's message is already in ours.
+            // libgit2's message is already in ours.
             if !err.to_string().contains(&s.to_string()) {
                 let _ = writeln!(self.err, "  caused by: {}", sanitize(&s.to_string()));
             }

@@ -1,9 +1,22 @@
 //! git, behind one small wrapper: `src/git/` is the only tree of the crate that names
-//! git2. [`Repo`] owns the open repository (opening, HEAD, identity, tracked files,
-//! blobs, short ids, shallow clones, the commit-graph); [`commit`] reads commits
-//! (people through `.mailmap`, messages, trailers); [`walk`] lists the commits of a
-//! walk in libgit2's revwalk order; [`graph`] reads the commit-graph and its
-//! changed-path Bloom filters.
+//! git2 (the post-commit hook and the merge driver still reach the raw repository
+//! through the transitional [`Repo::git`] until they write through [`write`]).
+//! [`Repo`] is a private handle that answers domain questions: opening, HEAD,
+//! identity, tracked files, blobs, short ids, shallow clones, the commit-graph,
+//! remotes, attributes. Beside it:
+//! - [`commit`]: commits as the crate reads them (people through `.mailmap`, subject and
+//!   body, trailers, encodings, lenient signatures);
+//! - [`walk`]: one walk's commits in libgit2's revwalk order, which the caller holds;
+//!   [`log`]: the other, shorter walks;
+//! - [`graph`]: the commit-graph and its changed-path Bloom filters;
+//! - [`tree`]: trees as the document walk reads them, and rename candidates;
+//!   [`rename`]: git's rename detection between two trees;
+//! - [`changes`]: the one "paths a commit changed";
+//! - [`write`]: blobs, trees, commits, the index, HEAD, and `git commit` when signing;
+//! - [`checks`]: filter attributes, and the git CLI where libgit2 falls short (a split
+//!   index, config the environment redirects); [`partial`]: partial clones;
+//! - [`GitError`]: git's errors, so `crate::Error` does not name git2;
+//! - `merge_text`: git's three-way merge of one file's texts.
 //!
 //! Invariants:
 //! - Every [`Person`] handed out has been resolved through the repository's mailmap,
@@ -19,7 +32,7 @@
 //! - Nothing here prints, and nothing here writes to the repository.
 use std::path::{Component, Path, PathBuf};
 
-use git2::{ErrorCode, ObjectType, Repository, Tree};
+use git2::{ErrorCode, ObjectType, Repository};
 
 use crate::{Error, Result};
 use commit::add_name_only_entries;
@@ -29,20 +42,23 @@ pub mod checks;
 pub(crate) mod commit;
 mod error;
 pub(crate) mod graph;
+pub mod log;
 pub mod partial;
 pub mod rename;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod tree;
 pub mod walk;
 pub mod write;
 
 pub use commit::{parse_trailers, CommitInfo, Person};
 pub use error::GitError;
 pub use git2::Oid;
+pub use tree::Tree;
 
 /// An open repository plus its mailmap.
 pub struct Repo {
-    pub(crate) repo: Repository,
+    repo: Repository,
     pub(crate) mailmap: Option<git2::Mailmap>,
     /// The commit-graph, read on first use (`None`: absent, unusable or unreadable).
     pub(crate) graph: std::cell::OnceCell<Option<graph::CommitGraph>>,
@@ -437,13 +453,36 @@ impl Repo {
         ))
     }
 
-    pub(crate) fn find_tree(&self, id: Oid) -> Result<Tree<'_>> {
+    pub(crate) fn find_tree(&self, id: Oid) -> Result<git2::Tree<'_>> {
         self.repo
             .find_tree(id)
             .map_err(|e| Error::git(format!("reading tree {id}"), e))
     }
 
-    /// A blob's bytes (a [`DocChange`]'s `before` or `after`).
+    /// The size of blob `id` from its header; `None` when it is not a readable blob
+    /// (a submodule's commit, say).
+    pub fn blob_size(&self, id: Oid) -> Option<usize> {
+        let odb = self.repo.odb().ok()?;
+        let (size, kind) = odb.read_header(id).ok()?;
+        (kind == ObjectType::Blob).then_some(size)
+    }
+
+    /// The blob at the first of `paths` that commit `commit` has; `None` when it has
+    /// none of them (or cannot be read).
+    pub fn blob_in_commit(&self, commit: Oid, paths: &[&Path]) -> Option<Oid> {
+        let tree = self.repo.find_commit(commit).ok()?.tree().ok()?;
+        paths.iter().find_map(|p| blob_id(&tree, p).ok().flatten())
+    }
+
+    /// The merge bases of `a` and `b` as libgit2 finds them (none when it cannot).
+    pub fn merge_bases(&self, a: Oid, b: Oid) -> Vec<Oid> {
+        match self.repo.merge_bases(a, b) {
+            Ok(list) => list.iter().copied().collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// A blob's bytes (a document history change's `before` or `after`).
     pub fn read_blob(&self, id: Oid) -> Result<Vec<u8>> {
         self.repo
             .find_blob(id)
@@ -560,7 +599,7 @@ fn tune_libgit2() {
 }
 
 /// The blob id at `path` in `tree`; `None` when absent or not a file.
-pub(crate) fn blob_id(tree: &Tree<'_>, path: &Path) -> Result<Option<Oid>> {
+fn blob_id(tree: &git2::Tree<'_>, path: &Path) -> Result<Option<Oid>> {
     match tree.get_path(path) {
         Ok(entry) if entry.kind() == Some(ObjectType::Blob) => Ok(Some(entry.id())),
         Ok(_) => Ok(None),

@@ -264,6 +264,11 @@ pub(crate) fn random_history(f: &mut Fixture, seed: u64, n: usize) -> Vec<Oid> {
     ids
 }
 
+/// `name <email>` at `time` (seconds) with a UTC offset of `offset` minutes.
+pub(crate) fn sig(name: &str, email: &str, time: i64, offset: i32) -> Signature<'static> {
+    Signature::new(name, email, &Time::new(time, offset)).unwrap()
+}
+
 /// A linear history on HEAD, one commit per entry of `commits`, each by `name <email>`
 /// at `time(i)` with message `message(i)`: the commit's files are the previous
 /// commit's plus its own (`keep`), or exactly its own. The work tree holds HEAD's files.

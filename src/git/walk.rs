@@ -297,41 +297,6 @@ impl Repo {
     }
 }
 
-/// One commit of [`Repo::newest_first`].
-#[derive(Clone, Copy, Debug)]
-pub struct Dated {
-    pub id: Oid,
-    /// Committer time, seconds since the epoch.
-    pub time: i64,
-    /// How many parents it has.
-    pub parents: usize,
-}
-
-impl Repo {
-    /// The commits reachable from `head`, newest commit time first (libgit2's revwalk
-    /// with `Sort::TIME`), each read as the caller gets to it, so stopping early reads
-    /// only recent history; a commit that cannot be read is skipped. `context` names
-    /// the walk in an error starting it.
-    pub fn newest_first(
-        &self,
-        head: Oid,
-        context: &str,
-    ) -> Result<impl Iterator<Item = Dated> + '_> {
-        let g = |e| Error::git(context.to_string(), e);
-        let mut walk = self.repo.revwalk().map_err(g)?;
-        walk.set_sorting(Sort::TIME).map_err(g)?;
-        walk.push(head).map_err(g)?;
-        Ok(walk.filter_map(move |id| {
-            let commit = self.repo.find_commit(id.ok()?).ok()?;
-            Some(Dated {
-                id: commit.id(),
-                time: commit.time().seconds(),
-                parents: commit.parent_count(),
-            })
-        }))
-    }
-}
-
 /// The commits of a walk from HEAD hiding some commits, in the order of libgit2's revwalk
 /// with `Sort::TOPOLOGICAL | Sort::TIME`, computed on the commit-graph.
 ///

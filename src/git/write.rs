@@ -22,7 +22,68 @@ pub struct FileUpdate<'a> {
     pub executable: bool,
 }
 
+/// Who made a commit and when: name, email, seconds since the epoch, and the UTC
+/// offset in minutes.
+#[derive(Clone, Copy, Debug)]
+pub struct Stamp<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub time: i64,
+    pub offset_minutes: i32,
+}
+
+/// A new repository at `dir` with HEAD on `head_ref` (`refs/heads/main`); `context`
+/// and `naming` name the two steps in an error.
+pub fn init(dir: &Path, head_ref: &str, context: &str, naming: &str) -> Result<Repo> {
+    let repo = git2::Repository::init(dir).map_err(|e| Error::git(context.to_string(), e))?;
+    repo.set_head(head_ref)
+        .map_err(|e| Error::git(naming.to_string(), e))?;
+    Ok(Repo::from_git(repo))
+}
+
 impl Repo {
+    /// Removes `remove` from the index and adds `add` from the work tree (as `git rm
+    /// --cached`, `git add`), writes the index, and commits its tree by `who` (author
+    /// and committer) with `parents`, moving `target` (`HEAD` or a branch) to it.
+    pub fn commit_index(
+        &self,
+        (add, remove): (&[&str], &[&str]),
+        parents: &[Oid],
+        who: Stamp<'_>,
+        message: &str,
+        target: &str,
+        context: &str,
+    ) -> Result<Oid> {
+        let g = |e| Error::git(context.to_string(), e);
+        let mut index = self.repo.index().map_err(g)?;
+        for p in remove {
+            index.remove_path(Path::new(p)).map_err(g)?;
+        }
+        for p in add {
+            index.add_path(Path::new(p)).map_err(g)?;
+        }
+        index.write().map_err(g)?;
+        let tree = self
+            .repo
+            .find_tree(index.write_tree().map_err(g)?)
+            .map_err(g)?;
+        let sig = Signature::new(
+            who.name,
+            who.email,
+            &Time::new(who.time, who.offset_minutes),
+        )
+        .map_err(g)?;
+        let parents: Vec<git2::Commit> = parents
+            .iter()
+            .map(|p| self.repo.find_commit(*p))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(g)?;
+        let refs: Vec<&git2::Commit> = parents.iter().collect();
+        self.repo
+            .commit(Some(target), &sig, &sig, message, &tree, &refs)
+            .map_err(g)
+    }
+
     /// Whether `commit.gpgsign` is on: a commit dbarch makes must then come from
     /// `git commit`, which signs.
     pub fn signing_on(&self) -> bool {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use git2::{ObjectType, Oid, Tree};
+use crate::git::{Oid, Tree};
 
 use super::DocState;
 use crate::git::{OidHash, Repo};
@@ -31,9 +31,8 @@ pub(crate) fn locate<'r>(
     let mut below: Option<Tree<'r>> = None;
     for (i, dir) in parts.iter().enumerate() {
         let tree = below.as_ref().unwrap_or(root);
-        let id = match tree.get_name(dir) {
-            Some(entry) if entry.kind() == Some(ObjectType::Tree) => entry.id(),
-            _ => return Ok((None, trees.into())),
+        let Some(id) = tree.subtree(dir) else {
+            return Ok((None, trees.into()));
         };
         if let Some(k) = known {
             if k.trees.get(i) == Some(&id) {
@@ -44,17 +43,14 @@ pub(crate) fn locate<'r>(
         below = Some(match subtrees.iter().find(|(t, _)| *t == id) {
             Some((_, tree)) => tree.clone(),
             None => {
-                let tree = repo.find_tree(id)?;
+                let tree = repo.tree(id)?;
                 subtrees.push((id, tree.clone()));
                 tree
             }
         });
     }
     let tree = below.as_ref().unwrap_or(root);
-    let blob = tree
-        .get_name(name)
-        .filter(|e| e.kind() == Some(ObjectType::Blob))
-        .map(|e| e.id());
+    let blob = tree.blob(name);
     Ok((blob, trees.into()))
 }
 
@@ -73,7 +69,7 @@ pub(crate) fn parent_state<'r>(
         return Ok(state.clone());
     }
     if parent_root.is_none() {
-        *parent_root = Some(repo.find_tree(parent_tree)?);
+        *parent_root = Some(repo.tree(parent_tree)?);
     }
     let Some(parent_root) = parent_root.as_ref() else {
         return Err(Error::Internal("parent tree not loaded".into()));
@@ -95,7 +91,7 @@ pub(crate) fn parent_state<'r>(
     }
     // The path disappears going to the parent: renamed here, or added here.
     if child_tree_obj.is_none() {
-        *child_tree_obj = Some(repo.find_tree(child_tree)?);
+        *child_tree_obj = Some(repo.tree(child_tree)?);
     }
     let Some(tree) = child_tree_obj.as_ref() else {
         return Err(Error::Internal("child tree not loaded".into()));
@@ -164,7 +160,7 @@ fn find_rename_source(
 ) -> Result<Option<PathBuf>> {
     let mut gone: Vec<(String, Oid)> = Vec::new();
     let mut added: Vec<String> = Vec::new();
-    tree_changes(repo, Some(old), Some(new), "", &mut gone, &mut added)?;
+    repo.rename_candidates(old, new, &mut gone, &mut added)?;
 
     // Exact renames (including case-only ones) need no similarity scoring: look for a
     // deleted file with the same blob, preferring one with the same file name.
@@ -237,75 +233,6 @@ fn find_rename_source(
     Ok(best.map(|(_, p)| PathBuf::from(p)))
 }
 
-/// Files (blobs, links, submodules) in `old` and not in `new` at the same path as
-/// the same kind (`gone`, with their ids), and the other way round (`added`), under
-/// `prefix`; subtrees with the same id on both sides are not read.
-fn tree_changes(
-    repo: &Repo,
-    old: Option<&Tree<'_>>,
-    new: Option<&Tree<'_>>,
-    prefix: &str,
-    gone: &mut Vec<(String, Oid)>,
-    added: &mut Vec<String>,
-) -> Result<()> {
-    let join = |name: &[u8]| {
-        let name = String::from_utf8_lossy(name);
-        if prefix.is_empty() {
-            name.into_owned()
-        } else {
-            format!("{prefix}/{name}")
-        }
-    };
-    let is_tree = |e: &git2::TreeEntry<'_>| e.kind() == Some(ObjectType::Tree);
-    if let Some(old) = old {
-        for entry in old.iter() {
-            let other = new.and_then(|n| n.get_name_bytes(entry.name_bytes()));
-            if other.as_ref().is_some_and(|o| o.id() == entry.id()) {
-                continue;
-            }
-            let full = join(entry.name_bytes());
-            let other_tree = match &other {
-                Some(o) if is_tree(o) => Some(repo.find_tree(o.id())?),
-                _ => None,
-            };
-            if is_tree(&entry) {
-                let sub = repo.find_tree(entry.id())?;
-                // Into a tree with a different id: only what differs below. Into
-                // nothing (or a file): everything below is gone.
-                tree_changes(repo, Some(&sub), other_tree.as_ref(), &full, gone, added)?;
-                if other.as_ref().is_some_and(|o| !is_tree(o)) {
-                    added.push(full);
-                }
-            } else {
-                match &other {
-                    // Modified in place: not a rename source.
-                    Some(o) if !is_tree(o) => {}
-                    Some(_) => {
-                        gone.push((full.clone(), entry.id()));
-                        tree_changes(repo, None, other_tree.as_ref(), &full, gone, added)?;
-                    }
-                    None => gone.push((full, entry.id())),
-                }
-            }
-        }
-    }
-    if let Some(new) = new {
-        for entry in new.iter() {
-            if old.is_some_and(|o| o.get_name_bytes(entry.name_bytes()).is_some()) {
-                continue; // handled above
-            }
-            let full = join(entry.name_bytes());
-            if is_tree(&entry) {
-                let sub = repo.find_tree(entry.id())?;
-                tree_changes(repo, None, Some(&sub), &full, gone, added)?;
-            } else {
-                added.push(full);
-            }
-        }
-    }
-    Ok(())
-}
-
 /// What rename detection learnt during one walk: the rename source found per (old
 /// tree, new tree, document blob, path), and per blob its size and similarity
 /// signature. A topic branch forked before a mass rename and merged after it makes
@@ -324,12 +251,7 @@ impl Renames {
         if let Some(size) = self.sizes.get(&id) {
             return *size;
         }
-        let size = repo
-            .repo
-            .odb()
-            .ok()
-            .and_then(|odb| odb.read_header(id).ok())
-            .and_then(|(size, kind)| (kind == ObjectType::Blob).then_some(size));
+        let size = repo.blob_size(id);
         self.sizes.insert(id, size);
         size
     }
@@ -340,10 +262,9 @@ impl Renames {
             return sig.clone();
         }
         let sig = repo
-            .repo
-            .find_blob(id)
-            .ok()
-            .map(|b| Rc::new(similarity::Signature::of(b.content())));
+            .blobs()
+            .with(id, |bytes| Rc::new(similarity::Signature::of(bytes)))
+            .ok();
         self.signatures.insert(id, sig.clone());
         sig
     }

@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use git2::Oid;
+use crate::git::Oid;
 use smallvec::SmallVec;
 
 use super::{ChangeKind, DocState};
 use crate::git::walk::Node;
-use crate::git::{blob_id, merge_text, OidHash, Repo};
+use crate::git::{merge_text, OidHash, Repo};
 use crate::Result;
 
 /// Blob contents by id, for one walk's clean-merge checks (a merge reads both parents'
@@ -76,20 +76,13 @@ fn base_versions(
     dag: &mut Dag,
 ) -> Vec<Vec<u8>> {
     let version = |blobs: &mut Blobs, commit: Oid| -> Vec<u8> {
-        repo.repo
-            .find_commit(commit)
-            .ok()
-            .and_then(|c| c.tree().ok())
-            .and_then(|t| paths.iter().find_map(|p| blob_id(&t, p).ok().flatten()))
+        repo.blob_in_commit(commit, paths)
             .and_then(|id| blobs.read(repo, id).ok())
             .unwrap_or_default()
     };
     let mut merge_bases = |a: Oid, b: Oid| -> Vec<Oid> {
         dag.merge_bases(a, b)
-            .unwrap_or_else(|| match repo.repo.merge_bases(a, b) {
-                Ok(list) => list.iter().copied().collect(),
-                Err(_) => Vec::new(),
-            })
+            .unwrap_or_else(|| repo.merge_bases(a, b))
     };
     let bases = merge_bases(a, b);
     match bases.as_slice() {

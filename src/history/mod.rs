@@ -27,7 +27,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use git2::{Oid, Tree};
+use crate::git::{Oid, Tree};
 
 use crate::git::{graph, OidHash};
 use crate::{Error, Result};
@@ -293,7 +293,7 @@ fn history_walk(
                 // Only HEAD gets here: every other walked commit has a walked child.
                 None => {
                     if own_tree.is_none() {
-                        own_tree = Some(repo.find_tree(node.tree)?);
+                        own_tree = Some(repo.tree(node.tree)?);
                     }
                     let tree = own_tree
                         .as_ref()
@@ -395,7 +395,7 @@ fn history_walk(
                     for (i, (_, ps)) in parent_states.iter_mut().enumerate() {
                         let (_, ptree) = parents[i];
                         if parent_roots[i].is_none() {
-                            parent_roots[i] = Some(repo.find_tree(ptree)?);
+                            parent_roots[i] = Some(repo.tree(ptree)?);
                         }
                         let Some(root) = parent_roots[i].as_ref() else {
                             continue;
