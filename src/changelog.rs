@@ -26,7 +26,9 @@ use crate::config::{compile_glob, ChangelogConfig, DocConfig, Timezone};
 use crate::doc::table::escape_cell;
 use crate::doc::{date, Column, DateStyle, Document, Labels, NewRow, Table};
 use crate::git::changes::Changes;
-use crate::history::{CommitInfo, DocChange, HistoryOptions, Repo, Walks};
+use crate::git::walk::Walks;
+use crate::git::{CommitInfo, Repo};
+use crate::history::{DocChange, HistoryOptions};
 use crate::{Error, Result};
 
 /// Why a commit gets no row.

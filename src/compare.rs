@@ -15,7 +15,9 @@ use std::sync::{Condvar, Mutex};
 use crate::git::{BlobReader, Blobs, Oid};
 
 use crate::doc::{Document, Labels};
-use crate::history::{self, ChangeKind, DocChange, DocHistory, HistoryOptions, Repo, Walk};
+use crate::git::walk::Walk;
+use crate::git::Repo;
+use crate::history::{self, ChangeKind, DocChange, DocHistory, HistoryOptions};
 use crate::{Error, Result};
 
 /// What one change did to the document, from its two versions.

@@ -16,7 +16,7 @@ use crate::compare::ComparedHistory;
 use crate::config::{compile_glob, DocConfig};
 use crate::doc::{Document, FieldKind, NewRow};
 use crate::git::changes::Changes;
-use crate::history::{CommitInfo, Repo};
+use crate::git::{CommitInfo, Repo};
 use crate::Result;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

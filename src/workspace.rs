@@ -9,7 +9,7 @@ use crate::cli::Global;
 use crate::config::{self, Config, DocConfig, Overrides};
 use crate::doc::Labels;
 use crate::fsutil::Lock;
-use crate::history::Repo;
+use crate::git::Repo;
 use crate::{Error, Result};
 
 /// The clock seam: `DBARCH_NOW` (`2026-11-26` or RFC 3339) replaces the system clock,
@@ -112,7 +112,7 @@ impl Workspace {
         let dir = self
             .repo
             .as_ref()
-            .map_or_else(|| self.root.clone(), |r| r.git().path().to_path_buf());
+            .map_or_else(|| self.root.clone(), |r| r.git_dir().to_path_buf());
         Lock::acquire(&dir.join("dbarch.lock"), Duration::from_secs(30))
     }
 

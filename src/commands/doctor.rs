@@ -20,7 +20,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::cli::Global;
-use crate::history::Repo;
+use crate::git::Repo;
 use crate::hook;
 use crate::ui::{self, Ui};
 use crate::Result;

@@ -22,14 +22,13 @@
 //!   is marked `truncated`.
 //! - Merges are classified in [`merge`]: a clean merge of the parents' versions records
 //!   nothing new.
+//! - Everything git is asked goes through [`crate::git`]: this tree does not name git2.
 //! - Nothing here prints, and nothing here writes to the repository.
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use crate::git::{Oid, Tree};
-
-use crate::git::{graph, OidHash};
+use crate::git::{graph, Oid, OidHash, Tree};
 use crate::{Error, Result};
 
 pub(crate) mod locate;
@@ -37,6 +36,8 @@ pub(crate) mod merge;
 #[cfg(test)]
 mod tests;
 
+// Transitional: callers outside src/git still import these from here (the hook, sync);
+// they live in crate::git.
 pub use crate::git::walk::{Walk, Walks};
 pub use crate::git::{parse_trailers, CommitInfo, Person, Repo};
 use locate::{locate, parent_state, Renames};

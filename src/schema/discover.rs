@@ -8,7 +8,7 @@ use crate::git::Oid;
 use chrono::NaiveDate;
 
 use crate::config::{compile_glob, SchemaConfig};
-use crate::history::Repo;
+use crate::git::Repo;
 use crate::{Error, Result};
 
 /// A migration file at one commit.

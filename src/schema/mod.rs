@@ -36,7 +36,7 @@ use serde::Serialize;
 use crate::changelog::short;
 use crate::config::{SchemaConfig, SqlDialect};
 use crate::doc::Document;
-use crate::history::Repo;
+use crate::git::Repo;
 use crate::review::CommitRef;
 use crate::Result;
 
