@@ -16,6 +16,7 @@ use crate::commands::status;
 use crate::commands::sync::write_checked;
 use crate::compare::ComparedHistory;
 use crate::doc::{self, Document};
+use crate::git::walk::Walk;
 use crate::git::write::FileUpdate;
 use crate::prompt::{self, Prompter, TerminalPrompter};
 use crate::review;
@@ -64,10 +65,14 @@ pub fn review_with(
         .as_deref()
         .map(|x| parse_date(x, ws.today()))
         .transpose()?;
-    let d = pick_document(ui, ws, args, p, interactive)?;
+    // One walk of the history serves the pick (every document's status) and the
+    // review's list of changes; when it cannot be made, each makes its own (and reports
+    // its own error).
+    let walk = ws.repo.as_ref().and_then(|r| r.walk(&[]).ok());
+    let d = pick_document(ui, ws, args, p, interactive, walk.as_ref())?;
     let labels = ws.labels();
     let document = doc::load(&d.abs, &labels)?;
-    let compared = status::compared(ws, &d)?;
+    let compared = status::compared_in(ws, &d, walk.as_ref())?;
     let st = status::one_from(ws, &d, compared.as_ref())?;
     show_changes(ui, &d, &document, &st, compared.as_ref())?;
     super::schema::print_review_summary(ui, ws, &d, &document);
@@ -258,6 +263,7 @@ fn pick_document(
     args: &ReviewArgs,
     p: &mut dyn Prompter,
     interactive: bool,
+    walk: Option<&Walk>,
 ) -> Result<ManagedDoc> {
     if let Some(name) = &args.doc {
         return ws.named_doc(name);
@@ -266,7 +272,7 @@ fn pick_document(
     if docs.len() == 1 {
         return Ok(docs.into_iter().next().expect("one document"));
     }
-    let report = status::collect(ws, &docs);
+    let report = status::collect_in(ws, &docs, walk);
     let mut candidates: Vec<(ManagedDoc, String)> = docs
         .iter()
         .zip(&report.documents)

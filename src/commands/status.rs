@@ -15,6 +15,7 @@ use crate::changelog::{self, Settings};
 use crate::cli::{StatusArgs, StatusFormat};
 use crate::compare::{compared_histories, compared_history, CompareOptions, ComparedHistory};
 use crate::doc::{self, FieldKind};
+use crate::git::walk::Walk;
 use crate::history::HistoryOptions;
 use crate::review::{self, CommitRef, Drift, NextFrom, Schedule, SectionDue, State};
 use crate::ui::{self, Ui};
@@ -155,6 +156,12 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: StatusArgs) -> Result<u8> {
 /// The status of every document (errors are per document). The documents' histories
 /// come from one walk of the history ([`compared_histories`]).
 pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
+    collect_in(ws, docs, None)
+}
+
+/// [`collect`] along `walk` when given (a caller that asks more of the same history
+/// afterwards, as `review` does, holds one walk for both).
+pub fn collect_in(ws: &Workspace, docs: &[ManagedDoc], walk: Option<&Walk>) -> Report {
     let mut report = Report {
         today: ws.today(),
         documents: Vec::new(),
@@ -162,7 +169,7 @@ pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
         templates: Vec::new(),
     };
     let all: Vec<&ManagedDoc> = docs.iter().collect();
-    let mut histories = histories(ws, &all);
+    let mut histories = histories_in(ws, &all, walk);
     for (i, d) in docs.iter().enumerate() {
         let result = match histories[i].take() {
             Some(h) => one_from(ws, d, Some(&h)),
@@ -208,6 +215,15 @@ pub fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
 /// a repository or when the walk fails (each document then walks on its own and reports
 /// its own error).
 pub fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Vec<Option<ComparedHistory>> {
+    histories_in(ws, docs, None)
+}
+
+/// [`histories`] along `walk` when given (else a walk of their own).
+fn histories_in(
+    ws: &Workspace,
+    docs: &[&ManagedDoc],
+    walk: Option<&Walk>,
+) -> Vec<Option<ComparedHistory>> {
     let none = || docs.iter().map(|_| None).collect();
     let Some(repo) = ws.repo.as_ref() else {
         return none();
@@ -227,10 +243,18 @@ pub fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Vec<Option<ComparedHis
             .collect(),
         ..HistoryOptions::default()
     };
-    let Ok(walk) = repo.walk(&[]) else {
-        return none();
+    let own;
+    let walk = match walk {
+        Some(w) => w,
+        None => match repo.walk(&[]) {
+            Ok(w) => {
+                own = w;
+                &own
+            }
+            Err(_) => return none(),
+        },
     };
-    match compared_histories(repo, &walk, &paths, &opts, &labels, &options) {
+    match compared_histories(repo, walk, &paths, &opts, &labels, &options) {
         Ok(all) => all.into_iter().map(Some).collect(),
         Err(_) => none(),
     }
@@ -239,14 +263,31 @@ pub fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Vec<Option<ComparedHis
 /// One document's history with its changes compared (`None` without a repository): what
 /// [`one_from`], the review's list of changes and a full sync all read.
 pub fn compared(ws: &Workspace, d: &ManagedDoc) -> Result<Option<ComparedHistory>> {
+    compared_in(ws, d, None)
+}
+
+/// [`compared`] along `walk` when given (else a walk of its own).
+pub fn compared_in(
+    ws: &Workspace,
+    d: &ManagedDoc,
+    walk: Option<&Walk>,
+) -> Result<Option<ComparedHistory>> {
     let Some(repo) = &ws.repo else {
         return Ok(None);
     };
     let labels = ws.labels();
     let settings = Settings::new(&ws.root, &ws.config.changelog, &d.settings, &labels);
+    let own;
+    let walk = match walk {
+        Some(w) => w,
+        None => {
+            own = repo.walk(&[])?;
+            &own
+        }
+    };
     compared_history(
         repo,
-        &repo.walk(&[])?,
+        walk,
         std::path::Path::new(&d.rel),
         &HistoryOptions {
             previous_paths: d.settings.history_previous_paths(&d.rel),
