@@ -1,6 +1,6 @@
 //! git, behind one small wrapper: `src/git/` is the only tree of the crate that names
 //! git2 (the post-commit hook and the merge driver still reach the raw repository
-//! through the transitional [`Repo::git`] until they write through [`write`]).
+//! through the transitional [`Repo::git`] until they write through [`write`](mod@write)).
 //! [`Repo`] is a private handle that answers domain questions: opening, HEAD,
 //! identity, tracked files, blobs, short ids, shallow clones, the commit-graph,
 //! remotes, attributes. Beside it:
@@ -12,7 +12,7 @@
 //! - [`tree`]: trees as the document walk reads them, and rename candidates;
 //!   [`rename`]: git's rename detection between two trees;
 //! - [`changes`]: the one "paths a commit changed";
-//! - [`write`]: blobs, trees, commits, the index, HEAD, and `git commit` when signing;
+//! - [`write`](mod@write): blobs, trees, commits, the index, HEAD, and `git commit` when signing;
 //! - [`checks`]: filter attributes, and the git CLI where libgit2 falls short (a split
 //!   index, config the environment redirects); [`partial`]: partial clones;
 //! - [`GitError`]: git's errors, so `crate::Error` does not name git2;

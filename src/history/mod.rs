@@ -8,7 +8,7 @@
 //!   branch does not leak into another), reads blob contents only for commits that
 //!   changed the document (each blob once), and runs rename detection only where the
 //!   document's path disappears between a commit and its parent (reading only the
-//!   subtrees that differ; see [`locate`]). The commits come from [`crate::git::walk`].
+//!   subtrees that differ; see [`locate`](mod@locate)). The commits come from [`crate::git::walk`].
 //!   Per commit, from cheapest:
 //!   - with the graph's changed-path Bloom filters (`--changed-paths`), a filter probe
 //!     that says "not changed" for almost every commit: no object is read;
