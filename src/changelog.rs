@@ -18,14 +18,17 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use crate::git::Oid;
 use chrono::NaiveDate;
-use git2::Oid;
 
 use crate::compare::{compared_history, CompareOptions, Compared, ComparedHistory};
 use crate::config::{ChangelogConfig, DocConfig, Timezone};
 use crate::doc::table::escape_cell;
 use crate::doc::{date, Column, DateStyle, Document, Labels, NewRow, Table};
-use crate::history::{CommitInfo, DocChange, HistoryOptions, Repo};
+use crate::git::changes::Changes;
+use crate::git::walk::Walks;
+use crate::git::{CommitInfo, Repo};
+use crate::history::{DocChange, HistoryOptions};
 use crate::{Error, Result};
 
 /// Why a commit gets no row.
@@ -191,12 +194,33 @@ pub fn plan(
     s: &Settings,
     since: Option<Since>,
 ) -> Result<Plan> {
+    plan_with(&mut Walks::default(), repo, rel, doc, s, since)
+}
+
+/// [`plan`], walking with `walks`: documents planned with the same `since` share one
+/// walk (an incremental sync of several documents).
+pub fn plan_with(
+    walks: &mut Walks,
+    repo: &Repo,
+    rel: &str,
+    doc: &Document,
+    s: &Settings,
+    since: Option<Since>,
+) -> Result<Plan> {
+    let hide = since.map(|x| vec![x.head]).unwrap_or_default();
+    let walk = walks.get(repo, &hide)?;
     let opts = HistoryOptions {
-        hide: since.map(|x| vec![x.head]).unwrap_or_default(),
         previous_paths: s.doc.history_previous_paths(rel),
         ..HistoryOptions::default()
     };
-    let history = compared_history(repo, Path::new(rel), &opts, s.labels, s.compare_options())?;
+    let history = compared_history(
+        repo,
+        &walk,
+        Path::new(rel),
+        &opts,
+        s.labels,
+        s.compare_options(),
+    )?;
     let mut plan = plan_from_history(repo, rel, doc, &history, s)?;
     if let Some(since) = since {
         plan.last_substantive = plan.last_substantive.max(since.last_substantive);
@@ -642,25 +666,11 @@ fn impact(repo: &Repo, change: &DocChange, sections: &Sections, s: &Settings) ->
     }
 }
 
-/// Every path the commit changed against its first parent (all files for a root).
+/// Every path the commit changed against its first parent (all files for a root);
+/// none when a tree cannot be read.
 fn changed_files(repo: &Repo, c: &CommitInfo) -> Vec<String> {
-    let git = repo.git();
-    let Ok(commit) = git.find_commit(c.id) else {
-        return Vec::new();
-    };
-    let tree = commit.tree().ok();
-    let parent = commit.parent(0).ok().and_then(|p| p.tree().ok());
-    let Ok(diff) = git.diff_tree_to_tree(parent.as_ref(), tree.as_ref(), None) else {
-        return Vec::new();
-    };
-    diff.deltas()
-        .filter_map(|d| {
-            d.new_file()
-                .path()
-                .or_else(|| d.old_file().path())
-                .map(|p| p.to_string_lossy().into_owned())
-        })
-        .collect()
+    repo.commit_changed_paths(c.id, Changes::ALL)
+        .unwrap_or_default()
 }
 
 /// Rule 1: which existing (and newly planned) rows refer to a commit.

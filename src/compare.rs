@@ -12,10 +12,12 @@ use std::path::Path;
 use std::rc::Rc;
 use std::sync::{Condvar, Mutex};
 
-use git2::{Oid, Repository};
+use crate::git::{BlobReader, Blobs, Oid};
 
 use crate::doc::{Document, Labels};
-use crate::history::{ChangeKind, DocChange, DocHistory, HistoryOptions, Repo};
+use crate::git::walk::Walk;
+use crate::git::Repo;
+use crate::history::{self, ChangeKind, DocChange, DocHistory, HistoryOptions};
 use crate::{Error, Result};
 
 /// What one change did to the document, from its two versions.
@@ -71,16 +73,17 @@ impl Job {
     }
 }
 
-/// The document's history at `path` (see [`Repo::document_history`]) with every change
+/// The document's history at `path` along `walk` (see [`history::document_history`]) with every change
 /// compared, the comparisons running beside the walk.
 pub fn compared_history(
     repo: &Repo,
+    walk: &Walk,
     path: &Path,
     history: &HistoryOptions,
     labels: &Labels,
     options: CompareOptions,
 ) -> Result<ComparedHistory> {
-    let mut all = compared_histories(repo, &[path], history, labels, &[options])?;
+    let mut all = compared_histories(repo, walk, &[path], history, labels, &[options])?;
     Ok(all.pop().unwrap_or_default())
 }
 
@@ -88,7 +91,7 @@ pub fn compared_history(
 const WORKER_AFTER: usize = 4;
 
 /// [`compared_history`] of several documents from one walk
-/// ([`Repo::document_histories`]); `options[i]` is for `paths[i]`.
+/// ([`history::document_histories`]); `options[i]` is for `paths[i]`.
 ///
 /// The walk hands each change over as it finds it (newest first) to a worker, which
 /// compares from the newest change down; when the walk is done the calling thread
@@ -96,30 +99,31 @@ const WORKER_AFTER: usize = 4;
 /// once while it is in use, so the split costs at most one extra parse per document.
 pub fn compared_histories(
     repo: &Repo,
+    walk: &Walk,
     paths: &[&Path],
     history: &HistoryOptions,
     labels: &Labels,
     options: &[CompareOptions],
 ) -> Result<Vec<ComparedHistory>> {
     // A partial clone: the documents' old versions are fetched first (or refused).
-    crate::partial::prefetch(repo, paths)?;
+    crate::git::partial::prefetch(repo, paths)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 {
-        let histories = repo.document_histories(paths, history, &mut |_, _| {})?;
-        return compare_all(repo.git(), histories, labels, options);
+        let histories = history::document_histories(repo, walk, paths, history, &mut |_, _| {})?;
+        return compare_all(repo.blobs(), histories, labels, options);
     }
-    let gitdir = repo.git().path().to_path_buf();
+    let gitdir = repo.git_dir().to_path_buf();
     let queue = Queue::default();
     // `None` when the worker could not do its part: the repository did not open on its
     // thread, or reading a version failed there. The calling thread then compares
     // everything after the walk, and reports an error if it has one too.
     let work = || -> Option<Vec<Done>> {
-        let git = Repository::open(&gitdir);
+        let git = BlobReader::open(&gitdir);
         let Ok(git) = git else {
             queue.close();
             return None;
         };
-        let mut comparers = Comparers::new(&git, labels, options);
+        let mut comparers = Comparers::new(git.blobs(), labels, options);
         let mut out = Vec::new();
         while let Some(job) = queue.pop_front() {
             match comparers.compare(job) {
@@ -138,7 +142,7 @@ pub fn compared_histories(
         let mut worker = None;
         let mut sent = vec![0; paths.len()];
         let mut total = 0;
-        let walked = repo.document_histories(paths, history, &mut |doc, change| {
+        let walked = history::document_histories(repo, walk, paths, history, &mut |doc, change| {
             queue.push(Job::of(doc, sent[doc], change));
             sent[doc] += 1;
             total += 1;
@@ -150,7 +154,7 @@ pub fn compared_histories(
         // The oldest changes, while the worker is still busy with the newer ones.
         let mut mine = Vec::new();
         if walked.is_ok() {
-            let mut comparers = Comparers::new(repo.git(), labels, options);
+            let mut comparers = Comparers::new(repo.blobs(), labels, options);
             while let Some(job) = queue.pop_back() {
                 mine.push(comparers.compare(job)?);
             }
@@ -163,7 +167,7 @@ pub fn compared_histories(
         };
         let histories = walked?;
         let Some(theirs) = theirs else {
-            return compare_all(repo.git(), histories, labels, options);
+            return compare_all(repo.blobs(), histories, labels, options);
         };
         let mut compared: Vec<Vec<Compared>> =
             sent.iter().map(|&n| vec![Compared::default(); n]).collect();
@@ -183,7 +187,7 @@ pub fn compared_histories(
 
 /// Each document's changes compared on the calling thread, after the walk.
 fn compare_all(
-    git: &Repository,
+    git: Blobs<'_>,
     histories: Vec<DocHistory>,
     labels: &Labels,
     options: &[CompareOptions],
@@ -207,7 +211,7 @@ fn compare_all(
 
 /// A [`Comparer`] per document, made when its first change comes.
 struct Comparers<'a> {
-    git: &'a Repository,
+    git: Blobs<'a>,
     labels: &'a Labels,
     options: &'a [CompareOptions],
     by_doc: Vec<Option<Comparer<'a>>>,
@@ -221,7 +225,7 @@ struct Done {
 }
 
 impl<'a> Comparers<'a> {
-    fn new(git: &'a Repository, labels: &'a Labels, options: &'a [CompareOptions]) -> Self {
+    fn new(git: Blobs<'a>, labels: &'a Labels, options: &'a [CompareOptions]) -> Self {
         Comparers {
             git,
             labels,
@@ -309,7 +313,7 @@ impl Queue {
 
 /// Compares the versions of changes, parsing each version once while it is in use.
 pub struct Comparer<'a> {
-    git: &'a Repository,
+    git: Blobs<'a>,
     labels: &'a Labels,
     options: CompareOptions,
     /// The last versions parsed, newest last. In a linear history one change's `after`
@@ -329,7 +333,7 @@ impl<'a> Comparer<'a> {
     /// Versions kept parsed.
     const KEEP: usize = 4;
 
-    pub fn new(git: &'a Repository, labels: &'a Labels, options: CompareOptions) -> Self {
+    pub fn new(git: Blobs<'a>, labels: &'a Labels, options: CompareOptions) -> Self {
         Comparer {
             git,
             labels,
@@ -372,19 +376,18 @@ impl<'a> Comparer<'a> {
         if let Some((_, v)) = self.recent.iter().find(|(k, _)| *k == id) {
             return Ok(v.clone());
         }
-        let blob = self
-            .git
-            .find_blob(id)
-            .map_err(|e| Error::git(format!("reading blob {id}"), e))?;
-        let bytes = blob.content();
-        let squeezed = self.options.whitespace.then(|| {
-            bytes
-                .iter()
-                .copied()
-                .filter(|b| !b.is_ascii_whitespace())
-                .collect()
-        });
-        let doc = Document::parse(bytes.to_vec(), self.labels).ok();
+        let whitespace = self.options.whitespace;
+        let (doc, squeezed) = self.git.with(id, |bytes| {
+            let squeezed = whitespace.then(|| {
+                bytes
+                    .iter()
+                    .copied()
+                    .filter(|b| !b.is_ascii_whitespace())
+                    .collect()
+            });
+            (bytes.to_vec(), squeezed)
+        })?;
+        let doc = Document::parse(doc, self.labels).ok();
         let v = Rc::new(Version { doc, squeezed });
         if self.recent.len() == Self::KEEP {
             self.recent.remove(0);
@@ -505,34 +508,13 @@ mod tests {
 
     /// A linear history, one commit per entry: the files it holds.
     fn repo_of(commits: &[Vec<(&str, &str)>]) -> (tempfile::TempDir, Repo) {
-        let dir = tempfile::tempdir().unwrap();
-        let git = Repository::init(dir.path()).unwrap();
-        let mut parent: Option<Oid> = None;
-        for (i, files) in commits.iter().enumerate() {
-            let mut tb = git.treebuilder(None).unwrap();
-            for (name, text) in files {
-                let blob = git.blob(text.as_bytes()).unwrap();
-                tb.insert(name, blob, 0o100644).unwrap();
-            }
-            let tree = git.find_tree(tb.write().unwrap()).unwrap();
-            let sig = git2::Signature::new(
-                "Ana",
-                "ana@example.com",
-                &git2::Time::new(1_767_225_600 + i as i64 * 60, 0),
-            )
-            .unwrap();
-            let parents: Vec<git2::Commit<'_>> = parent
-                .iter()
-                .map(|p| git.find_commit(*p).unwrap())
-                .collect();
-            let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-            parent = Some(
-                git.commit(Some("HEAD"), &sig, &sig, &format!("v{i}"), &tree, &refs)
-                    .unwrap(),
-            );
-        }
-        let repo = Repo::open(dir.path()).unwrap();
-        (dir, repo)
+        crate::git::testing::linear(
+            commits,
+            false,
+            ("Ana", "ana@example.com"),
+            |i| 1_767_225_600 + i as i64 * 60,
+            |i| format!("v{i}"),
+        )
     }
 
     #[test]
@@ -553,11 +535,18 @@ mod tests {
         let labels = Labels::default();
         let options = CompareOptions { whitespace: true };
         let opts = HistoryOptions::default();
-        let beside = compared_history(&repo, Path::new("doc.md"), &opts, &labels, options).unwrap();
-        let histories = repo
-            .document_histories(&[Path::new("doc.md")], &opts, &mut |_, _| {})
-            .unwrap();
-        let after = compare_all(repo.git(), histories, &labels, &[options])
+        let walk = repo.walk(&[]).unwrap();
+        let beside =
+            compared_history(&repo, &walk, Path::new("doc.md"), &opts, &labels, options).unwrap();
+        let histories = history::document_histories(
+            &repo,
+            &walk,
+            &[Path::new("doc.md")],
+            &opts,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        let after = compare_all(repo.blobs(), histories, &labels, &[options])
             .unwrap()
             .pop()
             .unwrap();
@@ -602,10 +591,11 @@ mod tests {
         let opts = HistoryOptions::default();
         let options = [CompareOptions::default(); 3];
         let paths = [Path::new("a.md"), Path::new("b.md"), Path::new("c.md")];
-        let all = compared_histories(&repo, &paths, &opts, &labels, &options).unwrap();
+        let walk = repo.walk(&[]).unwrap();
+        let all = compared_histories(&repo, &walk, &paths, &opts, &labels, &options).unwrap();
         assert_eq!(all.len(), 3);
         for (i, path) in paths.iter().enumerate() {
-            let alone = compared_history(&repo, path, &opts, &labels, options[i]).unwrap();
+            let alone = compared_history(&repo, &walk, path, &opts, &labels, options[i]).unwrap();
             assert_eq!(all[i].compared, alone.compared, "{}", path.display());
             let ids = |h: &ComparedHistory| -> Vec<Oid> {
                 h.history.changes.iter().map(|c| c.commit.id).collect()

@@ -34,7 +34,7 @@ pub enum Error {
     Git {
         context: String,
         #[source]
-        source: git2::Error,
+        source: crate::git::GitError,
     },
     /// History the operation needs is not in this clone.
     #[error("{0}")]
@@ -72,10 +72,11 @@ impl Error {
         }
     }
 
-    pub fn git(context: impl Into<String>, source: git2::Error) -> Self {
+    /// A git operation failed (`source`: a libgit2 error, through [`crate::git::GitError`]).
+    pub fn git(context: impl Into<String>, source: impl Into<crate::git::GitError>) -> Self {
         Error::Git {
             context: context.into(),
-            source,
+            source: source.into(),
         }
     }
 }

@@ -15,7 +15,8 @@ use crate::changelog::{self, short};
 use crate::compare::ComparedHistory;
 use crate::config::{DocConfig, Glob};
 use crate::doc::{Document, FieldKind, NewRow};
-use crate::history::{CommitInfo, Repo};
+use crate::git::changes::Changes;
+use crate::git::{CommitInfo, Repo};
 use crate::Result;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -250,14 +251,10 @@ pub fn drift(
     if watched.is_empty() {
         return Ok(Vec::new());
     }
-    let git = repo.git();
     let Some(head) = repo.head_id()? else {
         return Ok(Vec::new());
     };
-    let g = |e| crate::Error::git("walking history for drift", e);
-    let mut walk = git.revwalk().map_err(g)?;
-    walk.set_sorting(git2::Sort::TIME).map_err(g)?;
-    walk.push(head).map_err(g)?;
+    let walk = repo.newest_first(head, "walking history for drift")?;
     let mut out: Vec<Drift> = watched
         .iter()
         .map(|(n, p)| Drift {
@@ -266,15 +263,11 @@ pub fn drift(
             commits: Vec::new(),
         })
         .collect();
-    for id in walk {
-        let Ok(id) = id else { continue };
-        let Ok(commit) = git.find_commit(id) else {
-            continue;
-        };
+    for commit in walk {
+        let id = commit.id;
         let info = repo.commit_info(id)?;
         if let Some(since) = since {
-            let committed =
-                DateTime::from_timestamp(commit.time().seconds(), 0).map(|t| t.date_naive());
+            let committed = DateTime::from_timestamp(commit.time, 0).map(|t| t.date_naive());
             if committed.is_some_and(|d| d < since - chrono::Days::new(1)) {
                 break;
             }
@@ -286,23 +279,12 @@ pub fn drift(
                 continue;
             }
         }
-        if commit.parent_count() > 1 {
+        if commit.parents > 1 {
             continue; // the branch commits carry the change
         }
-        let tree = commit.tree().ok();
-        let parent = commit.parent(0).ok().and_then(|p| p.tree().ok());
-        let Ok(diff) = git.diff_tree_to_tree(parent.as_ref(), tree.as_ref(), None) else {
+        let Ok(files) = repo.commit_changed_paths(id, Changes::ALL) else {
             continue;
         };
-        let files: Vec<String> = diff
-            .deltas()
-            .filter_map(|d| {
-                d.new_file()
-                    .path()
-                    .or(d.old_file().path())
-                    .map(|p| p.to_string_lossy().into_owned())
-            })
-            .collect();
         for (i, (_, globs)) in watched.iter().enumerate() {
             if files.iter().any(|f| globs.iter().any(|g| g.is_match(f))) {
                 out[i].commits.push(CommitRef::of(&info));

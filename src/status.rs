@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::changelog::{self, Settings};
 use crate::compare::{compared_histories, CompareOptions, ComparedHistory};
 use crate::doc::{self, FieldKind};
+use crate::git::walk::Walk;
 use crate::history::HistoryOptions;
 use crate::review::{self, CommitRef, Drift, NextFrom, Schedule, SectionDue, State};
 use crate::workspace::{ManagedDoc, Workspace};
@@ -81,6 +82,12 @@ pub(crate) struct DocStatus {
 /// The status of every document (errors are per document). The documents' histories
 /// come from one walk of the history ([`compared_histories`]).
 pub(crate) fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
+    collect_in(ws, docs, None)
+}
+
+/// [`collect`] along `walk` when given (a caller that asks more of the same history
+/// afterwards, as `review` does, holds one walk for both).
+pub(crate) fn collect_in(ws: &Workspace, docs: &[ManagedDoc], walk: Option<&Walk>) -> Report {
     let mut report = Report {
         today: ws.today(),
         documents: Vec::new(),
@@ -88,7 +95,7 @@ pub(crate) fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
         templates: Vec::new(),
     };
     let all: Vec<&ManagedDoc> = docs.iter().collect();
-    let mut histories = histories(ws, &all);
+    let mut histories = histories_in(ws, &all, walk);
     for (i, d) in docs.iter().enumerate() {
         let result = match histories[i].take() {
             Some(h) => one_from(ws, d, Some(&h)),
@@ -134,7 +141,16 @@ pub(crate) fn collect(ws: &Workspace, docs: &[ManagedDoc]) -> Report {
 /// a repository or when the walk fails (each document then walks on its own and reports
 /// its own error).
 pub(crate) fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Vec<Option<ComparedHistory>> {
-    match walk(ws, docs) {
+    histories_in(ws, docs, None)
+}
+
+/// [`histories`] along `walk` when given (else a walk of their own).
+fn histories_in(
+    ws: &Workspace,
+    docs: &[&ManagedDoc],
+    walk: Option<&Walk>,
+) -> Vec<Option<ComparedHistory>> {
+    match compared_along(ws, docs, walk) {
         Ok(Some(all)) => all.into_iter().map(Some).collect(),
         _ => docs.iter().map(|_| None).collect(),
     }
@@ -143,13 +159,27 @@ pub(crate) fn histories(ws: &Workspace, docs: &[&ManagedDoc]) -> Vec<Option<Comp
 /// One document's history with its changes compared (`None` without a repository): what
 /// [`one_from`], the review's list of changes and a full sync all read.
 pub(crate) fn compared(ws: &Workspace, d: &ManagedDoc) -> Result<Option<ComparedHistory>> {
-    Ok(walk(ws, &[d])?.map(|mut all| all.pop().unwrap_or_default()))
+    compared_in(ws, d, None)
+}
+
+/// [`compared`] along `walk` when given (else a walk of its own).
+pub(crate) fn compared_in(
+    ws: &Workspace,
+    d: &ManagedDoc,
+    walk: Option<&Walk>,
+) -> Result<Option<ComparedHistory>> {
+    Ok(compared_along(ws, &[d], walk)?.map(|mut all| all.pop().unwrap_or_default()))
 }
 
 /// The one walk behind [`histories`] and [`compared`]: the compared histories of `docs`,
 /// in order, each with its own compare options, following every document's configured
-/// previous paths (`None` without a repository).
-fn walk(ws: &Workspace, docs: &[&ManagedDoc]) -> Result<Option<Vec<ComparedHistory>>> {
+/// previous paths (`None` without a repository), along `walk` when given (else a walk of
+/// their own, from HEAD).
+fn compared_along(
+    ws: &Workspace,
+    docs: &[&ManagedDoc],
+    walk: Option<&Walk>,
+) -> Result<Option<Vec<ComparedHistory>>> {
     let Some(repo) = ws.repo.as_ref() else {
         return Ok(None);
     };
@@ -168,7 +198,15 @@ fn walk(ws: &Workspace, docs: &[&ManagedDoc]) -> Result<Option<Vec<ComparedHisto
             .collect(),
         ..HistoryOptions::default()
     };
-    compared_histories(repo, &paths, &opts, &labels, &options).map(Some)
+    let own;
+    let walk = match walk {
+        Some(w) => w,
+        None => {
+            own = repo.walk(&[])?;
+            &own
+        }
+    };
+    compared_histories(repo, walk, &paths, &opts, &labels, &options).map(Some)
 }
 
 /// One document's status.

@@ -10,6 +10,7 @@ use crate::changelog::{self, PlannedRow, Settings};
 use crate::compare::ComparedHistory;
 use crate::doc;
 use crate::fsutil;
+use crate::git::walk::Walks;
 use crate::syncstate::{self, SyncState};
 use crate::workspace::{ManagedDoc, Workspace};
 use crate::{Error, Result};
@@ -53,16 +54,18 @@ pub(crate) fn sync_one_from(
 }
 
 /// The sync of a document [`prepare`]d: from its full walk when [`full_walks`] made one,
-/// else from a walk of its own (incremental when the sync state allows); writes nothing.
+/// else from a walk of its own (incremental when the sync state allows; documents synced
+/// one after another from the same sync state share it through `walks`); writes nothing.
 pub(crate) fn sync_prepared(
     ws: &Workspace,
     d: &ManagedDoc,
     p: Prepared,
     full: Option<&ComparedHistory>,
+    walks: &mut Walks,
 ) -> Result<DocReport> {
     match full {
         Some(compared) => sync_with(ws, d, p.document, History::Compared(compared)),
-        None => sync_with(ws, d, p.document, History::Since(p.since)),
+        None => sync_with(ws, d, p.document, History::Since(p.since, walks)),
     }
 }
 
@@ -79,7 +82,7 @@ pub(crate) fn prepare(
     d: &ManagedDoc,
     labels: &doc::Labels,
     state: &SyncState,
-    head: Option<git2::Oid>,
+    head: Option<crate::git::Oid>,
 ) -> Result<Prepared> {
     let repo = ws.repo()?;
     let document = doc::load(&d.abs, labels)?;
@@ -126,12 +129,11 @@ fn since(
     document: &doc::Document,
     settings: &Settings<'_>,
     state: &SyncState,
-    head: Option<git2::Oid>,
+    head: Option<crate::git::Oid>,
 ) -> Option<changelog::Since> {
     let s = state.usable(&d.rel, document, state_print(repo, settings))?;
-    let id = git2::Oid::from_str(&s.head).ok()?;
-    let reachable = Some(id) == head
-        || head.is_some_and(|h| repo.git().graph_descendant_of(h, id).unwrap_or(false));
+    let id = crate::git::Oid::from_str(&s.head).ok()?;
+    let reachable = Some(id) == head || head.is_some_and(|h| repo.is_descendant_of(h, id));
     reachable.then_some(changelog::Since {
         head: id,
         last_substantive: s.last_substantive,
@@ -141,7 +143,8 @@ fn since(
 /// Where [`sync_with`] gets the document's history.
 enum History<'a> {
     /// A walk of its own, from the sync state's commit when there is one.
-    Since(Option<changelog::Since>),
+    /// (Shared with the documents before it that hid the same commit.)
+    Since(Option<changelog::Since>, &'a mut Walks),
     /// A full walk already made.
     Compared(&'a ComparedHistory),
 }
@@ -162,7 +165,9 @@ fn sync_with(
         History::Compared(compared) => {
             changelog::plan_from_history(repo, &d.rel, &document, compared, &settings)?
         }
-        History::Since(since) => changelog::plan(repo, &d.rel, &document, &settings, since)?,
+        History::Since(since, walks) => {
+            changelog::plan_with(walks, repo, &d.rel, &document, &settings, since)?
+        }
     };
     report(d, document, &settings, print, head, plan)
 }
@@ -173,7 +178,7 @@ fn report(
     document: doc::Document,
     settings: &Settings<'_>,
     print: u64,
-    head: Option<git2::Oid>,
+    head: Option<crate::git::Oid>,
     plan: changelog::Plan,
 ) -> Result<DocReport> {
     let (new, parsed) = match changelog::apply_plan_parsed(&document, &plan, settings)

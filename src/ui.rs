@@ -188,7 +188,7 @@ impl Ui {
     /// One warning per commit that git's own reader would show with the epoch as its
     /// date (a timestamp libgit2 refuses), once per command: the rows are dated as git
     /// dates them, which is not what the author meant.
-    pub fn lenient_commits(&mut self, repo: Option<&crate::history::Repo>) {
+    pub fn lenient_commits(&mut self, repo: Option<&crate::git::Repo>) {
         for id in repo.map(|r| r.lenient_commits()).unwrap_or_default() {
             self.warning(&format!(
                 "commit {id} has an author or committer date git cannot read; it is read as \
@@ -236,7 +236,7 @@ impl Ui {
         let _ = writeln!(self.err, "{head} {}", sanitize(&err.to_string()));
         let mut source = std::error::Error::source(err);
         while let Some(s) = source {
-            // git2's message is already in ours.
+            // libgit2's message is already in ours.
             if !err.to_string().contains(&s.to_string()) {
                 let _ = writeln!(self.err, "  caused by: {}", sanitize(&s.to_string()));
             }

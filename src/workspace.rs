@@ -9,7 +9,7 @@ use crate::cli::Global;
 use crate::config::{self, Config, DocConfig, Overrides};
 use crate::doc::Labels;
 use crate::fsutil::Lock;
-use crate::history::Repo;
+use crate::git::Repo;
 use crate::{Error, Result};
 
 /// The clock seam: `DBARCH_NOW` (`2026-11-26` or RFC 3339) replaces the system clock,
@@ -108,7 +108,7 @@ impl Workspace {
         let dir = self
             .repo
             .as_ref()
-            .map_or_else(|| self.root.clone(), |r| r.git().path().to_path_buf());
+            .map_or_else(|| self.root.clone(), |r| r.git_dir().to_path_buf());
         Lock::acquire(&dir.join("dbarch.lock"), Duration::from_secs(30))
     }
 
@@ -126,7 +126,7 @@ impl Workspace {
         let (real, abs) = crate::fsutil::resolve_doc_path(&self.root, rel)?;
         if let Some(repo) = &self.repo {
             let head = read_head(&abs);
-            if let Some(why) = crate::guard::filter_refusal(repo.git(), &real, head.as_deref()) {
+            if let Some(why) = repo.filter_refusal(&real, head.as_deref()) {
                 return Err(Error::Usage(why));
             }
         }
@@ -224,7 +224,7 @@ impl Workspace {
         if std::fs::symlink_metadata(self.root.join(rel)).is_ok() {
             return Ok(());
         }
-        match crate::rename::renamed_to(repo.git(), rel, 10_000) {
+        match repo.renamed_to(rel, 10_000) {
             Some((new, commit)) => Err(Error::Usage(format!(
                 "{rel} (a [[docs]] path in {}) does not exist: commit {} renamed it to {new}; \
                  set `path = \"{new}\"` in {} (the post-commit hook does this when it sees the rename)",

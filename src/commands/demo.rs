@@ -4,8 +4,9 @@
 //! The repository is kept so it can be inspected.
 use std::path::{Path, PathBuf};
 
+use crate::git::write::Stamp;
+use crate::git::{Oid, Repo};
 use clap::Parser;
-use git2::{Repository, Signature, Time};
 
 use crate::cli::{Cli, DemoArgs};
 use crate::ui::{self, Ui};
@@ -151,9 +152,12 @@ fn lint_summary(dir: &Path) -> Result<String> {
 }
 
 fn build_history(ui: &mut Ui, dir: &Path) -> Result<()> {
-    let repo = Repository::init(dir).map_err(|e| Error::git("creating the demo repository", e))?;
-    repo.set_head("refs/heads/main")
-        .map_err(|e| Error::git("naming the branch", e))?;
+    let repo = crate::git::write::init(
+        dir,
+        "refs/heads/main",
+        "creating the demo repository",
+        "naming the branch",
+    )?;
     let old = "docs/db-architecture.md";
     let doc = "docs/database-architecture.md";
     let day = |d: i64| 1_780_272_000 + d * 86_400; // 2026-06-01 00:00 UTC + d days
@@ -401,35 +405,24 @@ fn write(dir: &Path, rel: &str, text: &str) -> Result<()> {
     std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
 }
 
-fn commit(
-    repo: &Repository,
-    add: &[&str],
-    remove: &[&str],
-    parents: &[git2::Oid],
-    s: &Step,
-) -> Result<git2::Oid> {
-    let g = |e| Error::git("writing the demo history", e);
-    let mut index = repo.index().map_err(g)?;
-    for p in remove {
-        index.remove_path(Path::new(p)).map_err(g)?;
-    }
-    for p in add {
-        index.add_path(Path::new(p)).map_err(g)?;
-    }
-    index.write().map_err(g)?;
-    let tree = repo.find_tree(index.write_tree().map_err(g)?).map_err(g)?;
-    let sig = Signature::new(s.name, s.email, &Time::new(s.time, s.offset)).map_err(g)?;
-    let parents: Vec<git2::Commit> = parents
-        .iter()
-        .map(|p| repo.find_commit(*p))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(g)?;
-    let refs: Vec<&git2::Commit> = parents.iter().collect();
+fn commit(repo: &Repo, add: &[&str], remove: &[&str], parents: &[Oid], s: &Step) -> Result<Oid> {
     let target = if s.message.starts_with("Define the backup") {
         "refs/heads/backup-strategy"
     } else {
         "HEAD"
     };
-    repo.commit(Some(target), &sig, &sig, s.message, &tree, &refs)
-        .map_err(g)
+    let who = Stamp {
+        name: s.name,
+        email: s.email,
+        time: s.time,
+        offset_minutes: s.offset,
+    };
+    repo.commit_index(
+        (add, remove),
+        parents,
+        who,
+        s.message,
+        target,
+        "writing the demo history",
+    )
 }

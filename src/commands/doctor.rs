@@ -20,7 +20,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::cli::Global;
-use crate::history::Repo;
+use crate::git::Repo;
 use crate::hook::install::{self, Status};
 use crate::hook::HookKind;
 use crate::ui::{self, Ui};
@@ -40,15 +40,15 @@ pub fn run(ui: &mut Ui, global: &Global) -> Result<u8> {
             "git: not found on PATH (the post-commit hook's amend mode and signed review commits need it)",
         ),
     }
-    let v = git2::Version::get();
-    let (maj, min, rev) = v.libgit2_version();
+    let v = crate::git::libgit2();
+    let (maj, min, rev) = v.version;
     let onoff = |b: bool| if b { "yes" } else { "no" };
     ui.line(&format!(
         "libgit2: {maj}.{min}.{rev} ({}; threads {}, https {}, ssh {})",
-        if v.vendored() { "vendored" } else { "system" },
-        onoff(v.threads()),
-        onoff(v.https()),
-        onoff(v.ssh()),
+        if v.vendored { "vendored" } else { "system" },
+        onoff(v.threads),
+        onoff(v.https),
+        onoff(v.ssh),
     ));
     ui.line("github client: octocrab over rustls (ring), no system TLS library");
 
@@ -81,7 +81,7 @@ pub fn run(ui: &mut Ui, global: &Global) -> Result<u8> {
     } else {
         ui.line("history: full");
     }
-    let objects = repo.git().commondir().join("objects");
+    let objects = repo.objects_dir();
     ui.line(&match commit_graph(&objects) {
         Graph::None => {
             "commit-graph: none (advice: `git commit-graph write --reachable --changed-paths` \

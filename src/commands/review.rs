@@ -14,6 +14,8 @@ use chrono::NaiveDate;
 use crate::cli::ReviewArgs;
 use crate::compare::ComparedHistory;
 use crate::doc::{self, Document};
+use crate::git::walk::Walk;
+use crate::git::write::FileUpdate;
 use crate::prompt::{self, Prompter, TerminalPrompter};
 use crate::review;
 use crate::schema::report;
@@ -64,10 +66,14 @@ pub fn review_with(
         .as_deref()
         .map(|x| parse_date(x, ws.today()))
         .transpose()?;
-    let d = pick_document(ui, ws, args, p, interactive)?;
+    // One walk of the history serves the pick (every document's status) and the
+    // review's list of changes; when it cannot be made, each makes its own (and reports
+    // its own error).
+    let walk = ws.repo.as_ref().and_then(|r| r.walk(&[]).ok());
+    let d = pick_document(ui, ws, args, p, interactive, walk.as_ref())?;
     let labels = ws.labels();
     let document = doc::load(&d.abs, &labels)?;
-    let compared = status::compared(ws, &d)?;
+    let compared = status::compared_in(ws, &d, walk.as_ref())?;
     let st = status::one_from(ws, &d, compared.as_ref())?;
     show_changes(ui, &d, &document, &st, compared.as_ref())?;
     print_schema_summary(ui, ws, &d, &document);
@@ -258,6 +264,7 @@ fn pick_document(
     args: &ReviewArgs,
     p: &mut dyn Prompter,
     interactive: bool,
+    walk: Option<&Walk>,
 ) -> Result<ManagedDoc> {
     if let Some(name) = &args.doc {
         return ws.named_doc(name);
@@ -266,7 +273,7 @@ fn pick_document(
     if docs.len() == 1 {
         return Ok(docs.into_iter().next().expect("one document"));
     }
-    let report = status::collect(ws, &docs);
+    let report = status::collect_in(ws, &docs, walk);
     let mut candidates: Vec<(ManagedDoc, String)> = docs
         .iter()
         .zip(&report.documents)
@@ -419,15 +426,11 @@ fn commit_review(
     own: Option<&str>,
 ) -> Result<String> {
     let repo = ws.repo()?;
-    let git = repo.git();
     let message = format!(
         "docs: record architecture review of {}\n\nReviewed-by: {reviewer}\n",
         d.rel
     );
-    let signing = git
-        .config()
-        .and_then(|c| c.get_bool("commit.gpgsign"))
-        .unwrap_or(false);
+    let signing = repo.signing_on();
     if signing && own.is_some() {
         return Err(Error::Usage(format!(
             "{} holds edits besides the review and commit.gpgsign is on: the review is written; \
@@ -436,15 +439,10 @@ fn commit_review(
         )));
     }
     if signing {
-        let out = std::process::Command::new("git")
-            .current_dir(&ws.root)
-            .args(["commit", "--only", "-m", &message, "--", &d.rel])
-            .output()
-            .map_err(|e| Error::Usage(format!("running git commit: {e}")))?;
-        if !out.status.success() {
+        if let Err(stderr) = repo.git_commit_only(&ws.root, &message, &[&d.rel])? {
             return Err(Error::Usage(format!(
                 "git commit failed: {}",
-                ui::one_line(&String::from_utf8_lossy(&out.stderr))
+                ui::one_line(&stderr)
             )));
         }
         return Ok(repo
@@ -452,51 +450,25 @@ fn commit_review(
             .map(crate::changelog::short)
             .unwrap_or_default());
     }
-    let g = |e| Error::git("committing the review", e);
+    let context = "committing the review";
     let bytes = match own {
         Some(t) => t.as_bytes().to_vec(),
         None => std::fs::read(&d.abs).map_err(|e| Error::io(&d.abs, e))?,
     };
-    let blob = git.blob(&bytes).map_err(g)?;
-    let head = git.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let base = match &head {
-        Some(c) => c.tree().map_err(g)?,
-        None => git
-            .find_tree(git.treebuilder(None).map_err(g)?.write().map_err(g)?)
-            .map_err(g)?,
+    let blob = repo.write_blob(&bytes, context)?;
+    let base = repo.head_commit_tree().map(|(_, tree)| tree);
+    let file = FileUpdate {
+        path: &d.rel,
+        blob,
+        executable: false,
     };
-    let mut update = git2::build::TreeUpdateBuilder::new();
-    update.upsert(&d.rel, blob, git2::FileMode::Blob);
-    let tree = git
-        .find_tree(update.create_updated(git, &base).map_err(g)?)
-        .map_err(g)?;
+    let tree = repo.tree_with(base, &[file], context)?;
     // Dated by the clock seam (DBARCH_NOW), like every other date dbarch writes.
-    let who = git.signature().map_err(g)?;
-    let when = git2::Time::new(ws.now.timestamp(), ws.now.offset().local_minus_utc() / 60);
-    let sig = git2::Signature::new(
-        &String::from_utf8_lossy(who.name_bytes()),
-        &String::from_utf8_lossy(who.email_bytes()),
-        &when,
-    )
-    .map_err(g)?;
-    let parents: Vec<&git2::Commit> = head.iter().collect();
-    let id = git
-        .commit(Some("HEAD"), &sig, &sig, &message, &tree, &parents)
-        .map_err(g)?;
+    let id = repo.commit_on_head(tree, &message, ws.now, context)?;
     // The index entry for the document now matches the commit; nothing else changes.
-    let mut index = git.index().map_err(crate::guard::index_error)?;
-    match (own, index.get_path(Path::new(&d.rel), 0)) {
-        (Some(_), Some(mut e)) => {
-            // The committed blob, with no stat data: git compares the working file's
-            // content, so the other edits show as unstaged changes.
-            e.id = blob;
-            e.file_size = bytes.len() as u32;
-            e.mtime = git2::IndexTime::new(0, 0);
-            e.ctime = git2::IndexTime::new(0, 0);
-            index.add(&e).map_err(g)?;
-        }
-        _ => index.add_path(Path::new(&d.rel)).map_err(g)?,
-    }
-    index.write().map_err(g)?;
+    // With other edits in the working file: the committed blob, with no stat data (git
+    // compares the working file's content, so the other edits show as unstaged changes).
+    let staged = own.map(|_| (blob, bytes.len()));
+    repo.stage_file(&d.rel, staged, context)?;
     Ok(crate::changelog::short(id))
 }

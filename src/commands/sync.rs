@@ -26,7 +26,7 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
     let writing = !args.dry_run && !args.check;
     let _lock = if writing { Some(ws.lock()?) } else { None };
     let repo = ws.repo()?;
-    let git_dir = repo.git().path().to_path_buf();
+    let git_dir = repo.git_dir().to_path_buf();
     let mut state = SyncState::load(&git_dir);
     let head = repo.head_id()?;
     let labels = ws.labels();
@@ -38,11 +38,14 @@ pub fn run(ui: &mut Ui, ws: &Workspace, args: SyncArgs) -> Result<u8> {
     let progress = ui.progress("reading the history");
     let mut full = full_walks(ws, &docs, &prepared);
     let mut reports = Vec::new();
+    // Documents synced from the same sync state share one incremental walk.
+    let mut walks = crate::git::walk::Walks::default();
     for (i, d) in docs.iter().enumerate() {
         let p = prepared[i]
             .take()
             .ok_or_else(|| Error::Internal("a document was prepared twice".into()))??;
-        let r = sync_prepared(ws, d, p, full.get_mut(i).and_then(Option::take).as_ref())?;
+        let full = full.get_mut(i).and_then(Option::take);
+        let r = sync_prepared(ws, d, p, full.as_ref(), &mut walks)?;
         if i == 0 {
             if let Some(w) = ws.repo.as_ref().and_then(|r| r.graph_warning()) {
                 ui.detail(&format!("warning: {w}"));

@@ -256,10 +256,7 @@ impl Env {
             })?),
             None => None,
         };
-        let from_remote = || {
-            let r = repo?.git().find_remote("origin").ok()?;
-            RepoId::from_remote_url(r.url().ok()?)
-        };
+        let from_remote = || RepoId::from_remote_url(&repo?.remote_url("origin")?);
         Ok(Env {
             token,
             api_url: api_url.trim_end_matches('/').to_string(),

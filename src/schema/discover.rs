@@ -3,11 +3,12 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
+use crate::git::log::TreeView;
+use crate::git::Oid;
 use chrono::NaiveDate;
-use git2::{Oid, TreeWalkMode, TreeWalkResult};
 
 use crate::config::{Glob, SchemaConfig};
-use crate::history::Repo;
+use crate::git::Repo;
 use crate::{Error, Result};
 
 /// A migration file at one commit.
@@ -64,40 +65,17 @@ const SKIP_DIRS: &[&str] = &["node_modules", "vendor", "target", ".git"];
 /// `structure.sql` dumps are kept only when nothing else matched: a dump restates what
 /// the migrations already say.
 pub fn files_at(repo: &Repo, commit: Oid, m: &Matcher) -> Result<Vec<MigrationFile>> {
-    let git = repo.git();
-    let tree = git
-        .find_commit(commit)
-        .and_then(|c| c.tree())
-        .map_err(|e| Error::git(format!("reading the tree of commit {commit}"), e))?;
     let mut out = Vec::new();
-    tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
-        let Ok(name) = entry.name() else {
-            return TreeWalkResult::Skip;
-        };
-        match entry.kind() {
-            Some(git2::ObjectType::Tree) => {
-                if SKIP_DIRS.contains(&name) {
-                    TreeWalkResult::Skip
-                } else {
-                    TreeWalkResult::Ok
-                }
+    let skip_dir = |name: &str| SKIP_DIRS.contains(&name);
+    let mut keep = |dir: &str, name: &str, blob: Oid| {
+        if name.len() > 4 && name[name.len() - 4..].eq_ignore_ascii_case(".sql") {
+            let path = format!("{dir}{name}");
+            if m.matches(&path) {
+                out.push(MigrationFile { path, blob });
             }
-            Some(git2::ObjectType::Blob) => {
-                if name.len() > 4 && name[name.len() - 4..].eq_ignore_ascii_case(".sql") {
-                    let path = format!("{dir}{name}");
-                    if m.matches(&path) {
-                        out.push(MigrationFile {
-                            path,
-                            blob: entry.id(),
-                        });
-                    }
-                }
-                TreeWalkResult::Ok
-            }
-            _ => TreeWalkResult::Ok,
         }
-    })
-    .map_err(|e| Error::git("listing migration files", e))?;
+    };
+    repo.files_at(commit, &skip_dir, &mut keep, "listing migration files")?;
     if out.iter().any(|f| !m.is_dump(&f.path)) {
         out.retain(|f| !m.is_dump(&f.path));
     }
@@ -239,28 +217,12 @@ fn trim_zeros(d: &[u8]) -> &[u8] {
 /// authored on or before that day. `None` when every commit is newer (the review saw no
 /// migrations).
 pub fn base_commit(repo: &Repo, head: Oid, since: NaiveDate) -> Result<Option<Oid>> {
-    let git = repo.git();
-    let g = |e| Error::git("walking history for the schema", e);
     // The first-parent line by hand: one read per commit (a revwalk would parse each
     // commit once more).
-    let mut c = git.find_commit(head).map_err(g)?;
-    loop {
-        let t = c.author().when();
-        let day = chrono::DateTime::from_timestamp(t.seconds(), 0)
-            .zip(chrono::FixedOffset::east_opt(t.offset_minutes() * 60))
-            .map(|(d, o)| d.with_timezone(&o).date_naive());
-        if day.is_some_and(|d| d <= since) {
-            return Ok(Some(c.id()));
-        }
-        match c.parent_id(0) {
-            Ok(p) => match git.find_commit(p) {
-                Ok(pc) => c = pc,
-                // A shallow clone's boundary: the review's commit is not here.
-                Err(_) => return Ok(None),
-            },
-            Err(_) => return Ok(None),
-        }
-    }
+    let on_or_before = |when: Option<chrono::DateTime<chrono::FixedOffset>>| {
+        when.is_some_and(|d| d.date_naive() <= since)
+    };
+    repo.first_parent_where(head, "walking history for the schema", &on_or_before)
 }
 
 /// For each of `paths` (files at HEAD), the oldest commit after `stop` (exclusive; the
@@ -278,8 +240,6 @@ pub fn made_by(
     if paths.is_empty() {
         return Ok(out);
     }
-    let git = repo.git();
-    let g = |e| Error::git("walking history for the schema", e);
     // The directories to compare, few enough to compare per commit.
     let mut dirs: Vec<String> = paths
         .iter()
@@ -315,48 +275,23 @@ pub fn made_by(
             (d.clone(), inside)
         })
         .collect();
-    let entry_id = |tree: &git2::Tree<'_>, path: &str| -> Option<Oid> {
-        if path.is_empty() {
-            Some(tree.id())
-        } else {
-            tree.get_path(std::path::Path::new(path))
-                .ok()
-                .map(|e| e.id())
-        }
-    };
-    let mut walk = git.revwalk().map_err(g)?;
-    walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)
-        .map_err(g)?;
-    walk.push(head).map_err(g)?;
-    if let Some(s) = stop {
-        walk.hide(s).map_err(g)?;
-    }
-    for id in walk {
-        let id = id.map_err(g)?;
-        let c = git.find_commit(id).map_err(g)?;
-        if c.parent_count() > 1 {
-            continue;
-        }
-        let tree = c.tree().map_err(g)?;
-        let parent = match c.parent(0) {
-            Ok(p) => Some(p.tree().map_err(g)?),
-            Err(_) => None,
-        };
+    let mut each = |id: Oid, tree: &TreeView<'_>, parent: Option<&TreeView<'_>>| {
         for (dir, inside) in &by_dir {
-            let now = entry_id(&tree, dir);
-            let before = parent.as_ref().and_then(|t| entry_id(t, dir));
+            let now = tree.entry_id(dir);
+            let before = parent.and_then(|t| t.entry_id(dir));
             if now == before {
                 continue;
             }
             for p in inside {
-                let a = entry_id(&tree, p);
-                let b = parent.as_ref().and_then(|t| entry_id(t, p));
+                let a = tree.entry_id(p);
+                let b = parent.and_then(|t| t.entry_id(p));
                 if a.is_some() && a != b {
                     out.insert((*p).clone(), id);
                 }
             }
         }
-    }
+    };
+    repo.for_each_non_merge(head, stop, "walking history for the schema", &mut each)?;
     Ok(out)
 }
 

@@ -30,14 +30,14 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
+use crate::git::Oid;
 use chrono::NaiveDate;
-use git2::Oid;
 use serde::Serialize;
 
 use crate::changelog::short;
 use crate::config::{SchemaConfig, SqlDialect};
 use crate::doc::Document;
-use crate::history::Repo;
+use crate::git::Repo;
 use crate::review::CommitRef;
 use crate::Result;
 
@@ -547,33 +547,14 @@ mod tests {
 
     /// A repository whose commits each add one file (`(path, text)` per commit).
     fn repo(commits: &[&[(&str, &str)]]) -> (tempfile::TempDir, Repo) {
-        let dir = tempfile::tempdir().unwrap();
-        let git = git2::Repository::init(dir.path()).unwrap();
-        let sig =
-            git2::Signature::new("T", "t@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
-        let mut parent: Option<Oid> = None;
-        for files in commits {
-            let mut index = git.index().unwrap();
-            for (p, text) in *files {
-                let full = dir.path().join(p);
-                std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-                std::fs::write(&full, text).unwrap();
-                index.add_path(std::path::Path::new(p)).unwrap();
-            }
-            index.write().unwrap();
-            let tree = git.find_tree(index.write_tree().unwrap()).unwrap();
-            let parents: Vec<git2::Commit<'_>> = parent
-                .iter()
-                .map(|p| git.find_commit(*p).unwrap())
-                .collect();
-            let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-            parent = Some(
-                git.commit(Some("HEAD"), &sig, &sig, "c", &tree, &refs)
-                    .unwrap(),
-            );
-        }
-        let r = Repo::open(dir.path()).unwrap();
-        (dir, r)
+        let commits: Vec<Vec<(&str, &str)>> = commits.iter().map(|c| c.to_vec()).collect();
+        crate::git::testing::linear(
+            &commits,
+            true,
+            ("T", "t@example.com"),
+            |_| 1_700_000_000,
+            |_| "c".to_string(),
+        )
     }
 
     #[test]

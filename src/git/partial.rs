@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::history::Repo;
+use super::Repo;
 use crate::{Error, Result};
 
 /// The promisor remote of a partial clone (`extensions.partialClone`, or a remote with
@@ -32,7 +32,7 @@ pub fn promisor_remote(repo: &git2::Repository) -> Option<String> {
 /// Fetches every missing blob of `paths` in HEAD's history. Does nothing in a complete
 /// clone.
 pub fn prefetch(repo: &Repo, paths: &[&Path]) -> Result<()> {
-    let git = repo.git();
+    let git = &repo.repo;
     let Some(remote) = promisor_remote(git) else {
         return Ok(());
     };

@@ -1,0 +1,125 @@
+//! Trees as the document walk reads them: a [`Tree`] answers "which subtree, which
+//! blob has this name" without handing out libgit2's entries, and
+//! [`Repo::rename_candidates`] lists what a rename could have come from.
+use git2::{ObjectType, Oid};
+
+use super::Repo;
+use crate::Result;
+
+/// A tree read from the repository (cheap to clone: libgit2 shares it).
+#[derive(Clone)]
+pub struct Tree<'r>(git2::Tree<'r>);
+
+impl Tree<'_> {
+    pub fn id(&self) -> Oid {
+        self.0.id()
+    }
+
+    /// The id of the subtree named `name` here; `None` when there is none (or `name`
+    /// is a file).
+    #[inline]
+    pub fn subtree(&self, name: &str) -> Option<Oid> {
+        match self.0.get_name(name) {
+            Some(entry) if entry.kind() == Some(ObjectType::Tree) => Some(entry.id()),
+            _ => None,
+        }
+    }
+
+    /// The id of the file (blob) named `name` here; `None` when there is none.
+    #[inline]
+    pub fn blob(&self, name: &str) -> Option<Oid> {
+        self.0
+            .get_name(name)
+            .filter(|e| e.kind() == Some(ObjectType::Blob))
+            .map(|e| e.id())
+    }
+}
+
+impl Repo {
+    /// Tree `id`.
+    pub fn tree(&self, id: Oid) -> Result<Tree<'_>> {
+        self.find_tree(id).map(Tree)
+    }
+
+    /// Files (blobs, links, submodules) in `old` and not in `new` at the same path as
+    /// the same kind (`gone`, with their ids: rename sources), and the other way round
+    /// (`added`); subtrees with the same id on both sides are not read.
+    pub fn rename_candidates(
+        &self,
+        old: &Tree<'_>,
+        new: &Tree<'_>,
+        gone: &mut Vec<(String, Oid)>,
+        added: &mut Vec<String>,
+    ) -> Result<()> {
+        tree_changes(self, Some(&old.0), Some(&new.0), "", gone, added)
+    }
+}
+
+/// Files (blobs, links, submodules) in `old` and not in `new` at the same path as
+/// the same kind (`gone`, with their ids), and the other way round (`added`), under
+/// `prefix`; subtrees with the same id on both sides are not read.
+fn tree_changes(
+    repo: &Repo,
+    old: Option<&git2::Tree<'_>>,
+    new: Option<&git2::Tree<'_>>,
+    prefix: &str,
+    gone: &mut Vec<(String, Oid)>,
+    added: &mut Vec<String>,
+) -> Result<()> {
+    let join = |name: &[u8]| {
+        let name = String::from_utf8_lossy(name);
+        if prefix.is_empty() {
+            name.into_owned()
+        } else {
+            format!("{prefix}/{name}")
+        }
+    };
+    let is_tree = |e: &git2::TreeEntry<'_>| e.kind() == Some(ObjectType::Tree);
+    if let Some(old) = old {
+        for entry in old.iter() {
+            let other = new.and_then(|n| n.get_name_bytes(entry.name_bytes()));
+            if other.as_ref().is_some_and(|o| o.id() == entry.id()) {
+                continue;
+            }
+            let full = join(entry.name_bytes());
+            let other_tree = match &other {
+                Some(o) if is_tree(o) => Some(repo.find_tree(o.id())?),
+                _ => None,
+            };
+            if is_tree(&entry) {
+                let sub = repo.find_tree(entry.id())?;
+                // Into a tree with a different id: only what differs below. Into
+                // nothing (or a file): everything below is gone.
+                tree_changes(repo, Some(&sub), other_tree.as_ref(), &full, gone, added)?;
+                if other.as_ref().is_some_and(|o| !is_tree(o)) {
+                    added.push(full);
+                }
+            } else {
+                match &other {
+                    // Modified in place: not a rename source.
+                    Some(o) if !is_tree(o) => {}
+                    Some(_) => {
+                        gone.push((full.clone(), entry.id()));
+                        tree_changes(repo, None, other_tree.as_ref(), &full, gone, added)?;
+                    }
+                    None => gone.push((full, entry.id())),
+                }
+            }
+        }
+    }
+    if let Some(new) = new {
+        for entry in new.iter() {
+            if old.is_some_and(|o| o.get_name_bytes(entry.name_bytes()).is_some()) {
+                continue; // handled above
+            }
+            let full = join(entry.name_bytes());
+            if is_tree(&entry) {
+                let sub = repo.find_tree(entry.id())?;
+                tree_changes(repo, None, Some(&sub), &full, gone, added)?;
+            } else {
+                added.push(full);
+            }
+        }
+    }
+    Ok(())
+}
