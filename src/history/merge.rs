@@ -49,14 +49,17 @@ pub(crate) fn is_clean_merge(
         };
         let paths = [s1.path.as_ref(), ps.path.as_ref()];
         let bases = base_versions(repo, *p1, *pid, &paths, blobs, dag);
-        let merged: Vec<Vec<u8>> = bases
+        // Lazily: the first automatic result that answers the question ends it, so
+        // the merge driver runs only where libgit2's merge did not already give it.
+        let mut merged = bases
             .iter()
-            .flat_map(|base| auto_merge(base, &current, &theirs))
-            .collect();
+            .flat_map(|base| auto_merges(base, &current, &theirs));
         if step == last {
-            return merged.contains(&result);
+            return merged.any(|m| m == result);
         }
-        match merged.into_iter().next() {
+        let first = merged.next();
+        drop(merged);
+        match first {
             Some(m) => current = m,
             None => return false,
         }
@@ -209,26 +212,32 @@ impl Dag {
     }
 }
 
-/// The clean merges of the three versions: [`merge_text`] when it is clean, and the merge
-/// driver's result when it has no conflict.
-fn auto_merge(base: &[u8], ours: &[u8], theirs: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    if let (merged, true) = merge_text(base, ours, theirs) {
-        out.push(merged);
-    }
+/// The clean merges of the three versions, each worked out only when the caller asks for
+/// it: first [`merge_text`] when it is clean, then the merge driver's result when it has
+/// no conflict. The driver parses all three versions as documents and costs more than
+/// libgit2's merge; on git.git most merges are answered by the first (BENCHMARKS.md).
+fn auto_merges<'a>(
+    base: &'a [u8],
+    ours: &'a [u8],
+    theirs: &'a [u8],
+) -> impl Iterator<Item = Vec<u8>> + 'a {
+    let text = std::iter::once_with(move || match merge_text(base, ours, theirs) {
+        (merged, true) => Some(merged),
+        (_, false) => None,
+    });
     // Or what dbarch's merge driver gives (rows as a union, header dates the newest): a
     // merge the driver made cleanly is a clean merge too.
-    let m = crate::hook::merge::merge3(
-        base,
-        ours,
-        theirs,
-        &crate::doc::Labels::default(),
-        &crate::hook::merge::MarkerStyle::default(),
-    );
-    if !m.conflicts && !out.contains(&m.bytes) {
-        out.push(m.bytes);
-    }
-    out
+    let driver = std::iter::once_with(move || {
+        let m = crate::hook::merge::merge3(
+            base,
+            ours,
+            theirs,
+            &crate::doc::Labels::default(),
+            &crate::hook::merge::MarkerStyle::default(),
+        );
+        (!m.conflicts).then_some(m.bytes)
+    });
+    text.chain(driver).flatten()
 }
 
 /// Decides whether a commit in state `state` with parents in `parents` changed the
