@@ -42,29 +42,23 @@ impl Repo {
     }
 
     /// Files (blobs, links, submodules) in `old` and not in `new` at the same path as
-    /// the same kind (`gone`, with their ids: rename sources), and the other way round
-    /// (`added`); subtrees with the same id on both sides are not read.
-    pub fn rename_candidates(
-        &self,
-        old: &Tree<'_>,
-        new: &Tree<'_>,
-        gone: &mut Vec<(String, Oid)>,
-        added: &mut Vec<String>,
-    ) -> Result<()> {
-        tree_changes(self, Some(&old.0), Some(&new.0), "", gone, added)
+    /// the same kind, with their ids: the rename sources a deletion leaves. Only `old`'s
+    /// side is walked: subtrees with the same id on both sides are not read, nor are
+    /// trees only `new` has (nothing in them can be gone).
+    pub fn rename_candidates(&self, old: &Tree<'_>, new: &Tree<'_>) -> Result<Vec<(String, Oid)>> {
+        let mut gone = Vec::new();
+        gone_files(self, &old.0, Some(&new.0), "", &mut gone)?;
+        Ok(gone)
     }
 }
 
-/// Files (blobs, links, submodules) in `old` and not in `new` at the same path as
-/// the same kind (`gone`, with their ids), and the other way round (`added`), under
-/// `prefix`; subtrees with the same id on both sides are not read.
-fn tree_changes(
+/// [`Repo::rename_candidates`] under `prefix`.
+fn gone_files(
     repo: &Repo,
-    old: Option<&git2::Tree<'_>>,
+    old: &git2::Tree<'_>,
     new: Option<&git2::Tree<'_>>,
     prefix: &str,
     gone: &mut Vec<(String, Oid)>,
-    added: &mut Vec<String>,
 ) -> Result<()> {
     let join = |name: &[u8]| {
         let name = String::from_utf8_lossy(name);
@@ -75,50 +69,29 @@ fn tree_changes(
         }
     };
     let is_tree = |e: &git2::TreeEntry<'_>| e.kind() == Some(ObjectType::Tree);
-    if let Some(old) = old {
-        for entry in old.iter() {
-            let other = new.and_then(|n| n.get_name_bytes(entry.name_bytes()));
-            if other.as_ref().is_some_and(|o| o.id() == entry.id()) {
-                continue;
-            }
-            let full = join(entry.name_bytes());
+    for entry in old.iter() {
+        let other = new.and_then(|n| n.get_name_bytes(entry.name_bytes()));
+        if other.as_ref().is_some_and(|o| o.id() == entry.id()) {
+            continue;
+        }
+        if is_tree(&entry) {
+            let sub = repo.find_tree(entry.id())?;
+            // Into a tree with a different id: only what differs below. Into nothing
+            // (or a file): everything below is gone.
             let other_tree = match &other {
                 Some(o) if is_tree(o) => Some(repo.find_tree(o.id())?),
                 _ => None,
             };
-            if is_tree(&entry) {
-                let sub = repo.find_tree(entry.id())?;
-                // Into a tree with a different id: only what differs below. Into
-                // nothing (or a file): everything below is gone.
-                tree_changes(repo, Some(&sub), other_tree.as_ref(), &full, gone, added)?;
-                if other.as_ref().is_some_and(|o| !is_tree(o)) {
-                    added.push(full);
-                }
-            } else {
-                match &other {
-                    // Modified in place: not a rename source.
-                    Some(o) if !is_tree(o) => {}
-                    Some(_) => {
-                        gone.push((full.clone(), entry.id()));
-                        tree_changes(repo, None, other_tree.as_ref(), &full, gone, added)?;
-                    }
-                    None => gone.push((full, entry.id())),
-                }
-            }
-        }
-    }
-    if let Some(new) = new {
-        for entry in new.iter() {
-            if old.is_some_and(|o| o.get_name_bytes(entry.name_bytes()).is_some()) {
-                continue; // handled above
-            }
-            let full = join(entry.name_bytes());
-            if is_tree(&entry) {
-                let sub = repo.find_tree(entry.id())?;
-                tree_changes(repo, None, Some(&sub), &full, gone, added)?;
-            } else {
-                added.push(full);
-            }
+            gone_files(
+                repo,
+                &sub,
+                other_tree.as_ref(),
+                &join(entry.name_bytes()),
+                gone,
+            )?;
+        } else if other.as_ref().is_none_or(&is_tree) {
+            // (A file modified in place is not a rename source.)
+            gone.push((join(entry.name_bytes()), entry.id()));
         }
     }
     Ok(())

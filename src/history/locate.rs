@@ -158,9 +158,7 @@ fn find_rename_source(
     threshold: u16,
     renames: &mut Renames,
 ) -> Result<Option<PathBuf>> {
-    let mut gone: Vec<(String, Oid)> = Vec::new();
-    let mut added: Vec<String> = Vec::new();
-    repo.rename_candidates(old, new, &mut gone, &mut added)?;
+    let gone = repo.rename_candidates(old, new)?;
 
     // Exact renames (including case-only ones) need no similarity scoring: look for a
     // deleted file with the same blob, preferring one with the same file name.
