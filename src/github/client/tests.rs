@@ -1,6 +1,7 @@
 //! Unit tests of the GitHub client that need no server: encoding, the token check and its
 //! hiding, the timing variables, the backoff policy. The client against a fake GitHub is
 //! tested end to end in tests/github_client.rs.
+use super::endpoints::encode;
 use super::*;
 
 fn env(token: Option<&str>) -> Env {
