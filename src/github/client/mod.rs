@@ -62,13 +62,13 @@ use std::fmt;
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use octocrab::{issues, pulls, repos};
-use octocrab::{FromResponse, Octocrab, Page};
+use octocrab::{Octocrab, Page};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{redact, Env, RepoId};
 use crate::{Error, Result};
+use call::{Api, Call, Method, Replay, Scope};
 
 /// Timeouts and the retry policy (see the module doc).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,113 +156,6 @@ impl fmt::Debug for Client {
             .field("options", &self.options)
             .field("calls", &self.calls.len())
             .finish()
-    }
-}
-
-/// Which permission a call needs, for the message when the token lacks it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Scope {
-    Repo,
-    Issues,
-    Contents,
-    Pulls,
-}
-
-impl Scope {
-    /// The permission `method` on this scope needs (GitHub's names, as a workflow's
-    /// `permissions:` spells them): reads need `read`, everything else `write`.
-    fn permission(self, method: Method) -> &'static str {
-        let read = method == Method::Get;
-        match (self, read) {
-            (Scope::Repo, _) => "metadata: read",
-            (Scope::Issues, true) => "issues: read",
-            (Scope::Issues, false) => "issues: write",
-            (Scope::Contents, true) => "contents: read",
-            (Scope::Contents, false) => "contents: write",
-            (Scope::Pulls, true) => "pull-requests: read",
-            (Scope::Pulls, false) => "pull-requests: write",
-        }
-    }
-}
-
-/// Whether a call may be sent again when we cannot tell if the first one landed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Replay {
-    /// Sending it twice has the effect of sending it once.
-    Safe,
-    /// Each one creates something: replay only when GitHub proves nothing was done.
-    Once,
-}
-
-/// The HTTP methods the client sends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Method {
-    Get,
-    Post,
-    Patch,
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Patch => "PATCH",
-        })
-    }
-}
-
-/// One REST call: what [`Client::calls`] and the error messages show, and how a failure
-/// is treated.
-struct Call {
-    method: Method,
-    /// Path and query, without the API's base (`/repos/acme/db/issues?state=all`).
-    path: String,
-    scope: Scope,
-    replay: Replay,
-}
-
-impl Call {
-    fn new(method: Method, path: String, scope: Scope, replay: Replay) -> Call {
-        Call {
-            method,
-            path,
-            scope,
-            replay,
-        }
-    }
-}
-
-/// What one attempt of a call is given: its own octocrab handle and the repository, owned,
-/// so that the attempt's future borrows nothing from the [`Client`].
-struct Api {
-    crab: Octocrab,
-    owner: String,
-    name: String,
-}
-
-impl Api {
-    fn issues(&self) -> issues::IssueHandler<'_> {
-        self.crab.issues(&self.owner, &self.name)
-    }
-
-    fn pulls(&self) -> pulls::PullRequestHandler<'_> {
-        self.crab.pulls(&self.owner, &self.name)
-    }
-
-    fn repos(&self) -> repos::RepoHandler<'_> {
-        self.crab.repos(&self.owner, &self.name)
-    }
-
-    /// `call` as a raw JSON request (the Git Data API, the contents API, review requests):
-    /// a GET, or a POST or PATCH with `body`.
-    async fn json<R: FromResponse>(self, call: &Call, body: Option<&Value>) -> octocrab::Result<R> {
-        let route = call.path.as_str();
-        match call.method {
-            Method::Get => self.crab.get::<R, _, ()>(route, None).await,
-            Method::Post => self.crab.post(route, body).await,
-            Method::Patch => self.crab.patch::<R, _, Value>(route, body).await,
-        }
     }
 }
 
@@ -469,21 +362,6 @@ impl Client {
 
     pub fn options(&self) -> &ClientOptions {
         &self.options
-    }
-
-    /// A call on this repository: `METHOD /repos/{owner}/{name}{tail}`.
-    fn call(&self, method: Method, tail: &str, scope: Scope, replay: Replay) -> Call {
-        let path = format!("/repos/{}/{}{tail}", self.repo.owner, self.repo.name);
-        Call::new(method, path, scope, replay)
-    }
-
-    /// What the next attempt of a call is given.
-    fn api(&self) -> Api {
-        Api {
-            crab: self.crab.clone(),
-            owner: self.repo.owner.clone(),
-            name: self.repo.name.clone(),
-        }
     }
 
     /// Runs `op` (one attempt of `call`) until it succeeds or the policy gives up.
@@ -702,6 +580,7 @@ impl Client {
     }
 }
 
+mod call;
 mod endpoints;
 
 #[cfg(test)]
