@@ -2,6 +2,7 @@
 //! hiding, the timing variables, the backoff policy. The client against a fake GitHub is
 //! tested end to end in tests/github_client.rs.
 use super::endpoints::encode;
+use super::retry::epoch_now;
 use super::*;
 
 fn env(token: Option<&str>) -> Env {
