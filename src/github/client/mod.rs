@@ -58,6 +58,22 @@
 //! again later; for an answer that is not JSON (an HTML proxy or single sign-on page) to
 //! check `GITHUB_API_URL`. Every message goes through [`redact`], and [`Client`]'s `Debug`
 //! never shows the token.
+//!
+//! # Layout
+//!
+//! This file holds [`Client`] (its construction and the token check) and [`ClientOptions`]
+//! with the timing variables. The rest is split by what a change touches:
+//!
+//! - `endpoints`: each [`GitHub`](super::GitHub) method as its REST call, and the
+//!   conversion of octocrab's models into the trait's types; a new endpoint goes here.
+//! - `call`: what a call is before it is sent (method, path, `Scope`, `Replay`) and
+//!   the octocrab handle an attempt runs on.
+//! - `retry`: sending with the per-attempt timeout, why an attempt failed, the retry
+//!   policy above, and pagination.
+//! - `errors`: the user-facing message of a call that failed for good.
+//! - `tests`: unit tests that need no server (the fake GitHub is in tests/).
+//!
+//! The HTTP stack under octocrab (the response size cap) is in [`super::transport`].
 use std::fmt;
 use std::time::Duration;
 

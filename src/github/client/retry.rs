@@ -1,6 +1,7 @@
-//! Sending a call: each attempt bounded by [`ClientOptions::timeout`](super::ClientOptions),
-//! what made it fail ([`Failure`]), the retry policy ([`Client::retry_delay`], see the
-//! module doc of `client`), and `Link: rel="next"` pagination.
+//! Sending a call: each attempt bounded by
+//! [`ClientOptions::timeout`](super::ClientOptions::timeout), what made it fail
+//! ([`Failure`]), the retry policy ([`Client::retry_delay`], described in the module doc
+//! of `client`), and `Link: rel="next"` pagination.
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -23,7 +24,7 @@ pub(super) enum Failure {
         /// `x-ratelimit-reset`, kept only when `x-ratelimit-remaining` is 0.
         reset: Option<u64>,
     },
-    /// No answer within [`ClientOptions::timeout`].
+    /// No answer within [`ClientOptions::timeout`](super::ClientOptions::timeout).
     Timeout,
     /// The connection failed. `unsent`: it was never made, so nothing reached GitHub.
     Transport { message: String, unsent: bool },
