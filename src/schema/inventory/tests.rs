@@ -1,6 +1,7 @@
 //! Unit tests of the inventory: statements of each dialect parsed and replayed in
 //! migration order (renames, drops, what a dropped table takes with it).
 use super::*;
+use crate::config::SqlDialect;
 
 fn inv(files: &[(&str, &str)], d: SqlDialect) -> Inventory {
     let mut i = Inventory::default();
