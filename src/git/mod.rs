@@ -43,8 +43,10 @@ pub(crate) mod commit;
 mod error;
 pub(crate) mod graph;
 pub mod log;
+pub(crate) mod merge;
 pub mod partial;
 pub mod rename;
+pub(crate) mod state;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod tree;
@@ -54,6 +56,7 @@ pub mod write;
 pub use commit::{parse_trailers, CommitInfo, Person};
 pub use error::GitError;
 pub use git2::Oid;
+pub(crate) use merge::merge_text;
 pub use tree::Tree;
 
 /// An open repository plus its mailmap.
@@ -531,20 +534,6 @@ impl Repo {
             )));
         }
         Ok(PathBuf::from(parts.join("/")))
-    }
-}
-
-/// git's three-way merge of one file's texts: the result, and whether it is clean.
-pub(crate) fn merge_text(base: &[u8], ours: &[u8], theirs: &[u8]) -> (Vec<u8>, bool) {
-    let mut b = git2::MergeFileInput::new();
-    b.content(base);
-    let mut o = git2::MergeFileInput::new();
-    o.content(ours);
-    let mut t = git2::MergeFileInput::new();
-    t.content(theirs);
-    match git2::merge_file(&b, &o, &t, None) {
-        Ok(merged) => (merged.content().to_vec(), merged.is_automergeable()),
-        Err(_) => (ours.to_vec(), false),
     }
 }
 

@@ -1,10 +1,12 @@
 //! Trees as the document walk reads them: a [`Tree`] answers "which subtree, which
 //! blob has this name" without handing out libgit2's entries, and
 //! [`Repo::rename_candidates`] lists what a rename could have come from.
-use git2::{ObjectType, Oid};
+use std::path::Path;
+
+use git2::{ObjectType, Oid, Repository};
 
 use super::Repo;
-use crate::Result;
+use crate::{Error, Result};
 
 /// A tree read from the repository (cheap to clone: libgit2 shares it).
 #[derive(Clone)]
@@ -53,6 +55,40 @@ impl Repo {
     ) -> Result<()> {
         tree_changes(self, Some(&old.0), Some(&new.0), "", gone, added)
     }
+}
+
+pub(crate) fn blob_text(git: &Repository, tree: &git2::Tree<'_>, path: &str) -> String {
+    tree.get_path(Path::new(path))
+        .ok()
+        .and_then(|e| git.find_blob(e.id()).ok())
+        .map(|b| String::from_utf8_lossy(b.content()).into_owned())
+        .unwrap_or_default()
+}
+
+/// The bytes and tree-entry mode of the file at `rel` in `tree`; `None` when it is a
+/// symlink, a directory or a submodule there.
+pub(crate) fn committed_file(
+    git: &Repository,
+    tree: &git2::Tree<'_>,
+    rel: &str,
+) -> Result<Option<(Vec<u8>, i32)>> {
+    let entry = tree
+        .get_path(Path::new(rel))
+        .map_err(|e| Error::git(format!("looking up {rel} in HEAD"), e))?;
+    if entry.kind() != Some(ObjectType::Blob) || entry.filemode() == 0o120000 {
+        return Ok(None);
+    }
+    let bytes = git
+        .find_blob(entry.id())
+        .map_err(|e| Error::git(format!("reading {rel} in HEAD"), e))?
+        .content()
+        .to_vec();
+    Ok(Some((bytes, entry.filemode())))
+}
+
+/// The tree-entry mode of `rel` in `tree`, when it is there.
+pub(crate) fn tree_mode(tree: &git2::Tree<'_>, rel: &str) -> Option<i32> {
+    tree.get_path(Path::new(rel)).ok().map(|e| e.filemode())
 }
 
 /// Files (blobs, links, submodules) in `old` and not in `new` at the same path as

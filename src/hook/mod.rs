@@ -24,8 +24,6 @@ pub mod install;
 pub mod merge;
 pub mod post_commit;
 
-mod git_ops;
-
 pub use post_commit::{
     post_commit, preview, Outcome, PreviewDates, PreviewDoc, Staged, PLACEHOLDER_SUBJECT,
 };

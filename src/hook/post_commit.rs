@@ -76,16 +76,16 @@ use std::time::Duration;
 
 use git2::Oid;
 
-use super::git_ops::{
-    self, amend_head, blob_text, changed_paths, open_git, operation_in_progress, staged_commit,
-    NewFile,
-};
 use super::ENV_RUNNING;
 use crate::changelog::{self, Plan, Settings, Since};
 use crate::cli::Global;
 use crate::config::{self, Config, HookMode, Overrides};
 use crate::doc::{Document, FieldKind, Labels};
 use crate::fsutil::{self, Lock};
+use crate::git::changes::changed_paths;
+use crate::git::state::{self as git_state, open_git, operation_in_progress};
+use crate::git::tree::{self as git_tree, blob_text};
+use crate::git::write::{amend_head, staged_commit, NewFile};
 use crate::history::Repo;
 use crate::syncstate::{self, SyncState};
 use crate::workspace::{self, ManagedDoc, Workspace};
@@ -304,7 +304,7 @@ fn run(
                     .strip_prefix(&root)
                     .ok()
                     .map(|p| p.to_string_lossy().replace('\\', "/"))
-                    .filter(|r| git_ops::tree_mode(&tree, r).is_some());
+                    .filter(|r| git_tree::tree_mode(&tree, r).is_some());
                 if let Some(rel) = rel {
                     renamed_files.push((rel, t));
                 }
@@ -314,7 +314,7 @@ fn run(
                     let new_text = super::install::follow_renames(&old_text, &pairs);
                     if new_text != old_text {
                         fsutil::write_atomic(&attrs, new_text.as_bytes())?;
-                        if git_ops::tree_mode(&tree, ".gitattributes").is_some() {
+                        if git_tree::tree_mode(&tree, ".gitattributes").is_some() {
                             renamed_files.push((".gitattributes".into(), new_text));
                         }
                     }
@@ -460,7 +460,7 @@ fn record(
             abs: crate::fsutil::safe_doc_path(&ws.root, rel)?,
             rel: rel.clone(),
         };
-        let Some((committed, mode)) = git_ops::committed_file(git, &tree, rel)? else {
+        let Some((committed, mode)) = git_tree::committed_file(git, &tree, rel)? else {
             continue; // a symlink or a directory: not a document dbarch edits
         };
         if let Some(why) = crate::guard::filter_refusal(git, rel, Some(&committed)) {
@@ -593,7 +593,7 @@ fn record(
         });
     }
     for (rel, text) in extra_files {
-        if let Some(mode) = git_ops::tree_mode(&tree, &rel) {
+        if let Some(mode) = git_tree::tree_mode(&tree, &rel) {
             let abs = ws.root.join(&rel);
             work.push(DocWork {
                 doc: ManagedDoc {
@@ -684,7 +684,7 @@ struct Reword {
 /// When HEAD was made by `git commit --amend` (HEAD's newest reflog entry says so) with
 /// another subject than the commit it replaced.
 fn reworded(repo: &Repo, head: Oid) -> Option<Reword> {
-    let a = git_ops::amended_from(repo, head)?;
+    let a = git_state::amended_from(repo, head)?;
     let (old, new) = (
         changelog::clean_subject(&a.old_summary),
         changelog::clean_subject(&a.new_summary),

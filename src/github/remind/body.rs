@@ -8,8 +8,8 @@
 use chrono::NaiveDate;
 
 use super::DocJob;
-use crate::status::DocStatus;
 use crate::github::RepoId;
+use crate::status::DocStatus;
 
 pub const BLOCK_END: &str = "<!-- /dbarch:review -->";
 

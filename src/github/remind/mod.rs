@@ -44,8 +44,8 @@
 use serde::Serialize;
 
 use super::{GitHub, IssueState};
-use crate::status::DocStatus;
 use crate::review::CommitRef;
+use crate::status::DocStatus;
 use crate::Result;
 
 mod body;
