@@ -5,7 +5,7 @@
 //! Used by the Change Log's impact rules and the review's drift check (every changed
 //! path, deletions and submodules included), and written to serve the post-commit
 //! hook's fast path (files added or changed only: [`Changes::ADDED_OR_CHANGED`]).
-use git2::{ObjectType, Oid, Repository, Tree, TreeEntry};
+use git2::{ObjectType, Oid, Tree, TreeEntry};
 
 use super::Repo;
 use crate::{Error, Result};
@@ -164,49 +164,11 @@ impl Repo {
     }
 }
 
-/// Paths of files (blobs) that `new` adds or changes relative to `old`, descending only
-/// into subtrees whose ids differ. Deleted files are left out (there is no document left
-/// to record anything in), as are submodules.
-pub(crate) fn changed_paths(
-    git: &Repository,
-    old: Option<&Tree<'_>>,
-    new: &Tree<'_>,
-    prefix: &str,
-    out: &mut Vec<String>,
-) -> std::result::Result<(), git2::Error> {
-    for entry in new.iter() {
-        let name = String::from_utf8_lossy(entry.name_bytes());
-        let path = if prefix.is_empty() {
-            name.into_owned()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        let before = old.and_then(|t| t.get_name_bytes(entry.name_bytes()));
-        if let Some(b) = &before {
-            if b.id() == entry.id() && b.filemode_raw() == entry.filemode_raw() {
-                continue;
-            }
-        }
-        match entry.kind() {
-            Some(ObjectType::Tree) => {
-                let sub = git.find_tree(entry.id())?;
-                let old_sub = match &before {
-                    Some(b) if b.kind() == Some(ObjectType::Tree) => Some(git.find_tree(b.id())?),
-                    _ => None,
-                };
-                changed_paths(git, old_sub.as_ref(), &sub, &path, out)?;
-            }
-            Some(ObjectType::Blob) => out.push(path),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::git::testing::*;
+    use git2::Repository;
 
     #[test]
     fn changed_paths_descends_only_into_changed_trees() {
@@ -228,11 +190,15 @@ mod tests {
             .upsert("c/new.md", blob("4"), git2::FileMode::Blob)
             .remove("b/z.txt");
         let t2 = git.find_tree(b.create_updated(&git, &t1).unwrap()).unwrap();
-        let mut out = Vec::new();
-        changed_paths(&git, Some(&t1), &t2, "", &mut out).unwrap();
+        let (t1, t2) = (t1.id(), t2.id());
+        let repo = Repo::from_git(Repository::open(dir.path()).unwrap());
+        let out = repo
+            .changed_paths(Some(t1), Some(t2), Changes::ADDED_OR_CHANGED)
+            .unwrap();
         assert_eq!(out, vec!["a/x.md".to_string(), "c/new.md".to_string()]);
-        let mut all = Vec::new();
-        changed_paths(&git, None, &t1, "", &mut all).unwrap();
+        let all = repo
+            .changed_paths(None, Some(t1), Changes::ADDED_OR_CHANGED)
+            .unwrap();
         assert_eq!(all.len(), 3);
     }
 

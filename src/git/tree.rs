@@ -3,7 +3,7 @@
 //! [`Repo::rename_candidates`] lists what a rename could have come from.
 use std::path::Path;
 
-use git2::{ObjectType, Oid, Repository};
+use git2::{ObjectType, Oid};
 
 use super::Repo;
 use crate::{Error, Result};
@@ -57,38 +57,47 @@ impl Repo {
     }
 }
 
-pub(crate) fn blob_text(git: &Repository, tree: &git2::Tree<'_>, path: &str) -> String {
-    tree.get_path(Path::new(path))
-        .ok()
-        .and_then(|e| git.find_blob(e.id()).ok())
-        .map(|b| String::from_utf8_lossy(b.content()).into_owned())
-        .unwrap_or_default()
-}
-
-/// The bytes and tree-entry mode of the file at `rel` in `tree`; `None` when it is a
-/// symlink, a directory or a submodule there.
-pub(crate) fn committed_file(
-    git: &Repository,
-    tree: &git2::Tree<'_>,
-    rel: &str,
-) -> Result<Option<(Vec<u8>, i32)>> {
-    let entry = tree
-        .get_path(Path::new(rel))
-        .map_err(|e| Error::git(format!("looking up {rel} in HEAD"), e))?;
-    if entry.kind() != Some(ObjectType::Blob) || entry.filemode() == 0o120000 {
-        return Ok(None);
+impl Tree<'_> {
+    /// The tree-entry mode of the file or directory at path `rel`, when it is there.
+    pub(crate) fn mode(&self, rel: &str) -> Option<i32> {
+        self.0.get_path(Path::new(rel)).ok().map(|e| e.filemode())
     }
-    let bytes = git
-        .find_blob(entry.id())
-        .map_err(|e| Error::git(format!("reading {rel} in HEAD"), e))?
-        .content()
-        .to_vec();
-    Ok(Some((bytes, entry.filemode())))
 }
 
-/// The tree-entry mode of `rel` in `tree`, when it is there.
-pub(crate) fn tree_mode(tree: &git2::Tree<'_>, rel: &str) -> Option<i32> {
-    tree.get_path(Path::new(rel)).ok().map(|e| e.filemode())
+impl Repo {
+    /// The text (lossily decoded) of the file at path `path` in `tree`; empty when there
+    /// is none.
+    pub(crate) fn blob_text(&self, tree: &Tree<'_>, path: &str) -> String {
+        tree.0
+            .get_path(Path::new(path))
+            .ok()
+            .and_then(|e| self.repo.find_blob(e.id()).ok())
+            .map(|b| String::from_utf8_lossy(b.content()).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// The bytes and tree-entry mode of the file at `rel` in `tree` (HEAD's); `None`
+    /// when it is a symlink, a directory or a submodule there.
+    pub(crate) fn committed_file(
+        &self,
+        tree: &Tree<'_>,
+        rel: &str,
+    ) -> Result<Option<(Vec<u8>, i32)>> {
+        let entry = tree
+            .0
+            .get_path(Path::new(rel))
+            .map_err(|e| Error::git(format!("looking up {rel} in HEAD"), e))?;
+        if entry.kind() != Some(ObjectType::Blob) || entry.filemode() == 0o120000 {
+            return Ok(None);
+        }
+        let bytes = self
+            .repo
+            .find_blob(entry.id())
+            .map_err(|e| Error::git(format!("reading {rel} in HEAD"), e))?
+            .content()
+            .to_vec();
+        Ok(Some((bytes, entry.filemode())))
+    }
 }
 
 /// Files (blobs, links, submodules) in `old` and not in `new` at the same path as

@@ -9,8 +9,9 @@ use crate::git::Oid;
 use smallvec::SmallVec;
 
 use super::{ChangeKind, DocState};
+use crate::git::merge::merge_file;
 use crate::git::walk::Node;
-use crate::git::{merge_text, OidHash, Repo};
+use crate::git::{OidHash, Repo};
 use crate::Result;
 
 /// Blob contents by id, for one walk's clean-merge checks (a merge reads both parents'
@@ -96,7 +97,9 @@ fn base_versions(
                     .first()
                     .map(|&c| version(blobs, c))
                     .unwrap_or_default();
-                virtual_base = merge_text(&below, &virtual_base, &singles[i + 1]).0;
+                // A merge libgit2 refuses keeps the virtual base as it was.
+                virtual_base = merge_file(&below, &virtual_base, &singles[i + 1], None)
+                    .map_or(virtual_base, |(merged, _)| merged);
             }
             let mut all = vec![virtual_base];
             all.extend(singles);
@@ -209,11 +212,11 @@ impl Dag {
     }
 }
 
-/// The clean merges of the three versions: [`merge_text`] when it is clean, and the merge
+/// The clean merges of the three versions: git's line merge when it is clean, and the merge
 /// driver's result when it has no conflict.
 fn auto_merge(base: &[u8], ours: &[u8], theirs: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
-    if let (merged, true) = merge_text(base, ours, theirs) {
+    if let Some((merged, false)) = merge_file(base, ours, theirs, None) {
         out.push(merged);
     }
     // Or what dbarch's merge driver gives (rows as a union, header dates the newest): a
