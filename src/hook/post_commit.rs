@@ -440,7 +440,7 @@ fn record(
         )
         .map_err(|e| e.into_error(Path::new(&format!("{rel} (as committed)"))))?;
         let settings = Settings::new(&ws.root, &ws.config.changelog, &doc.settings, &labels);
-        let print = syncstate::with_graph(settings.fingerprint(), &ws.repo()?.graph_id());
+        let print = crate::sync::state_print(repo, &settings);
         let prior = state
             .usable(rel, &doc_c, print)
             .filter(|s| parent.is_some_and(|p| s.head == p.to_string()))
