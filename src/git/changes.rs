@@ -3,8 +3,8 @@
 //! `docs/` reads the root tree, `docs/` and nothing else on either side).
 //!
 //! Used by the Change Log's impact rules and the review's drift check (every changed
-//! path, deletions and submodules included), and written to serve the post-commit
-//! hook's fast path (files added or changed only: [`Changes::ADDED_OR_CHANGED`]).
+//! path, deletions and submodules included), and by the post-commit hook's fast path
+//! (files added or changed only: [`Changes::ADDED_OR_CHANGED`]).
 use git2::{ObjectType, Oid, Tree, TreeEntry};
 
 use super::Repo;

@@ -33,7 +33,8 @@
 //!   reading). Both are process-wide settings, made when the first [`Repo`] is opened.
 //! - The commit-graph is not used in a shallow clone, or with replace refs or grafts
 //!   (neither does git); a graph file that does not parse is ignored.
-//! - Nothing here prints, and nothing here writes to the repository.
+//! - Nothing here prints. Only [`write`](mod@write) writes to the repository (and
+//!   [`Repo::staged_commit`] only to an in-memory object database).
 use std::path::{Component, Path, PathBuf};
 
 use git2::{ErrorCode, ObjectType, Repository};

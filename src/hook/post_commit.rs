@@ -69,7 +69,9 @@
 //!
 //! Failures are errors for the command to print as one line; the command exits 0 in every
 //! case. Nothing here prints, except the one stderr line that says a renamed document's
-//! `[[docs]] path` was followed. The git operations are `git_ops.rs`'s.
+//! `[[docs]] path` was followed. The git operations are [`crate::git`]'s:
+//! [`Repo::open_from_env`] (as cheap as opening libgit2's repository: nothing else is read
+//! until asked), [`Repo::changed_paths`], [`Repo::amend_head`], [`Repo::staged_commit`].
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
