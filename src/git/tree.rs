@@ -38,6 +38,16 @@ impl Tree<'_> {
 }
 
 impl Repo {
+    /// The root tree of commit `head` (HEAD, as its errors say).
+    pub(crate) fn head_tree(&self, head: Oid) -> Result<Tree<'_>> {
+        self.repo
+            .find_commit(head)
+            .map_err(|e| Error::git(format!("reading commit {head}"), e))?
+            .tree()
+            .map(Tree)
+            .map_err(|e| Error::git("reading HEAD's tree", e))
+    }
+
     /// Tree `id`.
     pub fn tree(&self, id: Oid) -> Result<Tree<'_>> {
         self.find_tree(id).map(Tree)

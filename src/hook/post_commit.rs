@@ -413,7 +413,7 @@ fn record(
     }
     let mode = ws.config.hook.mode;
     let amend = mode == HookMode::Amend;
-    let tree = repo.tree(repo.head_commit(Some(head))?.tree)?;
+    let tree = repo.head_tree(head)?;
     let labels = ws.labels();
     let reword = reworded(repo, head);
     let mut state = SyncState::load(repo.git_dir());
