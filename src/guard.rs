@@ -6,9 +6,6 @@ use std::path::Path;
 
 use crate::Error;
 
-// Moved to git/checks.rs; re-exported while src/hook* still calls them here.
-pub use crate::git::checks::{filter_refusal, git_config_get, index_error};
-
 /// Why the repository around `start` cannot be used, when opening it failed with `err`:
 /// owned by another user (git's "dubious ownership", with git's fix), or a SHA-256
 /// repository (libgit2 reads SHA-1 repositories only). `None`: there is no repository.
@@ -61,19 +58,6 @@ fn git_dir_above(start: &Path) -> Option<std::path::PathBuf> {
         }
     }
     None
-}
-
-/// Whether the environment changes which configuration files git reads (libgit2
-/// ignores these variables).
-pub fn git_config_env_set() -> bool {
-    [
-        "GIT_CONFIG_GLOBAL",
-        "GIT_CONFIG_SYSTEM",
-        "GIT_CONFIG_NOSYSTEM",
-        "GIT_CONFIG_COUNT",
-    ]
-    .iter()
-    .any(|k| std::env::var_os(k).is_some())
 }
 
 /// The fuzz target `path` and its property test: resolves `data` (as a document path)

@@ -3,9 +3,6 @@
 //! and layout; only the path string changes), and a command given a configured path that
 //! no longer exists names the path git renamed it to instead of failing with an OS error
 //! (git's side of both: [`crate::git::rename`]).
-// Moved to git/rename.rs; re-exported while src/hook* still calls it here.
-pub use crate::git::rename::renames;
-
 /// `text` (a dbarch.toml) with every `[[docs]]` entry whose `path` is `old` set to
 /// `new`; `None` when no entry names `old` or the text does not parse.
 pub fn rewrite_docs_path(text: &str, old: &str, new: &str) -> Option<String> {

@@ -117,14 +117,14 @@ pub(crate) fn full_walks(
 /// The fingerprint the sync state keeps: the settings that decide rows, and the
 /// commit-graph the walk trusted (a result from a graph later found bad, rewritten or
 /// removed is not reused).
-pub(crate) fn state_print(repo: &crate::history::Repo, settings: &Settings<'_>) -> u64 {
+pub(crate) fn state_print(repo: &crate::git::Repo, settings: &Settings<'_>) -> u64 {
     syncstate::with_graph(settings.fingerprint(), &repo.graph_id())
 }
 
 /// Where the sync state lets an incremental walk start for `d`: its commit must be HEAD or
 /// an ancestor of it, with the same settings and every row it remembers still there.
 fn since(
-    repo: &crate::history::Repo,
+    repo: &crate::git::Repo,
     d: &ManagedDoc,
     document: &doc::Document,
     settings: &Settings<'_>,

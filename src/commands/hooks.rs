@@ -12,7 +12,7 @@ use std::path::Path;
 
 use crate::cli::{Global, HooksAction, HooksArgs};
 use crate::config::{Config, Overrides};
-use crate::history::Repo;
+use crate::git::Repo;
 use crate::hook::install::{self, Line, Removed, Status, Uninstalled};
 use crate::hook::{HookKind, Wiring};
 use crate::ui::{self, Ui};

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::cli::{Global, MergeDriverArgs, ResolveArgs};
 use crate::config::{Config, Overrides};
 use crate::doc::Labels;
-use crate::history::Repo;
+use crate::git::Repo;
 use crate::hook::merge::{self as merge_driver, MarkerStyle};
 use crate::ui::{self, Ui};
 use crate::workspace::Workspace;
@@ -122,12 +122,5 @@ fn stage(ws: &Workspace, rel: &str) -> Result<()> {
     let Some(repo) = &ws.repo else {
         return Ok(());
     };
-    let mut index = repo
-        .git()
-        .index()
-        .map_err(|e| Error::git("opening the index", e))?;
-    index
-        .add_path(Path::new(rel))
-        .and_then(|()| index.write())
-        .map_err(|e| Error::git(format!("staging {rel}"), e))
+    repo.stage_file(rel, None, &format!("staging {rel}"))
 }

@@ -3,8 +3,8 @@
 //! `docs/` reads the root tree, `docs/` and nothing else on either side).
 //!
 //! Used by the Change Log's impact rules and the review's drift check (every changed
-//! path, deletions and submodules included), and written to serve the post-commit
-//! hook's fast path (files added or changed only: [`Changes::ADDED_OR_CHANGED`]).
+//! path, deletions and submodules included), and by the post-commit hook's fast path
+//! (files added or changed only: [`Changes::ADDED_OR_CHANGED`]).
 use git2::{ObjectType, Oid, Tree, TreeEntry};
 
 use super::Repo;
@@ -168,6 +168,39 @@ impl Repo {
 mod tests {
     use super::*;
     use crate::git::testing::*;
+    use git2::Repository;
+
+    #[test]
+    fn changed_paths_descends_only_into_changed_trees() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = Repository::init(dir.path()).unwrap();
+        let blob = |s: &str| git.blob(s.as_bytes()).unwrap();
+        let mut b = git2::build::TreeUpdateBuilder::new();
+        let empty = git
+            .find_tree(git.treebuilder(None).unwrap().write().unwrap())
+            .unwrap();
+        b.upsert("a/x.md", blob("1"), git2::FileMode::Blob)
+            .upsert("a/y.txt", blob("2"), git2::FileMode::Blob)
+            .upsert("b/z.txt", blob("3"), git2::FileMode::Blob);
+        let t1 = git
+            .find_tree(b.create_updated(&git, &empty).unwrap())
+            .unwrap();
+        let mut b = git2::build::TreeUpdateBuilder::new();
+        b.upsert("a/x.md", blob("1b"), git2::FileMode::Blob)
+            .upsert("c/new.md", blob("4"), git2::FileMode::Blob)
+            .remove("b/z.txt");
+        let t2 = git.find_tree(b.create_updated(&git, &t1).unwrap()).unwrap();
+        let (t1, t2) = (t1.id(), t2.id());
+        let repo = Repo::from_git(Repository::open(dir.path()).unwrap());
+        let out = repo
+            .changed_paths(Some(t1), Some(t2), Changes::ADDED_OR_CHANGED)
+            .unwrap();
+        assert_eq!(out, vec!["a/x.md".to_string(), "c/new.md".to_string()]);
+        let all = repo
+            .changed_paths(None, Some(t1), Changes::ADDED_OR_CHANGED)
+            .unwrap();
+        assert_eq!(all.len(), 3);
+    }
 
     /// What libgit2's tree diff lists (what changelog and review used before).
     fn diffed(f: &Fixture, id: Oid) -> Vec<String> {

@@ -136,3 +136,16 @@ pub fn git_config_get(repo: &Repository, key: &str) -> Option<(Option<String>, O
     let path = raw.as_ref().and_then(|_| get(true).flatten());
     Some((raw, path))
 }
+
+/// Whether the environment changes which configuration files git reads (libgit2
+/// ignores these variables).
+pub fn git_config_env_set() -> bool {
+    [
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_CONFIG_NOSYSTEM",
+        "GIT_CONFIG_COUNT",
+    ]
+    .iter()
+    .any(|k| std::env::var_os(k).is_some())
+}

@@ -161,7 +161,7 @@ impl Repo {
     }
 
     fn resolve_sig(&self, sig: &git2::Signature<'_>) -> Person {
-        if let Some(mailmap) = &self.mailmap {
+        if let Some(mailmap) = self.mailmap() {
             if let Ok(resolved) = mailmap.resolve_signature(sig) {
                 return person_of(&resolved);
             }

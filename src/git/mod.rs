@@ -1,6 +1,5 @@
 //! git, behind one small wrapper: `src/git/` is the only tree of the crate that names
-//! git2 (the post-commit hook and the merge driver still reach the raw repository
-//! through the transitional [`Repo::git`] until they write through [`write`](mod@write)).
+//! git2, and no raw handle is handed out.
 //! [`Repo`] is a private handle that answers domain questions: opening, HEAD,
 //! identity, tracked files, blobs, short ids, shallow clones, the commit-graph,
 //! remotes, attributes. Beside it:
@@ -16,11 +15,16 @@
 //! - [`checks`]: filter attributes, and the git CLI where libgit2 falls short (a split
 //!   index, config the environment redirects); [`partial`]: partial clones;
 //! - [`GitError`]: git's errors, so `crate::Error` does not name git2;
-//! - `merge_text`: git's three-way merge of one file's texts.
+//! - [`merge`]: git's three-way line merge of one file's texts (the history's clean-merge
+//!   check and the merge driver);
+//! - [`state`]: opening from the hook's environment, HEAD's commit and branch, the
+//!   operation under way, the amend reflog, the hooks directory.
 //!
 //! Invariants:
 //! - Every [`Person`] handed out has been resolved through the repository's mailmap,
-//!   which is loaded once when the [`Repo`] is opened.
+//!   which is loaded once, when a commit is first read (opening a [`Repo`] reads
+//!   nothing but what libgit2 reads to open the repository: the post-commit hook opens
+//!   one on every commit).
 //! - Paths handed out are relative to the work tree and `/`-separated, as git stores them.
 //! - Reading objects: libgit2's re-hashing of every object read is turned off (as in
 //!   git, which checks hashes in `fsck` and when receiving objects, not on every read;
@@ -29,7 +33,8 @@
 //!   reading). Both are process-wide settings, made when the first [`Repo`] is opened.
 //! - The commit-graph is not used in a shallow clone, or with replace refs or grafts
 //!   (neither does git); a graph file that does not parse is ignored.
-//! - Nothing here prints, and nothing here writes to the repository.
+//! - Nothing here prints. Only [`write`](mod@write) writes to the repository (and
+//!   [`Repo::staged_commit`] only to an in-memory object database).
 use std::path::{Component, Path, PathBuf};
 
 use git2::{ErrorCode, ObjectType, Repository};
@@ -43,8 +48,10 @@ pub(crate) mod commit;
 mod error;
 pub(crate) mod graph;
 pub mod log;
+pub(crate) mod merge;
 pub mod partial;
 pub mod rename;
+pub(crate) mod state;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod tree;
@@ -56,10 +63,12 @@ pub use error::GitError;
 pub use git2::Oid;
 pub use tree::Tree;
 
-/// An open repository plus its mailmap.
+/// An open repository, plus what is read from it once: mailmap, commit-graph,
+/// abbreviation length.
 pub struct Repo {
     repo: Repository,
-    pub(crate) mailmap: Option<git2::Mailmap>,
+    /// The mailmap, read on first use (`None`: none, or one libgit2 cannot read).
+    mailmap: std::cell::OnceCell<Option<git2::Mailmap>>,
     /// The commit-graph, read on first use (`None`: absent, unusable or unreadable).
     pub(crate) graph: std::cell::OnceCell<Option<graph::CommitGraph>>,
     /// What [`Repo::head_id`] answers instead of HEAD (`sync --staged`: the commit the
@@ -191,16 +200,9 @@ impl Repo {
 
     fn from_git(repo: Repository) -> Repo {
         tune_libgit2();
-        // A broken .mailmap must not stop the tool; names are then shown as written.
-        let mut mailmap = repo.mailmap().ok();
-        if let (Some(map), Some(dir)) = (mailmap.as_mut(), repo.workdir()) {
-            if let Ok(text) = std::fs::read_to_string(dir.join(".mailmap")) {
-                add_name_only_entries(map, &text);
-            }
-        }
         Repo {
             repo,
-            mailmap,
+            mailmap: std::cell::OnceCell::new(),
             graph: std::cell::OnceCell::new(),
             head_override: None,
             abbrev: std::cell::OnceCell::new(),
@@ -208,12 +210,28 @@ impl Repo {
         }
     }
 
-    /// A `Repo` over an open repository (one whose object database may hold objects in
-    /// memory only), whose history walks start at `head` instead of HEAD when given.
-    pub fn with_head(repo: Repository, head: Option<Oid>) -> Repo {
-        let mut r = Repo::from_git(repo);
-        r.head_override = head;
-        r
+    /// This repository (whose object database may hold objects in memory only, as
+    /// [`Repo::staged_commit`] leaves it), with history walks starting at `head` instead
+    /// of HEAD when given.
+    pub fn with_head(mut self, head: Option<Oid>) -> Repo {
+        self.head_override = head;
+        self
+    }
+
+    /// The repository's mailmap, read once, on first use: a broken `.mailmap` must not
+    /// stop the tool (names are then shown as written).
+    pub(crate) fn mailmap(&self) -> Option<&git2::Mailmap> {
+        self.mailmap
+            .get_or_init(|| {
+                let mut mailmap = self.repo.mailmap().ok();
+                if let (Some(map), Some(dir)) = (mailmap.as_mut(), self.repo.workdir()) {
+                    if let Ok(text) = std::fs::read_to_string(dir.join(".mailmap")) {
+                        add_name_only_entries(map, &text);
+                    }
+                }
+                mailmap
+            })
+            .as_ref()
     }
 
     /// `id` abbreviated as `git rev-parse --short` does: as long as the repository's
@@ -240,15 +258,6 @@ impl Repo {
             }
         }
         hex[..len.min(hex.len())].to_string()
-    }
-
-    /// The underlying git2 repository.
-    ///
-    /// transitional: only src/hook* still uses it; removed when the hook writes through
-    /// git::write.
-    #[doc(hidden)]
-    pub(crate) fn git(&self) -> &Repository {
-        &self.repo
     }
 
     /// Reads blobs through this repository's handle.
@@ -531,20 +540,6 @@ impl Repo {
             )));
         }
         Ok(PathBuf::from(parts.join("/")))
-    }
-}
-
-/// git's three-way merge of one file's texts: the result, and whether it is clean.
-pub(crate) fn merge_text(base: &[u8], ours: &[u8], theirs: &[u8]) -> (Vec<u8>, bool) {
-    let mut b = git2::MergeFileInput::new();
-    b.content(base);
-    let mut o = git2::MergeFileInput::new();
-    o.content(ours);
-    let mut t = git2::MergeFileInput::new();
-    t.content(theirs);
-    match git2::merge_file(&b, &o, &t, None) {
-        Ok(merged) => (merged.content().to_vec(), merged.is_automergeable()),
-        Err(_) => (ours.to_vec(), false),
     }
 }
 

@@ -4,9 +4,20 @@ use git2::{DiffFindOptions, Oid, Repository, Tree};
 
 use super::Repo;
 
+impl Repo {
+    /// `(old, new)` paths of files renamed from tree `old` to tree `new` (git's rename
+    /// detection, 50% similarity); none when a tree cannot be read.
+    pub(crate) fn renames(&self, old: Oid, new: Oid) -> Vec<(String, String)> {
+        match (self.repo.find_tree(old), self.repo.find_tree(new)) {
+            (Ok(o), Ok(n)) => renames(&self.repo, &o, &n),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// `(old, new)` paths of files renamed between `old` and `new` (git's rename detection,
 /// 50% similarity).
-pub fn renames(git: &Repository, old: &Tree<'_>, new: &Tree<'_>) -> Vec<(String, String)> {
+fn renames(git: &Repository, old: &Tree<'_>, new: &Tree<'_>) -> Vec<(String, String)> {
     let Ok(mut diff) = git.diff_tree_to_tree(Some(old), Some(new), None) else {
         return Vec::new();
     };

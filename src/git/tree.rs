@@ -1,10 +1,12 @@
 //! Trees as the document walk reads them: a [`Tree`] answers "which subtree, which
 //! blob has this name" without handing out libgit2's entries, and
 //! [`Repo::rename_candidates`] lists what a rename could have come from.
+use std::path::Path;
+
 use git2::{ObjectType, Oid};
 
 use super::Repo;
-use crate::Result;
+use crate::{Error, Result};
 
 /// A tree read from the repository (cheap to clone: libgit2 shares it).
 #[derive(Clone)]
@@ -36,6 +38,16 @@ impl Tree<'_> {
 }
 
 impl Repo {
+    /// The root tree of commit `head` (HEAD, as its errors say).
+    pub(crate) fn head_tree(&self, head: Oid) -> Result<Tree<'_>> {
+        self.repo
+            .find_commit(head)
+            .map_err(|e| Error::git(format!("reading commit {head}"), e))?
+            .tree()
+            .map(Tree)
+            .map_err(|e| Error::git("reading HEAD's tree", e))
+    }
+
     /// Tree `id`.
     pub fn tree(&self, id: Oid) -> Result<Tree<'_>> {
         self.find_tree(id).map(Tree)
@@ -49,6 +61,49 @@ impl Repo {
         let mut gone = Vec::new();
         gone_files(self, &old.0, Some(&new.0), "", &mut gone)?;
         Ok(gone)
+    }
+}
+
+impl Tree<'_> {
+    /// The tree-entry mode of the file or directory at path `rel`, when it is there.
+    pub(crate) fn mode(&self, rel: &str) -> Option<i32> {
+        self.0.get_path(Path::new(rel)).ok().map(|e| e.filemode())
+    }
+}
+
+impl Repo {
+    /// The text (lossily decoded) of the file at path `path` in `tree`; empty when there
+    /// is none.
+    pub(crate) fn blob_text(&self, tree: &Tree<'_>, path: &str) -> String {
+        tree.0
+            .get_path(Path::new(path))
+            .ok()
+            .and_then(|e| self.repo.find_blob(e.id()).ok())
+            .map(|b| String::from_utf8_lossy(b.content()).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// The bytes and tree-entry mode of the file at `rel` in `tree` (HEAD's); `None`
+    /// when it is a symlink, a directory or a submodule there.
+    pub(crate) fn committed_file(
+        &self,
+        tree: &Tree<'_>,
+        rel: &str,
+    ) -> Result<Option<(Vec<u8>, i32)>> {
+        let entry = tree
+            .0
+            .get_path(Path::new(rel))
+            .map_err(|e| Error::git(format!("looking up {rel} in HEAD"), e))?;
+        if entry.kind() != Some(ObjectType::Blob) || entry.filemode() == 0o120000 {
+            return Ok(None);
+        }
+        let bytes = self
+            .repo
+            .find_blob(entry.id())
+            .map_err(|e| Error::git(format!("reading {rel} in HEAD"), e))?
+            .content()
+            .to_vec();
+        Ok(Some((bytes, entry.filemode())))
     }
 }
 

@@ -241,7 +241,7 @@ impl Env {
     /// to the `origin` remote of `repo` for the repository.
     pub fn from_env(
         env: &dyn Fn(&str) -> Option<String>,
-        repo: Option<&crate::history::Repo>,
+        repo: Option<&crate::git::Repo>,
     ) -> Result<Env> {
         let get = |k: &str| env(k).filter(|v| !v.trim().is_empty());
         let token = get("GITHUB_TOKEN").or_else(|| get("GH_TOKEN"));

@@ -9,8 +9,9 @@ use crate::git::Oid;
 use smallvec::SmallVec;
 
 use super::{ChangeKind, DocState};
+use crate::git::merge::merge_file;
 use crate::git::walk::Node;
-use crate::git::{merge_text, OidHash, Repo};
+use crate::git::{OidHash, Repo};
 use crate::Result;
 
 /// Blob contents by id, for one walk's clean-merge checks (a merge reads both parents'
@@ -99,7 +100,9 @@ fn base_versions(
                     .first()
                     .map(|&c| version(blobs, c))
                     .unwrap_or_default();
-                virtual_base = merge_text(&below, &virtual_base, &singles[i + 1]).0;
+                // A merge libgit2 refuses keeps the virtual base as it was.
+                virtual_base = merge_file(&below, &virtual_base, &singles[i + 1], None)
+                    .map_or(virtual_base, |(merged, _)| merged);
             }
             let mut all = vec![virtual_base];
             all.extend(singles);
@@ -213,17 +216,18 @@ impl Dag {
 }
 
 /// The clean merges of the three versions, each worked out only when the caller asks for
-/// it: first [`merge_text`] when it is clean, then the merge driver's result when it has
-/// no conflict. The driver parses all three versions as documents and costs more than
-/// libgit2's merge; on git.git most merges are answered by the first (BENCHMARKS.md).
+/// it: first git's line merge ([`merge_file`]) when it is clean, then the merge driver's
+/// result when it has no conflict. The driver parses all three versions as documents and
+/// costs more than libgit2's merge; on git.git most merges are answered by the first
+/// (BENCHMARKS.md).
 fn auto_merges<'a>(
     base: &'a [u8],
     ours: &'a [u8],
     theirs: &'a [u8],
 ) -> impl Iterator<Item = Vec<u8>> + 'a {
-    let text = std::iter::once_with(move || match merge_text(base, ours, theirs) {
-        (merged, true) => Some(merged),
-        (_, false) => None,
+    let text = std::iter::once_with(move || match merge_file(base, ours, theirs, None) {
+        Some((merged, false)) => Some(merged),
+        _ => None,
     });
     // Or what dbarch's merge driver gives (rows as a union, header dates the newest): a
     // merge the driver made cleanly is a clean merge too.

@@ -36,10 +36,8 @@ pub(crate) mod merge;
 #[cfg(test)]
 mod tests;
 
-// Transitional: callers outside src/git still import these from here (the hook, sync);
-// they live in crate::git.
-pub use crate::git::walk::{Walk, Walks};
-pub use crate::git::{parse_trailers, CommitInfo, Person, Repo};
+use crate::git::walk::Walk;
+use crate::git::{CommitInfo, Repo};
 use locate::{locate, parent_state, Renames};
 use merge::{classify, is_clean_merge, Blobs, Dag};
 

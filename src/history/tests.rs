@@ -1,6 +1,6 @@
 use std::path::{Path, PathBuf};
 
-use crate::git::Oid;
+use crate::git::{Oid, Person, Repo};
 
 use super::*;
 use crate::git::testing::*;

@@ -27,12 +27,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::git_ops;
 use super::{Driver, HookKind, Script, Wiring, BIN_LINE, MARKER, MERGE_DRIVER};
 use crate::cli::Global;
 use crate::config::Overrides;
 use crate::fsutil;
-use crate::history::Repo;
+use crate::git::Repo;
 use crate::workspace::Workspace;
 use crate::{Error, Result};
 
@@ -199,7 +198,8 @@ pub fn status(kind: HookKind, repo: &Repo) -> Result<Status> {
     Ok(match kind.wiring() {
         Wiring::Script(s) => Status::Script(kind, script_status(repo, &s)?),
         Wiring::Driver(d) => Status::Driver {
-            command: git_ops::config_string(repo.git(), &format!("merge.{}.driver", d.name))
+            command: repo
+                .config_string(&format!("merge.{}.driver", d.name))
                 .filter(|c| !c.trim().is_empty()),
         },
     })
@@ -220,7 +220,7 @@ pub struct HookLocation {
 
 /// The hooks directory git uses for `repo` (see the module documentation).
 pub fn location(repo: &Repo) -> Result<HookLocation> {
-    let (dir, hooks_path) = git_ops::hooks_dir(repo.git())?;
+    let (dir, hooks_path) = repo.hooks_dir()?;
     Ok(HookLocation { dir, hooks_path })
 }
 
@@ -501,16 +501,13 @@ fn register(repo: &Repo, d: &Driver, bin: Option<&Path>, docs: &[String]) -> Res
         Some(b) => shell_quote(&b.to_string_lossy()),
         None => "dbarch".to_string(),
     };
-    let config_changed = git_ops::set_local_config(
-        repo.git(),
-        &[
-            (format!("merge.{}.name", d.name), d.description.to_string()),
-            (
-                format!("merge.{}.driver", d.name),
-                format!("{bin} {}", d.args),
-            ),
-        ],
-    )?;
+    let config_changed = repo.set_local_config(&[
+        (format!("merge.{}.name", d.name), d.description.to_string()),
+        (
+            format!("merge.{}.driver", d.name),
+            format!("{bin} {}", d.args),
+        ),
+    ])?;
     let root = repo.workdir()?.to_path_buf();
     let path = root.join(".gitattributes");
     let old = match std::fs::read(&path) {
@@ -559,13 +556,10 @@ fn register(repo: &Repo, d: &Driver, bin: Option<&Path>, docs: &[String]) -> Res
 /// Removes what [`register`] added: the config keys and the attribute lines (the file
 /// goes when nothing else is left in it). Returns whether anything changed.
 fn unregister(repo: &Repo, d: &Driver) -> Result<bool> {
-    let mut changed = git_ops::remove_local_config(
-        repo.git(),
-        &[
-            format!("merge.{}.name", d.name),
-            format!("merge.{}.driver", d.name),
-        ],
-    );
+    let mut changed = repo.remove_local_config(&[
+        format!("merge.{}.name", d.name),
+        format!("merge.{}.driver", d.name),
+    ]);
     let path = repo.workdir()?.join(".gitattributes");
     if let Ok(old) = std::fs::read_to_string(&path) {
         let ending = format!(" {}", d.attribute);

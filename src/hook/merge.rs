@@ -311,7 +311,12 @@ fn merge_lines(base: &[u8], ours: &[u8], theirs: &[u8], style: &MarkerStyle) -> 
         style.base.as_str(),
         style.theirs.as_str(),
     ];
-    match super::git_ops::merge_file(base, ours, theirs, labels, style.size.max(1), style.diff3) {
+    let markers = crate::git::merge::MarkerStyle {
+        labels,
+        marker_size: style.size.max(1),
+        diff3: style.diff3,
+    };
+    match crate::git::merge::merge_file(base, ours, theirs, Some(markers)) {
         Some((bytes, conflicts)) => Merged { bytes, conflicts },
         // libgit2 refuses (e.g. binary content): keep ours, and say it conflicts so git
         // leaves the file for a person.

@@ -2,7 +2,8 @@
 //! ([`post_commit`](mod@post_commit): record a commit in its documents' Change Log), the merge driver
 //! ([`merge`]: merge a managed document by meaning), and their installation
 //! ([`install`]). Each of them is a [`HookKind`], which owns how git finds it.
-//! `git_ops` holds the git operations all of them need, until the git layer takes them.
+//! Their git operations are [`crate::git`]'s (reads on [`crate::git::Repo`], writes in
+//! [`crate::git::write`]); nothing here names git2.
 //!
 //! # Adding a kind
 //! To add a git hook that dbarch installs, say `pre-push`, a newcomer touches:
@@ -23,8 +24,6 @@
 pub mod install;
 pub mod merge;
 pub mod post_commit;
-
-mod git_ops;
 
 pub use post_commit::{
     post_commit, preview, Outcome, PreviewDates, PreviewDoc, Staged, PLACEHOLDER_SUBJECT,

@@ -69,24 +69,22 @@
 //!
 //! Failures are errors for the command to print as one line; the command exits 0 in every
 //! case. Nothing here prints, except the one stderr line that says a renamed document's
-//! `[[docs]] path` was followed. The git operations are `git_ops.rs`'s.
+//! `[[docs]] path` was followed. The git operations are [`crate::git`]'s:
+//! [`Repo::open_from_env`] (as cheap as opening libgit2's repository: nothing else is read
+//! until asked), [`Repo::changed_paths`], [`Repo::amend_head`], [`Repo::staged_commit`].
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use git2::Oid;
-
-use super::git_ops::{
-    self, amend_head, blob_text, changed_paths, open_git, operation_in_progress, staged_commit,
-    NewFile,
-};
 use super::ENV_RUNNING;
 use crate::changelog::{self, Plan, Settings, Since};
 use crate::cli::Global;
 use crate::config::{self, Config, HookMode, Overrides};
 use crate::doc::{Document, FieldKind, Labels};
 use crate::fsutil::{self, Lock};
-use crate::history::Repo;
+use crate::git::changes::Changes;
+use crate::git::write::{Amend, NewFile};
+use crate::git::{Oid, Repo};
 use crate::syncstate::{self, SyncState};
 use crate::workspace::{self, ManagedDoc, Workspace};
 use crate::{Error, Result};
@@ -181,11 +179,11 @@ fn run(
             return nothing(format!("{} is off", config::ENV_HOOK_MODE));
         }
     }
-    let git = open_git(&global.repo)?;
+    let git = Repo::open_from_env(&global.repo)?;
     if git.is_bare() {
         return nothing("the repository is bare");
     }
-    if let Some(op) = operation_in_progress(&git, env) {
+    if let Some(op) = git.operation_in_progress(env) {
         return nothing(format!("{op} is in progress"));
     }
     let synthetic = match staged {
@@ -196,42 +194,17 @@ fn run(
                 .map(str::trim)
                 .filter(|m| !m.is_empty())
                 .unwrap_or(PLACEHOLDER_SUBJECT);
-            Some(staged_commit(&git, message, env)?)
+            Some(git.staged_commit(message, env, &workspace::now)?)
         }
         None => None,
     };
-    let head = match synthetic {
-        Some(id) => git
-            .find_commit(id)
-            .map_err(|e| Error::git("reading the staged commit", e))?,
-        None => match git.head().and_then(|h| h.peel_to_commit()) {
-            Ok(c) => c,
-            Err(e) => return Err(Error::git("reading HEAD", e)),
-        },
-    };
-    if head.parent_count() > 1 {
+    let head = git.head_commit(synthetic)?;
+    if head.parent_count > 1 {
         return nothing("HEAD is a merge commit");
     }
-    let parent = match head.parent_count() {
-        0 => None,
-        _ => Some(
-            head.parent(0)
-                .map_err(|e| Error::git("reading HEAD's parent", e))?,
-        ),
-    };
-    let tree = head
-        .tree()
-        .map_err(|e| Error::git("reading HEAD's tree", e))?;
-    let parent_tree = match &parent {
-        Some(p) => Some(
-            p.tree()
-                .map_err(|e| Error::git("reading the parent's tree", e))?,
-        ),
-        None => None,
-    };
-    let mut changed = Vec::new();
-    changed_paths(&git, parent_tree.as_ref(), &tree, "", &mut changed)
-        .map_err(|e| Error::git("comparing HEAD's tree with its parent's", e))?;
+    let parent_tree = head.parent.map(|(_, tree)| tree);
+    let changed = git.changed_paths(parent_tree, Some(head.tree), Changes::ADDED_OR_CHANGED)?;
+    let tree = git.tree(head.tree)?;
     if changed.is_empty() {
         if staged.is_some() {
             return nothing("nothing is staged");
@@ -240,7 +213,7 @@ fn run(
     }
     let root = git
         .workdir()
-        .ok_or_else(|| Error::Usage("the repository has no working tree".into()))?
+        .map_err(|_| Error::Usage("the repository has no working tree".into()))?
         .to_path_buf();
     let markdown: Vec<&String> = changed
         .iter()
@@ -258,12 +231,7 @@ fn run(
         return nothing("[hook] mode is off");
     }
     if !config.hook.branches.is_empty() {
-        let branch = git
-            .find_reference("HEAD")
-            .ok()
-            .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string))
-            .and_then(|t| t.strip_prefix("refs/heads/").map(str::to_string));
-        let Some(branch) = branch else {
+        let Some(branch) = git.head_branch() else {
             return nothing("HEAD is not on a branch listed in [hook] branches");
         };
         if !on_branch(&config.hook.branches, &branch) {
@@ -280,9 +248,9 @@ fn run(
     let mut followed: Vec<String> = Vec::new();
     let mut pairs: Vec<(String, String)> = Vec::new();
     if config.docs_explicit && staged.is_none() {
-        if let Some(pt) = parent_tree.as_ref() {
+        if let Some(pt) = parent_tree {
             let mut text = fs::read_to_string(&config_file).ok();
-            for (old, new) in crate::rename::renames(&git, pt, &tree) {
+            for (old, new) in git.renames(pt, head.tree) {
                 if !config.docs.iter().any(|d| d.path == old)
                     || workspace::configured(&config, &new)
                 {
@@ -304,7 +272,7 @@ fn run(
                     .strip_prefix(&root)
                     .ok()
                     .map(|p| p.to_string_lossy().replace('\\', "/"))
-                    .filter(|r| git_ops::tree_mode(&tree, r).is_some());
+                    .filter(|r| tree.mode(r).is_some());
                 if let Some(rel) = rel {
                     renamed_files.push((rel, t));
                 }
@@ -314,7 +282,7 @@ fn run(
                     let new_text = super::install::follow_renames(&old_text, &pairs);
                     if new_text != old_text {
                         fsutil::write_atomic(&attrs, new_text.as_bytes())?;
-                        if git_ops::tree_mode(&tree, ".gitattributes").is_some() {
+                        if tree.mode(".gitattributes").is_some() {
                             renamed_files.push((".gitattributes".into(), new_text));
                         }
                     }
@@ -340,7 +308,7 @@ fn run(
         markdown
     };
     for p in candidates {
-        if workspace::is_managed(&config, &labels, p, || blob_text(&git, &tree, p)) {
+        if workspace::is_managed(&config, &labels, p, || git.blob_text(&tree, p)) {
             touched.push(p.clone());
         } else if !config.docs_explicit && p == config::DEFAULT_DOC_PATH {
             maybe_default = true;
@@ -349,19 +317,19 @@ fn run(
     if touched.is_empty() && !maybe_default {
         return nothing("the commit changed no managed document");
     }
-    let head_id = head.id();
-    let parent_id = parent.as_ref().map(|p| p.id());
-    drop((tree, parent_tree, parent, head));
+    let head_id = head.id;
+    let parent_id = head.parent.map(|(id, _)| id);
+    drop(tree);
     let repo = if synthetic.is_some() {
         // The staged commit is in this repository's in-memory object database only.
-        Repo::with_head(git, synthetic)
+        git.with_head(synthetic)
     } else {
         let repo = Repo::discover(&root)?;
-        if !same_path(repo.git().path(), git.path()) {
+        if !same_path(repo.git_dir(), git.git_dir()) {
             return Err(Error::Internal(format!(
                 "the repository at {} is not the one git ran the hook for ({})",
                 root.display(),
-                git.path().display()
+                git.git_dir().display()
             )));
         }
         drop(git);
@@ -432,26 +400,23 @@ fn record(
     preview: bool,
 ) -> Result<Outcome> {
     let repo = ws.repo()?;
-    let git = repo.git();
     let _lock = if preview {
         None
     } else {
-        Some(Lock::acquire(&git.path().join("dbarch.lock"), LOCK_WAIT)?)
+        Some(Lock::acquire(
+            &repo.git_dir().join("dbarch.lock"),
+            LOCK_WAIT,
+        )?)
     };
     if repo.head_id()? != Some(head) {
         return nothing("HEAD moved while the hook waited for another dbarch run");
     }
     let mode = ws.config.hook.mode;
     let amend = mode == HookMode::Amend;
-    let commit = git
-        .find_commit(head)
-        .map_err(|e| Error::git(format!("reading commit {head}"), e))?;
-    let tree = commit
-        .tree()
-        .map_err(|e| Error::git("reading HEAD's tree", e))?;
+    let tree = repo.head_tree(head)?;
     let labels = ws.labels();
     let reword = reworded(repo, head);
-    let mut state = SyncState::load(git.path());
+    let mut state = SyncState::load(repo.git_dir());
     let mut work: Vec<DocWork> = Vec::new();
     let mut recorded: Vec<String> = Vec::new();
     for rel in touched {
@@ -460,10 +425,10 @@ fn record(
             abs: crate::fsutil::safe_doc_path(&ws.root, rel)?,
             rel: rel.clone(),
         };
-        let Some((committed, mode)) = git_ops::committed_file(git, &tree, rel)? else {
+        let Some((committed, mode)) = repo.committed_file(&tree, rel)? else {
             continue; // a symlink or a directory: not a document dbarch edits
         };
-        if let Some(why) = crate::guard::filter_refusal(git, rel, Some(&committed)) {
+        if let Some(why) = repo.filter_refusal(rel, Some(&committed)) {
             return Err(Error::Usage(why));
         }
         // `git commit --amend -m`: the row written for the commit before the amend takes
@@ -477,7 +442,7 @@ fn record(
         )
         .map_err(|e| e.into_error(Path::new(&format!("{rel} (as committed)"))))?;
         let settings = Settings::new(&ws.root, &ws.config.changelog, &doc.settings, &labels);
-        let print = syncstate::with_graph(settings.fingerprint(), &ws.repo()?.graph_id());
+        let print = crate::sync::state_print(repo, &settings);
         let prior = state
             .usable(rel, &doc_c, print)
             .filter(|s| parent.is_some_and(|p| s.head == p.to_string()))
@@ -593,7 +558,7 @@ fn record(
         });
     }
     for (rel, text) in extra_files {
-        if let Some(mode) = git_ops::tree_mode(&tree, &rel) {
+        if let Some(mode) = tree.mode(&rel) {
             let abs = ws.root.join(&rel);
             work.push(DocWork {
                 doc: ManagedDoc {
@@ -635,12 +600,20 @@ fn record(
                 docs.join(" ")
             ))
         };
-        let new = amend_head(
-            repo,
-            &commit,
-            &tree,
-            &files,
+        let how = Amend {
             env,
+            reflog_note: "[dbarch: Change Log row]",
+            nested_env: (ENV_RUNNING, "1"),
+            staged_differently: &|rel| {
+                Error::Usage(format!(
+                    "{rel} is staged differently from the commit; run `dbarch sync` after committing"
+                ))
+            },
+        };
+        let new = repo.amend_head(
+            head,
+            &files,
+            &how,
             &mut || write_working_files(&work),
             &left,
         )?;
@@ -668,7 +641,7 @@ fn record(
         }
     }
     if changed_state {
-        state.save(git.path());
+        state.save(repo.git_dir());
     }
     Ok(outcome)
 }
@@ -684,7 +657,7 @@ struct Reword {
 /// When HEAD was made by `git commit --amend` (HEAD's newest reflog entry says so) with
 /// another subject than the commit it replaced.
 fn reworded(repo: &Repo, head: Oid) -> Option<Reword> {
-    let a = git_ops::amended_from(repo, head)?;
+    let a = repo.amended_from(head)?;
     let (old, new) = (
         changelog::clean_subject(&a.old_summary),
         changelog::clean_subject(&a.new_summary),
